@@ -1,0 +1,1 @@
+"""Command-line interface (typer). Thin: it calls the public Python API and holds no model logic."""

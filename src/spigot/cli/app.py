@@ -1,0 +1,85 @@
+"""The ``spigot`` command: error handling, global options, and the sub-command groups."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from typing import Annotated
+
+import typer
+
+from spigot._version import __version__
+from spigot.cli import data as data_cli
+from spigot.errors import SpigotError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="spigot",
+    help="Model the critical-minerals supply system and stress-test it against export controls.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_cli.app, name="data")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"spigot {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    """spigot: where the chokepoints are, who is exposed, and what happens when the spigot closes."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 ok, 1 internal error, 2 bad input)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        result = app(args=args, prog_name="spigot", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
+        sys.stderr.write("spigot: aborted\n")
+        return 130
+    except SpigotError as exc:
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"spigot: error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("spigot: interrupted\n")
+        return 130
+    except Exception as exc:
+        if _is_usage_error(exc):
+            exc.show()  # type: ignore[attr-defined]
+            return 2
+        if debug:
+            traceback.print_exc()
+        sys.stderr.write(f"spigot: internal error: {type(exc).__name__}: {exc}\n"
+                         "This is a bug in spigot; run again with --debug for the traceback "
+                         "and report it.\n")
+        return 1
+
+
+def run() -> None:  # pragma: no cover - console-script shim
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """Whether ``exc`` is the CLI parser's own usage error (bad option, missing argument)."""
+    return hasattr(exc, "show") and hasattr(exc, "exit_code") and hasattr(exc, "format_message")

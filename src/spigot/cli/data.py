@@ -1,0 +1,97 @@
+"""``spigot data``: list, show, validate and export datasets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from spigot import datasets
+from spigot.cli.output import Format, emit
+from spigot.network import SupplyNetwork
+from spigot.network.statistics import production_shares
+
+app = typer.Typer(help="Bundled and user datasets: list, show, validate, export.",
+                  no_args_is_help=True)
+
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+DatasetOption = Annotated[str, typer.Option("--dataset", "-d", help="Bundled dataset name, "
+                                            "or a folder in the same format.")]
+
+
+def open_dataset(name: str) -> SupplyNetwork:
+    """A bundled dataset by name, or a user folder given by path."""
+    if name in datasets.names():
+        return datasets.load(name)
+    if Path(name).is_dir():
+        return SupplyNetwork.from_folder(name)
+    return datasets.load(name)  # raises UnknownNameError with suggestions
+
+
+@app.command("list")
+def list_datasets(fmt: FormatOption = Format.table) -> None:
+    """List the bundled datasets."""
+    rows = []
+    for name in datasets.names():
+        meta = datasets.describe(name)
+        net = datasets.load(name)
+        sizes = net.summary().set_index("table")["rows"]
+        rows.append({"name": name, "base_year": meta.get("base_year"),
+                     "commodities": int(sizes["commodities"]), "nodes": int(sizes["nodes"]),
+                     "routes": int(sizes["routes"]), "sectors": int(sizes["sectors"]),
+                     "description": " ".join(str(meta.get("description", "")).split())})
+    emit(pd.DataFrame(rows), fmt, title="Bundled datasets")
+
+
+@app.command("show")
+def show(
+    commodity: Annotated[str | None, typer.Option(help="Commodity id or group, e.g. rare_earths.")]
+    = None,
+    stage: Annotated[str | None, typer.Option(help="mining, separation, refining, metal, magnet.")]
+    = None,
+    year: Annotated[int | None, typer.Option(help="Year (default: latest with data).")] = None,
+    dataset: DatasetOption = "base",
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Production and shares by country, with the source of each row."""
+    net = open_dataset(dataset)
+    frame = production_shares(net, commodity, stage, year)
+    columns = ["commodity", "stage", "region", "year", "value", "unit", "share", "source",
+               "confidence", "note"]
+    frame = frame[columns]
+    document = {
+        "dataset": net.name,
+        "blocks": [
+            {"commodity": c, "stage": s, "year": int(block["year"].iloc[0]),
+             "unit": str(block["unit"].iloc[0]),
+             "share_sum": float(block["share"].sum()),
+             "rows": block[["region", "value", "share", "source", "confidence", "note"]]}
+            for (c, s), block in frame.groupby(["commodity", "stage"], sort=False)
+        ],
+    }
+    emit(frame, fmt, title=f"Production by country ({net.name})", document=document)
+
+
+@app.command("validate")
+def validate(path: Annotated[Path, typer.Argument(help="Folder with one file per table.")],
+             fmt: FormatOption = Format.table) -> None:
+    """Check a dataset folder: schema, references, units, and the supply-use balance."""
+    net = SupplyNetwork.from_folder(path)
+    summary = net.summary()
+    if fmt is Format.table:
+        typer.echo(f"{path}: valid ({int(summary['rows'].sum())} rows in "
+                   f"{int((summary['rows'] > 0).sum())} tables; balanced within 5 %)")
+    else:
+        emit(summary, fmt, document={"path": str(path), "valid": True, "tables": summary})
+
+
+@app.command("export")
+def export(name: Annotated[str, typer.Argument(help="Bundled dataset name.")],
+           folder: Annotated[Path, typer.Argument(help="Folder to write (new or empty).")],
+           force: Annotated[bool, typer.Option("--force", help="Replace a non-empty folder.")]
+           = False) -> None:
+    """Write a bundled dataset as an editable folder of CSV files."""
+    target = datasets.export(name, folder, overwrite=force)
+    typer.echo(f"wrote {name} to {target}")
