@@ -46,7 +46,7 @@ _BASIS_ALIASES = {"reo": "REO", "metal": "metal", "contained": "metal", "product
 @functools.cache
 def registry() -> pint.UnitRegistry:
     """Return spigot's pint unit registry (tonnes, years, weeks, US dollars)."""
-    ureg = pint.UnitRegistry(on_redefinition="ignore")
+    ureg: pint.UnitRegistry = pint.UnitRegistry(on_redefinition="ignore")
     ureg.define("kt = 1000 * metric_ton = kilotonne")  # pint reads kt as knot otherwise
     ureg.define("USD = [currency]")
     ureg.define("MUSD = 1e6 * USD")

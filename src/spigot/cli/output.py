@@ -16,7 +16,7 @@ from rich.table import Table
 __all__ = ["Format", "emit", "to_jsonable"]
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     """Output formats every result-printing command takes."""
 
     table = "table"

@@ -22,7 +22,7 @@ from spigot.errors import DataError, Problem, did_you_mean
 from spigot.schema import ColumnSpec, TableSchema
 from spigot.units import BASES, convert, parse_unit
 
-__all__ = ["RawTable", "read_table", "read_table_file", "read_raw_file"]
+__all__ = ["RawTable", "read_raw_file", "read_table", "read_table_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -219,7 +219,7 @@ def _check_unit(raw: Any, table_schema: TableSchema, where: str, line: int,
                 problems: list[Problem], out: dict[str, list[Any]]) -> float:
     """Check a row's unit cell, store its canonical form, return the conversion factor."""
     unit_col = table_schema.unit_column
-    assert unit_col is not None  # noqa: S101 - caller checked
+    assert unit_col is not None
     quantity = table_schema.quantity_columns
     canonical = quantity[0].unit if quantity else "t"
     text = "" if _is_blank(raw) else str(raw).strip()

@@ -6,7 +6,7 @@ import functools
 
 import pycountry
 
-__all__ = ["COMMON_MISTAKES", "iso3_codes", "is_iso3", "suggest_region"]
+__all__ = ["COMMON_MISTAKES", "is_iso3", "iso3_codes", "suggest_region"]
 
 #: Codes people write that are not ISO 3166 alpha-3, mapped to the right one.
 COMMON_MISTAKES: dict[str, str] = {

@@ -192,27 +192,31 @@ def _bases(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
 
 def _routes(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
     out = []
-    nodes = tables["nodes"].set_index("id")
+    node_recipe = {str(k): str(v) for k, v in zip(tables["nodes"]["id"], tables["nodes"]["recipe"],
+                                                  strict=True)}
     recipes = tables["recipes"]
-    outputs = recipes[recipes["role"] == "output"].groupby("recipe")["commodity"].apply(set)
-    inputs = recipes[recipes["role"] == "input"].groupby("recipe")["commodity"].apply(set)
+    outputs: dict[str, set[str]] = {}
+    inputs: dict[str, set[str]] = {}
+    for rec in recipes.to_dict(orient="records"):
+        target = outputs if rec["role"] == "output" else inputs
+        target.setdefault(str(rec["recipe"]), set()).add(str(rec["commodity"]))
     sectors, bom = tables["sectors"], tables["bom"]
     region_uses = bom.merge(sectors[["id", "region"]], left_on="sector", right_on="id")
     uses = region_uses.groupby("region")["commodity"].apply(set).to_dict()
     regions = set(tables["regions"]["id"])
     for i, row in enumerate(tables["routes"].itertuples(index=False)):
         file, line = _where(tables, "routes", i)
-        if row.destination not in nodes.index and row.destination not in regions:
+        if row.destination not in node_recipe and row.destination not in regions:
             continue  # reported as an unknown reference
-        if row.origin in nodes.index:
-            recipe = nodes.loc[row.origin, "recipe"]
+        if row.origin in node_recipe:
+            recipe = node_recipe[str(row.origin)]
             if row.commodity not in outputs.get(recipe, set()):
                 out.append(Problem("origin does not produce the commodity", file=file, line=line,
                                    field="commodity", value=row.commodity,
                                    expected=f"an output of recipe {recipe!r} of node {row.origin!r}: "
                                    + ", ".join(sorted(outputs.get(recipe, set())))))
-        if row.destination in nodes.index:
-            recipe = nodes.loc[row.destination, "recipe"]
+        if row.destination in node_recipe:
+            recipe = node_recipe[str(row.destination)]
             if row.commodity not in inputs.get(recipe, set()):
                 out.append(Problem("destination does not use the commodity", file=file, line=line,
                                    field="destination", value=row.destination,
@@ -255,15 +259,21 @@ def balance_table(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     rows = []
     out_routed = routes.groupby(["origin", "commodity"])["volume"].sum()
     in_routed = routes.groupby(["destination", "commodity"])["volume"].sum()
-    for r in flows.itertuples(index=False):
-        key = (r.id, r.commodity)
-        routed = (out_routed if r.role == "output" else in_routed).get(key, 0.0)
-        rows.append((r.id, "node " + r.role, r.commodity, float(r.expected), float(routed)))
+    out_map: dict[tuple[str, str], float] = {(str(k[0]), str(k[1])): float(v)  # type: ignore[index]
+                                             for k, v in out_routed.items()}
+    in_map: dict[tuple[str, str], float] = {(str(k[0]), str(k[1])): float(v)  # type: ignore[index]
+                                            for k, v in in_routed.items()}
+    for r in flows.to_dict(orient="records"):
+        key = (str(r["id"]), str(r["commodity"]))
+        routed = (out_map if r["role"] == "output" else in_map).get(key, 0.0)
+        rows.append((key[0], f"node {r['role']}", key[1], float(r["expected"]), routed))
     use = bom.merge(sectors[["id", "region", "output"]], left_on="sector", right_on="id")
     use["expected"] = use["output"] * use["intensity"] / 1000.0  # kg -> t
-    for (region, commodity), expected in use.groupby(["region", "commodity"])["expected"].sum().items():
+    region_use = use.groupby(["region", "commodity"])["expected"].sum()
+    for index, expected in region_use.items():
+        region, commodity = (str(part) for part in index)  # type: ignore[attr-defined]
         rows.append((region, "region use", commodity, float(expected),
-                     float(in_routed.get((region, commodity), 0.0))))
+                     in_map.get((region, commodity), 0.0)))
     table = pd.DataFrame(rows, columns=["place", "kind", "commodity", "expected", "routed"])
     table["difference"] = table["routed"] - table["expected"]
     scale = table["expected"].abs().where(table["expected"].abs() > 0, np.nan)

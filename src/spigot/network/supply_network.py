@@ -69,7 +69,7 @@ class SupplyNetwork:
             rows = given.get(table, [])
             frame = rows if _is_normalised(rows, table) else read_table(
                 rows, schemas()[table], strict=strict)
-            assert isinstance(frame, pd.DataFrame)  # noqa: S101 - narrowed above
+            assert isinstance(frame, pd.DataFrame)
             self._tables[table] = frame
         self.name = name
 
@@ -298,9 +298,9 @@ class SupplyNetwork:
         recipe_out = np.zeros((n_nodes, n_comm))
         recipes = t["recipes"]
         for i, recipe in enumerate(t["nodes"]["recipe"]):
-            for r in recipes[recipes["recipe"] == recipe].itertuples(index=False):
-                target = recipe_out if r.role == "output" else recipe_in
-                target[i, c_ix[str(r.commodity)]] = float(r.coefficient)
+            for r in recipes[recipes["recipe"] == recipe].to_dict(orient="records"):
+                target = recipe_out if r["role"] == "output" else recipe_in
+                target[i, c_ix[str(r["commodity"])]] = float(r["coefficient"])
 
         nodes_t = t["nodes"]
         routes_t = t["routes"]
@@ -323,12 +323,12 @@ class SupplyNetwork:
         sectors = tuple(str(s) for s in sectors_t["id"])
         s_ix = {s: i for i, s in enumerate(sectors)}
         bom = np.zeros((len(sectors), n_comm))
-        for b in t["bom"].itertuples(index=False):
-            bom[s_ix[str(b.sector)], c_ix[str(b.commodity)]] += float(b.intensity) / 1000.0
+        for b in t["bom"].to_dict(orient="records"):
+            bom[s_ix[str(b["sector"])], c_ix[str(b["commodity"])]] += float(b["intensity"]) / 1000.0
 
         price = np.full((n_comm, len(ZONES)), np.nan)
-        for p in t["prices"].itertuples(index=False):
-            price[c_ix[str(p.commodity)], ZONES.index(str(p.zone))] = float(p.price) * 1000.0
+        for p in t["prices"].to_dict(orient="records"):
+            price[c_ix[str(p["commodity"])], ZONES.index(str(p["zone"]))] = float(p["price"]) * 1000.0
 
         stock_t = t["stockpiles"]
         years = [int(y) for y in nodes_t["year"].dropna()]
