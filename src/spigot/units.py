@@ -96,11 +96,25 @@ def parse_unit(text: str) -> ParsedUnit:
         elif token in _ELEMENT_SYMBOLS:
             basis = "metal"
             magnitude = (m.group("prefix") + m.group("rest")).strip()
-    try:
-        registry().parse_units(magnitude)
-    except Exception as exc:  # pint raises several types for garbage
-        raise ValueError(f"not a unit: {text!r}") from exc
+    if _simple(magnitude) is None:  # simple mass(/time) units skip pint (loading it takes ~1 s)
+        try:
+            registry().parse_units(magnitude)
+        except Exception as exc:  # pint raises several types for garbage
+            raise ValueError(f"not a unit: {text!r}") from exc
     return ParsedUnit(text=text, magnitude=magnitude, basis=basis)
+
+
+_MASS_IN_T = {"kg": 1e-3, "t": 1.0, "kt": 1e3, "Mt": 1e6}
+_TIMES = {"", "yr", "week"}
+
+
+@functools.cache
+def _simple(magnitude: str) -> tuple[float, str] | None:
+    """``"kt/yr"`` -> ``(1000.0, "yr")``: tonnes per unit and the time unit; ``None`` if not simple."""
+    mass, _, time = magnitude.replace(" ", "").partition("/")
+    if mass in _MASS_IN_T and time in _TIMES:
+        return _MASS_IN_T[mass], time
+    return None
 
 
 def convert(value: float, from_unit: str, to_unit: str) -> float:
@@ -121,6 +135,9 @@ def convert(value: float, from_unit: str, to_unit: str) -> float:
     a, b = parse_unit(from_unit), parse_unit(to_unit)
     if a.basis is not None and b.basis is not None and a.basis != b.basis:
         raise ValueError(f"basis {a.basis!r} cannot be converted to {b.basis!r} without a recipe")
+    sa, sb = _simple(a.magnitude), _simple(b.magnitude)
+    if sa is not None and sb is not None and sa[1] == sb[1]:
+        return float(value * sa[0] / sb[0])
     ureg = registry()
     try:
         return float(ureg.Quantity(value, a.magnitude).to(b.magnitude).magnitude)

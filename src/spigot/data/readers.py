@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -171,30 +172,47 @@ def read_table(
 
     out: dict[str, list[Any]] = {c.name: [] for c in table_schema.columns}
     unit_col = table_schema.unit_column
+    quantity = {c.name for c in table_schema.quantity_columns}
+    cells = [(spec, spec.name in quantity) for spec in table_schema.columns if spec.dtype != "unitcol"]
     for row, line in zip(rows, line_numbers, strict=True):
         factor = 1.0
         if unit_col is not None:
             factor = _check_unit(row.get(unit_col, ""), table_schema, where, line, problems, out)
-        for spec in table_schema.columns:
-            if spec.dtype == "unitcol":
-                continue
+        for spec, is_quantity in cells:
             value = _parse_cell(row.get(spec.name, ""), spec, where, line, problems)
-            if isinstance(value, float) and spec in table_schema.quantity_columns:
+            if is_quantity and isinstance(value, float):
                 value *= factor
             out[spec.name].append(value)
     if problems:
         raise DataError(problems, title=f"{where} has invalid values:")
-    frame = pd.DataFrame(out, columns=list(table_schema.names))
+    columns: dict[str, Any] = {}
     for spec in table_schema.columns:
+        values = out[spec.name]
         if spec.dtype == "int":
-            frame[spec.name] = frame[spec.name].astype("Int64")
+            columns[spec.name] = pd.array(values, dtype="Int64")
         elif spec.dtype == "float":
-            frame[spec.name] = frame[spec.name].astype("float64")
+            columns[spec.name] = np.array(values, dtype="float64")
         else:
-            frame[spec.name] = frame[spec.name].astype(object)
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            columns[spec.name] = column
+    frame = pd.DataFrame(columns, columns=list(table_schema.names))
     frame.attrs["file"] = where
-    frame.attrs["lines"] = line_numbers
+    frame.attrs["lines"] = Lines(line_numbers)
     return frame
+
+
+class Lines(tuple[int, ...]):
+    """Line numbers of a table's rows, kept in ``DataFrame.attrs``.
+
+    pandas deep-copies ``attrs`` on every derived frame; this immutable tuple copies as itself, which
+    keeps filtering and merging tables fast.
+    """
+
+    __slots__ = ()
+
+    def __deepcopy__(self, memo: dict[int, object]) -> Lines:
+        return self
 
 
 def _as_records(

@@ -141,14 +141,19 @@ def _recipes(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
     return out
 
 
-def reference_commodity(recipes: pd.DataFrame, recipe: str) -> str | None:
-    """The commodity whose tonnes measure a recipe's activity (its coefficient-1 row; outputs first)."""
-    rows = recipes[recipes["recipe"] == recipe]
-    ref = rows[np.isclose(rows["coefficient"].to_numpy(dtype=float), 1.0)]
-    if ref.empty:
-        return None
-    ref = ref.sort_values("role", key=lambda s: s.map({"output": 0, "input": 1}))
-    return str(ref["commodity"].iloc[0])
+def reference_commodities(recipes: pd.DataFrame) -> dict[str, str]:
+    """Map each recipe to the commodity whose tonnes measure its activity.
+
+    That is its coefficient-1 row (the reference flow), outputs before inputs; recipes without one
+    are left out (reported by the recipe check).
+    """
+    ref = recipes[np.isclose(recipes["coefficient"].to_numpy(dtype=float), 1.0)]
+    ref = ref.assign(_order=ref["role"].map({"output": 0, "input": 1})).sort_values(
+        "_order", kind="stable")
+    out: dict[str, str] = {}
+    for recipe, commodity in zip(ref["recipe"], ref["commodity"], strict=True):
+        out.setdefault(str(recipe), str(commodity))
+    return out
 
 
 def _bases(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
@@ -168,8 +173,9 @@ def _bases(tables: Mapping[str, pd.DataFrame]) -> list[Problem]:
                                expected=f"basis {basis[commodity]!r} for {commodity!r}",
                                hint=f"write the figure in t {basis[commodity]} or convert it"))
 
+    reference = reference_commodities(recipes)
     for i, row in enumerate(tables["nodes"].itertuples(index=False)):
-        check("nodes", i, reference_commodity(recipes, str(row.recipe)), str(row.unit))
+        check("nodes", i, reference.get(str(row.recipe)), str(row.unit))
     for i, row in enumerate(tables["routes"].itertuples(index=False)):
         check("routes", i, str(row.commodity), str(row.unit))
     for i, row in enumerate(tables["stockpiles"].itertuples(index=False)):

@@ -17,7 +17,7 @@ import pandas as pd
 
 from spigot.data.readers import read_table, read_table_file
 from spigot.errors import ConsistencyError, DataError, Problem
-from spigot.network.checks import balance_table, consistency_problems, reference_commodity
+from spigot.network.checks import balance_table, consistency_problems
 from spigot.network.compiled import STAGES, STATUSES, ZONES, CompiledNetwork
 from spigot.schema import TABLE_ORDER, schema, schemas
 from spigot.units import WEEKS_PER_YEAR
@@ -396,5 +396,3 @@ def _decimal_year(text: object) -> float:
         return math.nan
     return stamp.year + (stamp.day_of_year - 1) / 365.25
 
-
-_ = reference_commodity  # re-exported for users of the checks

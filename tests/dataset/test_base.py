@@ -1,0 +1,181 @@
+"""The bundled world ``base``: provenance of every row, coverage, balance and size."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import spigot as sp
+from spigot.cli.app import main
+from spigot.schema import TABLE_ORDER, schema
+from spigot.units import parse_unit
+
+REQUIRED_COMMODITIES = {"re_concentrate", "ndpr_oxide", "dy_oxide", "tb_oxide", "ndfeb_magnet",
+                        "tungsten_apt", "gallium", "germanium", "graphite_natural", "graphite_anode",
+                        "antimony", "la_oxide", "ce_oxide", "sm_oxide", "gd_oxide", "y_oxide"}
+REQUIRED_SECTORS = {"automotive", "wind", "defence", "electronics", "industrial_motors", "catalysts",
+                    "glass_polishing", "phosphors", "semiconductors", "optics", "batteries",
+                    "carbide_tools", "flame_retardants"}
+CONSUMING_REGIONS = {"USA", "JPN", "KOR", "DEU", "FRA", "ITA", "IND", "VNM", "CHN", "EU_OTHER", "ROW"}
+NAMED_FACILITIES = {
+    "mountain_pass": "operating", "mp_mountain_pass_sep": "operating", "mp_independence": "planned",
+    "mp_independence_metal": "planned", "lynas_kuantan_heavy": "planned",
+    "lynas_mount_weld": "operating", "lynas_kuantan": "operating", "iluka_eneabba": "planned",
+    "energy_fuels_white_mesa": "ramping", "solvay_la_rochelle": "planned", "neo_silmet": "operating",
+    "neo_narva": "planned", "noveon": "operating", "vulcan_elements": "planned",
+    "usa_rare_earth_stillwater": "planned", "niocorp_elk_creek": "planned",
+}
+# The base dataset's own tables; controls.csv is maintained separately (export controls).
+OWN_TABLES = [t for t in TABLE_ORDER if t != "controls"]
+
+
+@pytest.fixture(scope="module")
+def base() -> sp.SupplyNetwork:
+    return sp.datasets.load("base")
+
+
+def test_loads_from_the_package(base: sp.SupplyNetwork) -> None:
+    assert "base" in sp.datasets.names()
+    assert base.name == "base"
+    meta = sp.datasets.describe("base")
+    assert meta["base_year"] == 2024
+    assert meta["balance_tolerance"] == {"relative": 0.05, "absolute_t_per_yr": 1.0}
+    assert meta["sources"]
+
+
+@pytest.mark.parametrize("table", OWN_TABLES)
+def test_every_row_has_provenance(base: sp.SupplyNetwork, table: str) -> None:
+    frame = base.table(table)
+    names = schema(table).names
+    assert len(frame) > 0
+    assert frame["source"].astype(str).str.strip().ne("").all(), f"{table}: row without source"
+    if "year" in names:
+        assert frame["year"].notna().all(), f"{table}: row without year"
+        assert frame["year"].between(2020, 2026).all()
+    if "confidence" in names:
+        assert frame["confidence"].isin(["H", "M", "L"]).all(), f"{table}: confidence not H/M/L"
+    if schema(table).unit_column is not None:
+        bases = {parse_unit(u).basis for u in frame["unit"]}
+        assert None not in bases, f"{table}: unit without basis"
+
+
+def test_derived_and_assumed_figures_say_so(base: sp.SupplyNetwork) -> None:
+    for table in ("nodes", "routes", "bom", "prices", "stockpiles", "sectors"):
+        frame = base.table(table)
+        low = frame[frame["confidence"] == "L"]
+        explained = low["note"].astype(str).str.strip().ne("") | low["source"].str.contains(
+            "derived|assumption", regex=True)
+        assert explained.all(), f"{table}: low-confidence rows without a note"
+
+
+def test_required_ids_are_present(base: sp.SupplyNetwork) -> None:
+    assert set(base.commodities["id"]) >= REQUIRED_COMMODITIES
+    assert set(base.sectors["sector"]) >= REQUIRED_SECTORS
+    regions = base.regions.set_index("id")
+    assert set(regions.index) >= CONSUMING_REGIONS
+    assert set(base.sectors["region"]) == CONSUMING_REGIONS
+    assert regions.loc["EU_OTHER", "groups"] == "EU27"
+    assert regions.loc["ROW", "members"] == "*"
+    for code in ("DEU", "FRA", "ITA", "EST"):
+        assert "EU27" in regions.loc[code, "groups"]
+    assert (regions["zone"] == "china").sum() == 1
+    assert regions.loc["CHN", "zone"] == "china"
+
+
+def test_magnet_chain_stages_exist(base: sp.SupplyNetwork) -> None:
+    stages = base.nodes.groupby("stage")["id"].count()
+    for stage in ("mining", "separation", "refining", "metal", "magnet"):
+        assert stages[stage] > 0
+    recipes = base.recipes
+    separation = recipes[recipes["recipe"].str.startswith("sep_")]
+    for recipe, rows in separation.groupby("recipe"):
+        out = rows[rows["role"] == "output"]["coefficient"].sum()
+        assert out <= 1.0 + 1e-9, f"{recipe}: outputs exceed the REO fed"
+
+
+def test_prices_for_every_commodity_in_both_zones(base: sp.SupplyNetwork) -> None:
+    prices = base.prices
+    for commodity in base.commodities["id"]:
+        zones = set(prices.loc[prices["commodity"] == commodity, "zone"])
+        assert zones == {"china", "ex_china"}, commodity
+    assert (prices["price"] > 0).all()
+
+
+def test_every_stage_balances(base: sp.SupplyNetwork) -> None:
+    balance = base.balance()
+    bad = balance[~balance["ok"]]
+    assert bad.empty, bad.to_string()
+    assert set(balance["kind"]) == {"node output", "node input", "region use"}
+
+
+def test_world_supply_equals_world_use(base: sp.SupplyNetwork) -> None:
+    nodes, recipes, routes = base.nodes, base.recipes, base.routes
+    flows = nodes.merge(recipes, on="recipe")
+    flows["t"] = flows["output"] * flows["coefficient"]
+    made = flows[flows["role"] == "output"].groupby("commodity")["t"].sum()
+    used_by_nodes = flows[flows["role"] == "input"].groupby("commodity")["t"].sum()
+    use = base.bom.merge(base.sectors, left_on="sector", right_on="id")
+    use["t"] = use["output"] * use["intensity"] / 1000
+    final = use.groupby("commodity")["t"].sum()
+    total_use = used_by_nodes.add(final, fill_value=0.0)
+    assert made.index.equals(total_use.sort_index().index) or set(made.index) == set(total_use.index)
+    pd.testing.assert_series_equal(made.sort_index(), total_use.sort_index(), rtol=0.01,
+                                   check_names=False)
+    idle = set(base.nodes.loc[base.nodes["output"] == 0, "id"])
+    zero = routes[routes["volume"] == 0]
+    assert (zero["origin"].isin(idle) | zero["destination"].isin(idle)).all()
+    assert routes["volume"].ge(0).all()
+
+
+def test_mining_shares_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["data", "show", "--commodity", "rare_earths", "--stage", "mining", "--format",
+                 "json"])
+    out, _ = capsys.readouterr()
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["dataset"] == "base"
+    block = doc["blocks"][0]
+    assert block["year"] == 2025
+    rows = {r["region"]: r for r in block["rows"]}
+    assert sum(r["share"] for r in block["rows"]) == pytest.approx(1.0, abs=1e-6)
+    assert 0.65 <= rows["CHN"]["share"] <= 0.75
+    assert all(r["source"] for r in block["rows"])
+
+
+def test_production_statistics_cover_every_group(base: sp.SupplyNetwork) -> None:
+    prod = base.production
+    blocks = set(zip(prod["commodity"], prod["stage"], strict=True))
+    for block in [("rare_earths", "mining"), ("tungsten", "mining"), ("gallium", "refining"),
+                  ("graphite", "mining"), ("antimony", "mining"), ("germanium", "refining"),
+                  ("rare_earths", "separation"), ("ndfeb_magnet", "magnet")]:
+        assert block in blocks
+    china_2024 = prod[(prod["commodity"] == "rare_earths") & (prod["stage"] == "mining")
+                      & (prod["year"] == 2024)].set_index("region")["value"]
+    assert china_2024["CHN"] / china_2024["WLD"] == pytest.approx(0.71, abs=0.01)
+
+
+def test_named_facilities(base: sp.SupplyNetwork) -> None:
+    nodes = base.nodes.set_index("id")
+    for node, status in NAMED_FACILITIES.items():
+        assert nodes.loc[node, "kind"] == "facility", node
+        assert nodes.loc[node, "status"] == status, node
+        if status in ("planned", "ramping"):
+            assert str(nodes.loc[node, "start"]).strip(), f"{node}: planned without a start date"
+    assert nodes.loc["mountain_pass", "output"] == pytest.approx(45500)
+    assert (nodes.loc[nodes["status"] == "planned", "output"] == 0).all()
+
+
+def test_engine_budget(base: sp.SupplyNetwork) -> None:
+    compiled = base.compile()
+    assert len(compiled.nodes) <= 110
+    assert len(compiled.routes) <= 350
+    assert len(compiled.sectors) <= 130
+    assert compiled.base_year == 2024
+
+
+def test_no_node_runs_above_capacity(base: sp.SupplyNetwork) -> None:
+    nodes = base.nodes
+    over = nodes[nodes["output"] > nodes["capacity"] * 1.0001]
+    assert over.empty, over[["id", "output", "capacity"]].to_string()
