@@ -11,6 +11,7 @@ import typer
 
 from spigot._version import __version__
 from spigot.cli import data as data_cli
+from spigot.cli import risk as risk_cli
 from spigot.errors import SpigotError
 
 __all__ = ["app", "main"]
@@ -23,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_cli.app, name="data")
+app.command("risk")(risk_cli.risk)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,194 @@
+"""``spigot risk``: concentration and chokepoints, import reliance, EU supply risk, GeoPolRisk and
+exposure to export controls, from one dataset."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from spigot import metrics
+from spigot.cli.data import open_dataset
+from spigot.cli.output import Format, emit
+from spigot.errors import UnknownNameError
+from spigot.metrics._common import commodity_groups, parse_date, resolve_commodity, resolve_region
+from spigot.network import SupplyNetwork
+
+__all__ = ["risk", "risk_document"]
+
+
+STAGE_COLUMNS = ["commodity", "stage", "year", "hhi", "hhi_points", "hhi_normalised", "cr1", "cr3",
+                 "n_producers", "top_supplier", "top_share", "coverage", "chokepoint",
+                 "hhi_ratio_to_mining", "hhi_difference_to_mining", "source"]
+EU_COLUMNS = ["commodity", "material", "stage", "eu_stage", "year", "hhi_wgi", "hhi_wgi_t",
+              "eol_rir", "si_sr", "sr", "published_sr", "bottleneck", "basis",
+              "restricted_exporters"]
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    cols = [c for c in columns if c in frame.columns]
+    return [{str(k): v for k, v in r.items()} for r in frame[cols].to_dict(orient="records")]
+
+
+def _eu(net: SupplyNetwork, names: list[str], at: str, year: int | None) -> pd.DataFrame:
+    for name in names:
+        try:
+            return metrics.eu_supply_risk(net, name, at=at, year=year)
+        except UnknownNameError:
+            continue
+    return pd.DataFrame(columns=EU_COLUMNS)
+
+
+def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: str | None = None,
+                  at: str | None = None, year: int | None = None) -> dict[str, Any]:
+    """The JSON document of ``spigot risk`` (keys documented in ``docs/cli.md``)."""
+    day = parse_date(at, field="--at").date().isoformat()
+    if commodity is not None:
+        resolve_commodity(net, commodity, field="--commodity")
+    if importer is not None:
+        resolve_region(net, importer, field="--importer")
+    stages = metrics.chokepoints(net, commodity, year=year)
+    groups = commodity_groups(net)
+    if importer is not None:
+        all_reliance = metrics.net_import_reliance(net, importer)
+        all_exposed = metrics.exposure(net, importer, at=day)
+        all_gpr = metrics.geopolrisk(net, importer, year=year)
+        all_sources = metrics.import_sources(net, importer, None)
+        all_published = metrics.usgs_published_reliance(importer=importer)
+    chains = []
+    for chain, block in stages.groupby("chain", sort=False):
+        members = metrics.chain_members(net, str(chain))
+        choke = block[block["chokepoint"]].iloc[0]
+        mining = block[block["stage"] == "mining"]
+        entry: dict[str, Any] = {
+            "chain": chain,
+            "members": members,
+            "chokepoint": {
+                "commodity": choke["commodity"], "stage": choke["stage"], "hhi": choke["hhi"],
+                "hhi_points": choke["hhi_points"], "top_supplier": choke["top_supplier"],
+                "top_share": choke["top_share"],
+                "mining_hhi": float(mining["hhi"].iloc[0]) if len(mining) else None,
+                "mining_top_share": float(mining["top_share"].iloc[0]) if len(mining) else None,
+                "hhi_ratio_to_mining": choke["hhi_ratio_to_mining"],
+                "hhi_difference_to_mining": choke["hhi_difference_to_mining"],
+            },
+            "stages": _records(block, STAGE_COLUMNS),
+            "eu_supply_risk": _records(_eu(net, [str(chain), *members], day, year), EU_COLUMNS),
+        }
+        if importer is not None:
+            ids = [c for c, g in groups.items() if g in members or c in members]
+            reliance = all_reliance[all_reliance["commodity"].isin(ids)]
+            exposed = all_exposed[all_exposed["commodity"].isin(ids)]
+            gpr = all_gpr[all_gpr["commodity"].isin(ids)]
+            src = all_sources[all_sources["commodity"].isin(ids)]
+            published = all_published[all_published["commodity"].isin([*members, *ids])]
+            entry["importer"] = {
+                "region": importer,
+                "net_import_reliance": _records(reliance, list(reliance.columns)),
+                "import_sources": _records(src, list(src.columns)),
+                "exposure": _records(exposed, list(exposed.columns)),
+                "geopolrisk": _records(gpr, list(gpr.columns)),
+                "usgs_published_nir": _records(published, ["commodity", "item", "year", "nir",
+                                                           "qualifier", "source"]),
+            }
+        chains.append(entry)
+    return {
+        "dataset": net.name,
+        "at": day,
+        "importer": importer,
+        "commodity": commodity,
+        "chains": chains,
+        "units": {
+            "hhi": "0-1", "hhi_points": "0-10,000", "shares": "fraction of world production",
+            "sr": "EU supply-risk scale (JRC 2017)", "nir": "fraction of apparent consumption",
+            "exposure_share": "fraction of the importer's supply", "volumes": "t/yr",
+            "geopolrisk": "0-1",
+        },
+        "references": {
+            "concentration": stages.attrs.get("reference", ""),
+            "eu_supply_risk": "European Commission (2017) doi:10.2873/769526; Blengini et al. "
+                              "(2017) JRC106997",
+            "net_import_reliance": "USGS Mineral Commodity Summaries 2026, Appendix C",
+            "geopolrisk": "Santillán-Saldivar et al. (2021) doi:10.1016/j.resconrec.2020.105108",
+            "docs": "docs/metrics.md",
+        },
+    }
+
+
+def _long(document: dict[str, Any]) -> pd.DataFrame:
+    """The document as one tidy long table (``--format csv``)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(section: str, chain: str, record: dict[str, Any], keys: tuple[str, ...],
+            metrics_: tuple[str, ...]) -> None:
+        base = {k: record.get(k) for k in keys}
+        for metric in metrics_:
+            if metric in record:
+                rows.append({"section": section, "chain": chain, "commodity":
+                             record.get("commodity"), "stage": base.get("stage"),
+                             "region": base.get("region") or base.get("importer")
+                             or base.get("origin"), "metric": metric, "value": record[metric]})
+
+    for chain in document["chains"]:
+        name = chain["chain"]
+        for r in chain["stages"]:
+            add("concentration", name, r, ("stage",), ("year", "hhi", "hhi_points", "hhi_normalised",
+                                                      "cr1", "cr3", "n_producers", "top_supplier",
+                                                      "top_share", "chokepoint",
+                                                      "hhi_ratio_to_mining"))
+        for r in chain["eu_supply_risk"]:
+            add("eu_supply_risk", name, {**r, "commodity": f"{r['commodity']} ({r['material']})"},
+                ("stage",), ("year", "hhi_wgi_t", "sr", "published_sr", "bottleneck"))
+        imp = chain.get("importer")
+        if imp:
+            for r in imp["net_import_reliance"]:
+                add("net_import_reliance", name, r, ("region",), ("production", "imports",
+                                                                  "exports", "nir"))
+            for r in imp["exposure"]:
+                add("exposure", name, r, ("importer",), ("supply", "exposed", "exposure_share",
+                                                         "measures"))
+            for r in imp["geopolrisk"]:
+                add("geopolrisk", name, r, ("importer", "stage"), ("hhi", "wta", "geopolrisk"))
+    return pd.DataFrame(rows, columns=["section", "chain", "commodity", "stage", "region",
+                                       "metric", "value"])
+
+
+def risk(
+    commodity: Annotated[str | None, typer.Option(
+        help="Commodity id or group, e.g. rare_earths (default: every supply chain).")] = None,
+    importer: Annotated[str | None, typer.Option(
+        help="Importing region (ISO alpha-3, e.g. USA): adds import reliance, sources, "
+             "GeoPolRisk and exposure to export controls.")] = None,
+    at: Annotated[str | None, typer.Option(
+        help="Date for the export controls in force, YYYY-MM-DD (default: today).")] = None,
+    year: Annotated[int | None, typer.Option(help="Year of the production statistics.")] = None,
+    dataset: Annotated[str, typer.Option(
+        "--dataset", "-d", help="Bundled dataset name or a folder.")] = "base",
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Static risk metrics: where the chokepoint is, who is exposed, and how much."""
+    net = open_dataset(dataset)
+    document = risk_document(net, commodity, importer, at, year)
+    if fmt is Format.json:
+        emit(pd.DataFrame(), fmt, document=document)
+        return
+    if fmt is Format.csv:
+        emit(_long(document), fmt)
+        return
+    stages = pd.DataFrame([{"chain": c["chain"], **r} for c in document["chains"]
+                           for r in c["stages"]])
+    emit(stages[["chain", "commodity", "stage", "year", "hhi_points", "cr1", "top_supplier",
+                 "top_share", "chokepoint", "hhi_ratio_to_mining"]], fmt,
+         title=f"Concentration by stage and chokepoint ({net.name})")
+    eu = pd.DataFrame([r for c in document["chains"] for r in c["eu_supply_risk"]])
+    if len(eu):
+        emit(eu[["commodity", "material", "stage", "hhi_wgi_t", "sr", "published_sr",
+                 "bottleneck", "restricted_exporters"]], fmt,
+             title=f"EU supply risk (JRC 2017; global supply; controls on {document['at']})")
+    for section, title in (("net_import_reliance", "Net import reliance (USGS definition)"),
+                           ("exposure", f"Exposure to export controls on {document['at']}"),
+                           ("geopolrisk", "GeoPolRisk")):
+        rows = [r for c in document["chains"] for r in (c.get("importer") or {}).get(section, [])]
+        if rows:
+            emit(pd.DataFrame(rows), fmt, title=f"{title}: {importer}")

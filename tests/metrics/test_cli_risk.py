@@ -1,0 +1,92 @@
+"""`spigot risk` as a user runs it: exit codes, JSON keys, formats and messages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from spigot.cli.app import main
+
+TOP_KEYS = {"dataset", "at", "importer", "commodity", "chains", "units", "references"}
+CHAIN_KEYS = {"chain", "members", "chokepoint", "stages", "eu_supply_risk"}
+STAGE_KEYS = {"commodity", "stage", "year", "hhi", "hhi_points", "hhi_normalised", "cr1", "cr3",
+              "n_producers", "top_supplier", "top_share", "coverage", "chokepoint",
+              "hhi_ratio_to_mining", "hhi_difference_to_mining", "source"}
+IMPORTER_KEYS = {"region", "net_import_reliance", "import_sources", "exposure", "geopolrisk",
+                 "usgs_published_nir"}
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_keys_and_chokepoint(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "risk", "-d", "toy", "--commodity", "rare_earths",
+                       "--at", "2025-06-01", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert set(doc) == TOP_KEYS
+    assert doc["at"] == "2025-06-01"
+    chain = doc["chains"][0]
+    assert set(chain) == CHAIN_KEYS
+    assert all(set(s) == STAGE_KEYS for s in chain["stages"])
+    stages = {s["stage"]: s for s in chain["stages"]}
+    assert list(stages) == ["mining", "separation", "magnet"]
+    assert stages["separation"]["chokepoint"] is True
+    assert stages["mining"]["chokepoint"] is False
+    assert chain["chokepoint"]["stage"] == "separation"
+    assert chain["chokepoint"]["mining_hhi"] == pytest.approx(26 / 36)
+
+
+def test_json_with_importer(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "risk", "-d", "toy", "--importer", "USA", "--at", "2025-06-01",
+                       "-f", "json")
+    assert code == 0
+    importer = json.loads(out)["chains"][0]["importer"]
+    assert set(importer) == IMPORTER_KEYS
+    nir = {r["commodity"]: r["nir"] for r in importer["net_import_reliance"]}
+    assert nir["ndfeb_magnet"] == 1.0
+    assert importer["usgs_published_nir"][0]["commodity"] == "rare_earths"
+
+
+def test_table_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "risk", "-d", "toy")
+    assert code == 0
+    assert "chokepoint" in out
+    code, out, _ = run(capsys, "risk", "-d", "toy", "--importer", "USA", "--format", "csv")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "section,chain,commodity,stage,region,metric,value"
+    assert any(line.startswith("exposure,") for line in lines)
+
+
+def test_unknown_commodity_exits_2_with_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "risk", "-d", "toy", "--commodity", "rare_earth")
+    assert code == 2
+    assert out == ""
+    assert "field '--commodity': unknown commodity: got 'rare_earth'" in err
+    assert "did you mean 'rare_earths'?" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_importer_exits_2_with_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "risk", "-d", "toy", "--importer", "UK")
+    assert code == 2
+    assert "field '--importer': unknown region: got 'UK'" in err
+    assert "did you mean 'GBR'?" in err
+
+
+@pytest.mark.parametrize("bad", ["2025-13-01", "1/6/2025", "2025-06", "yesterday"])
+def test_bad_date_exits_2(capsys: pytest.CaptureFixture[str], bad: str) -> None:
+    code, _, err = run(capsys, "risk", "-d", "toy", "--at", bad)
+    assert code == 2
+    assert f"field '--at': invalid date: got {bad!r}; expected a date in the format YYYY-MM-DD" \
+        in err
+
+
+def test_bad_format_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = run(capsys, "risk", "-d", "toy", "--format", "xml")
+    assert code == 2
