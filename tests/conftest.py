@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import spigot as sp
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _run_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Runs saved by tests (``spigot run`` keeps every run) go to a temporary store, never to
+    the user's ``~/.spigot/runs``."""
+    path = tmp_path_factory.mktemp("spigot-runs")
+    old = os.environ.get("SPIGOT_STORE")
+    os.environ["SPIGOT_STORE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("SPIGOT_STORE", None)
+    else:
+        os.environ["SPIGOT_STORE"] = old
 
 
 @pytest.fixture(scope="session")

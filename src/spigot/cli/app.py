@@ -11,7 +11,12 @@ import typer
 
 from spigot._version import __version__
 from spigot.cli import data as data_cli
+from spigot.cli import report as report_cli
 from spigot.cli import risk as risk_cli
+from spigot.cli import run as run_cli
+from spigot.cli import runs as runs_cli
+from spigot.cli import scenario as scenario_cli
+from spigot.cli import serve as serve_cli
 from spigot.errors import SpigotError
 
 __all__ = ["app", "main"]
@@ -25,6 +30,12 @@ app = typer.Typer(
 )
 app.add_typer(data_cli.app, name="data")
 app.command("risk")(risk_cli.risk)
+app.add_typer(scenario_cli.app, name="scenario")
+app.command("validate")(scenario_cli.validate)
+app.command("run")(run_cli.run)
+app.add_typer(runs_cli.app, name="runs")
+app.command("report")(report_cli.report)
+app.command("serve")(serve_cli.serve)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,98 @@
+"""Engine speed: draw-weeks per second and peak memory, numba engine against the reference.
+
+Run: ``.venv/bin/python benchmarks/bench_engine.py [--draws 10000] [--weeks 520] [--quick]``.
+
+Each case runs in a fresh child process so that its peak resident memory (``ru_maxrss``) is its
+own. Cases:
+
+- the numba engine on the base world (``licence-squeeze`` and ``baseline``), small and full size
+  (10,000 draws x 520 weeks: the target is at most 10 s and under 2 GB on a 2-core machine);
+- the numba and the reference engine on the toy world and on base with few draws, and the
+  speed-up of one over the other on the same network (target: at least 100 x).
+
+The numba kernel is compiled (or loaded from its cache) by a warm-up run that is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+CHILD = """
+import json, resource, sys, time
+import spigot as sp
+name, dataset, engine = sys.argv[1], sys.argv[2], sys.argv[5]
+draws, weeks = int(sys.argv[3]), int(sys.argv[4])
+scen = sp.scenarios.load(name).model_copy(update={"dataset": dataset})
+if dataset == "toy":
+    scen = sp.Scenario.model_validate({**scen.model_dump(mode="json"), "policies": [
+        {"type": "ExportLicence", "id": "lic", "exporter": "CHN",
+         "commodities": ["ndfeb_magnet", "dy_oxide"],
+         "approval": {"default": 0.7, "by_destination": {"USA": 0.5}},
+         "review_capacity": {"applications_per_week": 3, "shipment_t": 0.05}}]
+        if name != "baseline" else []})
+if engine == "numba":
+    sp.simulate(scen, draws=2, weeks=4, keep_trajectories=0)  # compile or load the cache
+t = time.perf_counter()
+res = sp.simulate(scen, draws=draws, weeks=weeks, engine=engine, keep_trajectories=0)
+wall = time.perf_counter() - t
+res.check_conservation()
+print(json.dumps({"wall_s": wall, "run_s": res.manifest["timings_s"]["run"],
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def case(name: str, dataset: str, draws: int, weeks: int, engine: str) -> dict[str, float]:
+    """Run one case in a child process; return its timings and peak memory."""
+    out = subprocess.run([sys.executable, "-c", CHILD, name, dataset, str(draws), str(weeks),
+                          engine], capture_output=True, text=True, check=True)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["draw_weeks_per_s"] = draws * weeks / result["wall_s"]
+    return result
+
+
+def line(label: str, draws: int, weeks: int, r: dict[str, float]) -> str:
+    return (f"{label:<44} {draws:>6} x {weeks:<4} {r['wall_s']:>8.2f} s "
+            f"{r['draw_weeks_per_s']:>12,.0f} dw/s {r['peak_mb']:>8.0f} MB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=10_000)
+    parser.add_argument("--weeks", type=int, default=520)
+    parser.add_argument("--quick", action="store_true", help="Small sizes only.")
+    args = parser.parse_args()
+    print(f"spigot engine benchmark on {os.cpu_count()} cores; wall time of simulate() "
+          f"(sampling + engine + results), peak RSS of the process")
+    print(f"{'case':<44} {'draws':>6}   {'weeks':<4} {'time':>10} {'speed':>17} {'memory':>11}")
+    rows = []
+    big = [] if args.quick else [("licence-squeeze", "base", args.draws, args.weeks, "numba"),
+                                 ("baseline", "base", args.draws, args.weeks, "numba")]
+    for name, dataset, draws, weeks, engine in [
+            ("licence-squeeze", "base", 1000, 104, "numba"), *big]:
+        r = case(name, dataset, draws, weeks, engine)
+        rows.append(r)
+        print(line(f"numba      {name} on {dataset}", draws, weeks, r), flush=True)
+    for dataset, draws, weeks in (("toy", 4, 104), ("base", 2, 52)):
+        ref = case("licence-squeeze", dataset, draws, weeks, "reference")
+        fast = case("licence-squeeze", dataset, max(draws, 256), weeks, "numba")
+        print(line(f"reference  licence-squeeze on {dataset}", draws, weeks, ref), flush=True)
+        print(line(f"numba      licence-squeeze on {dataset}", max(draws, 256), weeks, fast))
+        print(f"{'':<44} speed-up numba / reference on {dataset}: "
+              f"{fast['draw_weeks_per_s'] / ref['draw_weeks_per_s']:,.0f} x", flush=True)
+    if big:
+        full = rows[1]
+        ok = full["wall_s"] <= 10.0 and full["peak_mb"] < 2048
+        print(f"target (10,000 x 520 base in <= 10 s, < 2 GB): "
+              f"{'met' if ok else 'NOT met'} ({full['wall_s']:.1f} s, {full['peak_mb']:.0f} MB)")
+    _ = (resource, time)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

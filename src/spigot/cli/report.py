@@ -1,0 +1,39 @@
+"""``spigot report``: write a stored run's self-contained HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from spigot.cli.data import open_dataset
+from spigot.cli.progress import progress_bar
+from spigot.cli.runs import StoreOption, open_store
+from spigot.report import write_report
+
+__all__ = ["report"]
+
+
+def report(
+    run_id: Annotated[str, typer.Argument(help="Run id, a unique prefix of one, or 'latest'.")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="HTML file to write (default: report-<run id>.html).",
+        show_default=False)] = None,
+    dataset: Annotated[str | None, typer.Option(
+        "--dataset", "-d", help="Dataset the run used, by name or folder, for the base flows "
+        "(default: the bundled dataset named in the run's manifest).", show_default=False)]
+    = None,
+    store: StoreOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Write one self-contained HTML report of a stored run (opens offline) and print its path."""
+    runs = open_store(store)
+    resolved = runs.resolve(run_id)
+    network = open_dataset(dataset) if dataset else None
+    target = output or Path(f"report-{resolved}.html")
+    with progress_bar("report", quiet=quiet) as advance:
+        advance("reading run and drawing charts", 0, 1)
+        path = write_report(runs, resolved, target, network)
+        advance("written", 1, 1)
+    typer.echo(str(path))

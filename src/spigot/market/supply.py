@@ -1,0 +1,225 @@
+"""Supply response: restarts of idle capacity, planned projects, qualification of new suppliers.
+
+Per node and step (``docs/model.md``, section Supply):
+
+- **fixed** nodes (operating, or anything not below) keep the engine's usable capacity;
+- **projects** (``planned`` and ``ramping`` nodes) start on a per-draw sampled step ``t0``
+  (:func:`sample_project_starts`; announced date plus a triangular delay) and ramp linearly:
+  ``cap(t) = max(base, capacity x min(1, (t - t0 + 1) / ramp))`` for ``t >= t0``, else ``base``;
+- **idle** nodes outside the exporting zone count the consecutive steps in which the relative
+  price of their main output in their zone is at least ``restart_price``; after ``lag`` such
+  steps the restart begins at the next step ``t_r`` and capacity ramps as above over
+  ``restart_ramp`` steps. A restart is not undone within a run (the restart cost is sunk);
+- **qualification**: capacity beyond the base activity counts for routes that deliver to
+  sectors only from ``t0 + qual`` (``t_r + qual``): until then customers are qualifying the new
+  supplier, and the capacity serves only routes into other nodes (for a magnet plant, none: its
+  unqualified capacity stands idle, sample lots being negligible in mass).
+
+:func:`route_weights_step` turns capacities into the weights with which a buffer's total order
+is split over its routes, so new capacity takes orders without adding to them.
+"""
+
+# ruff: noqa: N806 - sizes are named as in the docs (C commodities, W lanes, ...)
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from spigot.market._common import jit
+from spigot.market.parameters import KIND_IDLE, KIND_PROJECT, MarketParams
+
+__all__ = [
+    "NEVER",
+    "capacity_step",
+    "capacity_step_ref",
+    "route_weights_step",
+    "route_weights_step_ref",
+    "sample_project_starts",
+]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+#: Start step of nodes that never start (not projects, or a restart not triggered).
+NEVER = np.iinfo(np.int64).max // 4
+_WEEKS_PER_YEAR = 365.25 / 7.0
+
+
+def sample_project_starts(params: MarketParams, rng: np.random.Generator, size: int,
+                          start_year: float) -> IntArray:
+    """Sample the start step of every planned project for ``size`` draws.
+
+    Parameters
+    ----------
+    params
+        The market parameters (announced start years, delay distribution, step length).
+    rng
+        The random stream of the draws (a block's generator in the engine).
+    size
+        Number of draws.
+    start_year
+        Decimal year of the run's step 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        (size, N) int64: start step of each project (may be negative: already started);
+        :data:`NEVER` for nodes that are not projects or have no start date. Projects whose
+        announced start lies before step 0 have started and get no delay. Draws come node by
+        node in index order, one triangular draw per future project, so a draw's starts depend
+        only on its stream.
+    """
+    N = len(params.node_kind)
+    out = np.full((size, N), NEVER, dtype=np.int64)
+    per_year = _WEEKS_PER_YEAR / params.step_weeks
+    lo, mode, hi = params.delay_min, params.delay_mode, params.delay_max
+    for n in range(N):
+        if params.node_kind[n] != KIND_PROJECT or not math.isfinite(params.node_start_year[n]):
+            continue
+        delay = np.zeros(size)
+        if params.node_start_year[n] > start_year and hi > lo:  # not started yet: may slip
+            delay = rng.triangular(lo, mode, hi, size)
+        out[:, n] = np.floor((params.node_start_year[n] + delay - start_year) * per_year
+                             + 0.5).astype(np.int64)
+    return out
+
+
+def _ramp_share(t: int, t0: int, ramp: float) -> float:
+    if t < t0:
+        return 0.0
+    if ramp <= 1.0:
+        return 1.0
+    return min(1.0, (t - t0 + 1) / ramp)
+
+
+_ramp_share_jit = jit(_ramp_share)
+
+
+@jit
+def capacity_step(t: int, lrel: FloatArray, node_kind: IntArray, node_zone: IntArray,
+                  node_ref_c: IntArray, node_capacity: FloatArray, node_base: FloatArray,
+                  node_usable: FloatArray, node_ramp: FloatArray, qual_steps: IntArray,
+                  restart_ok: npt.NDArray[np.bool_], log_restart: float, restart_lag: int,
+                  restart_ramp: float, start: IntArray, above: IntArray, restart_at: IntArray,
+                  cap_avail: FloatArray, cap_qual: FloatArray) -> None:
+    """Capacity of every node at step ``t``, for a block of lanes.
+
+    Parameters
+    ----------
+    t
+        The step.
+    lrel
+        (2, C, W) log relative prices (those of the previous step's market phase).
+    node_kind, node_zone, node_ref_c, node_capacity, node_base, node_usable, node_ramp,
+    qual_steps, restart_ok
+        (N,) static node arrays of :class:`~spigot.market.parameters.MarketParams`.
+    log_restart, restart_lag, restart_ramp
+        Log of the restart price (relative), lag (steps, >= 1) and ramp (steps).
+    start
+        (N, W) sampled start step of projects (:func:`sample_project_starts`, per lane).
+    above, restart_at
+        (N, W) state: consecutive steps above the restart price; step the restart began
+        (:data:`NEVER` if none). Updated in place.
+    cap_avail, cap_qual
+        (N, W) out: usable capacity (t activity/step) and the part of it that sector-bound
+        routes may order. Rows of fixed nodes are not written: they hold ``node_usable`` from
+        :meth:`~spigot.market.state.MarketState.allocate`.
+    """
+    N = cap_avail.shape[0]
+    W = cap_avail.shape[1]
+    for n in range(N):
+        kind = node_kind[n]
+        if kind != KIND_PROJECT and kind != KIND_IDLE:
+            continue  # fixed nodes keep their values (set once by MarketState.allocate)
+        base = node_base[n]
+        for lane in range(W):
+            if kind == KIND_PROJECT:
+                t0 = start[n, lane]
+                cap = max(base, node_capacity[n] * _ramp_share_jit(t, t0, node_ramp[n]))
+                cap_avail[n, lane] = cap
+                cap_qual[n, lane] = cap if t >= t0 + qual_steps[n] else base
+            else:
+                if restart_ok[n] and restart_at[n, lane] == NEVER:
+                    c = node_ref_c[n]
+                    if c >= 0 and lrel[node_zone[n], c, lane] >= log_restart:
+                        above[n, lane] += 1
+                    else:
+                        above[n, lane] = 0
+                    if above[n, lane] >= restart_lag:
+                        restart_at[n, lane] = t + 1
+                tr = restart_at[n, lane]
+                cap = max(base, node_capacity[n] * _ramp_share_jit(t, tr, restart_ramp))
+                cap_avail[n, lane] = cap
+                cap_qual[n, lane] = cap if tr != NEVER and t >= tr + qual_steps[n] else base
+
+
+def capacity_step_ref(t: int, lrel: FloatArray, p: MarketParams, start: IntArray,
+                      above: IntArray, restart_at: IntArray
+                      ) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+    """Reference twin of :func:`capacity_step` for one draw (arrays without the lane axis).
+
+    Returns ``(cap_avail, cap_qual, above, restart_at)`` as new arrays.
+    """
+    N = len(p.node_kind)
+    avail, qual = np.zeros(N), np.zeros(N)
+    above, restart_at = np.array(above), np.array(restart_at)
+    for n in range(N):
+        base = float(p.node_base[n])
+        if p.node_kind[n] == KIND_PROJECT:
+            t0 = int(start[n])
+            avail[n] = max(base, p.node_capacity[n] * _ramp_share(t, t0, p.node_ramp_steps[n]))
+            qual[n] = avail[n] if t >= t0 + p.qual_steps[n] else base
+        elif p.node_kind[n] == KIND_IDLE:
+            if p.restart_ok[n] and restart_at[n] == NEVER:
+                c = p.node_ref_c[n]
+                hot = c >= 0 and lrel[p.node_zone[n], c] >= p.log_restart
+                above[n] = above[n] + 1 if hot else 0
+                if above[n] >= p.restart_lag:
+                    restart_at[n] = t + 1
+            tr = int(restart_at[n])
+            avail[n] = max(base, p.node_capacity[n] * _ramp_share(t, tr, p.restart_ramp))
+            qual[n] = avail[n] if tr != NEVER and t >= tr + p.qual_steps[n] else base
+        else:
+            avail[n] = qual[n] = p.node_usable[n]
+    return avail, qual, above, restart_at
+
+
+@jit
+def route_weights_step(cap_avail: FloatArray, cap_qual: FloatArray, node_base: FloatArray,
+                       recipe_out: FloatArray, route_origin: IntArray, route_c: IntArray,
+                       route_to_region: npt.NDArray[np.bool_], route_base: FloatArray,
+                       route_weight: FloatArray, routes: IntArray, weight: FloatArray) -> None:
+    """Order weights of routes, (K, W): base flow plus the route's share of new capacity.
+
+    ``weight[k] = base_k + max(0, cap_x[n] - base[n]) x recipe_out[n, c] x route_weight[k]``,
+    ``cap_x`` = ``cap_qual`` for routes into regions (sectors), ``cap_avail`` otherwise. The
+    engine splits a buffer's total order over its routes in proportion to these weights.
+    Only the rows ``routes`` (routes out of projects and idle nodes,
+    ``MarketParams.route_responsive``) are written; the others hold their base flow from
+    :meth:`~spigot.market.state.MarketState.allocate`.
+    """
+    W = weight.shape[1]
+    for i in range(routes.shape[0]):
+        k = routes[i]
+        n = route_origin[k]
+        y = recipe_out[n, route_c[k]] * route_weight[k]
+        for lane in range(W):
+            cap = cap_qual[n, lane] if route_to_region[k] else cap_avail[n, lane]
+            weight[k, lane] = route_base[k] + max(0.0, cap - node_base[n]) * y
+
+
+def route_weights_step_ref(cap_avail: FloatArray, cap_qual: FloatArray, node_base: FloatArray,
+                           recipe_out: FloatArray, route_origin: IntArray, route_c: IntArray,
+                           route_to_region: npt.NDArray[np.bool_], route_base: FloatArray,
+                           route_weight: FloatArray, routes: IntArray) -> FloatArray:
+    """Reference twin of :func:`route_weights_step` for one draw; returns (K,)."""
+    out = np.array(route_base, dtype=float)
+    for k in routes:
+        n = route_origin[k]
+        cap = cap_qual[n] if route_to_region[k] else cap_avail[n]
+        out[k] = route_base[k] + max(0.0, cap - node_base[n]) * recipe_out[n, route_c[k]] \
+            * route_weight[k]
+    return out

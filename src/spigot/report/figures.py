@@ -1,0 +1,174 @@
+"""Plotly figures of a run, shared by the HTML report and the web dashboard.
+
+Every builder takes plain data (a network, a DataArray, a DataFrame) and returns a
+``plotly.graph_objects.Figure``; none of them reads files or computes model quantities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import xarray as xr
+
+from spigot.network import STAGES, SupplyNetwork
+
+__all__ = ["DEMAND", "PALETTE", "fan_figure", "sankey_figure", "sankey_links", "timeline_figure"]
+
+#: Label of the demand column of the Sankey.
+DEMAND = "demand"
+#: Colours for series (commodities, zones, regions), cycled.
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+           "#17becf", "#bcbd22", "#7f7f7f")
+_STAGE_COLOURS = {"mining": "#8c564b", "separation": "#ff7f0e", "refining": "#bcbd22",
+                  "metal": "#7f7f7f", "magnet": "#1f77b4", "recycling": "#2ca02c",
+                  DEMAND: "#d62728"}
+_LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+           "font": {"family": "system-ui, sans-serif", "size": 12}}
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    value = hex_colour.lstrip("#")
+    r, g, b = (int(value[i:i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def sankey_links(net: SupplyNetwork) -> pd.DataFrame:
+    """Base-year flows between (stage, region) places, one row per link and commodity.
+
+    Routes from node to node link ``"<stage> · <region>"`` of origin and destination; routes to a
+    region end in ``"demand · <region>"``. Flows within one place are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source, target, source_stage, target_stage, commodity, value, unit`` (value in t/yr,
+        in each commodity's own basis).
+    """
+    nodes = net.nodes.set_index("id")
+    routes = net.routes
+    basis = dict(zip(net.commodities["id"], net.commodities["basis"], strict=True))
+    rows = []
+    for route in routes.itertuples(index=False):
+        origin = nodes.loc[route.origin]
+        src_stage, src_region = str(origin["stage"]), str(origin["region"])
+        if route.destination in nodes.index:
+            dest = nodes.loc[route.destination]
+            dst_stage, dst_region = str(dest["stage"]), str(dest["region"])
+        else:
+            dst_stage, dst_region = DEMAND, str(route.destination)
+        source, target = f"{src_stage} · {src_region}", f"{dst_stage} · {dst_region}"
+        if source == target or not float(route.volume) > 0:
+            continue
+        rows.append({"source": source, "target": target, "source_stage": src_stage,
+                     "target_stage": dst_stage, "commodity": str(route.commodity),
+                     "value": float(route.volume),
+                     "unit": f"t {basis.get(route.commodity, '')}/yr".replace("  ", " ")})
+    frame = pd.DataFrame(rows, columns=["source", "target", "source_stage", "target_stage",
+                                        "commodity", "value", "unit"])
+    return frame.groupby(["source", "target", "source_stage", "target_stage", "commodity", "unit"],
+                         as_index=False, sort=False).agg({"value": "sum"})
+
+
+def sankey_figure(net: SupplyNetwork, title: str = "Base flows by stage and region") -> go.Figure:
+    """Sankey of the base-year flows: mine -> separation -> metal -> magnet -> demand, by region."""
+    links = sankey_links(net)
+    order = {s: i for i, s in enumerate((*STAGES, DEMAND))}
+    places = sorted(set(links["source"]) | set(links["target"]),
+                    key=lambda p: (order.get(p.split(" · ")[0], 99), p))
+    index = {p: i for i, p in enumerate(places)}
+    commodities = list(dict.fromkeys(links["commodity"]))
+    colour = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(commodities)}
+    stage_of = [p.split(" · ")[0] for p in places]
+    figure = go.Figure(go.Sankey(
+        arrangement="snap",
+        valueformat=",.4g",
+        node={"label": places, "pad": 12, "thickness": 14,
+              "color": [_STAGE_COLOURS.get(s, "#999999") for s in stage_of],
+              "hovertemplate": "%{label}<extra></extra>"},
+        link={"source": [index[s] for s in links["source"]],
+              "target": [index[t] for t in links["target"]],
+              "value": links["value"].tolist(),
+              "color": [_rgba(colour[c], 0.45) for c in links["commodity"]],
+              "customdata": np.stack([links["commodity"], links["unit"]], axis=-1).tolist()
+              if len(links) else [],
+              "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata[0]}: "
+                               "%{value} %{customdata[1]}<extra></extra>"},
+    ))
+    figure.update_layout(**_LAYOUT, title=title, height=max(420, 26 * len(places)))
+    return figure
+
+
+def fan_figure(band: xr.DataArray, title: str, unit: str, series_dim: str | None = None
+               ) -> go.Figure:
+    """Fan chart: the P5-P95 band and the P50 line over time, one colour per series.
+
+    Parameters
+    ----------
+    band
+        DataArray with dims ``("quantile", "time")`` plus optionally ``series_dim``; the
+        quantile coordinate holds the low, middle and high quantiles in that order.
+    title, unit
+        Chart title and y-axis unit.
+    series_dim
+        Dimension with one band per label (zone, commodity), or ``None``.
+    """
+    figure = go.Figure()
+    labels = [None] if series_dim is None else [str(v) for v in band[series_dim].values]
+    x = _time_axis(band["time"].values)
+    q = [float(v) for v in band["quantile"].values]
+    for i, label in enumerate(labels):
+        part = band if label is None else band.sel({series_dim: band[series_dim].values[i]})
+        low, mid, high = (part.isel(quantile=k).values.astype(float) for k in range(3))
+        colour = PALETTE[i % len(PALETTE)]
+        name = label or title
+        figure.add_trace(go.Scatter(x=x, y=high, mode="lines", line={"width": 0},
+                                    legendgroup=name, showlegend=False, hoverinfo="skip",
+                                    name=f"{name} P{q[2] * 100:.0f}"))
+        figure.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty",
+                                    fillcolor=_rgba(colour, 0.2), legendgroup=name,
+                                    showlegend=False, name=f"{name} P{q[0] * 100:.0f}-"
+                                    f"P{q[2] * 100:.0f}", hoverinfo="skip"))
+        figure.add_trace(go.Scatter(x=x, y=mid, mode="lines", line={"color": colour, "width": 2},
+                                    legendgroup=name, name=f"{name} P{q[1] * 100:.0f}"))
+    figure.update_layout(**_LAYOUT, title=title, yaxis_title=unit, height=360,
+                         hovermode="x unified")
+    return figure
+
+
+def _time_axis(values: np.ndarray) -> list[object]:
+    array = np.asarray(values)
+    if array.dtype.kind == "M":
+        return [str(s)[:10] for s in np.datetime_as_string(array.astype("datetime64[D]"))]
+    return array.tolist()
+
+
+def timeline_figure(table: pd.DataFrame, unit: str, title: str = "First stoppage") -> go.Figure:
+    """First-stoppage timeline: one row per region · sector, P5-P95 bar and P50 marker.
+
+    Parameters
+    ----------
+    table
+        Rows with ``label``, ``probability``, ``p5``, ``p50``, ``p95`` (NaN where no draw stops).
+    unit
+        Unit of the times (``week`` or a date axis when the columns hold dates).
+    """
+    shown = table.dropna(subset=["p50"]).iloc[::-1]
+    labels: Sequence[str] = shown["label"].tolist()
+    prob = shown["probability"].to_numpy(dtype=float)
+    figure = go.Figure()
+    figure.add_trace(go.Bar(
+        y=labels, x=(shown["p95"] - shown["p5"]).tolist(), base=shown["p5"].tolist(),
+        orientation="h", name="P5-P95", marker={"color": _rgba(PALETTE[1], 0.35)},
+        customdata=np.nan_to_num(prob, nan=-1).tolist(),
+        hovertemplate="%{y}: P5 %{base} to P95 %{x}<extra></extra>"))
+    figure.add_trace(go.Scatter(
+        y=labels, x=shown["p50"].tolist(), mode="markers", name="P50",
+        marker={"color": PALETTE[1], "size": 10, "symbol": "diamond"},
+        text=[f"P(stop) {p:.0%}" if np.isfinite(p) else "" for p in prob],
+        hovertemplate="%{y}: P50 %{x} (%{text})<extra></extra>"))
+    figure.update_layout(**_LAYOUT, title=title, xaxis_title=unit, barmode="overlay",
+                         height=max(260, 28 * len(labels) + 120))
+    return figure

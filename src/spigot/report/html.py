@@ -1,0 +1,117 @@
+"""Render a run's report as one self-contained HTML file (plotly.js inlined once, opens offline)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import plotly.offline
+import plotly.utils
+
+from spigot._version import __version__
+from spigot.network import SupplyNetwork
+from spigot.report.content import NOT_AVAILABLE, ReportContent, build_content
+from spigot.store import RunStore, StoredRun
+
+__all__ = ["figure_json", "render_html", "write_report"]
+
+
+def figure_json(figure: Any) -> str:
+    """A plotly figure as JSON that is safe inside an HTML ``<script>`` element."""
+    text = json.dumps(figure.to_plotly_json(), cls=plotly.utils.PlotlyJSONEncoder,
+                      separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@functools.lru_cache(maxsize=1)
+def plotly_js() -> str:
+    """The plotly.js bundle of the installed plotly package (for inlining)."""
+    return plotly.offline.get_plotlyjs().replace("</script", "<\\/script")
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        if value == 0:
+            return "0"
+        size = abs(value)
+        return f"{value:,.0f}" if size >= 1000 else f"{value:,.4g}"
+    return str(value)
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("spigot.report", "templates"),
+                             autoescape=jinja2.select_autoescape(["html", "j2"]),
+                             undefined=jinja2.StrictUndefined)
+    env.filters["cell"] = _cell
+    return env
+
+
+def render_html(content: ReportContent, subtitle: str = "") -> str:
+    """The report page of ``content`` as HTML text."""
+    sections = []
+    for section in content.sections:
+        data = section.to_json()
+        sections.append({"key": section.key, "title": section.title, "note": section.note,
+                         "text": section.text,
+                         "figures": [figure_json(f) for f in section.figures],
+                         "table": data["table"],
+                         "columns": [] if section.table is None else [str(c) for c in
+                                                                      section.table.columns]})
+    written = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return _environment().get_template("report.html.j2").render(
+        title=content.title, subtitle=subtitle, sections=sections, version=__version__,
+        written=written, plotly_js=plotly_js(), not_available=NOT_AVAILABLE)
+
+
+def write_report(store: RunStore, run_id: str, path: str | os.PathLike[str],
+                 network: SupplyNetwork | None = None) -> Path:
+    """Write the report of run ``run_id`` to ``path`` (atomically) and return the path.
+
+    Parameters
+    ----------
+    store
+        The run store.
+    run_id
+        Run id, unique prefix, or ``latest``.
+    path
+        The HTML file to write; its folder is created.
+    network
+        The network the run ran on; the bundled dataset named in its manifest when ``None``.
+
+    Raises
+    ------
+    UnknownRunError
+        If there is no such run.
+    """
+    stored: StoredRun = store.get(run_id)
+    content = build_content(stored, network, "" if network is None else "dataset given by the user")
+    info = stored.info
+    subtitle = " · ".join(str(p) for p in (
+        info.kind, f"dataset {info.dataset}" if info.dataset else None,
+        f"{info.draws} draws" if info.draws is not None else None,
+        f"seed {info.seed}" if info.seed is not None else None) if p)
+    text = render_html(content, subtitle)
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(staging, 0o644)
+        os.replace(staging, target)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,236 @@
+"""`simulate`: run a scenario's Monte Carlo draws in chunks, with either engine.
+
+Randomness and chunking: draws are grouped in fixed blocks of :data:`BLOCK_SIZE`; block ``b``
+samples its per-draw policy parameters from its own stream (``SeedSequence(seed)``'s ``b``-th
+child). A chunk is a whole number of blocks; each block's per-step sums are formed in draw order
+and the run's totals add the blocks in block order. So the results are bit-identical whatever the
+chunk size, and the chunks could run anywhere (processes, a cluster) and be merged in block order.
+"""
+
+# ruff: noqa: N806 - sizes are named as in the docs (N nodes, C commodities, ...)
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from spigot import datasets
+from spigot._version import __version__
+from spigot.errors import InputError, Problem, UnknownNameError
+from spigot.network import SupplyNetwork
+from spigot.policy.plan import BlockParams, PolicyPlan
+from spigot.results.results import Results
+from spigot.scenario.loader import check_names, dataset_error
+from spigot.scenario.models import Scenario
+from spigot.sim.model import SimModel, build_model
+from spigot.sim.reference import run_chunk_reference
+
+__all__ = ["BLOCK_SIZE", "allocate_outputs", "prepare", "simulate"]
+
+logger = logging.getLogger(__name__)
+
+#: Draws per random-stream block; chunks are whole numbers of blocks.
+BLOCK_SIZE = 64
+#: Default draws per chunk (memory per chunk grows with it; results do not depend on it).
+DEFAULT_CHUNK = 1024
+
+Engine = Literal["numba", "reference"]
+
+
+def _network(scenario: Scenario, network: SupplyNetwork | None) -> SupplyNetwork:
+    if network is not None:
+        return network
+    if scenario.dataset in datasets.names():
+        return datasets.load(scenario.dataset)
+    if Path(scenario.dataset).is_dir():
+        return SupplyNetwork.from_folder(scenario.dataset)
+    return datasets.load(scenario.dataset)  # raises UnknownNameError with a suggestion
+
+
+def _groups(table: pd.DataFrame, column: str) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    if column not in table:
+        return groups
+    for ident, value in zip(table["id"], table[column], strict=True):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        for g in str(value).split(";"):
+            if g.strip():
+                groups.setdefault(g.strip(), []).append(str(ident))
+    return groups
+
+
+def prepare(scenario: Scenario, network: SupplyNetwork | None = None) -> SimModel:
+    """Compile the scenario's world and policies into the engines' static arrays.
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario names commodities or regions the dataset lacks.
+    """
+    try:
+        world = _network(scenario, network)
+    except UnknownNameError as exc:
+        raise dataset_error(scenario, exc) from None
+    net = world.compile(step_weeks=scenario.step_weeks)
+    rgroups = _groups(world.regions, "groups")
+    cgroups = _groups(world.commodities, "group")
+    check_names(scenario, net.commodities, cgroups, net.regions, rgroups)
+    names = net.sector_names or tuple(s.split(".")[-1] for s in net.sectors)
+    end_use = [scenario.end_use.get(s, "civil") for s in names]
+    plan = PolicyPlan(scenario, net, rgroups, cgroups, end_use)
+    model = build_model(net, plan, scenario.stop_below)
+    return dataclasses.replace(model, dataset_hash=world.content_hash())
+
+
+def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int) -> dict[str, np.ndarray]:
+    """Zeroed output arrays for one chunk."""
+    S, C = len(m.net.sectors), len(m.net.commodities)
+    return {
+        "block_sum": np.zeros((n_blocks, m.steps, m.layout.size)),
+        "traj": np.zeros((n_keep, m.steps, m.layout.size)),
+        "sector_scalars": np.zeros((draws, 3, S)),
+        "first_stop": np.full((draws, S), -1, dtype=np.int64),
+        "shortfall_total": np.zeros((draws, m.layout.n_rbuf)),
+        "residual": np.zeros((draws, C)),
+        "throughput": np.zeros((draws, C)),
+    }
+
+
+def _runner(engine: str) -> Callable[..., None]:
+    if engine == "reference":
+        return run_chunk_reference
+    if engine == "numba":
+        from spigot.sim.kernel import run_chunk_numba
+
+        return run_chunk_numba
+    raise InputError(Problem("unknown engine", field="engine", value=engine,
+                             expected="'numba' or 'reference'"))
+
+
+def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None = None,
+             weeks: int | None = None, engine: Engine = "numba", chunk_size: int | None = None,
+             keep_trajectories: int | None = None,
+             network: SupplyNetwork | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Results:
+    """Run a scenario's Monte Carlo draws and return their :class:`~spigot.results.Results`.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (``spigot.scenarios.load(name)`` or ``Scenario.from_yaml(path)``).
+    draws, seed, weeks
+        Override the scenario's draws, seed and horizon (weeks).
+    engine
+        ``"numba"`` (fast, compiled) or ``"reference"`` (slow, plain Python; same results).
+    chunk_size
+        Draws per chunk, rounded up to a whole number of blocks of 64; memory grows with it,
+        results do not change.
+    keep_trajectories
+        Number of draws (the first ones) whose full weekly trajectories are kept.
+    network
+        Use this world instead of the scenario's ``dataset``.
+    progress
+        Called after each chunk with (draws done, draws in all).
+
+    Returns
+    -------
+    Results
+        Summaries over all draws, per-draw totals, trajectories of the kept draws, a manifest.
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario names things the dataset lacks.
+    InputError
+        For an unknown engine or a bad option value.
+    """
+    scen = scenario.with_options(draws=draws, seed=seed, horizon_weeks=weeks,
+                                 keep_trajectories=keep_trajectories)
+    if chunk_size is not None and chunk_size < 1:
+        raise InputError(Problem("chunk size must be at least 1", field="chunk_size",
+                                 value=chunk_size))
+    run_chunk = _runner(engine)
+    t0 = time.perf_counter()
+    model = prepare(scen, network)
+    t_prepare = time.perf_counter() - t0
+    n_draws = scen.draws
+    n_blocks = math.ceil(n_draws / BLOCK_SIZE)
+    per_chunk = max(1, math.ceil((chunk_size or DEFAULT_CHUNK) / BLOCK_SIZE))
+    n_keep = min(scen.keep_trajectories, n_draws)
+    S, C = len(model.net.sectors), len(model.net.commodities)
+    totals = np.zeros((model.steps, model.layout.size))
+    sector_scalars = np.zeros((n_draws, 3, S))
+    first_stop = np.full((n_draws, S), -1, dtype=np.int64)
+    shortfall_total = np.zeros((n_draws, model.layout.n_rbuf))
+    residual = np.zeros((n_draws, C))
+    throughput = np.zeros((n_draws, C))
+    traj = np.zeros((n_keep, model.steps, model.layout.size))
+    t_sample = t_run = 0.0
+    for b0 in range(0, n_blocks, per_chunk):
+        b1 = min(n_blocks, b0 + per_chunk)
+        d0, d1 = b0 * BLOCK_SIZE, min(n_draws, b1 * BLOCK_SIZE)
+        ts = time.perf_counter()
+        blocks = []
+        for b in range(b0, b1):
+            params = model.plan.sample_block(scen.seed, b, BLOCK_SIZE)
+            size = min(BLOCK_SIZE, n_draws - b * BLOCK_SIZE)
+            blocks.append(_take(params, size))
+        chunk = BlockParams.concat(blocks)
+        block_ptr = np.array([min(n_draws, b * BLOCK_SIZE) - d0 for b in range(b0, b1 + 1)],
+                             dtype=np.int64)
+        keep = np.arange(d0, d1, dtype=np.int64)
+        keep = np.where(keep < n_keep, keep - d0, -1).astype(np.int64)
+        n_keep_chunk = int((keep >= 0).sum())
+        out = allocate_outputs(model, d1 - d0, b1 - b0, n_keep_chunk)
+        t_sample += time.perf_counter() - ts
+        tr = time.perf_counter()
+        run_chunk(model, chunk, block_ptr, keep, out)
+        t_run += time.perf_counter() - tr
+        for b in range(b1 - b0):
+            totals += out["block_sum"][b]
+        sector_scalars[d0:d1] = out["sector_scalars"]
+        first_stop[d0:d1] = out["first_stop"]
+        shortfall_total[d0:d1] = out["shortfall_total"]
+        residual[d0:d1] = out["residual"]
+        throughput[d0:d1] = out["throughput"]
+        if n_keep_chunk:
+            traj[d0:d0 + n_keep_chunk] = out["traj"]
+        logger.info("draws %d-%d done (%.2f s)", d0, d1, time.perf_counter() - tr)
+        if progress is not None:
+            progress(d1, n_draws)
+    manifest = {
+        "spigot_version": __version__,
+        "scenario": scen.name,
+        "scenario_hash": scen.content_hash(),
+        "dataset": scen.dataset,
+        "dataset_hash": model.dataset_hash,
+        "seed": scen.seed,
+        "draws": n_draws,
+        "weeks": scen.horizon_weeks,
+        "steps": model.steps,
+        "step_weeks": scen.step_weeks,
+        "start": scen.start.isoformat(),
+        "engine": engine,
+        "block_size": BLOCK_SIZE,
+        "chunk_draws": per_chunk * BLOCK_SIZE,
+        "keep_trajectories": n_keep,
+        "timings_s": {"prepare": round(t_prepare, 4), "sample": round(t_sample, 4),
+                      "run": round(t_run, 4), "total": round(time.perf_counter() - t0, 4)},
+    }
+    return Results.from_run(model, scen, manifest, totals=totals, sector_scalars=sector_scalars,
+                            first_stop=first_stop, shortfall_total=shortfall_total,
+                            residual=residual, throughput=throughput, traj=traj)
+
+
+def _take(p: BlockParams, size: int) -> BlockParams:
+    """The first ``size`` draws of a block."""
+    return BlockParams(p.active[:size], p.approve[:size], p.kernel[:size], p.capacity[:size],
+                       p.quota[:size], p.tax[:size], p.lead[:size])

@@ -1,0 +1,400 @@
+"""The dashboard: FastAPI app with HTML pages and a JSON API (OpenAPI at ``/openapi.json``).
+
+Safety rules (see docs/dashboard.md): bound to 127.0.0.1 by default; request bodies over the
+upload limit get 413 before they are read; draws per request are capped; YAML is loaded with
+``yaml.safe_load`` and aliases are refused; run ids must match the run-id pattern and are looked up
+in the catalog; scenarios are built-in names or uploaded text, and their dataset must be a bundled
+one, so no file path from a request ever reaches the file system.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import plotly.utils
+import yaml
+from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from spigot import datasets, scenarios
+from spigot._version import __version__
+from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
+from spigot.report import build_content
+from spigot.schema import TABLE_ORDER
+from spigot.store import RunStore, StoreBusyError, UnknownRunError, is_run_id
+from spigot.web.jobs import JobManager, Runner
+from spigot.web.limits import BodyLimit
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+ScenarioForm = Annotated[str | None, Form(description="A built-in scenario name.")]
+YamlForm = Annotated[str | None, Form(alias="yaml", description="Scenario YAML text.")]
+FileForm = Annotated[UploadFile | None, File(description="Scenario YAML file.")]
+
+_TEMPLATES = Path(str(resources.files("spigot.web") / "templates"))
+_STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
+
+
+@functools.lru_cache(maxsize=4)
+def _static_file(name: str) -> bytes:
+    if name == "plotly.min.js":
+        import plotly
+
+        return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+    return (resources.files("spigot.web") / "static" / name).read_bytes()
+
+
+def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return list(json.loads(frame.to_json(orient="records", date_format="iso")))
+
+
+def _problems(exc: InputError) -> list[dict[str, Any]]:
+    return [{"message": p.message, "file": p.file, "line": p.line, "field": p.field,
+             "value": None if p.value is None else str(p.value), "expected": p.expected,
+             "hint": p.hint, "text": p.describe()} for p in exc.problems]
+
+
+def _check_yaml_safety(text: str) -> None:
+    """Refuse YAML aliases (``*name``): scenarios need none and they can blow up on expansion."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                raise InputError(Problem("YAML aliases are not allowed in uploaded scenarios",
+                                         file="uploaded scenario",
+                                         line=mark.line + 1 if mark else None,
+                                         value=f"*{event.anchor}",
+                                         expected="plain values (write the value out)"))
+    except yaml.YAMLError:
+        return  # the scenario loader reports the syntax error with its line
+
+
+def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
+               max_upload_bytes: int = 1024 * 1024, runner: Runner | None = None) -> FastAPI:
+    """Build the dashboard app.
+
+    Parameters
+    ----------
+    store_path
+        Run store folder (default: :func:`spigot.store.default_store_path`).
+    max_draws
+        Most draws one run request may ask for.
+    max_upload_bytes
+        Largest request body (scenario upload); larger ones get 413 before they are read.
+    runner
+        Run jobs in the server's process with this function (tests); by default each run goes
+        to a child process.
+    """
+    store = RunStore(store_path)
+    jobs = JobManager(store.path, runner)
+    templates = Jinja2Templates(directory=str(_TEMPLATES))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+
+    app = FastAPI(title="spigot dashboard", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None,  # their pages load scripts from a CDN
+                  description="Critical-minerals supply system and export controls: datasets, "
+                              "risk metrics, scenario runs and their results.")
+    app.state.store, app.state.jobs, app.state.max_draws = store, jobs, max_draws
+    app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
+
+    # ------------------------------------------------------------------ errors as JSON
+    @app.exception_handler(SpigotError)
+    async def _spigot_error(request: Request, exc: SpigotError) -> JSONResponse:
+        if isinstance(exc, UnknownRunError):
+            status = 404
+        elif isinstance(exc, InputError):
+            status = 422
+        elif isinstance(exc, StoreBusyError):
+            status = 503
+        else:
+            logger.error("internal error on %s: %s", request.url.path, exc)
+            status = 500
+        body: dict[str, Any] = {"detail": str(exc)}
+        if isinstance(exc, InputError):
+            body["problems"] = _problems(exc)
+        return JSONResponse(body, status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = f"not found: there is no page or API route {request.url.path!r}"
+        elif exc.status_code == 405:
+            detail = f"method {request.method} is not allowed on {request.url.path!r}"
+        return JSONResponse({"detail": detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors():
+            where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query"))
+            parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return JSONResponse({"detail": "; ".join(parts), "errors": jsonable_errors(exc)},
+                            status_code=422)
+
+    def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+        return [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg"))}
+                for e in exc.errors()]
+
+    def run_id_of(ref: str) -> str:
+        if ref != "latest" and not is_run_id(ref):
+            raise UnknownRunError(ref, [])
+        return store.resolve(ref)
+
+    def dataset_of(name: str) -> Any:
+        if name not in datasets.names():
+            raise HTTPException(404, str(UnknownNameError("dataset", name, datasets.names())))
+        return datasets.load(name)
+
+    # ------------------------------------------------------------------ static files
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name == "plotly.min.js":
+            return Response(_static_file(name), media_type="text/javascript",
+                            headers={"Cache-Control": "max-age=86400"})
+        if name not in _STATIC:
+            raise HTTPException(404, f"no static file {name!r}")
+        return Response(_static_file(name), media_type=_STATIC[name])
+
+    # ------------------------------------------------------------------ pages
+    def page(request: Request, name: str, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, {"version": __version__,
+                                                          "max_draws": max_draws,
+                                                          "store": str(store.path), **context})
+
+    @app.get("/", include_in_schema=False)
+    def index() -> RedirectResponse:
+        return RedirectResponse("/world")
+
+    @app.get("/world", response_class=HTMLResponse, include_in_schema=False)
+    def world_page(request: Request) -> HTMLResponse:
+        return page(request, "world.html", datasets=datasets.names())
+
+    @app.get("/scenario", response_class=HTMLResponse, include_in_schema=False)
+    def scenario_page(request: Request) -> HTMLResponse:
+        return page(request, "scenario.html", scenarios=scenarios.names())
+
+    @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
+    def runs_page(request: Request) -> HTMLResponse:
+        return page(request, "runs.html")
+
+    @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+    def run_page(request: Request, run_id: str) -> HTMLResponse:
+        return page(request, "run.html", run_id=run_id_of(run_id))
+
+    @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
+    def api_page(request: Request) -> HTMLResponse:
+        routes = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                   "description": op.get("description", "")}
+                  for path, ops in app.openapi()["paths"].items() for method, op in ops.items()]
+        return page(request, "api.html", routes=routes)
+
+    @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+    def compare_page(request: Request, a: str, b: str) -> HTMLResponse:
+        return page(request, "compare.html", a=run_id_of(a), b=run_id_of(b))
+
+    # ------------------------------------------------------------------ API: world
+    @app.get("/api/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Liveness and version."""
+        return {"status": "ok", "version": __version__, "store": str(store.path)}
+
+    @app.get("/api/datasets", tags=["world"])
+    def list_datasets() -> list[dict[str, Any]]:
+        """The bundled datasets with their table sizes."""
+        out = []
+        for name in datasets.names():
+            meta = datasets.describe(name)
+            sizes = datasets.load(name).summary()
+            out.append({"name": name, "title": meta.get("title"),
+                        "base_year": meta.get("base_year"),
+                        "description": " ".join(str(meta.get("description", "")).split()),
+                        "tables": dict(zip(sizes["table"], sizes["rows"].astype(int).tolist(),
+                                           strict=True))})
+        return out
+
+    @app.get("/api/datasets/{name}/tables/{table}", tags=["world"])
+    def dataset_table(name: str, table: str,
+                      limit: Annotated[int, Query(ge=1, le=5000)] = 1000) -> dict[str, Any]:
+        """One table of a bundled dataset (first ``limit`` rows), with its units."""
+        net = dataset_of(name)
+        if table not in TABLE_ORDER:
+            raise HTTPException(404, str(UnknownNameError("table", table, TABLE_ORDER)))
+        frame = net.table(table)
+        return {"dataset": name, "table": table, "total": len(frame),
+                "columns": [str(c) for c in frame.columns], "units": frame.attrs.get("units", {}),
+                "rows": _frame_json(frame.head(limit))}
+
+    @app.get("/api/datasets/{name}/risk", tags=["world"])
+    def dataset_risk(name: str) -> dict[str, Any]:
+        """Concentration of every stage of every chain, with the chokepoints flagged."""
+        from spigot.metrics import chokepoints
+
+        net = dataset_of(name)
+        frame = chokepoints(net)
+        columns = [c for c in ("chain", "commodity", "stage", "year", "hhi_points", "cr1", "cr3",
+                               "top_supplier", "top_share", "n_producers", "chokepoint", "source")
+                   if c in frame.columns]
+        return {"dataset": name, "columns": columns, "units": frame.attrs.get("units", {}),
+                "rows": _frame_json(frame[columns])}
+
+    # ------------------------------------------------------------------ API: scenarios
+    @app.get("/api/scenarios", tags=["scenarios"])
+    def list_scenarios() -> list[dict[str, Any]]:
+        """The built-in scenarios."""
+        out = []
+        for name in scenarios.names():
+            scen = scenarios.load(name)
+            out.append({"name": name, "dataset": scen.dataset, "weeks": scen.horizon_weeks,
+                        "draws": scen.draws, "policies": len(scen.policies),
+                        "description": " ".join(scen.description.split())})
+        return out
+
+    @app.get("/api/scenarios/{name}", tags=["scenarios"])
+    def scenario_text(name: str) -> dict[str, Any]:
+        """A built-in scenario's YAML text."""
+        if name not in scenarios.names():
+            raise HTTPException(404, str(UnknownNameError("scenario", name, scenarios.names())))
+        return {"name": name, "yaml": scenarios.path(name).read_text(encoding="utf-8")}
+
+    async def source_of(scenario: str | None, text: str | None,
+                        file: UploadFile | None) -> tuple[str, str]:
+        given = [x for x in (scenario, text, file) if x not in (None, "")]
+        if len(given) != 1:
+            raise InputError(Problem("give exactly one scenario", field="scenario",
+                                     expected="a built-in name (scenario), YAML text (yaml), or an "
+                                              "uploaded file (file)"))
+        if scenario:
+            if scenario not in scenarios.names():
+                raise UnknownNameError("scenario", scenario, scenarios.names(), field="scenario")
+            return scenario, scenarios.path(scenario).read_text(encoding="utf-8")
+        if file is not None:
+            filename = file.filename or "upload.yaml"
+            if "/" in filename or "\\" in filename or filename.startswith("."):
+                raise InputError(Problem("file name must be a plain name, not a path",
+                                         field="file", value=filename,
+                                         expected="a name such as my-scenario.yaml"))
+            raw = await file.read()
+            try:
+                return filename, raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InputError(Problem("the file is not UTF-8 text", field="file",
+                                         value=filename, expected="a YAML text file")) from None
+        return "uploaded text", str(text)
+
+    def checked(label: str, text: str) -> Any:
+        from spigot.scenario import load_text
+        from spigot.sim import prepare
+
+        _check_yaml_safety(text)
+        scen = load_text(text, label)
+        if scen.dataset not in datasets.names():
+            raise InputError(Problem("the dashboard runs scenarios on bundled datasets only",
+                                     file=label, field="dataset", value=scen.dataset,
+                                     expected="one of " + ", ".join(datasets.names()),
+                                     hint="run scenarios on your own data with 'spigot run'"))
+        prepare(scen)  # checks every commodity and region name against the dataset
+        return scen
+
+    @app.post("/api/scenarios/validate", tags=["scenarios"])
+    async def validate(scenario: ScenarioForm = None, yaml_text: YamlForm = None,
+                       file: FileForm = None) -> dict[str, Any]:
+        """Check a scenario: YAML, fields, and names against its dataset (422 with problems)."""
+        label, text = await source_of(scenario, yaml_text, file)
+        scen = checked(label, text)
+        return {"valid": True, "name": scen.name, "dataset": scen.dataset,
+                "weeks": scen.horizon_weeks, "draws": scen.draws, "policies": len(scen.policies)}
+
+    # ------------------------------------------------------------------ API: runs
+    @app.post("/api/runs", status_code=202, tags=["runs"])
+    async def start_run(scenario: ScenarioForm = None, yaml_text: YamlForm = None,
+                        file: FileForm = None,
+                        draws: Annotated[int | None, Form(ge=1)] = None,
+                        seed: Annotated[int | None, Form(ge=0)] = None) -> dict[str, Any]:
+        """Validate a scenario and run it in the background; poll ``/api/jobs/{job_id}``."""
+        label, text = await source_of(scenario, yaml_text, file)
+        scen = checked(label, text)
+        wanted = draws if draws is not None else scen.draws
+        if wanted > max_draws:
+            raise InputError(Problem("too many draws for one request", field="draws",
+                                     value=wanted, expected=f"at most {max_draws}",
+                                     hint="ask for fewer draws, or use 'spigot run' for more"))
+        job = jobs.submit(scen.name, text, wanted, seed)
+        return {"job_id": job.job_id, "status_url": f"/api/jobs/{job.job_id}", **job.to_dict()}
+
+    @app.get("/api/jobs", tags=["runs"])
+    def list_jobs() -> list[dict[str, Any]]:
+        """Runs requested from the dashboard, newest first."""
+        return [j.to_dict() for j in jobs.list()]
+
+    @app.get("/api/jobs/{job_id}", tags=["runs"])
+    def job_status(job_id: str) -> dict[str, Any]:
+        """Where a requested run stands: queued, running (with progress), done, or failed."""
+        job = jobs.get(job_id)
+        if job is None:
+            raise HTTPException(404, f"unknown job: got {job_id!r}")
+        return job.to_dict()
+
+    @app.get("/api/runs", tags=["runs"])
+    def list_runs(kind: str | None = None) -> list[dict[str, Any]]:
+        """Stored runs, newest first."""
+        return [r.to_dict() for r in store.list(kind=kind)]
+
+    @app.get("/api/runs/{run_id}", tags=["runs"])
+    def show_run(run_id: str) -> dict[str, Any]:
+        """A run's catalog row, manifest, scenario text and variables."""
+        stored = store.get(run_id_of(run_id), variables=[])
+        variables = [{"name": n, "dims": v["dims"], "units": v["attrs"].get("units", ""),
+                      "stored": v["where"]} for n, v in stored.layout["variables"].items()]
+        return {"run": stored.info.to_dict(), "manifest": stored.manifest,
+                "scenario_text": stored.scenario_text, "sizes": stored.layout["sizes"],
+                "variables": variables}
+
+    @functools.lru_cache(maxsize=16)
+    def report_json(run_id: str) -> tuple[str, list[dict[str, Any]]]:
+        """A run's report as JSON text, and its headline rows (runs never change once stored)."""
+        content = build_content(store.get(run_id))
+        headline = content.section("headline").table
+        return (json.dumps(content.to_json(), cls=plotly.utils.PlotlyJSONEncoder),
+                [] if headline is None else _frame_json(headline))
+
+    @app.get("/api/runs/{run_id}/report", tags=["runs"])
+    def run_report(run_id: str) -> Response:
+        """The report's sections: notes, tables and plotly figures (JSON)."""
+        return Response(report_json(run_id_of(run_id))[0], media_type="application/json")
+
+    @app.delete("/api/runs/{run_id}", status_code=204, tags=["runs"])
+    def delete_run(run_id: str) -> Response:
+        """Delete a stored run."""
+        store.delete(run_id_of(run_id))
+        report_json.cache_clear()
+        return Response(status_code=204)
+
+    @app.get("/api/compare", tags=["runs"])
+    def compare(a: str, b: str) -> dict[str, Any]:
+        """Two runs side by side: their catalog rows and headline numbers."""
+        out: dict[str, Any] = {}
+        for key, ref in (("a", a), ("b", b)):
+            run_id = run_id_of(ref)
+            out[key] = {"run": store.info(run_id).to_dict(), "headline": report_json(run_id)[1]}
+        return out
+
+    return app

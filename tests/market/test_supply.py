@@ -1,0 +1,152 @@
+"""Supply: restarts after exactly the lag, project ramps, qualification, sampled starts."""
+
+# ruff: noqa: N806 - sizes are named as in the docs (C commodities, N nodes, ...)
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import spigot as sp
+from spigot.market.parameters import KIND_FIXED, KIND_IDLE, KIND_PROJECT, MarketParams, load_market_params
+from spigot.market.supply import (
+    NEVER,
+    capacity_step,
+    capacity_step_ref,
+    route_weights_step,
+    route_weights_step_ref,
+    sample_project_starts,
+)
+
+
+@pytest.fixture(scope="module")
+def base() -> MarketParams:
+    return load_market_params(sp.datasets.load("base").compile(step_weeks=1.0))
+
+
+def small(base: MarketParams) -> MarketParams:
+    """Four nodes: fixed, project (ramp 4, qualification 3), idle ex-China, idle in China."""
+    return dataclasses.replace(
+        base,
+        node_kind=np.array([KIND_FIXED, KIND_PROJECT, KIND_IDLE, KIND_IDLE], dtype=np.int64),
+        node_zone=np.array([0, 1, 1, 0], dtype=np.int64),
+        node_ref_c=np.array([0, 0, 0, 0], dtype=np.int64),
+        node_capacity=np.array([10.0, 8.0, 6.0, 6.0]),
+        node_base=np.array([10.0, 0.0, 0.0, 0.0]),
+        node_usable=np.array([10.0, 0.0, 0.0, 0.0]),
+        node_ramp_steps=np.array([0.0, 4.0, 0.0, 0.0]),
+        qual_steps=np.array([0, 3, 2, 2], dtype=np.int64),
+        restart_ok=np.array([False, False, True, False]),
+        log_restart=math.log(1.5), restart_lag=5, restart_ramp=2.0)
+
+
+def run(p: MarketParams, prices: list[float], start: int) -> tuple[np.ndarray, np.ndarray]:
+    N = len(p.node_kind)
+    st_ = np.full((N, 1), start, dtype=np.int64)
+    above = np.zeros((N, 1), dtype=np.int64)
+    at = np.full((N, 1), NEVER, dtype=np.int64)
+    avail, qual = p.node_usable[:, None].copy(), p.node_usable[:, None].copy()
+    out_a, out_q = [], []
+    for t, x in enumerate(prices):
+        rel = np.full((2, 1, 1), math.log(x))
+        capacity_step(t, rel, p.node_kind, p.node_zone, p.node_ref_c, p.node_capacity,
+                      p.node_base, p.node_usable, p.node_ramp_steps, p.qual_steps, p.restart_ok,
+                      p.log_restart, p.restart_lag, p.restart_ramp, st_, above, at, avail,
+                      qual)
+        out_a.append(avail[:, 0].copy())
+        out_q.append(qual[:, 0].copy())
+    return np.array(out_a), np.array(out_q)
+
+
+def test_restart_happens_exactly_after_the_lag(base: MarketParams) -> None:
+    p = small(base)
+    avail, qual = run(p, [2.0] * 12, start=NEVER)
+    # price above the threshold from step 0; lag 5 -> restart at step 5, ramp 2 steps
+    assert np.array_equal(avail[:5, 2], np.zeros(5))
+    assert avail[5, 2] == pytest.approx(3.0)
+    assert avail[6, 2] == 6.0
+    assert avail[11, 2] == 6.0
+    assert np.array_equal(qual[:7, 2], np.zeros(7))
+    assert qual[7, 2] == 6.0
+    assert np.array_equal(avail[:, 3], np.zeros(12))  # idle in China: never restarts
+    assert np.array_equal(avail[:, 0], np.full(12, 10.0))
+
+
+def test_a_dip_resets_the_restart_clock(base: MarketParams) -> None:
+    p = small(base)
+    avail, _ = run(p, [2.0] * 4 + [1.0] + [2.0] * 6, start=NEVER)
+    assert np.array_equal(avail[:10, 2], np.zeros(10))
+    assert avail[10, 2] > 0
+
+
+def test_project_ramps_linearly_and_qualifies(base: MarketParams) -> None:
+    p = small(base)
+    avail, qual = run(p, [1.0] * 10, start=2)
+    np.testing.assert_allclose(avail[:, 1], [0, 0, 2, 4, 6, 8, 8, 8, 8, 8])
+    np.testing.assert_allclose(qual[:, 1], [0, 0, 0, 0, 0, 8, 8, 8, 8, 8])
+
+
+@settings(max_examples=60, deadline=None)
+@given(prices=st.lists(st.floats(0.3, 3.0), min_size=1, max_size=15), start=st.integers(-5, 10))
+def test_kernel_matches_reference(base: MarketParams, prices: list[float], start: int) -> None:
+    p = small(base)
+    avail, qual = run(p, prices, start)
+    N = len(p.node_kind)
+    above = np.zeros(N, dtype=np.int64)
+    at = np.full(N, NEVER, dtype=np.int64)
+    for t, x in enumerate(prices):
+        a, q, above, at = capacity_step_ref(t, np.full((2, 1), math.log(x)), p, np.full(N, start),
+                                            above, at)
+        np.testing.assert_allclose(a, avail[t], rtol=1e-15)
+        np.testing.assert_allclose(q, qual[t], rtol=1e-15)
+        assert np.all(q <= a)
+        assert np.all(a >= p.node_base)
+
+
+def test_sampled_starts_are_reproducible_and_bounded(base: MarketParams) -> None:
+    a = sample_project_starts(base, np.random.default_rng(7), 500, 2025.0)
+    b = sample_project_starts(base, np.random.default_rng(7), 500, 2025.0)
+    assert np.array_equal(a, b)
+    projects = np.flatnonzero(base.node_kind == KIND_PROJECT)
+    others = np.flatnonzero(base.node_kind != KIND_PROJECT)
+    assert np.all(a[:, others] == NEVER)
+    per_year = 365.25 / 7.0
+    for n in projects:
+        y = base.node_start_year[n]
+        if y > 2025.0:
+            lo = (y + base.delay_min - 2025.0) * per_year - 1
+            hi = (y + base.delay_max - 2025.0) * per_year + 1
+            assert np.all((a[:, n] >= lo) & (a[:, n] <= hi))
+            assert len(np.unique(a[:, n])) > 10
+        else:  # already started: no delay
+            assert len(np.unique(a[:, n])) == 1
+
+
+def test_route_weights_give_new_capacity_a_share(base: MarketParams) -> None:
+    net = sp.datasets.load("base").compile(step_weeks=1.0)
+    N = len(net.nodes)
+    avail = np.repeat(base.node_capacity[:, None], 2, axis=1)
+    qual = np.repeat(base.node_base[:, None], 2, axis=1)
+    qual[:, 1] = avail[:, 1]
+    w = np.repeat(net.route_base_flow[:, None], 2, axis=1)
+    route_weights_step(avail, qual, base.node_base, net.recipe_out, net.route_origin,
+                       net.route_commodity, base.route_to_region, net.route_base_flow,
+                       base.route_weight, base.route_responsive, w)
+    assert np.all(w >= net.route_base_flow[:, None])
+    vulcan = net.nodes.index("vulcan_elements")
+    ks = np.flatnonzero(net.route_origin == vulcan)
+    assert np.all(w[ks, 0] == 0.0)
+    assert w[ks, 1].sum() == pytest.approx(
+        base.node_capacity[vulcan] * net.recipe_out[vulcan].max())
+    for lane in range(2):
+        ref = route_weights_step_ref(avail[:, lane], qual[:, lane], base.node_base,
+                                     net.recipe_out, net.route_origin, net.route_commodity,
+                                     base.route_to_region, net.route_base_flow,
+                                     base.route_weight, base.route_responsive)
+        np.testing.assert_allclose(w[:, lane], ref, rtol=1e-15)
+    assert len(base.node_kind) == N

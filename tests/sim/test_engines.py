@@ -1,0 +1,152 @@
+"""The fast engine against the reference engine, chunking, seeding and the base-year steady state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import spigot as sp
+from spigot.errors import ConservationError, InputError
+from tests.simkit import TOY_LICENCE, assert_same, run, toy_scenario
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_numba_agrees_with_reference_on_toy(seed: int) -> None:
+    scen = toy_scenario(seed=seed)
+    fast = run(scen, engine="numba")
+    slow = run(scen, engine="reference")
+    assert_same(fast, slow, rtol=1e-9)
+    assert fast.data["shortfall_t"].values.sum() > 0  # the scenario does bite
+
+
+def test_engines_agree_with_validity_and_stockpile_release() -> None:
+    text = TOY_LICENCE.replace("    review_capacity:", "    validity_weeks: 6\n    review_capacity:")
+    scen = toy_scenario(text, horizon_weeks=60)
+    assert_same(run(scen), run(scen, engine="reference"), rtol=1e-9)
+    ban = toy_scenario("""
+name: jpn-cut
+dataset: toy
+horizon_weeks: 30
+draws: 2
+policies:
+  - {type: ExportBan, id: b, exporter: CHN, commodities: [ndpr_oxide, dy_oxide]}
+""")
+    fast = run(ban)
+    assert_same(fast, run(ban, engine="reference"), rtol=1e-9)
+    pile = fast.data["mean_stockpile"].sel(stockpile="jpn_magnets").values
+    assert pile[0] == pytest.approx(2.0)
+    assert pile[-1] < 2.0  # Japan's magnet stockpile released when its cover ran low
+
+
+@pytest.mark.parametrize("chunk", [64, 128, 1000])
+def test_chunking_does_not_change_a_number(chunk: int) -> None:
+    scen = toy_scenario(draws=130, horizon_weeks=30, keep_trajectories=70)
+    assert_same(run(scen, chunk_size=chunk), run(scen, chunk_size=192))
+
+
+def test_same_seed_same_results_other_seed_differs() -> None:
+    scen = toy_scenario(draws=20, horizon_weeks=30)
+    a, b = run(scen, seed=3), run(scen, seed=3)
+    assert_same(a, b)
+    c = run(scen, seed=4)
+    assert not np.array_equal(a.data["shortfall_t"].values, c.data["shortfall_t"].values)
+
+
+def test_draws_do_not_depend_on_how_many_are_run() -> None:
+    scen = toy_scenario(horizon_weeks=30, keep_trajectories=0)
+    few, many = run(scen, draws=10), run(scen, draws=100)
+    np.testing.assert_array_equal(few.data["lost_output_usd"].values,
+                                  many.data["lost_output_usd"].values[:10])
+
+
+def test_toy_baseline_is_flat_and_never_stops() -> None:
+    scen = toy_scenario("name: b\ndataset: toy\nhorizon_weeks: 260\ndraws: 2\n")
+    res = run(scen)
+    ds = res.data
+    for name in ("mean_exports", "mean_sector_stock", "mean_producer_stock", "mean_stockpile"):
+        values = ds[name].values
+        np.testing.assert_allclose(values, np.broadcast_to(values[0], values.shape), atol=1e-9,
+                                   err_msg=name)
+    assert ds["lost_output_usd"].values.max() == 0.0
+    assert np.isnan(ds["first_stop_week"].values).all()
+
+
+def test_base_baseline_produces_no_stoppage() -> None:
+    res = run(sp.scenarios.load("baseline"), draws=4, weeks=156)
+    ds = res.data
+    assert np.isnan(ds["first_stop_week"].values).all()
+    assert ds["lost_output_usd"].values.max() == pytest.approx(0.0, abs=1e-6)
+    assert res.metrics.first_stoppage()["share_stopped"].max() == 0.0
+
+
+def test_licence_squeeze_on_base_stops_sectors_and_conserves_mass() -> None:
+    res = run(sp.scenarios.load("licence-squeeze"), draws=64, weeks=52)
+    stops = res.metrics.first_stoppage()
+    usa = stops[(stops["region"] == "USA") & (stops["sector"] == "automotive")]
+    assert float(usa["share_stopped"].iloc[0]) > 0.5
+    lic = res.metrics.licences()
+    assert (lic["denied_t"] > 0).any()
+    assert (lic["approved_t"] > 0).any()
+
+
+def test_magnet_embargo_only_hits_the_usa_route() -> None:
+    res = run(sp.scenarios.load("magnet-embargo"), draws=16, weeks=52)
+    exports = res.metrics.exports()
+    held = exports[exports["held_back_t"] > 0]
+    assert set(held["destination"]) == {"USA"}
+    assert set(held["commodity"]) == {"ndfeb_magnet"}
+
+
+def test_conservation_error_names_draw_and_commodity() -> None:
+    res = run(toy_scenario(draws=3, horizon_weeks=10))
+    res.data["conservation_residual"].values[1, 2] = 5.0
+    with pytest.raises(ConservationError, match=r"draw 1, commodity 'dy_oxide': 5 t unaccounted"):
+        res.check_conservation()
+
+
+def test_unknown_engine_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="unknown engine: got 'fortran'"):
+        sp.simulate(toy_scenario(draws=1), engine="fortran")  # type: ignore[arg-type]
+
+
+def test_results_have_units_and_metrics() -> None:
+    res = run(toy_scenario(draws=5, horizon_weeks=30))
+    for name, var in res.data.data_vars.items():
+        assert "units" in var.attrs, name
+    stop = res.metrics.first_stoppage(by=["region", "sector"])
+    assert {"share_stopped", "first_stop_week_p50", "first_stop_date"} <= set(stop.columns)
+    assert stop.attrs["units"]["first_stop_week"] == "week"
+    lost = res.metrics.lost_output(by=["region"])
+    assert set(lost["region"]) == {"CHN", "USA", "JPN"}
+    assert res.metrics.shortfall().attrs["units"] == {"shortfall_t": "t"}
+    assert len(res.metrics.exports(over_time=True)) > 0
+    assert {"mean_wait_weeks", "approval_share"} <= set(res.metrics.licences().columns)
+    assert len(res.metrics.stocks()) > 0
+    assert res.data.sizes["sample"] == 3
+    assert res.manifest["engine"] == "numba"
+    assert res.manifest["draws"] == 5
+    with pytest.raises(InputError, match="cannot group by this: got 'country'"):
+        res.metrics.lost_output(by=["country"])
+
+
+def test_progress_is_reported_per_chunk() -> None:
+    seen: list[tuple[int, int]] = []
+    run(toy_scenario(draws=130, horizon_weeks=5), chunk_size=64,
+        progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(64, 130), (128, 130), (130, 130)]
+
+
+def test_policy_parameters_are_sampled_per_draw() -> None:
+    res = run(toy_scenario(draws=40, horizon_weeks=40, keep_trajectories=0))
+    lost = res.data["lost_output_usd"].sel(sector="USA.automotive").values
+    assert len(np.unique(np.round(lost, 6))) > 5  # stochastic scale and approval odds differ
+
+
+def test_two_week_steps_and_hazard_timing() -> None:
+    text = TOY_LICENCE + ("  - {type: ExportBan, id: later, exporter: CHN, commodities: "
+                          "[ndfeb_magnet], destinations: [USA], hazard_per_year: 2, "
+                          "duration_weeks: 6}\n")
+    scen = toy_scenario(text, step_weeks=2, horizon_weeks=40, draws=4)
+    fast = run(scen)
+    assert fast.data.sizes["time"] == 20
+    assert_same(fast, run(scen, engine="reference"), rtol=1e-9)

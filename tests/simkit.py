@@ -1,0 +1,84 @@
+"""Helpers shared by the engine tests: toy scenarios and a run that always checks conservation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import spigot as sp
+from spigot.scenario import load_text
+
+TOY_LICENCE = """
+name: toy-licence
+dataset: toy
+horizon_weeks: 40
+draws: 8
+keep_trajectories: 3
+policies:
+  - type: ExportLicence
+    id: lic
+    exporter: CHN
+    commodities: [ndfeb_magnet, dy_oxide]
+    start: 2025-02-03
+    processing_time:
+      distribution: {dist: lognormal, median: 30, sigma: 0.4, min: 5, max: 60}
+      scale: {dist: uniform, low: 0.7, high: 1.5}
+    approval:
+      default: 0.7
+      by_destination: {USA: {dist: uniform, low: 0.3, high: 0.6}}
+    review_capacity: {applications_per_week: 3, shipment_t: {ndfeb_magnet: 0.05, dy_oxide: 0.002}}
+    fast_track:
+      - destinations: [JPN]
+        start: 2025-06-02
+        processing_time: {distribution: 5, unit: days}
+        approval: 0.95
+  - type: ExportBan
+    id: ban
+    exporter: CHN
+    commodities: [ndpr_oxide]
+    destinations: [JPN]
+    start: 2025-03-03
+    probability: 0.7
+    duration_weeks: {dist: uniform, low: 4, high: 20}
+  - type: ExportQuota
+    id: quota
+    exporter: CHN
+    commodities: [dy_oxide]
+    annual_t: 0.8
+  - type: Suspension
+    id: pause
+    measure: lic
+    start: 2025-05-05
+    duration_weeks: {dist: triangular, low: 1, mode: 3, high: 6}
+    probability: 0.5
+"""
+
+
+def toy_scenario(text: str = TOY_LICENCE, **changes: Any) -> sp.Scenario:
+    """A toy scenario from YAML text, with top-level fields changed."""
+    scen = load_text(text)
+    return scen.with_options(**changes) if changes else scen
+
+
+def run(scen: sp.Scenario, **kwargs: Any) -> sp.Results:
+    """Simulate and check conservation (every run in the tests goes through here)."""
+    res = sp.simulate(scen, **kwargs)
+    res.check_conservation()
+    return res
+
+
+def assert_same(a: sp.Results, b: sp.Results, rtol: float = 0.0) -> None:
+    """Every data variable equal (bit for bit when ``rtol`` is 0)."""
+    assert set(a.data.data_vars) == set(b.data.data_vars)
+    for name in a.data.data_vars:
+        x, y = a.data[name].values, b.data[name].values
+        if rtol == 0.0:
+            np.testing.assert_array_equal(x, y, err_msg=name)
+        else:
+            np.testing.assert_allclose(x, y, rtol=rtol, atol=1e-9, err_msg=name)
+
+
+def total_shortfall(res: sp.Results) -> float:
+    """Mean over draws of the t short over the horizon, all regions and commodities."""
+    return float(res.data["shortfall_t"].values.sum(axis=1).mean())

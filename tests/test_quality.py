@@ -1,0 +1,45 @@
+"""Repository-wide quality gates that CI enforces through `make test`.
+
+ruff and mypy must be clean, the public namespace must match ``__all__``, and the generated
+schema documentation must match the schema files.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import spigot
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+
+
+def test_ruff_is_clean() -> None:
+    proc = _run("ruff", "check", "src", "tests", "benchmarks", "tools")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy_is_clean() -> None:
+    proc = _run("mypy")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_public_namespace_matches_all() -> None:
+    exported = set(spigot.__all__)
+    public = {name for name in vars(spigot) if not name.startswith("_")} | {"__version__"}
+    missing = [name for name in exported if not hasattr(spigot, name)]
+    assert not missing, f"__all__ names missing from spigot: {missing}"
+    modules = {name for name in public if type(getattr(spigot, name)).__name__ == "module"}
+    assert exported >= public - modules - {"annotations"}, public - exported
+
+
+def test_schema_docs_are_current() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_schema_docs.py"), "--check"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
