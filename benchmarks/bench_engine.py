@@ -69,6 +69,8 @@ def main() -> int:
     args = parser.parse_args()
     print(f"spigot engine benchmark on {os.cpu_count()} cores; wall time of simulate() "
           f"(sampling + engine + results), peak RSS of the process")
+    print("load average before the run (1, 5, 15 min): "
+          + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(f"{'case':<44} {'draws':>6}   {'weeks':<4} {'time':>10} {'speed':>17} {'memory':>11}")
     rows = []
     big = [] if args.quick else [("licence-squeeze", "base", args.draws, args.weeks, "numba"),

@@ -2,8 +2,10 @@
 
 Same phases and the same arithmetic as :mod:`spigot.sim.reference`; the differential tests hold
 the two together. The state of :data:`LANES` draws is held side by side (draws on the last axis),
-so each rule runs once per route, buffer or sector for all lanes: index work is shared and the
-lane loops compile to SIMD instructions. Blocks of draws run in parallel (``prange``). The weekly
+so each rule runs once per route, buffer or sector for all lanes and index work is shared.
+Routes that can never carry material (no base flow, no policy) are skipped, transit ring buffers
+advance a head index, a licence decision is spread over the non-zero lags of its kernel only.
+Blocks of draws run in parallel (``prange``). The weekly
 loop allocates nothing and draws no random numbers: all per-draw parameters arrive in arrays
 sampled beforehand (:mod:`spigot.policy.plan`). Running totals (material in transit, in
 licensing) replace the reference engine's sums over ring buffers.
@@ -38,7 +40,8 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
      buf_rt_ptr, buf_rt, buf_sc_ptr, buf_sc, rbuf0, sc_c, sc_need, sc_target, sc_priority,
      sc_rbuf, sec_ptr, sec_sc, sector_output, sector_value, pile_buf, pile_qty, pile_cover,
      pile_max, pile_c, quota_reset, kind, rm_ptr, rm_measure, rm_pair, pair_share, pair_ship_t,
-     route_slot, slot_route, validity_steps, L, T, stop_below, max_factor, offs) = g
+     route_slot, slot_route, validity_steps, L, T, stop_below, max_factor, offs, live,
+     live_k) = g
     active, approve, kernel, capacity, quota, lead = pa
     o_exp, o_held, o_lost, o_stop, o_short = offs[0], offs[1], offs[2], offs[3], offs[4]
     o_sstock, o_nstock, o_pile, o_app, o_ok = offs[5], offs[6], offs[7], offs[8], offs[9]
@@ -116,7 +119,31 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     for i in range(P):
         for ln in range(W):
             initial[pile_c[i], ln] += sp[i, ln]
+    # Non-zero span of each lane's processing-time kernel: the licence phase spreads decisions
+    # over these lags only (the others have weight 0 and add nothing).
+    lag_lo = np.zeros((M, W), dtype=np.int64)
+    lag_hi = np.zeros((M, W), dtype=np.int64)
+    if J > 0:
+        for mi in range(M):
+            for ln in range(W):
+                d = draws[ln]
+                lo = L
+                hi = 0
+                for lag in range(L):
+                    if kernel[d, mi, lag] > 0:
+                        if lag < lo:
+                            lo = lag
+                        hi = lag + 1
+                lag_lo[mi, ln] = lo
+                lag_hi[mi, ln] = hi
+    # Each allocation request's constant part (target + one step's need).
+    sc_want = np.empty(SC)
+    for i in range(SC):
+        sc_want[i] = sc_target[i] + sc_need[i]
 
+    # Each route's ring-buffer head: the pipe slot that arrives this step and is refilled by this
+    # step's shipments (= t % transit, advanced by one a step instead of divided out).
+    head = np.zeros(K, dtype=np.int64)
     for t in range(T):
         # zero the accumulated parts of the record (the others are assigned below)
         for f in range(o_exp, o_lost):
@@ -162,9 +189,14 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 for ln in range(W):
                     if valid[j, ln] > 0:
                         valid[j, ln] -= 1
+        if t > 0:
+            for k in live_k:
+                head[k] += 1
+                if head[k] == route_transit[k]:
+                    head[k] = 0
         # ---- 2. arrivals
-        for k in range(K):
-            slot = pipe_off[k] + t % route_transit[k]
+        for k in live_k:
+            slot = pipe_off[k] + head[k]
             dn = route_dest_node[k]
             c = route_c[k]
             b = route_buf[k]
@@ -177,10 +209,10 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 else:
                     pool[b, ln] += amount
         # ---- 3. production (pull: what the routes order, within capacity and input stock)
-        for k in range(K):
+        for k in live_k:
             for ln in range(W):
                 dem[route_origin[k], route_c[k], ln] = 0.0
-        for k in range(K):
+        for k in live_k:
             n = route_origin[k]
             c = route_c[k]
             for ln in range(W):
@@ -220,22 +252,22 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     inv_out[n, c, ln] += vec[ln] * r_out
                     produced[c, ln] += vec[ln] * r_out
         # ---- 4. shipping and licensing
-        for k in range(K):
+        for k in live_k:
             n = route_origin[k]
             c = route_c[k]
             for ln in range(W):
                 d_nc = dem[n, c, ln]
                 sent[k, ln] = orders[k, ln] * min(1.0, inv_out[n, c, ln] / d_nc) if d_nc > 0 else 0.0
-        for k in range(K):
+        for k in live_k:
             n = route_origin[k]
             c = route_c[k]
             for ln in range(W):
                 inv_out[n, c, ln] -= sent[k, ln]
-        for k in range(K):
+        for k in live_k:
             n = route_origin[k]
             c = route_c[k]
             j = route_slot[k]
-            slot = pipe_off[k] + t % route_transit[k]
+            slot = pipe_off[k] + head[k]
             if rm_ptr[k] == rm_ptr[k + 1] and j < 0:  # an uncontrolled route: ship all
                 for ln in range(W):
                     pipe[slot, ln] += sent[k, ln]
@@ -295,7 +327,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     queue[j, ln] -= decided
                     ok = decided * approve[d, gov_e[k, ln]]
                     no = decided - ok
-                    for lag in range(L):
+                    for lag in range(lag_lo[mi, ln], lag_hi[mi, ln]):
                         w = kernel[d, mi, lag]
                         if w > 0:
                             s = s0 + lag
@@ -307,7 +339,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 k = slot_route[j]
                 n = route_origin[k]
                 c = route_c[k]
-                slot = pipe_off[k] + t % route_transit[k]
+                slot = pipe_off[k] + head[k]
                 for ln in range(W):
                     ok = lic_ok[j, s0, ln]
                     no = lic_no[j, s0, ln]
@@ -342,7 +374,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 while g_end < stop and sc_priority[buf_sc[g_end]] == prio:
                     q = buf_sc[g_end]
                     for ln in range(W):
-                        vec2[ln] += max(0.0, sc_target[q] + sc_need[q] - si[q, ln])
+                        vec2[ln] += max(0.0, sc_want[q] - si[q, ln])
                     g_end += 1
                 for h in range(i, g_end):
                     q = buf_sc[h]
@@ -350,7 +382,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                         total = vec2[ln]
                         if total > 0:
                             share = 1.0 if vec[ln] >= total else vec[ln] / total
-                            si[q, ln] += max(0.0, sc_target[q] + sc_need[q] - si[q, ln]) * share
+                            si[q, ln] += max(0.0, sc_want[q] - si[q, ln]) * share
                 for ln in range(W):
                     total = vec2[ln]
                     if total > 0:
@@ -402,6 +434,8 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     vec[ln] = inv_in[buf_place[b], buf_c[b], ln]
             for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
                 k = buf_rt[h]
+                if not live[k]:
+                    continue
                 for ln in range(W):
                     vec[ln] += in_transit[k, ln]
             inflow = buf_inflow[b]
@@ -409,6 +443,8 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             target = buf_target_pos[b]
             for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
                 k = buf_rt[h]
+                if not live[k]:  # its orders stay 0
+                    continue
                 j = route_slot[k]
                 base = route_base[k]
                 if j < 0:  # an unlicensed route: the buffer's own gap
@@ -554,6 +590,9 @@ def model_tuple(m: SimModel) -> tuple[Any, ...]:
     """The model's arrays as the flat tuple the kernel unpacks."""
     plan = m.plan
     lay = m.layout
+    # Routes that can ever carry material: a route with no base flow and no policy keeps zero
+    # orders, shipments and transit for ever, so the phases skip it (its record stays 0).
+    live = (m.route_base != 0.0) | (np.diff(plan.rm_ptr) > 0) | (plan.route_slot >= 0)
     offs = tuple(lay.start(name) for name in (
         "exports", "held", "lost_units", "stopped", "shortfall", "sector_stock", "producer_stock",
         "stockpile", "licence_applications", "licence_approved", "licence_denied",
@@ -569,7 +608,8 @@ def model_tuple(m: SimModel) -> tuple[Any, ...]:
             plan.quota_reset, plan.kind, plan.rm_ptr, plan.rm_measure, plan.rm_pair,
             plan.pair_share, plan.pair_ship_t, plan.route_slot, plan.slot_route,
             plan.validity_steps, np.int64(plan.kernel_steps), np.int64(m.steps),
-            float(m.stop_below), MAX_ORDER_FACTOR, np.array(offs, dtype=np.int64))
+            float(m.stop_below), MAX_ORDER_FACTOR, np.array(offs, dtype=np.int64),
+            live, np.flatnonzero(live).astype(np.int64))
 
 
 def run_chunk_numba(m: SimModel, p: BlockParams, block_ptr: np.ndarray, keep: np.ndarray,
