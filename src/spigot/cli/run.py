@@ -113,8 +113,10 @@ def run(
              fmt, title="Shortfall by region and commodity (t over the horizon)")
     lic = doc["licences"]
     if len(lic):
-        emit(lic[["exporter", "commodity", "destination", "applied_t", "approved_t", "denied_t",
-                  "queue_t_mean", "mean_wait_weeks"]].head(20), fmt, title="Licences")
+        emit(lic[["route", "exporter", "commodity", "destination", "applied_t", "approved_t",
+                  "denied_t", "queue_t_mean", "mean_wait_weeks"]]
+             .sort_values("applied_t", ascending=False).head(20), fmt,
+             title="Licences (per licensed route; means over draws)")
 
 
 _ = to_jsonable  # re-exported helper used by tests
