@@ -179,3 +179,18 @@ def test_no_node_runs_above_capacity(base: sp.SupplyNetwork) -> None:
     nodes = base.nodes
     over = nodes[nodes["output"] > nodes["capacity"] * 1.0001]
     assert over.empty, over[["id", "output", "capacity"]].to_string()
+
+
+def test_controls_have_provenance_and_iso_dates(base: sp.SupplyNetwork) -> None:
+    controls = base.table("controls")
+    assert len(controls) > 0
+    assert controls["source"].astype(str).str.strip().ne("").all()
+    assert controls["confidence"].isin(["H", "M", "L"]).all()
+    iso = r"^\d{4}-\d{2}-\d{2}$"
+    assert controls["start"].astype(str).str.match(iso).all()
+    ends = controls["end"].astype(str)
+    assert ends[ends != ""].str.match(iso).all()
+    # the measures the replays and the exposure metric rely on are dated as announced
+    by_id = controls.set_index("id")
+    assert by_id.loc["cn_2025_no18_hree", "start"] == "2025-04-04"
+    assert by_id.loc["cn_2023_no23_ga_ge", "start"] == "2023-08-01"
