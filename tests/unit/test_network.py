@@ -99,3 +99,11 @@ def test_convert_refuses_basis_and_dimension_changes() -> None:
         convert(1.0, "t REO/yr", "t metal/yr")
     with pytest.raises(ValueError, match="not convertible"):
         convert(1.0, "t/yr", "t")
+
+
+def test_load_takes_a_bundled_name_or_a_folder(toy: SupplyNetwork, tmp_path: Path) -> None:
+    folder = sp.datasets.export("toy", tmp_path / "mine")
+    assert sp.datasets.load(str(folder)) == toy
+    assert sp.datasets.load("toy") is sp.datasets.load("toy")  # bundled worlds are cached
+    with pytest.raises(UnknownNameError, match="unknown dataset: got '.*toys'; expected one of base"):
+        sp.datasets.load(str(tmp_path / "toys"))

@@ -21,15 +21,6 @@ DatasetOption = Annotated[str, typer.Option("--dataset", "-d", help="Bundled dat
                                             "or a folder in the same format.")]
 
 
-def open_dataset(name: str) -> SupplyNetwork:
-    """A bundled dataset by name, or a user folder given by path."""
-    if name in datasets.names():
-        return datasets.load(name)
-    if Path(name).is_dir():
-        return SupplyNetwork.from_folder(name)
-    return datasets.load(name)  # raises UnknownNameError with suggestions
-
-
 @app.command("list")
 def list_datasets(fmt: FormatOption = Format.table) -> None:
     """List the bundled datasets."""
@@ -56,7 +47,7 @@ def show(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Production and shares by country, with the source of each row."""
-    net = open_dataset(dataset)
+    net = datasets.load(dataset)
     frame = production_shares(net, commodity, stage, year)
     columns = ["commodity", "stage", "region", "year", "value", "unit", "share", "source",
                "confidence", "note"]

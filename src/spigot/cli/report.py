@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from spigot.cli.data import open_dataset
+from spigot import datasets
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, open_store
 from spigot.report import write_report
@@ -30,7 +30,7 @@ def report(
     """Write one self-contained HTML report of a stored run (opens offline) and print its path."""
     runs = open_store(store)
     resolved = runs.resolve(run_id)
-    network = open_dataset(dataset) if dataset else None
+    network = datasets.load(dataset) if dataset else None
     target = output or Path(f"report-{resolved}.html")
     with progress_bar("report", quiet=quiet) as advance:
         advance("reading run and drawing charts", 0, 1)

@@ -8,8 +8,7 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from spigot import metrics
-from spigot.cli.data import open_dataset
+from spigot import datasets, metrics
 from spigot.cli.output import Format, emit
 from spigot.errors import UnknownNameError
 from spigot.metrics._common import commodity_groups, parse_date, resolve_commodity, resolve_region
@@ -168,7 +167,7 @@ def risk(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
 ) -> None:
     """Static risk metrics: where the chokepoint is, who is exposed, and how much."""
-    net = open_dataset(dataset)
+    net = datasets.load(dataset)
     document = risk_document(net, commodity, importer, at, year)
     if fmt is Format.json:
         emit(pd.DataFrame(), fmt, document=document)

@@ -56,12 +56,22 @@ def _load_cached(name: str) -> SupplyNetwork:
 
 
 def load(name: str = "base") -> SupplyNetwork:
-    """Load bundled dataset ``name`` as a validated :class:`~spigot.network.SupplyNetwork`.
+    """Load bundled dataset ``name``, or a dataset folder given by its path.
 
-    Networks are immutable, so repeated loads share one cached object.
+    Bundled datasets are immutable and cached, so repeated loads share one object; a folder is
+    read (and validated) on every call, since its files may have changed.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``name`` is neither a bundled dataset nor a folder.
     """
-    path(name)
-    return _load_cached(name)
+    if name in names():
+        return _load_cached(name)
+    if Path(name).is_dir():
+        return SupplyNetwork.from_folder(name)
+    path(name)  # raises UnknownNameError with a suggestion
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def export(name: str, folder: str | Path, *, overwrite: bool = False) -> Path:

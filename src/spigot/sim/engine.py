@@ -15,7 +15,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -45,13 +44,7 @@ Engine = Literal["numba", "reference"]
 
 
 def _network(scenario: Scenario, network: SupplyNetwork | None) -> SupplyNetwork:
-    if network is not None:
-        return network
-    if scenario.dataset in datasets.names():
-        return datasets.load(scenario.dataset)
-    if Path(scenario.dataset).is_dir():
-        return SupplyNetwork.from_folder(scenario.dataset)
-    return datasets.load(scenario.dataset)  # raises UnknownNameError with a suggestion
+    return network if network is not None else datasets.load(scenario.dataset)
 
 
 def _groups(table: pd.DataFrame, column: str) -> dict[str, list[str]]:
