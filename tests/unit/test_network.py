@@ -105,5 +105,5 @@ def test_load_takes_a_bundled_name_or_a_folder(toy: SupplyNetwork, tmp_path: Pat
     folder = sp.datasets.export("toy", tmp_path / "mine")
     assert sp.datasets.load(str(folder)) == toy
     assert sp.datasets.load("toy") is sp.datasets.load("toy")  # bundled worlds are cached
-    with pytest.raises(UnknownNameError, match="unknown dataset: got '.*toys'; expected one of base"):
+    with pytest.raises(UnknownNameError, match=r"unknown dataset: got '.*toys'; expected one of base"):
         sp.datasets.load(str(tmp_path / "toys"))
