@@ -40,7 +40,6 @@ browser:
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -495,75 +495,64 @@ def commodity_rows() -> list[dict]:
 SECTOR_SOURCES = {"automotive": (S_OICA10, "L"), "wind": (S_GWEC10, "L")}
 
 
+def _describe_sector(region: str, sector: str, uses: dict[str, float]):
+    src = None
+    if sector == "automotive":
+        output, unit, value = vehicles()[region], "vehicle", VEH_VALUE[region]
+        note = (f"motor vehicles produced 2010; hybrid/electric {HEVS.get(region, 0)} (assumption); "
+                f"value {value} USD per vehicle (assumption)")
+        if region == "EU_OTHER":
+            note += "; ESP, CZE, ITA, POL, SVK, BEL, ROU, SVN, SWE, HUN, PRT, AUT, NLD ~7.6 M"
+        if region == "ROW":
+            note += "; output = world 77.6 M minus the listed regions"
+    elif sector == "wind":
+        output, unit = wind()[region], "MW"
+        value = 1.3e6 if region != "CHN" else 0.8e6
+        src = f"{S_GWEC10}; {S_WINDV}"
+        note = (f"MW installed 2010; value per MW {value:.0f} USD (EUR {WIND_VALUE_EUR} m/MW in 2009 at "
+                "~1.3 USD/EUR; China assumed lower)")
+        if region in ("EU_OTHER", "ROW"):
+            note += "; EU_OTHER assumption, ROW = world 39.4 GW minus listed regions"
+    else:
+        ex_price = {c: v[0] for c, v in PRICES.items()}
+        material = sum(t * 1000 * ex_price[c] for c, t in uses.items())
+        output = material / COST_SHARE[sector] / 1e6
+        unit, value = "USD million of output", 1e6
+        note = (f"no natural unit: output = value of tracked materials used at early-2010 prices / "
+                f"{COST_SHARE[sector]} cost share (assumption L)")
+    return output, unit, value, note, src, None
+
+
+def _bom_source(region: str, sector: str, c: str) -> tuple[str, str]:
+    if c == "ndfeb_magnet" and sector == "automotive":
+        bsrc = derived(f"({KG_MAG_PER_VEHICLE} kg x vehicles + {KG_MAG_PER_HEV} kg x hybrids) / "
+                       "vehicles", f"{S_OICA10}; {b.S_MAG}")
+        bnote = (f"assumption: {KG_MAG_PER_VEHICLE} kg NdFeB in small motors, EPS and sensors of "
+                 f"a 2010 vehicle (0.4 kg in base for 2024) plus {KG_MAG_PER_HEV} kg per hybrid "
+                 "traction drive")
+    elif c == "ndfeb_magnet":
+        share = {"wind": f"{MAG_SHARE['wind']:.0%} of world magnets ({S_ROSKILL}), split by MW "
+                         "installed",
+                 "industrial_motors": f"{MAG_SHARE['industrial_motors']:.0%} of world magnets "
+                                      "(assumption), split by assumed regional weights",
+                 "electronics": "the rest of world magnets (HDD/VCM, consumer electronics, "
+                                "air-conditioner compressors, e-bikes), split by assumed "
+                                "regional weights"}[sector]
+        bsrc = derived("sector share x world magnet output / sector output", ASSUME)
+        bnote = share + "; world magnet output set by NdPr metal supply"
+    else:
+        bsrc = derived("end-use share x final use x regional weight / sector output",
+                       "the commodity's producers in this dataset")
+        bnote = (SPLIT_NOTES.get(c, "") + "; regional weights are 2010 assumptions (Japan "
+                 "large); intensities derived so world use equals world supply")
+    return bsrc, bnote
+
+
 def sector_and_bom_rows() -> tuple[list[dict], list[dict]]:
-    sectors, bom = [], []
-    veh, wd = vehicles(), wind()
-    ex_price = {c: v[0] for c, v in PRICES.items()}
-    for (region, sector), uses in sorted(DEMAND.items()):
-        src, conf = SECTOR_SOURCES.get(sector, (ASSUME, "L"))
-        if sector == "automotive":
-            output, unit, value = veh[region], "vehicle", VEH_VALUE[region]
-            note = (f"motor vehicles produced 2010; hybrid/electric {HEVS.get(region, 0)} (assumption); "
-                    f"value {value} USD per vehicle (assumption)")
-            if region == "EU_OTHER":
-                note += "; ESP, CZE, ITA, POL, SVK, BEL, ROU, SVN, SWE, HUN, PRT, AUT, NLD ~7.6 M"
-            if region == "ROW":
-                note += "; output = world 77.6 M minus the listed regions"
-        elif sector == "wind":
-            output, unit = wd[region], "MW"
-            value = 1.3e6 if region != "CHN" else 0.8e6
-            src = f"{S_GWEC10}; {S_WINDV}"
-            note = (f"MW installed 2010; value per MW {value:.0f} USD (EUR {WIND_VALUE_EUR} m/MW in 2009 at "
-                    "~1.3 USD/EUR; China assumed lower)")
-            if region in ("EU_OTHER", "ROW"):
-                note += "; EU_OTHER assumption, ROW = world 39.4 GW minus listed regions"
-        else:
-            material = sum(t * 1000 * ex_price[c] for c, t in uses.items())
-            output = material / COST_SHARE[sector] / 1e6
-            unit, value = "USD million of output", 1e6
-            note = (f"no natural unit: output = value of tracked materials used at early-2010 prices / "
-                    f"{COST_SHARE[sector]} cost share (assumption L)")
-        cover = COVER[sector]
-        if region == "JPN" and sector != "automotive" and cover < 13:
-            cover = 13
-            note += f"; cover 13 weeks: Japanese users held ~3 months in 2010-11 ({S_SOJITZ})"
-        elif sector == "automotive":
-            note += "; cover 4 weeks: auto plants hold 'a few weeks' of critical parts (limex 2025, L)"
-        else:
-            note += f"; cover {cover} weeks and priority are spigot assumptions (docs/data.md)"
-        sectors.append({"id": f"{region}.{sector}", "region": region, "sector": sector,
-                        "output": float(f"{output:.8g}"), "output_unit": unit,
-                        "value_per_unit": round(value, 2), "cover_weeks": cover,
-                        "priority": PRIORITY.get(sector, 2),
-                        "price_elasticity": ELASTICITY.get(sector, -0.1), "year": YEAR,
-                        "source": src, "confidence": conf, "note": note})
-        for c, t in sorted(uses.items()):
-            intensity = t * 1000 / output
-            if c == "ndfeb_magnet" and sector == "automotive":
-                bsrc = derived(f"({KG_MAG_PER_VEHICLE} kg x vehicles + {KG_MAG_PER_HEV} kg x hybrids) / "
-                               "vehicles", f"{S_OICA10}; {b.S_MAG}")
-                bnote = (f"assumption: {KG_MAG_PER_VEHICLE} kg NdFeB in small motors, EPS and sensors of "
-                         f"a 2010 vehicle (0.4 kg in base for 2024) plus {KG_MAG_PER_HEV} kg per hybrid "
-                         "traction drive")
-            elif c == "ndfeb_magnet":
-                share = {"wind": f"{MAG_SHARE['wind']:.0%} of world magnets ({S_ROSKILL}), split by MW "
-                                 "installed",
-                         "industrial_motors": f"{MAG_SHARE['industrial_motors']:.0%} of world magnets "
-                                              "(assumption), split by assumed regional weights",
-                         "electronics": "the rest of world magnets (HDD/VCM, consumer electronics, "
-                                        "air-conditioner compressors, e-bikes), split by assumed "
-                                        "regional weights"}[sector]
-                bsrc = derived("sector share x world magnet output / sector output", ASSUME)
-                bnote = share + "; world magnet output set by NdPr metal supply"
-            else:
-                bsrc = derived("end-use share x final use x regional weight / sector output",
-                               "the commodity's producers in this dataset")
-                bnote = (SPLIT_NOTES.get(c, "") + "; regional weights are 2010 assumptions (Japan "
-                         "large); intensities derived so world use equals world supply")
-            bom.append({"sector": f"{region}.{sector}", "commodity": c,
-                        "intensity": float(f"{intensity:.8g}"), "source": bsrc, "confidence": "L",
-                        "note": bnote})
-    return sectors, bom
+    return b.sector_rows_and_bom(DEMAND, _describe_sector, _bom_source, year=YEAR,
+                                 sources=SECTOR_SOURCES, cover=COVER, priority=PRIORITY,
+                                 elasticity=ELASTICITY, jpn_source=S_SOJITZ,
+                                 jpn_exempt=("automotive",))
 
 
 def production_rows() -> list[dict]:

@@ -1154,92 +1154,119 @@ SECTOR_SOURCES = {
 }
 
 
-def sector_and_bom_rows() -> tuple[list[dict], list[dict]]:
+def sector_rows_and_bom(demand: dict, describe, bom_source, *, year: int, sources: dict,
+                        cover: dict, priority: dict, elasticity: dict, jpn_source: str,
+                        jpn_exempt: tuple[str, ...]) -> tuple[list[dict], list[dict]]:
+    """Rows of ``sectors.csv`` and ``bom.csv`` from ``demand[(region, sector)] = {commodity: t}``.
+
+    The year-specific parts come in as callbacks: ``describe(region, sector, uses)`` returns
+    ``(output, unit, value, note, source or None, confidence or None)`` and
+    ``bom_source(region, sector, commodity)`` returns a BOM row's ``(source, note)``. Cover,
+    priority and the rows' layout are shared by ``base`` and ``base-2010``.
+    """
     sectors, bom = [], []
-    veh, ev, wd, dfo = vehicles(), evs(), wind(), defence_output()
-    ex_price = {c: v[0] for c, v in PRICES.items()}
-    for (region, sector), uses in sorted(DEMAND.items(), key=lambda kv: (kv[0][0], kv[0][1])):
-        src, conf = SECTOR_SOURCES.get(sector, (S_ASSUME, "L"))
-        if sector == "automotive":
-            output, unit = veh[region], "vehicle"
-            value, vsrc, _ = VEH_VALUE.get(region, (VEH_VALUE_ASSUMED.get(region), "assumption", "L"))
-            note = (f"motor vehicles produced 2024; EVs {ev[region]:.0f}; value {value} USD per vehicle "
-                    f"({vsrc})")
-            if region == "EU_OTHER":
-                note += "; output = ESP+CZE+SVK+ROU+POL (OICA) + 1.5 M assumed for other EU members"
-                conf = "L"
-            if region == "ROW":
-                note += "; output = world 92.5 M minus the listed regions"
-        elif sector == "wind":
-            output, unit, value = wd[region], "MW", WIND_VALUE[region]
-            note = (f"MW installed 2024; value per MW {value} USD ({S_WOODMAC}; CHN at the 2024 "
-                    "low point; IND and ROW assumed)")
-            if region in ("EU_OTHER", "ROW"):
-                note += "; derived: EU27 12.9 GW minus DEU / world 117 GW minus listed regions"
-        elif sector == "defence":
-            output, unit, value = dfo[region], "USD million of military equipment", 1e6
-            note = (f"{EQUIP_SHARE:.0%} of 2024 military expenditure (assumption) taken as equipment "
-                    "output; EU_OTHER 150 bn USD and ROW (world 2,718 bn minus listed) are estimates")
-        elif sector == "batteries":
-            output, unit, value = BATTERY_GWH[region], "GWh of lithium-ion cells", 1e8
-            note = ("assumption: 2024 cell production ~1,550 GWh split by region (L); value 100 USD/kWh; "
-                    "only the natural-graphite share of anode is tracked")
-        elif sector == "carbide_tools":
-            output = uses["tungsten_apt"] * 1000 / 750
-            unit, value = "t of cemented carbide", 60000
-            note = ("output derived from W use at 750 kg W per t of cemented carbide (WC ~80-85 %; "
-                    "assumption); China made 58,000 t of cemented carbide in 2024 "
-                    "(carbure-tungstene.com, L); "
-                    "value 60,000 USD/t assumption")
-        else:
-            material = sum(t * 1000 * ex_price[c] for c, t in uses.items())
-            output = material / COST_SHARE[sector] / 1e6
-            unit, value = "USD million of output", 1e6
-            note = (f"no natural unit: output = value of tracked materials used / {COST_SHARE[sector]} "
-                    "cost share (assumption L)")
-        cover = COVER[sector]
-        if region == "JPN" and sector not in ("automotive", "batteries") and cover < 13:
-            cover = 13
-            note += "; cover 13 weeks: Japanese users held ~3 months in 2010-11 (Japan Times 2011)"
+    for (region, sector), uses in sorted(demand.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        src, conf = sources.get(sector, (S_ASSUME, "L"))
+        output, unit, value, note, src_override, conf_override = describe(region, sector, uses)
+        src, conf = src_override or src, conf_override or conf
+        weeks = cover[sector]
+        if region == "JPN" and sector not in jpn_exempt and weeks < 13:
+            weeks = 13
+            note += f"; cover 13 weeks: Japanese users held ~3 months in 2010-11 ({jpn_source})"
         elif sector == "automotive":
             note += "; cover 4 weeks: auto plants hold 'a few weeks' of critical parts (limex 2025, L)"
         else:
-            note += f"; cover {cover} weeks and priority are spigot assumptions (docs/data.md)"
+            note += f"; cover {weeks} weeks and priority are spigot assumptions (docs/data.md)"
         sectors.append({"id": f"{region}.{sector}", "region": region, "sector": sector,
                         "output": float(f"{output:.8g}"), "output_unit": unit,
-                        "value_per_unit": round(value, 2), "cover_weeks": cover,
-                        "priority": PRIORITY.get(sector, 2),
-                        "price_elasticity": ELASTICITY.get(sector, -0.1), "year": YEAR,
+                        "value_per_unit": round(value, 2), "cover_weeks": weeks,
+                        "priority": priority.get(sector, 2),
+                        "price_elasticity": elasticity.get(sector, -0.1), "year": year,
                         "source": src, "confidence": conf, "note": note})
         for c, t in sorted(uses.items()):
-            intensity = t * 1000 / output
-            if c == "ndfeb_magnet" and sector == "automotive":
-                bsrc = derived(f"({KG_MAG_PER_VEHICLE} kg x vehicles + {KG_MAG_PER_EV} kg x EVs) / "
-                               "vehicles", f"{S_OICA}; {S_GEVO25}; {S_GEVO24}; {S_MAG}")
-                bnote = (f"{KG_MAG_PER_VEHICLE} kg NdFeB in small motors, EPS and sensors of every "
-                         f"vehicle (assumption L; world EPS ~12,000 t per CSRE) plus {KG_MAG_PER_EV} kg "
-                         "per EV traction drive (plant-capacity statements imply 1.1-2.0 kg); EVs by "
-                         "region: GEVO 2025 (CHN, USA, IND, EU 2.4 M split by 2023 sales), 2023 sales "
-                         "for JPN/KOR, VNM 90,000 assumed, ROW residual of 17.3 M")
-            elif c == "ndfeb_magnet":
-                share = {"wind": "11 % of world magnets (IEA 2023: wind = 18 % clean energy - 7 % EV)",
-                         "defence": "2 % of world magnets (assumption), split by equipment spending",
-                         "industrial_motors": "20 % of world magnets (CSRE 2023 robots 16 % + elevators, "
-                                              "pumps; assumption), split by assumed regional weights",
-                         "electronics": "the rest of world magnets (consumer electronics, inverter "
-                                        "air-conditioners 16 % per CSRE, HDD, e-bikes), split by "
-                                        "assumed regional weights"}[sector]
-                bsrc = derived("sector share x world magnet output / sector output",
-                               f"{S_IEA24}; {S_CSRE}")
-                bnote = share + "; world magnet output set by NdPr metal supply"
-            else:
-                bsrc = derived("end-use share x final use x regional weight / sector output",
-                               "the commodity's producers in this dataset")
-                bnote = SPLIT_NOTES.get(c, "") + "; intensities derived so world use equals world supply"
+            bsrc, bnote = bom_source(region, sector, c)
             bom.append({"sector": f"{region}.{sector}", "commodity": c,
-                        "intensity": float(f"{intensity:.8g}"), "source": bsrc, "confidence": "L",
-                        "note": bnote})
+                        "intensity": float(f"{t * 1000 / output:.8g}"), "source": bsrc,
+                        "confidence": "L", "note": bnote})
     return sectors, bom
+
+
+def _describe_sector(region: str, sector: str, uses: dict[str, float]):
+    veh, ev, wd, dfo = vehicles(), evs(), wind(), defence_output()
+    conf = None
+    if sector == "automotive":
+        output, unit = veh[region], "vehicle"
+        value, vsrc, _ = VEH_VALUE.get(region, (VEH_VALUE_ASSUMED.get(region), "assumption", "L"))
+        note = (f"motor vehicles produced 2024; EVs {ev[region]:.0f}; value {value} USD per vehicle "
+                f"({vsrc})")
+        if region == "EU_OTHER":
+            note += "; output = ESP+CZE+SVK+ROU+POL (OICA) + 1.5 M assumed for other EU members"
+            conf = "L"
+        if region == "ROW":
+            note += "; output = world 92.5 M minus the listed regions"
+    elif sector == "wind":
+        output, unit, value = wd[region], "MW", WIND_VALUE[region]
+        note = (f"MW installed 2024; value per MW {value} USD ({S_WOODMAC}; CHN at the 2024 "
+                "low point; IND and ROW assumed)")
+        if region in ("EU_OTHER", "ROW"):
+            note += "; derived: EU27 12.9 GW minus DEU / world 117 GW minus listed regions"
+    elif sector == "defence":
+        output, unit, value = dfo[region], "USD million of military equipment", 1e6
+        note = (f"{EQUIP_SHARE:.0%} of 2024 military expenditure (assumption) taken as equipment "
+                "output; EU_OTHER 150 bn USD and ROW (world 2,718 bn minus listed) are estimates")
+    elif sector == "batteries":
+        output, unit, value = BATTERY_GWH[region], "GWh of lithium-ion cells", 1e8
+        note = ("assumption: 2024 cell production ~1,550 GWh split by region (L); value 100 USD/kWh; "
+                "only the natural-graphite share of anode is tracked")
+    elif sector == "carbide_tools":
+        output = uses["tungsten_apt"] * 1000 / 750
+        unit, value = "t of cemented carbide", 60000
+        note = ("output derived from W use at 750 kg W per t of cemented carbide (WC ~80-85 %; "
+                "assumption); China made 58,000 t of cemented carbide in 2024 "
+                "(carbure-tungstene.com, L); "
+                "value 60,000 USD/t assumption")
+    else:
+        ex_price = {c: v[0] for c, v in PRICES.items()}
+        material = sum(t * 1000 * ex_price[c] for c, t in uses.items())
+        output = material / COST_SHARE[sector] / 1e6
+        unit, value = "USD million of output", 1e6
+        note = (f"no natural unit: output = value of tracked materials used / {COST_SHARE[sector]} "
+                "cost share (assumption L)")
+    return output, unit, value, note, None, conf
+
+
+def _bom_source(region: str, sector: str, c: str) -> tuple[str, str]:
+    if c == "ndfeb_magnet" and sector == "automotive":
+        bsrc = derived(f"({KG_MAG_PER_VEHICLE} kg x vehicles + {KG_MAG_PER_EV} kg x EVs) / "
+                       "vehicles", f"{S_OICA}; {S_GEVO25}; {S_GEVO24}; {S_MAG}")
+        bnote = (f"{KG_MAG_PER_VEHICLE} kg NdFeB in small motors, EPS and sensors of every "
+                 f"vehicle (assumption L; world EPS ~12,000 t per CSRE) plus {KG_MAG_PER_EV} kg "
+                 "per EV traction drive (plant-capacity statements imply 1.1-2.0 kg); EVs by "
+                 "region: GEVO 2025 (CHN, USA, IND, EU 2.4 M split by 2023 sales), 2023 sales "
+                 "for JPN/KOR, VNM 90,000 assumed, ROW residual of 17.3 M")
+    elif c == "ndfeb_magnet":
+        share = {"wind": "11 % of world magnets (IEA 2023: wind = 18 % clean energy - 7 % EV)",
+                 "defence": "2 % of world magnets (assumption), split by equipment spending",
+                 "industrial_motors": "20 % of world magnets (CSRE 2023 robots 16 % + elevators, "
+                                      "pumps; assumption), split by assumed regional weights",
+                 "electronics": "the rest of world magnets (consumer electronics, inverter "
+                                "air-conditioners 16 % per CSRE, HDD, e-bikes), split by "
+                                "assumed regional weights"}[sector]
+        bsrc = derived("sector share x world magnet output / sector output",
+                       f"{S_IEA24}; {S_CSRE}")
+        bnote = share + "; world magnet output set by NdPr metal supply"
+    else:
+        bsrc = derived("end-use share x final use x regional weight / sector output",
+                       "the commodity's producers in this dataset")
+        bnote = SPLIT_NOTES.get(c, "") + "; intensities derived so world use equals world supply"
+    return bsrc, bnote
+
+
+def sector_and_bom_rows() -> tuple[list[dict], list[dict]]:
+    return sector_rows_and_bom(DEMAND, _describe_sector, _bom_source, year=YEAR,
+                               sources=SECTOR_SOURCES, cover=COVER, priority=PRIORITY,
+                               elasticity=ELASTICITY, jpn_source="Japan Times 2011",
+                               jpn_exempt=("automotive", "batteries"))
 
 
 def stockpile_rows() -> list[dict]:
