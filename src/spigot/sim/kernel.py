@@ -4,7 +4,11 @@ Same phases and the same arithmetic as :mod:`spigot.sim.reference`; the differen
 the two together. The state of :data:`LANES` draws is held side by side (draws on the last axis),
 so each rule runs once per route, buffer or sector for all lanes and index work is shared.
 Routes that can never carry material (no base flow, no policy) are skipped, transit ring buffers
-advance a head index, a licence decision is spread over the non-zero lags of its kernel only.
+advance a head index, a licence decision is spread over the non-zero lags of its kernel only
+(licence rings and kernels lane-major, so those lags are contiguous), per-lane parameters are
+copied lane-major before the weekly loop, a quotient shared by several items (a node's shipping
+ratio, a priority class's share, a buffer's order factor) is computed once, and the block sums
+skip the parts of the record that are structurally 0. None of this changes a result bit.
 Blocks of draws run in parallel (``prange``). The weekly
 loop allocates nothing and draws no random numbers: all per-draw parameters arrive in arrays
 sampled beforehand (:mod:`spigot.policy.plan`). Running totals (material in transit, in
@@ -41,7 +45,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
      sc_rbuf, sec_ptr, sec_sc, sector_output, sector_value, pile_buf, pile_qty, pile_cover,
      pile_max, pile_c, quota_reset, kind, rm_ptr, rm_measure, rm_pair, pair_share, pair_ship_t,
      route_slot, slot_route, validity_steps, L, T, stop_below, max_factor, offs, live,
-     live_k) = g
+     live_k, ctrl_k, free_k, first_k, sum_ranges) = g
     active, approve, kernel, capacity, quota, lead = pa
     o_exp, o_held, o_lost, o_stop, o_short = offs[0], offs[1], offs[2], offs[3], offs[4]
     o_sstock, o_nstock, o_pile, o_app, o_ok = offs[5], offs[6], offs[7], offs[8], offs[9]
@@ -87,8 +91,8 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
         for ln in range(W):
             sp[i, ln] = pile_qty[i]
     queue = np.zeros((J, W))
-    lic_ok = np.zeros((J, L, W))
-    lic_no = np.zeros((J, L, W))
+    lic_ok = np.zeros((J, W, L))  # licence decisions due in ring slot s: [j, lane, s]
+    lic_no = np.zeros((J, W, L))
     lic_tot = np.zeros((J, W))
     valid = np.zeros((J, W), dtype=np.int64)
     quota_left = np.zeros((M, W))
@@ -96,6 +100,9 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     banned = np.zeros((K, W), dtype=np.bool_)
     gov_m = np.full((K, W), -1, dtype=np.int64)
     gov_e = np.full((K, W), -1, dtype=np.int64)
+    ratio = np.zeros((N, C, W))  # share of a node's orders of c that it can ship this step
+    act = np.zeros((M, W), dtype=np.bool_)  # measures in force this step
+    fac = np.zeros(W)
     produced = np.zeros((C, W))
     used = np.zeros((C, W))
     consumed = np.zeros((C, W))
@@ -119,23 +126,35 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     for i in range(P):
         for ln in range(W):
             initial[pile_c[i], ln] += sp[i, ln]
-    # Non-zero span of each lane's processing-time kernel: the licence phase spreads decisions
-    # over these lags only (the others have weight 0 and add nothing).
+    # Per-lane parameters copied lane-major once, so that the weekly loop reads them without
+    # going through draws[ln]: review capacity, approval shares, processing-time kernels (with
+    # their non-zero span: the licence phase spreads decisions over these lags only, the
+    # others have weight 0 and add nothing) and mean lead times.
+    E = pair_share.shape[0]
+    cap_l = np.zeros((M, W))
+    lead_l = np.zeros((M, W))
+    appr_l = np.zeros((E, W))
+    kern_l = np.zeros((M, W, L))
     lag_lo = np.zeros((M, W), dtype=np.int64)
     lag_hi = np.zeros((M, W), dtype=np.int64)
-    if J > 0:
+    for ln in range(W):
+        d = draws[ln]
+        for e in range(E):
+            appr_l[e, ln] = approve[d, e]
         for mi in range(M):
-            for ln in range(W):
-                d = draws[ln]
-                lo = L
-                hi = 0
-                for lag in range(L):
-                    if kernel[d, mi, lag] > 0:
-                        if lag < lo:
-                            lo = lag
-                        hi = lag + 1
-                lag_lo[mi, ln] = lo
-                lag_hi[mi, ln] = hi
+            cap_l[mi, ln] = capacity[d, mi]
+            lead_l[mi, ln] = lead[d, mi]
+            lo = L
+            hi = 0
+            for lag in range(L):
+                w = kernel[d, mi, lag]
+                kern_l[mi, ln, lag] = w
+                if w > 0:
+                    if lo == L:
+                        lo = lag
+                    hi = lag + 1
+            lag_lo[mi, ln] = lo
+            lag_hi[mi, ln] = hi
     # Each allocation request's constant part (target + one step's need).
     sc_want = np.empty(SC)
     for i in range(SC):
@@ -145,10 +164,13 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     # step's shipments (= t % transit, advanced by one a step instead of divided out).
     head = np.zeros(K, dtype=np.int64)
     for t in range(T):
-        # zero the accumulated parts of the record (the others are assigned below)
-        for f in range(o_exp, o_lost):
+        # zero the accumulated parts of the record (the others are assigned below; exports of
+        # uncontrolled routes are assigned in phase 4; held of uncontrolled routes and the
+        # exports of routes that never carry material stay 0 from the start)
+        for k in ctrl_k:
             for ln in range(W):
-                rec[f, ln] = 0.0
+                rec[o_exp + k, ln] = 0.0
+                rec[o_held + k, ln] = 0.0
         for f in range(o_short, o_sstock):
             for ln in range(W):
                 rec[f, ln] = 0.0
@@ -165,9 +187,12 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     for ln in range(W):
                         quota_left[mi, ln] = 0.0
             for mi in range(M):
+                for ln in range(W):
+                    act[mi, ln] = active[draws[ln], mi, t]
+            for mi in range(M):
                 if kind[mi] == _QUOTA:
                     for ln in range(W):
-                        if active[draws[ln], mi, t]:
+                        if act[mi, ln]:
                             quota_left[mi, ln] += quota[draws[ln], mi]
             for k in range(K):
                 if rm_ptr[k] == rm_ptr[k + 1]:
@@ -179,7 +204,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
                     for ln in range(W):
-                        if active[draws[ln], mi, t]:
+                        if act[mi, ln]:
                             if kind[mi] == _BAN:
                                 banned[k, ln] = True
                             elif kind[mi] == _LICENCE:
@@ -209,14 +234,15 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 else:
                     pool[b, ln] += amount
         # ---- 3. production (pull: what the routes order, within capacity and input stock)
-        for k in live_k:
-            for ln in range(W):
-                dem[route_origin[k], route_c[k], ln] = 0.0
-        for k in live_k:
+        for k in live_k:  # what the routes order from each node and commodity, in route order
             n = route_origin[k]
             c = route_c[k]
-            for ln in range(W):
-                dem[n, c, ln] += orders[k, ln]
+            if first_k[k]:
+                for ln in range(W):
+                    dem[n, c, ln] = orders[k, ln]
+            else:
+                for ln in range(W):
+                    dem[n, c, ln] += orders[k, ln]
         for n in range(N):
             cap = node_cap[n]
             if cap <= 0:
@@ -252,34 +278,39 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     inv_out[n, c, ln] += vec[ln] * r_out
                     produced[c, ln] += vec[ln] * r_out
         # ---- 4. shipping and licensing
+        # output is shared over a node's routes in proportion to their orders: the share each
+        # (node, commodity) can serve, then each route's shipment, taken from the output stock
+        # in route order; uncontrolled routes ship at once, controlled ones below
+        for k in live_k:
+            if first_k[k]:
+                n = route_origin[k]
+                c = route_c[k]
+                for ln in range(W):
+                    d_nc = dem[n, c, ln]
+                    ratio[n, c, ln] = min(1.0, inv_out[n, c, ln] / d_nc) if d_nc > 0 else 0.0
         for k in live_k:
             n = route_origin[k]
             c = route_c[k]
             for ln in range(W):
-                d_nc = dem[n, c, ln]
-                sent[k, ln] = orders[k, ln] * min(1.0, inv_out[n, c, ln] / d_nc) if d_nc > 0 else 0.0
-        for k in live_k:
-            n = route_origin[k]
-            c = route_c[k]
-            for ln in range(W):
+                sent[k, ln] = orders[k, ln] * ratio[n, c, ln]
                 inv_out[n, c, ln] -= sent[k, ln]
-        for k in live_k:
+        for k in free_k:
+            slot = pipe_off[k] + head[k]
+            for ln in range(W):
+                pipe[slot, ln] += sent[k, ln]
+                in_transit[k, ln] += sent[k, ln]
+                rec[o_exp + k, ln] = sent[k, ln]
+        for k in ctrl_k:
             n = route_origin[k]
             c = route_c[k]
             j = route_slot[k]
             slot = pipe_off[k] + head[k]
-            if rm_ptr[k] == rm_ptr[k + 1] and j < 0:  # an uncontrolled route: ship all
-                for ln in range(W):
-                    pipe[slot, ln] += sent[k, ln]
-                    in_transit[k, ln] += sent[k, ln]
-                    rec[o_exp + k, ln] += sent[k, ln]
-                continue
             for ln in range(W):
                 x = sent[k, ln]
                 held = 0.0
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
-                    if kind[mi] == _QUOTA and active[draws[ln], mi, t]:
+                    if kind[mi] == _QUOTA and act[mi, ln]:
                         allowed = min(x, quota_left[mi, ln])
                         quota_left[mi, ln] -= allowed
                         held += x - allowed
@@ -314,37 +345,43 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     if gov_m[k, ln] >= 0 and not banned[k, ln]:
                         apps[gov_m[k, ln], ln] += queue[j, ln] / pair_ship_t[gov_e[k, ln]]
             s0 = t % L
+            us0 = np.uint64(s0)
             for j in range(J):
                 k = slot_route[j]
                 for ln in range(W):
                     mi = gov_m[k, ln]
                     if mi < 0 or banned[k, ln]:
                         continue
-                    d = draws[ln]
-                    cap = capacity[d, mi]
+                    cap = cap_l[mi, ln]
                     share = 1.0 if apps[mi, ln] <= cap else cap / apps[mi, ln]
                     decided = queue[j, ln] * share
                     queue[j, ln] -= decided
-                    ok = decided * approve[d, gov_e[k, ln]]
+                    ok = decided * appr_l[gov_e[k, ln], ln]
                     no = decided - ok
-                    for lag in range(lag_lo[mi, ln], lag_hi[mi, ln]):
-                        w = kernel[d, mi, lag]
-                        if w > 0:
-                            s = s0 + lag
-                            if s >= L:
-                                s -= L
-                            lic_ok[j, s, ln] += ok * w
-                            lic_no[j, s, ln] += no * w
+                    # spread over the kernel's lags: ring slot s0 + lag, in two runs (before
+                    # and after the ring wraps); unsigned indices spare numba's negative-index
+                    # checks in this innermost loop
+                    ulo = np.uint64(lag_lo[mi, ln])
+                    uhi = np.uint64(lag_hi[mi, ln])
+                    wrap = np.uint64(L - s0)  # first lag that wraps
+                    for lag in range(ulo, min(uhi, wrap)):
+                        w = kern_l[mi, ln, lag]
+                        lic_ok[j, ln, lag + us0] += ok * w
+                        lic_no[j, ln, lag + us0] += no * w
+                    for lag in range(max(ulo, wrap), uhi):
+                        w = kern_l[mi, ln, lag]
+                        lic_ok[j, ln, lag - wrap] += ok * w
+                        lic_no[j, ln, lag - wrap] += no * w
             for j in range(J):
                 k = slot_route[j]
                 n = route_origin[k]
                 c = route_c[k]
                 slot = pipe_off[k] + head[k]
                 for ln in range(W):
-                    ok = lic_ok[j, s0, ln]
-                    no = lic_no[j, s0, ln]
-                    lic_ok[j, s0, ln] = 0.0
-                    lic_no[j, s0, ln] = 0.0
+                    ok = lic_ok[j, ln, s0]
+                    no = lic_no[j, ln, s0]
+                    lic_ok[j, ln, s0] = 0.0
+                    lic_no[j, ln, s0] = 0.0
                     lic_tot[j, ln] -= ok + no
                     rec[o_ok + j, ln] += ok
                     rec[o_no + j, ln] += no
@@ -376,13 +413,14 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     for ln in range(W):
                         vec2[ln] += max(0.0, sc_want[q] - si[q, ln])
                     g_end += 1
+                for ln in range(W):  # the class's share of its requests (0: it asks nothing)
+                    total = vec2[ln]
+                    fac[ln] = 1.0 if vec[ln] >= total else vec[ln] / total
                 for h in range(i, g_end):
                     q = buf_sc[h]
                     for ln in range(W):
-                        total = vec2[ln]
-                        if total > 0:
-                            share = 1.0 if vec[ln] >= total else vec[ln] / total
-                            si[q, ln] += max(0.0, sc_want[q] - si[q, ln]) * share
+                        if vec2[ln] > 0:
+                            si[q, ln] += max(0.0, sc_want[q] - si[q, ln]) * fac[ln]
                 for ln in range(W):
                     total = vec2[ln]
                     if total > 0:
@@ -441,6 +479,9 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             inflow = buf_inflow[b]
             denom = inflow * buf_adjust[b]
             target = buf_target_pos[b]
+            for ln in range(W):  # the buffer's own gap, for its unlicensed routes
+                fac[ln] = min(max_factor, max(0.0, 1.0 + (target - vec[ln]) / denom)) \
+                    if inflow > 0 else 0.0
             for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
                 k = buf_rt[h]
                 if not live[k]:  # its orders stay 0
@@ -449,9 +490,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 base = route_base[k]
                 if j < 0:  # an unlicensed route: the buffer's own gap
                     for ln in range(W):
-                        factor = min(max_factor, max(0.0, 1.0 + (target - vec[ln]) / denom)) \
-                            if inflow > 0 else 0.0
-                        orders[k, ln] = base * factor
+                        orders[k, ln] = base * fac[ln]
                     continue
                 for ln in range(W):
                     position = vec[ln]
@@ -460,9 +499,9 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                         mi = gov_m[k, ln]
                         if mi >= 0:
                             e = gov_e[k, ln]
-                            position += approve[draws[ln], e] * lic_tot[j, ln]
+                            position += appr_l[e, ln] * lic_tot[j, ln]
                             if valid[j, ln] == 0:
-                                goal += base * pair_share[e] * lead[draws[ln], mi]
+                                goal += base * pair_share[e] * lead_l[mi, ln]
                         else:
                             position += lic_tot[j, ln]
                     factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
@@ -514,11 +553,44 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
         for f in range(RB):
             for ln in range(W):
                 short_tot[f, ln] += rec[o_short + f, ln]
-        for f in range(F):  # each element summed in draw order within the block
-            acc = block_sum_b[t, f]
-            for ln in range(n_live):
-                acc += rec[f, ln]
-            block_sum_b[t, f] = acc
+        # block sums: each element summed in draw order within the block, over the record's
+        # parts that can be non-zero, eight elements at a time (eight independent sums)
+        for r in range(sum_ranges.shape[0]):
+            f = sum_ranges[r, 0]
+            f_end = sum_ranges[r, 1]
+            while f + 8 <= f_end:
+                a0 = block_sum_b[t, f]
+                a1 = block_sum_b[t, f + 1]
+                a2 = block_sum_b[t, f + 2]
+                a3 = block_sum_b[t, f + 3]
+                a4 = block_sum_b[t, f + 4]
+                a5 = block_sum_b[t, f + 5]
+                a6 = block_sum_b[t, f + 6]
+                a7 = block_sum_b[t, f + 7]
+                for ln in range(n_live):
+                    a0 += rec[f, ln]
+                    a1 += rec[f + 1, ln]
+                    a2 += rec[f + 2, ln]
+                    a3 += rec[f + 3, ln]
+                    a4 += rec[f + 4, ln]
+                    a5 += rec[f + 5, ln]
+                    a6 += rec[f + 6, ln]
+                    a7 += rec[f + 7, ln]
+                block_sum_b[t, f] = a0
+                block_sum_b[t, f + 1] = a1
+                block_sum_b[t, f + 2] = a2
+                block_sum_b[t, f + 3] = a3
+                block_sum_b[t, f + 4] = a4
+                block_sum_b[t, f + 5] = a5
+                block_sum_b[t, f + 6] = a6
+                block_sum_b[t, f + 7] = a7
+                f += 8
+            while f < f_end:
+                acc = block_sum_b[t, f]
+                for ln in range(n_live):
+                    acc += rec[f, ln]
+                block_sum_b[t, f] = acc
+                f += 1
         for ln in range(n_live):
             if keep[ln] >= 0:
                 for f in range(F):
@@ -548,9 +620,9 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
         for ln in range(W):
             tot = queue[j, ln]
             for lag in range(L):
-                tot += lic_ok[j, lag, ln]
+                tot += lic_ok[j, ln, lag]
             for lag in range(L):
-                tot += lic_no[j, lag, ln]
+                tot += lic_no[j, ln, lag]
             final[c, ln] += tot
     for ln in range(n_live):
         for s in range(S):
@@ -592,7 +664,17 @@ def model_tuple(m: SimModel) -> tuple[Any, ...]:
     lay = m.layout
     # Routes that can ever carry material: a route with no base flow and no policy keeps zero
     # orders, shipments and transit for ever, so the phases skip it (its record stays 0).
-    live = (m.route_base != 0.0) | (np.diff(plan.rm_ptr) > 0) | (plan.route_slot >= 0)
+    controlled = (np.diff(plan.rm_ptr) > 0) | (plan.route_slot >= 0)
+    live = (m.route_base != 0.0) | controlled
+    live_k = np.flatnonzero(live).astype(np.int64)
+    # the first live route of each (origin, commodity): it assigns the node's demand
+    first = np.zeros(len(live), dtype=np.bool_)
+    seen: set[tuple[int, int]] = set()
+    for k in live_k:
+        key = (int(m.route_origin[k]), int(m.route_c[k]))
+        if key not in seen:
+            seen.add(key)
+            first[k] = True
     offs = tuple(lay.start(name) for name in (
         "exports", "held", "lost_units", "stopped", "shortfall", "sector_stock", "producer_stock",
         "stockpile", "licence_applications", "licence_approved", "licence_denied",
@@ -609,7 +691,21 @@ def model_tuple(m: SimModel) -> tuple[Any, ...]:
             plan.pair_share, plan.pair_ship_t, plan.route_slot, plan.slot_route,
             plan.validity_steps, np.int64(plan.kernel_steps), np.int64(m.steps),
             float(m.stop_below), MAX_ORDER_FACTOR, np.array(offs, dtype=np.int64),
-            live, np.flatnonzero(live).astype(np.int64))
+            live, live_k, np.flatnonzero(controlled).astype(np.int64),
+            np.flatnonzero(live & ~controlled).astype(np.int64), first,
+            _sum_ranges(lay.size, offs[0], offs[1], offs[2], live, controlled))
+
+
+def _sum_ranges(F: int, o_exp: int, o_held: int, o_lost: int, live: np.ndarray,
+                controlled: np.ndarray) -> np.ndarray:
+    """Runs ``[start, stop)`` of the record that can be non-zero (the block sums skip the rest):
+    exports of routes that carry material, held of controlled routes, and all other groups."""
+    can = np.zeros(F, dtype=bool)
+    can[o_exp:o_held] = live
+    can[o_held:o_lost] = controlled
+    can[o_lost:] = True
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], can.astype(np.int8), [0]))))
+    return np.ascontiguousarray(edges.reshape(-1, 2), dtype=np.int64)
 
 
 def run_chunk_numba(m: SimModel, p: BlockParams, block_ptr: np.ndarray, keep: np.ndarray,
