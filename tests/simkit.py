@@ -56,9 +56,15 @@ policies:
 
 
 def toy_scenario(text: str = TOY_LICENCE, **changes: Any) -> sp.Scenario:
-    """A toy scenario from YAML text, with top-level fields changed."""
+    """A toy scenario from YAML text, with top-level fields changed.
+
+    The flow model alone (``markets: false``) unless the text or ``changes`` set ``markets``:
+    these tests pin the engine's flows, which the market phase does not change when it is off.
+    """
     scen = load_text(text)
-    return scen.with_options(**changes) if changes else scen
+    if "markets:" not in text:
+        changes.setdefault("markets", False)
+    return scen.with_options(**changes)
 
 
 def run(scen: sp.Scenario, **kwargs: Any) -> sp.Results:

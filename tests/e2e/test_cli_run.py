@@ -11,7 +11,8 @@ from spigot.cli.app import main
 from tests.simkit import TOY_LICENCE
 
 #: The documented top-level keys of `spigot run --format json` (docs/cli.md): an interface.
-RUN_KEYS = {"schema", "manifest", "summary", "sectors", "shortfall", "exports", "licences"}
+RUN_KEYS = {"schema", "manifest", "summary", "sectors", "shortfall", "exports", "licences",
+            "prices", "spread", "responses"}
 SUMMARY_KEYS = {"draws", "weeks", "share_draws_with_stoppage", "lost_output_usd_mean",
                 "lost_output_usd_p5", "lost_output_usd_p50", "lost_output_usd_p95",
                 "max_abs_conservation_residual_t"}
@@ -24,7 +25,7 @@ LICENCE_KEYS = {"route", "exporter", "commodity", "destination", "applied_t", "a
                 "approved_t", "denied_t", "approval_share", "queue_t_mean", "in_review_t_mean",
                 "mean_wait_weeks"}
 MANIFEST_KEYS = {"spigot_version", "scenario", "scenario_hash", "dataset", "dataset_hash", "seed",
-                 "draws", "weeks", "steps", "step_weeks", "start", "engine", "block_size",
+                 "draws", "weeks", "steps", "step_weeks", "start", "engine", "markets", "block_size",
                  "chunk_draws", "keep_trajectories", "timings_s"}
 
 
@@ -37,7 +38,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def toy_file(tmp_path: Path) -> Path:
     path = tmp_path / "toy-licence.yaml"
-    path.write_text(TOY_LICENCE, encoding="utf-8")
+    path.write_text(TOY_LICENCE + "markets: false\n", encoding="utf-8")  # flows: both engines
     return path
 
 

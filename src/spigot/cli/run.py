@@ -53,7 +53,77 @@ def run_document(res: Results) -> dict[str, Any]:
         "shortfall": res.metrics.shortfall(),
         "exports": res.metrics.exports(),
         "licences": res.metrics.licences(),
+        **market_document(res),
     }
+
+
+def _series(values: np.ndarray) -> list[float]:
+    return [float(v) for v in values]
+
+
+def _nonzero(da: Any, dim: str, neutral: float = 0.0) -> dict[str, list[float]]:
+    """Weekly series of the items of ``da`` (dims time, ``dim``) not ``neutral`` throughout."""
+    values = da.values
+    return {str(label): _series(values[:, i]) for i, label in enumerate(da[dim].values)
+            if np.any(values[:, i] != neutral)}
+
+
+def market_document(res: Results) -> dict[str, Any]:
+    """The keys ``prices``, ``spread`` and ``responses`` of the run document (docs/cli.md).
+
+    Empty objects when the run had no market phase.
+    """
+    ds = res.data
+    if "price" not in ds:
+        return {"prices": {}, "spread": {}, "responses": {}}
+    levels = {0.05: "p5", 0.5: "p50", 0.95: "p95"}
+    price, spread = ds["price"].values, ds["price_spread"].values  # (T, Z, C, Q), (T, C, Q)
+    quantiles = [float(q) for q in ds["quantile"].values]
+    prices: dict[str, Any] = {}
+    spreads: dict[str, Any] = {}
+    for c, name in enumerate(ds["commodity"].values):
+        prices[str(name)] = {
+            str(zone): {levels[q]: _series(price[:, z, c, i]) for i, q in enumerate(quantiles)}
+            for z, zone in enumerate(ds["zone"].values)}
+        spreads[str(name)] = {levels[q]: _series(spread[:, c, i])
+                              for i, q in enumerate(quantiles)}
+    restarts = (ds["restart_step"].values >= 0).mean(axis=0)
+    responses = {
+        "demand_reduction": _nonzero(ds["mean_demand_reduction"], "use"),
+        "demand_destruction": _nonzero(ds["mean_demand_destruction"], "sector"),
+        "capacity_added": _nonzero(ds["mean_capacity_added"], "node"),
+        "restarts": {str(n): float(r) for n, r in zip(ds["node"].values, restarts, strict=True)
+                     if r > 0},
+        "recycled": _nonzero(ds["mean_recycled"], "recycling"),
+        "stockpile_release": _nonzero(ds["mean_stockpile_release"], "stockpile"),
+        "safety_multiplier": _nonzero(ds["mean_safety_multiplier"], "rc", neutral=1.0),
+    }
+    return {"prices": prices, "spread": spreads, "responses": responses}
+
+
+def price_table(res: Results) -> pd.DataFrame:
+    """Per commodity whose price moved: P50 relative to base at the end, and the peak of the
+    mean ex-China price (both zones), and the median spread at the end."""
+    ds = res.data
+    if "price" not in ds:
+        return pd.DataFrame()
+    base = ds["base_price"].values  # (Z, C)
+    p50 = ds["price"].sel(quantile=0.5).values / base[None]  # (T, Z, C)
+    mean = ds["mean_price"].values / base[None]
+    spread = ds["price_spread"].sel(quantile=0.5).values  # (T, C)
+    rows = []
+    for c, name in enumerate(ds["commodity"].values):
+        moved = np.abs(np.log(mean[:, :, c])).max()
+        if moved < 0.01:
+            continue
+        rows.append({"commodity": str(name), "china_p50_end": p50[-1, 0, c],
+                     "ex_china_p50_end": p50[-1, 1, c], "china_mean_peak": mean[:, 0, c].max(),
+                     "ex_china_mean_peak": mean[:, 1, c].max(), "spread_p50_end": spread[-1, c],
+                     "moved": moved})
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return frame
+    return frame.sort_values("moved", ascending=False).drop(columns="moved")
 
 
 def run(
@@ -111,6 +181,12 @@ def run(
         emit(short[short["shortfall_t_mean"] > 0].sort_values("shortfall_t_mean",
                                                               ascending=False).head(15),
              fmt, title="Shortfall by region and commodity (t over the horizon)")
+    prices = price_table(res)
+    if len(prices):
+        emit(prices.head(15), fmt, title="Prices relative to base (P50 at the end, peak of the "
+             "mean; spread = ex-China / China)")
+    elif res.manifest.get("markets") is False:
+        console.print("markets: off (no price phase in this run)")
     lic = doc["licences"]
     if len(lic):
         emit(lic[["route", "exporter", "commodity", "destination", "applied_t", "approved_t",

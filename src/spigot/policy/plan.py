@@ -16,11 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
+from spigot.market.parameters import MarketParams
+from spigot.market.supply import sample_project_starts
 from spigot.network.compiled import CompiledNetwork
 from spigot.scenario.dists import LogNormal, Normal, Param, param_cdf, sample_param
 from spigot.scenario.loader import date_to_step
@@ -39,7 +41,8 @@ from spigot.scenario.models import (
 )
 from spigot.units import WEEKS_PER_YEAR
 
-__all__ = ["BAN", "LICENCE", "QUOTA", "TAX", "BlockParams", "PolicyPlan", "block_seed"]
+__all__ = ["BAN", "LICENCE", "QUOTA", "TAX", "BlockParams", "PolicyPlan", "block_seed",
+           "decimal_year"]
 
 LICENCE, BAN, QUOTA, TAX = 0, 1, 2, 3
 KIND_NAMES = ("licence", "ban", "quota", "tax")
@@ -69,13 +72,22 @@ class BlockParams:
     quota: FloatArray  # (D, M) t of allowance per step
     tax: FloatArray  # (D, M) export tax rate
     lead: FloatArray  # (D, M) mean licence delay in steps (what importers plan for)
+    #: (D, N) start step of each planned project (``spigot.market.supply.NEVER`` for other
+    #: nodes); (D, 0) when the run has no market phase.
+    start: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+
+    #: Field names in order (what :meth:`concat` and :meth:`take` stack and slice).
+    FIELDS = ("active", "approve", "kernel", "capacity", "quota", "tax", "lead", "start")
 
     @staticmethod
     def concat(blocks: Sequence[BlockParams]) -> BlockParams:
         """Stack blocks along the draw axis."""
         return BlockParams(*(np.concatenate([getattr(b, f) for b in blocks], axis=0)
-                             for f in ("active", "approve", "kernel", "capacity", "quota", "tax",
-                                       "lead")))
+                             for f in BlockParams.FIELDS))
+
+    def take(self, size: int) -> BlockParams:
+        """The first ``size`` draws."""
+        return BlockParams(*(getattr(self, f)[:size] for f in BlockParams.FIELDS))
 
 
 @dataclass
@@ -105,14 +117,18 @@ class PolicyPlan:
         Group name -> commodity ids.
     sector_end_use
         End-use class of each sector, shape (S,), values in ``END_USES``.
+    market
+        Market parameters when the run has a market phase: each block then also samples the
+        start step of every planned project (after the policy draws).
     """
 
     def __init__(self, scenario: Scenario, net: CompiledNetwork,
                  region_groups: Mapping[str, Sequence[str]],
                  commodity_groups: Mapping[str, Sequence[str]],
-                 sector_end_use: Sequence[str]) -> None:
+                 sector_end_use: Sequence[str], market: MarketParams | None = None) -> None:
         self.scenario = scenario
         self.net = net
+        self.market = market
         self.steps = scenario.steps
         self._rgroups = {k: list(v) for k, v in region_groups.items()}
         self._cgroups = {k: list(v) for k, v in commodity_groups.items()}
@@ -308,7 +324,13 @@ class PolicyPlan:
                 for d in range(size):
                     active[d, m, max(0, start[d]):max(0, min(T, end[d]))] = 0
         lead = (kernel * np.arange(self.kernel_steps, dtype=float)).sum(axis=2)
-        return BlockParams(active, approve, kernel, capacity, quota, tax, lead)
+        # project starts come last, so that adding the market phase moves no policy draw
+        if self.market is not None:
+            start_steps = sample_project_starts(self.market, rng, size,
+                                                decimal_year(scen.start))
+        else:
+            start_steps = np.zeros((size, 0), dtype=np.int64)
+        return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps)
 
     def _window(self, p: ExportLicence | ExportQuota | ExportBan | ExportTax | Suspension,
                 rng: np.random.Generator, size: int, T: int) -> tuple[IntArray, IntArray]:
@@ -371,6 +393,11 @@ class PolicyPlan:
                 acc += w[e] * np.clip(p_dest * mult[:, e], 0.0, 1.0)
             out[:, j] = acc / meas.shares[j]
         return np.clip(out, 0.0, 1.0)
+
+
+def decimal_year(day: dt.date) -> float:
+    """``day`` as a decimal year, as the network reads node start dates (``2025-01-01`` -> 2025.0)."""
+    return day.year + (day.timetuple().tm_yday - 1) / 365.25
 
 
 def _upper(param: Param) -> float:

@@ -12,6 +12,7 @@ Every variable carries ``units`` and ``description`` in its attrs.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,7 +27,10 @@ if TYPE_CHECKING:
     from spigot.scenario.models import Scenario
     from spigot.sim.model import SimModel
 
-__all__ = ["Results"]
+__all__ = ["PRICE_QUANTILES", "MarketTotals", "Results", "histogram_quantiles"]
+
+#: Quantile levels of ``price`` and ``price_spread`` (the ``quantile`` coordinate).
+PRICE_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
 
 #: Record groups: (item dim, units, description).
 GROUPS: dict[str, tuple[str, str, str]] = {
@@ -44,6 +48,67 @@ GROUPS: dict[str, tuple[str, str, str]] = {
     "licence_queue": ("licence_route", "t", "t waiting for review"),
     "licence_pipeline": ("licence_route", "t", "t under review (processing)"),
 }
+
+
+@dataclass(frozen=True)
+class MarketTotals:
+    """The market phase's outputs of a whole run, merged over chunks in block order.
+
+    Shapes: ``T`` steps, ``C`` commodities, ``N`` nodes, ``D`` draws, ``NB`` histogram bins; the
+    middle axis of size 3 of the histograms is China, ex-China, spread (log ex-China price minus
+    log China price, both relative to base).
+    """
+
+    sums: npt.NDArray[np.float64]  # (T, market record) sums over draws
+    counts: npt.NDArray[np.int64]  # (T, 3, C, NB) histogram counts of log relative prices
+    low: npt.NDArray[np.float64]  # (T, 3, C) smallest value over draws
+    high: npt.NDArray[np.float64]  # (T, 3, C) largest value over draws
+    restart_step: npt.NDArray[np.int64]  # (D, N) first restart step, -1: none
+    recycled_total: npt.NDArray[np.float64]  # (D, C) t recycled over the horizon
+
+
+def histogram_quantiles(counts: npt.NDArray[np.int64], lo: npt.NDArray[np.float64],
+                        hi: npt.NDArray[np.float64], low: npt.NDArray[np.float64],
+                        high: npt.NDArray[np.float64],
+                        levels: tuple[float, ...] = PRICE_QUANTILES) -> npt.NDArray[np.float64]:
+    """Quantiles over draws from histograms, interpolated linearly within the bin.
+
+    Parameters
+    ----------
+    counts
+        (..., NB) counts per bin; bins split ``[lo, hi]`` evenly (values outside fall in the end
+        bins).
+    lo, hi
+        Edges of the binned range, broadcastable to ``counts.shape[:-1]``.
+    low, high
+        (...) smallest and largest value binned: each bin's edges are clipped to them, so
+        quantiles of equal values are exact and none lies outside the values seen.
+    levels
+        Quantile levels in (0, 1].
+
+    Returns
+    -------
+    numpy.ndarray
+        (..., len(levels)); NaN where a cell has no count.
+    """
+    nb = counts.shape[-1]
+    cum = np.cumsum(counts, axis=-1)
+    total = cum[..., -1]
+    lo_b = np.broadcast_to(lo, total.shape)
+    width = (np.broadcast_to(hi, total.shape) - lo_b) / nb
+    out = np.full((*total.shape, len(levels)), np.nan)
+    for i, q in enumerate(levels):
+        rank = q * total
+        j = np.minimum((cum < rank[..., None]).sum(axis=-1), nb - 1)
+        in_bin = np.take_along_axis(counts, j[..., None], axis=-1)[..., 0]
+        before = np.take_along_axis(cum, j[..., None], axis=-1)[..., 0] - in_bin
+        frac = np.divide(rank - before, in_bin, out=np.zeros(total.shape), where=in_bin > 0)
+        a = np.clip(lo_b + j * width, low, high)
+        b = np.clip(lo_b + (j + 1) * width, low, high)
+        b = np.where(j == nb - 1, high, b)  # the end bins hold what lies beyond the range
+        a = np.where(j == 0, low, a)
+        out[..., i] = np.where(total > 0, a + frac * (b - a), np.nan)
+    return out
 
 
 class Results:
@@ -68,7 +133,7 @@ class Results:
                  totals: npt.NDArray[np.float64], sector_scalars: npt.NDArray[np.float64],
                  first_stop: npt.NDArray[np.int64], shortfall_total: npt.NDArray[np.float64],
                  residual: npt.NDArray[np.float64], throughput: npt.NDArray[np.float64],
-                 traj: npt.NDArray[np.float64]) -> Results:
+                 traj: npt.NDArray[np.float64], market: MarketTotals | None = None) -> Results:
         """Assemble results from the engine's arrays (used by :func:`spigot.simulate`)."""
         net = m.net
         draws = sector_scalars.shape[0]
@@ -124,13 +189,17 @@ class Results:
             "shortfall_t": (("draw", "rc"), shortfall_total,
                             {"units": "t", "description": "t short over the horizon"}),
             "conservation_residual": (("draw", "commodity"), residual,
-                                      {"units": "t", "description": "initial + produced - used - "
-                                       "consumed - final stocks (0 if mass is conserved)"}),
+                                      {"units": "t", "description": "initial + produced + "
+                                       "recycled - used - consumed - final stocks (0 if mass is "
+                                       "conserved)"}),
             "throughput": (("draw", "commodity"), throughput,
-                           {"units": "t", "description": "initial + produced + used + consumed"}),
+                           {"units": "t", "description": "initial + produced + recycled + used + "
+                            "consumed"}),
             "sector_value": (("sector",), net.sector_value, {"units": "USD/unit"}),
             "sector_output": (("sector",), net.sector_output, {"units": "unit/step"}),
         })
+        if market is not None and m.market is not None:
+            _market_variables(m, market, draws, coords, data_vars)
         data = xr.Dataset(data_vars, coords=coords,
                           attrs={"scenario": scen.name, "step_weeks": scen.step_weeks,
                                  "stop_below": scen.stop_below})
@@ -140,9 +209,9 @@ class Results:
     def check_conservation(self, rtol: float = 1e-9) -> Results:
         """Prove that every draw conserved mass, commodity by commodity.
 
-        For each draw and commodity: initial stocks + production - recipe inputs - sector use -
-        final stocks (including material in transit and in licensing) must be zero within
-        ``rtol`` times the throughput.
+        For each draw and commodity: initial stocks + production + extra recycling - recipe
+        inputs - sector use - final stocks (including material in transit, in licensing and left
+        in stockpiles) must be zero within ``rtol`` times the throughput.
 
         Returns
         -------
@@ -180,3 +249,80 @@ class Results:
     def __repr__(self) -> str:
         return (f"<Results {self.manifest.get('scenario')!r}: {self.draws} draws x "
                 f"{self.data.sizes['time']} steps, engine {self.manifest.get('engine')}>")
+
+
+def _market_variables(m: SimModel, mt: MarketTotals, draws: int, coords: dict[str, Any],
+                      data_vars: dict[str, Any]) -> None:
+    """Add the market phase's variables and coordinates (docs/model.md, New result variables)."""
+    from spigot.network.compiled import ZONES
+
+    net, mk = m.net, m.market
+    assert mk is not None
+    mp, lay = mk.params, mk.layout
+    n_c = len(net.commodities)
+    use_labels = [
+        f"{net.sectors[m.sc_sector[i]]}:{net.commodities[c]}" if kind == 0
+        else f"{net.nodes[i]}:{net.commodities[c]}"
+        for kind, i, c in zip(mp.use_kind, mp.use_item, mp.use_c, strict=True)]
+    coords.update({
+        "zone": list(ZONES),
+        "quantile": list(PRICE_QUANTILES),
+        "use": use_labels,
+        "use_kind": ("use", ["sector" if k == 0 else "node" for k in mp.use_kind]),
+        "use_commodity": ("use", [net.commodities[c] for c in mp.use_c]),
+        "node": list(net.nodes),
+        "recycling": [f"{net.regions[r]}/{net.commodities[c]}"
+                      for r, c in zip(mp.rp_region, mp.rp_c, strict=True)],
+        "recycling_region": ("recycling", [net.regions[r] for r in mp.rp_region]),
+        "recycling_commodity": ("recycling", [net.commodities[c] for c in mp.rp_c]),
+    })
+
+    def mean(group: str) -> npt.NDArray[np.float64]:
+        a, z = lay.groups[group]
+        return mt.sums[:, a:z] / draws
+
+    rel = mean("price").reshape(mt.sums.shape[0], 2, n_c)
+    q = histogram_quantiles(mt.counts, mk.bin_lo, mk.bin_hi, mt.low, mt.high)  # (T, 3, C, Q)
+    p0 = mp.p0
+    base_spread = p0[1] / p0[0]
+    data_vars.update({
+        "base_price": (("zone", "commodity"), p0,
+                       {"units": "USD/t", "description": "base price (the dataset's prices "
+                        "table; unknown prices filled, see docs/model.md)"}),
+        "price": (("time", "zone", "commodity", "quantile"),
+                  p0[None, :, :, None] * np.exp(q[:, :2]),
+                  {"units": "USD/t", "description": "price per zone: quantiles over draws "
+                   f"(from histograms of {mt.counts.shape[-1]} bins in log price, exact "
+                   "where all draws agree)"}),
+        "mean_price": (("time", "zone", "commodity"), p0[None] * rel,
+                       {"units": "USD/t", "description": "mean over draws: price per zone"}),
+        "price_spread": (("time", "commodity", "quantile"),
+                         base_spread[None, :, None] * np.exp(q[:, 2]),
+                         {"units": "1", "description": "ex-China price / China price: "
+                          "quantiles over draws"}),
+        "mean_demand_reduction": (("time", "use"), mean("demand_reduction"),
+                                  {"units": "1", "description": "mean over draws: share of the "
+                                   "use's base intensity removed by substitution and thrifting"}),
+        "mean_demand_destruction": (("time", "sector"), mean("demand_destruction"),
+                                    {"units": "unit/step", "description": "mean over draws: "
+                                     "output not wanted at current prices, (1 - plan) x output"}),
+        "mean_capacity_added": (("time", "node"), mean("capacity_added"),
+                                {"units": "t/step", "description": "mean over draws: capacity "
+                                 "of projects and restarted nodes above their base activity "
+                                 "(t of activity per step)"}),
+        "restart_step": (("draw", "node"), mt.restart_step,
+                         {"units": "step", "description": "step at which an idle node's "
+                          "restart began (-1: none)"}),
+        "mean_recycled": (("time", "recycling"), mean("recycled"),
+                          {"units": "t/step", "description": "mean over draws: extra "
+                           "recycling output"}),
+        "mean_stockpile_release": (("time", "stockpile"), mean("stockpile_release"),
+                                   {"units": "t/step", "description": "mean over draws: t "
+                                    "released from the stockpile"}),
+        "mean_safety_multiplier": (("time", "rc"), mean("safety_multiplier"),
+                                   {"units": "1", "description": "mean over draws: firms' "
+                                    "cover-target multiplier (1: normal cover)"}),
+        "recycled_total": (("draw", "commodity"), mt.recycled_total,
+                           {"units": "t", "description": "extra recycling over the horizon "
+                            "(a source in the mass balance)"}),
+    })

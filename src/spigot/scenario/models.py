@@ -27,6 +27,7 @@ __all__ = [
     "ExportQuota",
     "ExportTax",
     "FastTrack",
+    "MarketOptions",
     "Policy",
     "ProcessingTime",
     "ReviewCapacity",
@@ -177,6 +178,17 @@ Policy = Annotated[ExportLicence | ExportQuota | ExportBan | ExportTax | Suspens
                    Field(discriminator="type")]
 
 
+class MarketOptions(_Model):
+    """Settings of the market and behaviour phase (prices, responses; ``docs/model.md``)."""
+
+    parameters: str | None = Field(
+        None, description="A parameter table in the format of spigot's bundled "
+        "src/spigot/market/parameters.csv (default: the bundled table).")
+    overrides: dict[str, float] = Field(
+        default_factory=dict, description="'parameter' or 'parameter:key' -> value, replacing "
+        "table values, e.g. {price_adjust_speed: 0.3, 'substitution_cap:wind:ndfeb_magnet': 0.5}.")
+
+
 class Scenario(_Model):
     """A scenario: the world, the horizon, the Monte Carlo settings and the policies.
 
@@ -204,6 +216,11 @@ class Scenario(_Model):
     keep_trajectories: int = Field(10, ge=0, le=10_000,
                                    description="Draws whose full trajectories are kept.")
     policies: list[Policy] = Field(default_factory=list)
+    markets: bool = Field(True, description="Run the market phase: zone prices, demand and "
+                          "supply responses, recycling, stockpile and safety-stock rules "
+                          "(false: flows only, as before issue 4).")
+    market: MarketOptions = Field(MarketOptions(parameters=None),
+                                  description="Market parameters (used when 'markets' is true).")
     #: The YAML source the scenario came from (for line numbers in later error messages).
     _source: Any = PrivateAttr(None)
 

@@ -23,12 +23,15 @@ import pandas as pd
 from spigot import datasets
 from spigot._version import __version__
 from spigot.errors import InputError, Problem, UnknownNameError
+from spigot.market._common import jit
+from spigot.market.parameters import MarketParams, load_market_params
 from spigot.network import SupplyNetwork
+from spigot.network.compiled import CompiledNetwork
 from spigot.policy.plan import BlockParams, PolicyPlan
-from spigot.results.results import Results
+from spigot.results.results import MarketTotals, Results
 from spigot.scenario.loader import check_names, dataset_error
 from spigot.scenario.models import Scenario
-from spigot.sim.model import SimModel, build_model
+from spigot.sim.model import PRICE_BINS, SimModel, build_model
 from spigot.sim.reference import run_chunk_reference
 
 __all__ = ["BLOCK_SIZE", "allocate_outputs", "prepare", "simulate"]
@@ -60,13 +63,30 @@ def _groups(table: pd.DataFrame, column: str) -> dict[str, list[str]]:
     return groups
 
 
-def prepare(scenario: Scenario, network: SupplyNetwork | None = None) -> SimModel:
+def _market_params(scenario: Scenario, net: CompiledNetwork) -> MarketParams:
+    opts = scenario.market
+    return load_market_params(net, opts.parameters, opts.overrides or None)
+
+
+def prepare(scenario: Scenario, network: SupplyNetwork | None = None,
+            markets: bool | None = None) -> SimModel:
     """Compile the scenario's world and policies into the engines' static arrays.
+
+    Parameters
+    ----------
+    scenario
+        The scenario.
+    network
+        Use this world instead of the scenario's ``dataset``.
+    markets
+        Build the market phase (default: the scenario's ``markets``).
 
     Raises
     ------
     ScenarioError
         If the scenario names commodities or regions the dataset lacks.
+    InputError
+        If the market parameters (``market.parameters``, ``market.overrides``) are invalid.
     """
     try:
         world = _network(scenario, network)
@@ -78,23 +98,60 @@ def prepare(scenario: Scenario, network: SupplyNetwork | None = None) -> SimMode
     check_names(scenario, net.commodities, cgroups, net.regions, rgroups)
     names = net.sector_names or tuple(s.split(".")[-1] for s in net.sectors)
     end_use = [scenario.end_use.get(s, "civil") for s in names]
-    plan = PolicyPlan(scenario, net, rgroups, cgroups, end_use)
-    model = build_model(net, plan, scenario.stop_below)
+    use_markets = scenario.markets if markets is None else markets
+    mp = _market_params(scenario, net) if use_markets else None
+    plan = PolicyPlan(scenario, net, rgroups, cgroups, end_use, mp)
+    model = build_model(net, plan, scenario.stop_below, mp)
     return dataclasses.replace(model, dataset_hash=world.content_hash())
 
 
 def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int) -> dict[str, np.ndarray]:
-    """Zeroed output arrays for one chunk."""
-    S, C = len(m.net.sectors), len(m.net.commodities)
+    """Zeroed output arrays for one chunk (the market arrays are empty without a market phase).
+
+    See :func:`spigot.sim.reference.run_chunk_reference` for what each engine writes.
+    """
+    S, C, N = len(m.net.sectors), len(m.net.commodities), len(m.node_cap)
+    T = m.steps
+    mk = m.market
+    MS = mk.layout.size if mk is not None else 0
+    CM = C if mk is not None else 0
     return {
-        "block_sum": np.zeros((n_blocks, m.steps, m.layout.size)),
-        "traj": np.zeros((n_keep, m.steps, m.layout.size)),
+        "block_sum": np.zeros((n_blocks, T, m.layout.size)),
+        "traj": np.zeros((n_keep, T, m.layout.size)),
         "sector_scalars": np.zeros((draws, 3, S)),
         "first_stop": np.full((draws, S), -1, dtype=np.int64),
         "shortfall_total": np.zeros((draws, m.layout.n_rbuf)),
         "residual": np.zeros((draws, C)),
         "throughput": np.zeros((draws, C)),
+        # market phase
+        "market_sum": np.zeros((n_blocks, T, MS)),
+        "price_bin": np.zeros((draws, T, 3, CM), dtype=np.uint8),
+        "price_min": np.full((n_blocks, T, 3, CM), np.inf),
+        "price_max": np.full((n_blocks, T, 3, CM), -np.inf),
+        "restart_step": np.full((draws, N if mk is not None else 0), -1, dtype=np.int64),
+        "recycled_total": np.zeros((draws, CM)),
     }
+
+
+@jit
+def _count_bins(price_bin: np.ndarray, counts: np.ndarray) -> None:  # pragma: no cover - numba
+    D, T, Z, C = price_bin.shape
+    for t in range(T):  # step-major: one step's counts (Z x C x bins) stay in cache
+        for d in range(D):
+            for z in range(Z):
+                for c in range(C):
+                    counts[t, z, c, price_bin[d, t, z, c]] += 1
+
+
+def _bin_counts(price_bin: np.ndarray) -> np.ndarray:
+    """Histogram counts (T, 3, C, PRICE_BINS) of per-draw bin indices (D, T, 3, C).
+
+    Integer counts: the order in which draws are added does not matter (chunk-invariant).
+    """
+    _, T, Z, C = price_bin.shape
+    counts = np.zeros((T, Z, C, PRICE_BINS), dtype=np.int64)
+    _count_bins(price_bin, counts)
+    return counts
 
 
 def _runner(engine: str) -> Callable[..., None]:
@@ -152,7 +209,12 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
                                  value=chunk_size))
     run_chunk = _runner(engine)
     t0 = time.perf_counter()
-    model = prepare(scen, network)
+    markets = scen.markets
+    if markets and engine == "numba":  # until the numba kernel has the market phase
+        logger.warning("the numba engine has no market phase yet: %s runs with markets off "
+                       "(engine='reference' runs them)", scen.name)
+        markets = False
+    model = prepare(scen, network, markets=markets)
     t_prepare = time.perf_counter() - t0
     n_draws = scen.draws
     n_blocks = math.ceil(n_draws / BLOCK_SIZE)
@@ -166,6 +228,14 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
     residual = np.zeros((n_draws, C))
     throughput = np.zeros((n_draws, C))
     traj = np.zeros((n_keep, model.steps, model.layout.size))
+    mk = model.market
+    n_rec, n_c, n_n = (mk.layout.size, C, len(model.node_cap)) if mk is not None else (0, 0, 0)
+    market_totals = np.zeros((model.steps, n_rec))
+    counts = np.zeros((model.steps, 3, n_c, PRICE_BINS), dtype=np.int64)
+    price_min = np.full((model.steps, 3, n_c), np.inf)
+    price_max = np.full((model.steps, 3, n_c), -np.inf)
+    restart_step = np.full((n_draws, n_n), -1, dtype=np.int64)
+    recycled_total = np.zeros((n_draws, n_c))
     t_sample = t_run = 0.0
     for b0 in range(0, n_blocks, per_chunk):
         b1 = min(n_blocks, b0 + per_chunk)
@@ -175,7 +245,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         for b in range(b0, b1):
             params = model.plan.sample_block(scen.seed, b, BLOCK_SIZE)
             size = min(BLOCK_SIZE, n_draws - b * BLOCK_SIZE)
-            blocks.append(_take(params, size))
+            blocks.append(params.take(size))
         chunk = BlockParams.concat(blocks)
         block_ptr = np.array([min(n_draws, b * BLOCK_SIZE) - d0 for b in range(b0, b1 + 1)],
                              dtype=np.int64)
@@ -189,6 +259,13 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         t_run += time.perf_counter() - tr
         for b in range(b1 - b0):
             totals += out["block_sum"][b]
+            market_totals += out["market_sum"][b]
+        if mk is not None:
+            counts += _bin_counts(out["price_bin"])
+            price_min = np.minimum(price_min, out["price_min"].min(axis=0))
+            price_max = np.maximum(price_max, out["price_max"].max(axis=0))
+        restart_step[d0:d1] = out["restart_step"]
+        recycled_total[d0:d1] = out["recycled_total"]
         sector_scalars[d0:d1] = out["sector_scalars"]
         first_stop[d0:d1] = out["first_stop"]
         shortfall_total[d0:d1] = out["shortfall_total"]
@@ -212,18 +289,16 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         "step_weeks": scen.step_weeks,
         "start": scen.start.isoformat(),
         "engine": engine,
+        "markets": mk is not None,
         "block_size": BLOCK_SIZE,
         "chunk_draws": per_chunk * BLOCK_SIZE,
         "keep_trajectories": n_keep,
         "timings_s": {"prepare": round(t_prepare, 4), "sample": round(t_sample, 4),
                       "run": round(t_run, 4), "total": round(time.perf_counter() - t0, 4)},
     }
+    market = None if mk is None else MarketTotals(
+        sums=market_totals, counts=counts, low=price_min, high=price_max,
+        restart_step=restart_step, recycled_total=recycled_total)
     return Results.from_run(model, scen, manifest, totals=totals, sector_scalars=sector_scalars,
                             first_stop=first_stop, shortfall_total=shortfall_total,
-                            residual=residual, throughput=throughput, traj=traj)
-
-
-def _take(p: BlockParams, size: int) -> BlockParams:
-    """The first ``size`` draws of a block."""
-    return BlockParams(p.active[:size], p.approve[:size], p.kernel[:size], p.capacity[:size],
-                       p.quota[:size], p.tax[:size], p.lead[:size])
+                            residual=residual, throughput=throughput, traj=traj, market=market)

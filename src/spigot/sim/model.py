@@ -15,15 +15,17 @@ layout of the per-step record (:class:`Layout`), shared by both engines and the 
 # ruff: noqa: N806 - sizes are named as in the docs (N nodes, C commodities, ...)
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from spigot.network.compiled import STATUSES, CompiledNetwork
-from spigot.policy.plan import PolicyPlan
+from spigot.market.parameters import EXPORTER_ZONE, KIND_FIXED, MarketParams
+from spigot.network.compiled import STATUSES, ZONES, CompiledNetwork
+from spigot.policy.plan import TAX, PolicyPlan
 
-__all__ = ["MAX_ORDER_FACTOR", "NODE_COVER_WEEKS", "Layout", "SimModel", "build_model"]
+__all__ = ["MAX_ORDER_FACTOR", "NODE_COVER_WEEKS", "PRICE_BINS", "Layout", "MarketLayout",
+           "MarketModel", "SimModel", "build_market", "build_model"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -67,6 +69,88 @@ class Layout:
     def start(self, name: str) -> int:
         """Offset of group ``name``."""
         return self.groups[name][0]
+
+
+#: Bins of the per-draw price histograms (quantiles over draws without keeping every path).
+PRICE_BINS = 256
+
+
+@dataclass(frozen=True)
+class MarketLayout:
+    """Offsets of the groups in one step's market record vector (length ``size``).
+
+    Groups (per-step values of one draw; the engines sum them over draws):
+
+    - ``price`` (2 x C, zone-major): ``exp(lrel[z, c])``, price / base price;
+    - ``demand_reduction`` (U): substitution share ``r`` of each use;
+    - ``demand_destruction`` (S): ``(1 - plan_s) x output_s``, unit/step;
+    - ``capacity_added`` (N): ``cap_avail - base`` of projects and idle nodes (0 for others);
+    - ``recycled`` (RP): extra recycling output, t/step;
+    - ``stockpile_release`` (P): t released;
+    - ``safety_multiplier`` (region buffers, as ``Layout.n_rbuf``): cover multiplier ``m``
+      (1 for region buffers without sector use).
+    """
+
+    n_c: int
+    n_uses: int
+    n_sectors: int
+    n_nodes: int
+    n_recycling: int
+    n_piles: int
+    n_rbuf: int
+    groups: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        sizes = [("price", 2 * self.n_c), ("demand_reduction", self.n_uses),
+                 ("demand_destruction", self.n_sectors), ("capacity_added", self.n_nodes),
+                 ("recycled", self.n_recycling), ("stockpile_release", self.n_piles),
+                 ("safety_multiplier", self.n_rbuf)]
+        start = 0
+        for name, n in sizes:
+            self.groups[name] = (start, start + n)
+            start += n
+
+    @property
+    def size(self) -> int:
+        """Length of the market record vector."""
+        return max(stop for _, stop in self.groups.values())
+
+    def start(self, name: str) -> int:
+        """Offset of group ``name``."""
+        return self.groups[name][0]
+
+
+@dataclass(frozen=True, eq=False)
+class MarketModel:
+    """Static arrays of the market phase: the parameters and the engine's index maps.
+
+    Shapes: ``Z = 2`` zones, ``C`` commodities, ``N`` nodes, ``K`` routes, ``B`` buffers (node
+    buffers then region buffers, as :class:`SimModel`), ``Q`` sector-commodity pairs, ``U``
+    substitution uses, ``RP`` recycling pairs, ``SB`` safety-stock buffers
+    (``MarketParams.buf_*``), ``P`` stockpiles.
+    """
+
+    params: MarketParams
+    layout: MarketLayout
+    cover_target: FloatArray  # (Z, C) initial zone stock / initial zone use, steps
+    pair_use: IntArray  # (Q,) substitution use of each sector-commodity pair, -1 if none
+    node_use: IntArray  # (N, C) substitution use of each node input, -1 if none
+    rbuf_zone: IntArray  # (B - rbuf0,) zone of each region buffer
+    rbuf_sb: IntArray  # (B - rbuf0,) safety-stock buffer of each region buffer, -1 if none
+    sb_buf: IntArray  # (SB,) engine buffer index of each safety-stock buffer
+    rp_buf: IntArray  # (RP,) region buffer that receives the recycled t, -1: a node input
+    rp_node: IntArray  # (RP,) node that receives it when rp_buf is -1 (else -1)
+    route_export: npt.NDArray[np.bool_]  # (K,) from the exporting zone to the other zone
+    tax_measure: IntArray  # (X,) TAX measure of each (measure, commodity) pair
+    tax_c: IntArray  # (X,) its commodity (a China -> ex-China route of it is covered)
+    buf_weighted: npt.NDArray[np.bool_]  # (B,) buffer with a route out of a project/idle node
+    buf_new_node: IntArray  # (B,) node of a node buffer of a project/idle node with no base
+    # inflow (it orders for its current capacity), -1 otherwise
+    pile_max: FloatArray  # (P,) largest release per step, 0 if the holder has no buffer
+    pile_use: FloatArray  # (P,) base use of the holder's buffer, t/step (0 if none)
+    bin_lo: FloatArray  # (3, C) lower edge of the price histograms: zone 0, zone 1, spread
+    bin_scale: FloatArray  # (3, C) bins per unit of log price (PRICE_BINS / range)
+    bin_hi: FloatArray  # (3, C) upper edge
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,6 +215,8 @@ class SimModel:
     npair_region: IntArray
     npair_c: IntArray
     dataset_hash: str = ""
+    #: The market phase's arrays (``None``: flows only, ``markets: false``).
+    market: MarketModel | None = None
 
     @property
     def n_buffers(self) -> int:
@@ -145,8 +231,9 @@ def _csr(groups: list[list[int]]) -> tuple[IntArray, IntArray]:
     return ptr, flat
 
 
-def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float) -> SimModel:
-    """Flatten a compiled network and a policy plan for the engines."""
+def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float,
+                market: MarketParams | None = None) -> SimModel:
+    """Flatten a compiled network and a policy plan (and the market parameters) for the engines."""
     N, C = net.recipe_in.shape
     K, S = len(net.routes), len(net.sectors)
     usable = np.isin(net.node_status, [STATUSES.index("operating"), STATUSES.index("ramping")])
@@ -229,7 +316,7 @@ def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float) -> Si
     pipe_off[1:] = np.cumsum(net.route_transit_steps)
     n_region = len(region_keys)
     layout = Layout(K, S, n_region, len(npairs), len(net.stockpiles), plan.n_slots)
-    return SimModel(
+    model = SimModel(
         net=net, plan=plan, steps=plan.steps, stop_below=float(stop_below), layout=layout,
         node_cap=node_cap, recipe_in=net.recipe_in, recipe_out=net.recipe_out,
         in_ptr=in_ptr, in_c=in_c, out_ptr=out_ptr, out_c=out_c, node_in0=node_in0,
@@ -255,3 +342,160 @@ def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float) -> Si
         npair_region=np.array([p[0] for p in npairs], dtype=np.int64),
         npair_c=np.array([p[1] for p in npairs], dtype=np.int64),
     )
+    if market is None:
+        return model
+    return replace(model, market=build_market(model, market))
+
+
+def zone_stock_use(m: SimModel, mm: MarketModel, node_in: FloatArray, node_out: FloatArray,
+                   pool: FloatArray, sector_stock: FloatArray, left: FloatArray,
+                   reduction: FloatArray, plan: FloatArray, mult: FloatArray,
+                   activity: FloatArray, licensing: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Stock and use per zone and commodity of one draw: the price rule's inputs.
+
+    Parameters
+    ----------
+    node_in, node_out
+        (N, C) node input and output stocks, t.
+    pool
+        (B,) region pools, t (node-buffer entries are not read).
+    sector_stock
+        (Q,) sector inventories, t.
+    left
+        (P,) t left in the stockpiles.
+    reduction, plan, mult
+        (U,) substitution shares, (G,) plan factors, (SB,) safety-stock multipliers.
+    activity
+        (N,) planned activity of each node, t/step (the base activity for fixed nodes).
+    licensing
+        (slots,) t of each licensed route in the review queue or under review: it waits in
+        the exporter's warehouse, so it counts in the exporter's zone.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``stock`` (2, C), t: node input and output stocks, region pools and sector inventories
+        of the zone, material in licensing in the exporter's zone, plus strategic stock left
+        minus its initial quantity; ``use`` (2, C),
+        t/step: node inputs at the planned activity and the current intensity, sectors at
+        ``need x (1 - r) x plan x m``. Sums run in the order written here (nodes, then region
+        buffers, then pairs, then licence slots, then stockpiles); the kernel adds in the same
+        order.
+    """
+    mp = mm.params
+    N, C = node_in.shape
+    stock = np.zeros((2, C))
+    use = np.zeros((2, C))
+    for n in range(N):
+        z = mp.node_zone[n]
+        for c in range(C):
+            stock[z, c] += node_in[n, c]
+            stock[z, c] += node_out[n, c]
+            if m.recipe_in[n, c] > 0:
+                u = mm.node_use[n, c]
+                r = reduction[u] if u >= 0 else 0.0
+                use[z, c] += activity[n] * (m.recipe_in[n, c] * (1.0 - r))
+    for i, b in enumerate(range(m.rbuf0, m.n_buffers)):
+        stock[mm.rbuf_zone[i], m.buf_c[b]] += pool[b]
+    for q in range(len(m.sc_c)):
+        s, c = m.sc_sector[q], m.sc_c[q]
+        z = mp.sector_zone[s]
+        stock[z, c] += sector_stock[q]
+        u = mm.pair_use[q]
+        r = reduction[u] if u >= 0 else 0.0
+        sb = mm.rbuf_sb[m.sc_rbuf[q]]
+        use[z, c] += m.sc_need[q] * (1.0 - r) * plan[mp.plan_group[s]] * mult[sb]
+    for j, k in enumerate(m.plan.slot_route):
+        stock[mp.node_zone[m.route_origin[k]], m.route_c[k]] += licensing[j]
+    for i in range(len(left)):
+        stock[mp.pile_zone[i], mp.pile_c[i]] += left[i] - m.pile_qty[i]
+    return stock, use
+
+
+def build_market(m: SimModel, mp: MarketParams) -> MarketModel:
+    """The market phase's index maps and static arrays for model ``m``."""
+    net = m.net
+    N, C = m.recipe_in.shape
+    K, B, R0 = len(m.route_base), m.n_buffers, m.rbuf0
+    region_buffer = {(int(m.buf_place[b]), int(m.buf_c[b])): b for b in range(R0, B)}
+    # substitution uses of pairs and node inputs
+    pair_use = np.full(len(m.sc_c), -1, dtype=np.int64)
+    node_use = np.full((N, C), -1, dtype=np.int64)
+    for u in range(mp.n_uses):
+        if mp.use_kind[u] == 0:
+            pair_use[mp.use_item[u]] = u
+        else:
+            node_use[mp.use_item[u], mp.use_c[u]] = u
+    # region buffers: zone and safety-stock buffer
+    rbuf_zone = net.region_zone[m.buf_place[R0:]].astype(np.int64)
+    rbuf_sb = np.full(B - R0, -1, dtype=np.int64)
+    sb_buf = np.array([region_buffer[(int(r), int(c))] for r, c in
+                       zip(mp.buf_region, mp.buf_c, strict=True)], dtype=np.int64)
+    rbuf_sb[sb_buf - R0] = np.arange(len(sb_buf))
+    # recycling: into the region's buffer, else into the input of its largest user node
+    rp_buf = np.full(len(mp.rp_c), -1, dtype=np.int64)
+    rp_node = np.full(len(mp.rp_c), -1, dtype=np.int64)
+    for i, (r, c) in enumerate(zip(mp.rp_region, mp.rp_c, strict=True)):
+        b = region_buffer.get((int(r), int(c)), -1)
+        if b >= 0:
+            rp_buf[i] = b
+            continue
+        users = [n for n in range(N) if net.node_region[n] == r and m.recipe_in[n, c] > 0]
+        rp_node[i] = max(users, key=lambda n: (net.node_base_activity[n] * m.recipe_in[n, c], -n))
+    # export routes (exporting zone -> the other) and the export taxes on them
+    zone_of = net.region_zone
+    route_export = np.array([zone_of[net.route_origin_region[k]] == EXPORTER_ZONE
+                             and zone_of[net.route_dest_region[k]] != EXPORTER_ZONE
+                             for k in range(K)], dtype=bool)
+    plan = m.plan
+    pairs = sorted({(mi, int(m.route_c[k])) for mi, meas in enumerate(plan.measures)
+                    if plan.kind[mi] == TAX for k in meas.routes if route_export[k]})
+    # order weights and new plants' orders
+    buf_weighted = np.zeros(B, dtype=bool)
+    buf_weighted[m.route_buf[mp.route_responsive]] = True
+    buf_new_node = np.full(B, -1, dtype=np.int64)
+    for b in range(R0):
+        n = int(m.buf_place[b])
+        if mp.node_kind[n] != KIND_FIXED and m.buf_inflow[b] <= 0:
+            buf_new_node[b] = n
+    has_buf = m.pile_buf >= 0
+    pile_use = np.where(has_buf, m.buf_use[np.maximum(m.pile_buf, 0)], 0.0)
+    # histogram ranges: zone log prices within [floor, cap]; the spread within +-(cap - floor)
+    width = mp.log_cap - mp.log_floor
+    bin_lo = np.stack([mp.log_floor, mp.log_floor, -width])
+    bin_hi = np.stack([mp.log_cap, mp.log_cap, width])
+    S = len(net.sectors)
+    layout = MarketLayout(C, mp.n_uses, S, N, len(mp.rp_c), len(m.pile_qty), B - R0)
+    mm = MarketModel(
+        params=mp, layout=layout, cover_target=np.zeros((len(ZONES), C)), pair_use=pair_use,
+        node_use=node_use, rbuf_zone=rbuf_zone, rbuf_sb=rbuf_sb, sb_buf=sb_buf, rp_buf=rp_buf,
+        rp_node=rp_node, route_export=route_export,
+        tax_measure=np.array([p[0] for p in pairs], dtype=np.int64),
+        tax_c=np.array([p[1] for p in pairs], dtype=np.int64),
+        buf_weighted=buf_weighted, buf_new_node=buf_new_node,
+        pile_max=np.where(has_buf, m.pile_max, 0.0), pile_use=pile_use,
+        bin_lo=bin_lo, bin_scale=PRICE_BINS / (bin_hi - bin_lo), bin_hi=bin_hi)
+    # cover targets from the engine's initial state (base activity, no response yet)
+    stock0, use0 = zone_stock_use(
+        m, mm, m.node_in0, np.zeros_like(m.node_in0), np.zeros(B), m.sc_target, m.pile_qty,
+        np.zeros(mp.n_uses), np.ones(len(mp.group_zone)), np.ones(len(sb_buf)),
+        np.asarray(net.node_base_activity, dtype=float), np.zeros(m.plan.n_slots))
+    cover = mm.cover_target
+    for z in range(cover.shape[0]):
+        for c in range(C):
+            if use0[z, c] > 0:
+                cover[z, c] = _exact_cover(stock0[z, c], use0[z, c])
+    return mm
+
+
+def _exact_cover(stock: float, use: float) -> float:
+    """``stock / use``, nudged by an ulp where that makes ``use x cover == stock`` exactly.
+
+    The price rule's cover ratio ``stock / (use x cover)`` is then exactly 1 in the initial
+    state, so a run without a shock keeps its prices at base to the bit.
+    """
+    cover = stock / use
+    for candidate in (cover, np.nextafter(cover, np.inf), np.nextafter(cover, -np.inf)):
+        if use * candidate == stock:
+            return float(candidate)
+    return float(cover)

@@ -13,18 +13,39 @@ a sequence of phases, each a method of :class:`_Draw`:
 5. allocation: each region's arrivals go to its sectors by priority class, then pro rata;
 6. consumption: sectors make what their scarcest input allows (Leontief) and record lost output;
 7. reorder: every buffer orders from its routes to bring its inventory position to target;
-8. (markets and responses: a later phase);
+8. markets and responses (``markets: true``): zone prices from stock cover, substitution, sector
+   plans, recycling, capacity of projects and restarts, order weights, safety stocks
+   (``docs/model.md``, "Integration for the engine");
 9. stockpiles release by their rule.
+
+Without a market phase (``SimModel.market is None``) every market quantity keeps its neutral
+value (no reduction, plans 1, multipliers 1, today's capacity and route split), and the results
+are bit for bit those of the engine before the market phase existed.
 """
 
-# ruff: noqa: N806 - sizes are named as in the docs (N nodes, C commodities, ...)
+# ruff: noqa: N803, N806 - sizes are named as in the docs (N nodes, C commodities, ...)
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import numpy.typing as npt
 
+from spigot.market.demand import plan_step_ref, substitution_step_ref
+from spigot.market.parameters import KIND_FIXED
+from spigot.market.prices import price_step_ref
+from spigot.market.recycling import recycling_step_ref
+from spigot.market.stockpiles import release_step_ref, safety_stock_step_ref
+from spigot.market.supply import NEVER, capacity_step_ref, route_weights_step_ref
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
-from spigot.sim.model import MAX_ORDER_FACTOR, SimModel
+from spigot.sim.model import (
+    MAX_ORDER_FACTOR,
+    NODE_COVER_WEEKS,
+    PRICE_BINS,
+    MarketModel,
+    SimModel,
+    zone_stock_use,
+)
 
 __all__ = ["run_chunk_reference"]
 
@@ -56,7 +77,55 @@ class _Draw:
         self.produced = np.zeros(C)
         self.used_in_recipes = np.zeros(C)
         self.consumed = np.zeros(C)
+        self.recycled_total = np.zeros(C)
         self.initial = self.totals()
+        # market quantities at their neutral values (what a run without a market phase keeps)
+        self.mk: MarketModel | None = m.market
+        self.cap = m.node_cap.copy()  # usable capacity, t activity per step
+        self.need = m.sc_need  # pairs' need this step, t (intensity x plan)
+        self.target = m.sc_target  # pairs' target inventory, t
+        self.plan_s = np.ones(len(m.sector_output))  # share of planned output wanted
+        self.activity = np.asarray(net.node_base_activity, dtype=float).copy()  # planned
+        if self.mk is not None:
+            self._init_market(self.mk, p.start[d])
+
+    def _init_market(self, mk: MarketModel, start: npt.NDArray[np.int64]) -> None:
+        """The market state of one draw (``MarketState`` with one lane), at the base state."""
+        mp, m = mk.params, self.m
+        C = len(m.net.commodities)
+        self.lrel = np.zeros((2, C))
+        self.reduction = np.zeros(mp.n_uses)
+        self.plan = np.ones(len(mp.group_zone))
+        self.start = np.asarray(start, dtype=np.int64)
+        self.above = np.zeros(len(m.node_cap), dtype=np.int64)
+        self.restart_at = np.full(len(m.node_cap), NEVER, dtype=np.int64)
+        self.recycled = np.zeros(len(mp.rp_c))
+        self.mult = np.ones(len(mp.buf_c))
+        self.released = np.zeros(len(m.pile_qty))
+        self.tax = np.zeros(C)
+        self.openness = np.ones(C)
+        self.short_sb = np.zeros(len(mp.buf_c))
+        self.destruction = np.zeros(len(m.sector_output))
+        self._capacity(0)
+        self.cap_used = self.cap.copy()
+
+    def _capacity(self, t: int) -> None:
+        """Capacity of projects and idle nodes at step ``t`` and the routes' order weights."""
+        mk, m = self.mk, self.m
+        assert mk is not None
+        mp = mk.params
+        self.cap, self.cap_qual, self.above, self.restart_at = capacity_step_ref(
+            t, self.lrel, mp, self.start, self.above, self.restart_at)
+        self.weight = route_weights_step_ref(
+            self.cap, self.cap_qual, mp.node_base, m.recipe_out, m.route_origin, m.route_c,
+            mp.route_to_region, mp.route_base, mp.route_weight, mp.route_responsive)
+
+    def recipe_in(self, n: int, c: int) -> float:
+        """t of input ``c`` per t of activity of node ``n`` (after substitution)."""
+        mk = self.mk
+        if mk is None or mk.node_use[n, c] < 0:
+            return float(self.m.recipe_in[n, c])
+        return float(self.m.recipe_in[n, c] * (1.0 - self.reduction[mk.node_use[n, c]]))
 
     # ------------------------------------------------------------------ accounting
     def totals(self) -> FloatArray:
@@ -130,24 +199,40 @@ class _Draw:
     def production(self) -> None:
         m = self.m
         D = self.route_orders_by_origin()
+        mk = self.mk
         for n in range(len(m.node_cap)):
-            if m.node_cap[n] <= 0:
+            if mk is not None and mk.params.node_kind[n] != KIND_FIXED:
+                self.activity[n] = self._planned_activity(n, D)
+            if self.cap[n] <= 0:
                 continue
             wanted = 0.0
             for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
                 if m.recipe_out[n, c] > 0:
                     wanted = max(wanted, (D[n, c] - self.O[n, c]) / m.recipe_out[n, c])
-            activity = min(m.node_cap[n], wanted)
+            activity = min(self.cap[n], wanted)
             for c in m.in_c[m.in_ptr[n]:m.in_ptr[n + 1]]:
                 if m.recipe_in[n, c] > 0:
-                    activity = min(activity, self.I[n, c] / m.recipe_in[n, c])
+                    activity = min(activity, self.I[n, c] / self.recipe_in(n, c))
             activity = max(activity, 0.0)
             for c in m.in_c[m.in_ptr[n]:m.in_ptr[n + 1]]:
-                self.I[n, c] -= activity * m.recipe_in[n, c]
-                self.used_in_recipes[c] += activity * m.recipe_in[n, c]
+                self.I[n, c] -= activity * self.recipe_in(n, c)
+                self.used_in_recipes[c] += activity * self.recipe_in(n, c)
             for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
                 self.O[n, c] += activity * m.recipe_out[n, c]
                 self.produced[c] += activity * m.recipe_out[n, c]
+
+    def _planned_activity(self, n: int, D: FloatArray) -> float:
+        """Activity a project or idle node plans for: what its routes order, within capacity.
+
+        It sets the node's input orders (a new plant orders feed for what it is asked to make)
+        and its use in the price rule; never below the base activity.
+        """
+        m = self.m
+        asked = 0.0
+        for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
+            if m.recipe_out[n, c] > 0:
+                asked = max(asked, D[n, c] / m.recipe_out[n, c])
+        return float(max(m.net.node_base_activity[n], min(self.cap[n], asked)))
 
     def ship(self, t: int, rec: FloatArray) -> None:
         m, p, d = self.m, self.p, self.d
@@ -242,7 +327,7 @@ class _Draw:
             while i < len(pairs):
                 group = [q for q in pairs[i:] if m.sc_priority[q] == m.sc_priority[pairs[i]]]
                 i += len(group)
-                requests = [max(0.0, m.sc_target[q] + m.sc_need[q] - self.SI[q]) for q in group]
+                requests = [max(0.0, self.target[q] + self.need[q] - self.SI[q]) for q in group]
                 total = sum(requests)
                 if total <= 0:
                     continue
@@ -260,16 +345,27 @@ class _Draw:
     def consume(self, t: int, rec: FloatArray, scal: FloatArray, first_stop: list[int]) -> None:
         m = self.m
         lay = m.layout
+        mk = self.mk
+        if mk is not None:
+            self.short_sb[:] = 0.0
+        need = self.need
         for s in range(len(m.sector_output)):
             pairs = m.sec_sc[m.sec_ptr[s]:m.sec_ptr[s + 1]]
             u = 1.0
             for q in pairs:
-                u = min(u, self.SI[q] / m.sc_need[q])
+                u = min(u, self.SI[q] / need[q])
             for q in pairs:
-                rec[lay.start("shortfall") + m.sc_rbuf[q]] += max(0.0, m.sc_need[q] - self.SI[q])
-                self.SI[q] -= u * m.sc_need[q]
-                self.consumed[m.sc_c[q]] += u * m.sc_need[q]
-            lost = (1.0 - u) * m.sector_output[s]
+                short = max(0.0, need[q] - self.SI[q])
+                rec[lay.start("shortfall") + m.sc_rbuf[q]] += short
+                if mk is not None:
+                    self.short_sb[mk.rbuf_sb[m.sc_rbuf[q]]] += short
+                self.SI[q] -= u * need[q]
+                self.consumed[m.sc_c[q]] += u * need[q]
+            if mk is None:
+                lost = (1.0 - u) * m.sector_output[s]
+            else:  # stoppages lose output of the plan; the rest is demand destruction
+                lost = (1.0 - u) * m.sector_output[s] * self.plan_s[s]
+                self.destruction[s] = (1.0 - self.plan_s[s]) * m.sector_output[s]
             rec[lay.start("lost_units") + s] += lost
             scal[0, s] += lost
             scal[1, s] += lost * m.sector_value[s]
@@ -288,9 +384,17 @@ class _Draw:
         its covered base flow times the mean processing time); other routes into the buffer do
         not see the licence pipeline, so a regime never changes what they are asked for except
         through what actually arrives.
+
+        With a market phase: a region buffer's target grows by ``(m - 1) x`` its target on hand
+        (safety stocks); a buffer fed by a project or idle node splits its total order
+        ``inflow x factor`` over its routes in proportion to their weights (new capacity takes
+        orders without adding to them); a project's input buffer, which has no base inflow,
+        orders for its planned activity (:meth:`_planned_activity`) and targets
+        ``NODE_COVER_WEEKS`` of it on hand plus its routes' transit.
         """
         m, p, d = self.m, self.p, self.d
         plan = m.plan
+        mk = self.mk
         for b in range(m.n_buffers):
             if m.buf_is_region[b]:
                 pairs = m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]
@@ -299,9 +403,13 @@ class _Draw:
                 on_hand = self.I[m.buf_place[b], m.buf_c[b]]
             routes = m.buf_rt[m.buf_rt_ptr[b]:m.buf_rt_ptr[b + 1]]
             in_transit = sum(sum(self.pipes[k]) for k in routes)
+            inflow, target_b = m.buf_inflow[b], m.buf_target_pos[b]
+            amount = None  # per route: its part of the buffer's base inflow (None: route_base)
+            if mk is not None:
+                inflow, target_b, amount = self._market_order_terms(mk, b, routes)
             for k in routes:
                 position = on_hand + in_transit
-                target = m.buf_target_pos[b]
+                target = target_b
                 j, mi, e = plan.route_slot[k], self.gov_measure[k], self.gov_pair[k]
                 if j >= 0 and not self.banned[k]:
                     pending = self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
@@ -311,15 +419,46 @@ class _Draw:
                             target += m.route_base[k] * plan.pair_share[e] * p.lead[d, mi]
                     else:
                         position += pending
-                if m.buf_inflow[b] > 0:
+                if inflow > 0:
                     factor = min(MAX_ORDER_FACTOR, max(
-                        0.0, 1.0 + (target - position) / (m.buf_inflow[b] * m.buf_adjust[b])))
+                        0.0, 1.0 + (target - position) / (inflow * m.buf_adjust[b])))
                 else:
                     factor = 0.0
-                self.orders[k] = m.route_base[k] * factor
+                self.orders[k] = (m.route_base[k] if amount is None else amount[k]) * factor
+
+    def _market_order_terms(self, mk: MarketModel, b: int, routes: npt.NDArray[np.int64]
+                            ) -> tuple[float, float, dict[int, float] | None]:
+        """Buffer ``b``'s inflow (t/step), target position (t) and each route's share of the
+        inflow (t/step; ``None``: its base flow) with the market phase."""
+        m = self.m
+        inflow, target = float(m.buf_inflow[b]), float(m.buf_target_pos[b])
+        if m.buf_is_region[b]:
+            sb = mk.rbuf_sb[b - m.rbuf0]
+            if sb >= 0:
+                target += (self.mult[sb] - 1.0) * m.buf_target_onhand[b]
+        n = int(mk.buf_new_node[b])
+        if n >= 0:
+            inflow = self.activity[n] * self.recipe_in(n, int(m.buf_c[b]))
+        if n < 0 and not mk.buf_weighted[b]:
+            return inflow, target, None
+        wsum = 0.0
+        for k in routes:
+            wsum += self.weight[k]
+        if wsum > 0:
+            scale = inflow / wsum  # exactly 1 while the weights are the base flows
+            amount = {int(k): float(self.weight[k] * scale) for k in routes}
+        else:
+            amount = {int(k): inflow / len(routes) for k in routes}
+        if n >= 0:
+            cover = NODE_COVER_WEEKS / m.net.step_weeks
+            target = inflow * cover + sum(amount[int(k)] * m.route_transit[k] for k in routes)
+        return inflow, target, amount
 
     def stockpiles(self) -> None:
-        m = self.m
+        m, mk = self.m, self.mk
+        if mk is not None:
+            self._release(mk)
+            return
         for i in range(len(self.SP)):
             b = m.pile_buf[i]
             if b < 0 or self.SP[i] <= 0:
@@ -330,6 +469,133 @@ class _Draw:
                 release = min(m.pile_max[i], self.SP[i])
                 self.SP[i] -= release
                 self.pool[b] += release
+
+    def _release(self, mk: MarketModel) -> None:
+        """Phase 9 with the market phase: the release rule of :mod:`spigot.market.stockpiles`."""
+        m, mp = self.m, mk.params
+        on_hand = np.zeros(len(self.SP))
+        for i, b in enumerate(m.pile_buf):
+            if b >= 0:
+                pairs = m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]
+                on_hand[i] = self.pool[b] + sum(self.SI[q] for q in pairs)
+        self.SP, self.released = release_step_ref(
+            on_hand, mk.pile_use, m.pile_cover, mk.pile_max, mp.pile_log_trigger, self.lrel,
+            mp.pile_zone, mp.pile_c, self.SP)
+        for i, b in enumerate(m.pile_buf):
+            if b >= 0:
+                self.pool[b] += self.released[i]
+
+    # ------------------------------------------------------------------ markets (phase 8)
+    def markets(self, t: int, rec: FloatArray) -> None:
+        """Prices and responses (docs/model.md, "Where each kernel runs"), in this order."""
+        mk, m = self.mk, self.m
+        assert mk is not None
+        mp = mk.params
+        lay = m.layout
+        # export tax in force and the openness of the exporting zone's exports this step
+        exported = np.zeros(len(self.tax))
+        blocked = np.zeros(len(self.tax))
+        for k in np.flatnonzero(mk.route_export):
+            c = m.route_c[k]
+            exported[c] += rec[lay.start("exports") + k]
+            blocked[c] += rec[lay.start("held") + k]
+            j = m.plan.route_slot[k]
+            if j >= 0:
+                blocked[c] += rec[lay.start("licence_applications") + j]
+        for c in range(len(self.tax)):
+            sent = exported[c] + blocked[c]
+            self.openness[c] = exported[c] / sent if sent > 0 else 1.0
+        licensing = np.array([self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
+                              for j in range(len(self.queue))])
+        stock, use = zone_stock_use(m, mk, self.I, self.O, self.pool, self.SI, self.SP,
+                                    self.reduction, self.plan, self.mult, self.activity,
+                                    licensing)
+        self.lrel = price_step_ref(stock, use, mk.cover_target, mp.inv_flex, mp.log_floor,
+                                   mp.log_cap, mp.zone_share, mp.speed, mp.band,
+                                   mp.arb_strength, self.tax, self.openness, self.lrel)
+        self.reduction = substitution_step_ref(
+            self.lrel, mp.use_zone, mp.use_c, mp.use_cap, mp.subst_log_on, mp.subst_log_full,
+            mp.adopt_rate, mp.revert_rate, self.reduction)
+        self.plan = plan_step_ref(self.lrel, mp.group_zone, mp.group_elasticity, mp.group_ptr,
+                                  mp.entry_c, mp.entry_w, mp.plan_floor)
+        self.recycled = recycling_step_ref(
+            self.lrel, mp.rp_zone, mp.rp_c, mp.rp_capacity, mp.recycle_log_on,
+            mp.recycle_log_full, mp.recycle_rate, self.recycled)
+        for i, y in enumerate(self.recycled):
+            c = mp.rp_c[i]
+            if mk.rp_buf[i] >= 0:
+                self.pool[mk.rp_buf[i]] += y
+            else:
+                self.I[mk.rp_node[i], c] += y
+            self.recycled_total[c] += y
+        self.cap_used = self.cap.copy()  # the capacity of this step, for the record
+        self._capacity(t + 1)
+        self.mult = safety_stock_step_ref(
+            self.lrel, self.short_sb, mp.buf_zone, mp.buf_c, mp.safety_extra,
+            mp.safety_log_trigger, mp.safety_up_rate, mp.safety_down_rate, self.mult)
+        self._apply_responses()
+
+    def _apply_responses(self) -> None:
+        """Intensities, plans and cover multipliers for the next step's allocation."""
+        mk, m = self.mk, self.m
+        assert mk is not None
+        mp = mk.params
+        self.plan_s = self.plan[mp.plan_group]
+        need = np.zeros(len(m.sc_need))
+        target = np.zeros(len(m.sc_need))
+        for q in range(len(need)):
+            u = mk.pair_use[q]
+            keep = 1.0 - self.reduction[u] if u >= 0 else 1.0
+            need[q] = m.sc_need[q] * keep * self.plan_s[m.sc_sector[q]]
+            target[q] = m.sc_target[q] * keep * self.mult[mk.rbuf_sb[m.sc_rbuf[q]]]
+        self.need, self.target = need, target
+
+    def policies_market(self, t: int) -> None:
+        """Phase 1 with the market phase: the export tax in force on each commodity."""
+        mk = self.mk
+        assert mk is not None
+        self.tax[:] = 0.0
+        for mi, c in zip(mk.tax_measure, mk.tax_c, strict=True):
+            if self.p.active[self.d, mi, t]:
+                self.tax[c] = max(self.tax[c], self.p.tax[self.d, mi])
+
+    def record_market(self, mrec: FloatArray) -> None:
+        """One step's market record (see :class:`~spigot.sim.model.MarketLayout`)."""
+        mk = self.mk
+        assert mk is not None
+        mp, lay = mk.params, mk.layout
+        C = self.lrel.shape[1]
+        a = lay.start("price")
+        for z in range(2):
+            for c in range(C):
+                mrec[a + z * C + c] = math.exp(self.lrel[z, c])
+        a = lay.start("demand_reduction")
+        mrec[a:a + len(self.reduction)] = self.reduction
+        a = lay.start("demand_destruction")
+        mrec[a:a + len(self.destruction)] = self.destruction
+        a = lay.start("capacity_added")
+        for n in range(len(self.cap_used)):
+            if mp.node_kind[n] != KIND_FIXED:
+                mrec[a + n] = self.cap_used[n] - mp.node_base[n]
+        a = lay.start("recycled")
+        mrec[a:a + len(self.recycled)] = self.recycled
+        a = lay.start("stockpile_release")
+        mrec[a:a + len(self.released)] = self.released
+        a = lay.start("safety_multiplier")
+        for i, sb in enumerate(mk.rbuf_sb):
+            mrec[a + i] = self.mult[sb] if sb >= 0 else 1.0
+
+    def price_bins(self) -> tuple[npt.NDArray[np.uint8], FloatArray]:
+        """Histogram bins (3, C) of China, ex-China and spread log prices, and the values."""
+        mk = self.mk
+        assert mk is not None
+        values = np.stack([self.lrel[0], self.lrel[1], self.lrel[1] - self.lrel[0]])
+        bins = np.zeros(values.shape, dtype=np.uint8)
+        for k in range(3):
+            for c in range(values.shape[1]):
+                x = int((values[k, c] - mk.bin_lo[k, c]) * mk.bin_scale[k, c])
+                bins[k, c] = min(PRICE_BINS - 1, max(0, x))
+        return bins, values
 
     def record_stocks(self, rec: FloatArray) -> None:
         m = self.m
@@ -366,8 +632,44 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
         Trajectory slot of each draw, or -1, shape (D,).
     out
         Arrays to fill (see :func:`spigot.sim.engine.allocate_outputs`).
+
+    Notes
+    -----
+    The contract of ``out`` (``D`` draws of the chunk, ``nb`` blocks, ``T`` steps, ``C``
+    commodities, ``N`` nodes, ``NB = PRICE_BINS``; ``b`` is a draw's block, ``d`` its index in
+    the chunk). Sums over draws run in draw order within a block; blocks never mix, so the
+    engine can add them in block order and the results do not depend on the chunking.
+
+    Flows (always):
+
+    - ``block_sum`` (nb, T, Layout.size): ``+=`` each draw's step record;
+    - ``traj`` (kept, T, Layout.size): the record of kept draws (``keep[d] >= 0``);
+    - ``sector_scalars`` (D, 3, S): lost units, lost USD, stopped steps;
+    - ``first_stop`` (D, S): first stopped step, -1: never;
+    - ``shortfall_total`` (D, n_rbuf): the record's shortfall summed over steps;
+    - ``residual``, ``throughput`` (D, C): ``initial + produced + recycled_total - used -
+      consumed - final`` and ``initial + produced + recycled_total + used + consumed``.
+
+    Market phase (only when ``m.market`` is not ``None``; otherwise these arrays have a zero
+    size and are not written):
+
+    - ``market_sum`` (nb, T, MarketLayout.size): ``+=`` each draw's market record of the step,
+      written after phase 9 (groups in :class:`~spigot.sim.model.MarketLayout`: ``exp(lrel)``
+      of the new prices, ``reduction`` and ``recycled`` after this step's update, demand
+      destruction of this step's consumption, ``cap_avail - node_base`` of the capacity this
+      step's production used (projects and idle nodes only, 0 for others), ``released`` of
+      phase 9, ``mult`` after this step's update per region buffer, 1 without a multiplier);
+    - ``price_bin`` (D, T, 3, C) uint8: with ``v = (lrel[0, c], lrel[1, c], lrel[1, c] -
+      lrel[0, c])`` after the price update, ``clip(int((v[k] - bin_lo[k, c]) x
+      bin_scale[k, c]), 0, NB - 1)`` (``int`` truncates toward zero; ``MarketModel.bin_*``);
+    - ``price_min``, ``price_max`` (nb, T, 3, C): the smallest and largest ``v`` over the
+      block's draws (initialised to +inf and -inf by ``allocate_outputs``);
+    - ``restart_step`` (D, N): ``restart_at`` of each node at the end of the run if it is below
+      ``T``, else -1 (initialised to -1);
+    - ``recycled_total`` (D, C): t of extra recycling added over the run (a source).
     """
     S = len(m.sector_output)
+    mk = m.market
     for b in range(len(block_ptr) - 1):
         for d in range(block_ptr[b], block_ptr[b + 1]):
             draw = _Draw(m, p, d)
@@ -377,12 +679,16 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
             for t in range(m.steps):
                 rec = np.zeros(m.layout.size)
                 draw.policies(t)
+                if mk is not None:
+                    draw.policies_market(t)
                 draw.arrivals(t)
                 draw.production()
                 draw.ship(t, rec)
                 draw.allocate()
                 draw.consume(t, rec, scal, first_stop)
                 draw.reorder()
+                if mk is not None:
+                    draw.markets(t, rec)
                 draw.stockpiles()
                 draw.record_stocks(rec)
                 a, z = m.layout.groups["shortfall"]
@@ -390,11 +696,27 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                 out["block_sum"][b, t] += rec
                 if keep[d] >= 0:
                     out["traj"][keep[d], t] = rec
+                if mk is not None:
+                    mrec = np.zeros(mk.layout.size)
+                    draw.record_market(mrec)
+                    out["market_sum"][b, t] += mrec
+                    bins, values = draw.price_bins()
+                    out["price_bin"][d, t] = bins
+                    out["price_min"][b, t] = np.minimum(out["price_min"][b, t], values)
+                    out["price_max"][b, t] = np.maximum(out["price_max"][b, t], values)
             out["sector_scalars"][d] = scal
             out["first_stop"][d] = first_stop
             out["shortfall_total"][d] = shortfall
             final = draw.totals()
-            out["residual"][d] = (draw.initial + draw.produced - draw.used_in_recipes
-                                  - draw.consumed - final)
-            out["throughput"][d] = (draw.initial + draw.produced + draw.used_in_recipes
-                                    + draw.consumed)
+            if mk is None:
+                out["residual"][d] = (draw.initial + draw.produced - draw.used_in_recipes
+                                      - draw.consumed - final)
+                out["throughput"][d] = (draw.initial + draw.produced + draw.used_in_recipes
+                                        + draw.consumed)
+                continue
+            out["residual"][d] = (draw.initial + draw.produced + draw.recycled_total
+                                  - draw.used_in_recipes - draw.consumed - final)
+            out["throughput"][d] = (draw.initial + draw.produced + draw.recycled_total
+                                    + draw.used_in_recipes + draw.consumed)
+            out["restart_step"][d] = np.where(draw.restart_at < m.steps, draw.restart_at, -1)
+            out["recycled_total"][d] = draw.recycled_total
