@@ -11,6 +11,7 @@ import typer
 
 from spigot._version import __version__
 from spigot.cli import data as data_cli
+from spigot.cli import replay as replay_cli
 from spigot.cli import report as report_cli
 from spigot.cli import risk as risk_cli
 from spigot.cli import run as run_cli
@@ -33,6 +34,7 @@ app.command("risk")(risk_cli.risk)
 app.add_typer(scenario_cli.app, name="scenario")
 app.command("validate")(scenario_cli.validate)
 app.command("run")(run_cli.run)
+app.command("replay")(replay_cli.replay)
 app.add_typer(runs_cli.app, name="runs")
 app.command("report")(report_cli.report)
 app.command("serve")(serve_cli.serve)
