@@ -43,3 +43,10 @@ def test_schema_docs_are_current() -> None:
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_schema_docs.py"), "--check"],
                           cwd=ROOT, capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_validation_page_is_current() -> None:
+    """docs/validation.md is what ``tools/gen_validation.py`` writes from today's engine."""
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_validation.py"), "--check"],
+                          cwd=ROOT, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

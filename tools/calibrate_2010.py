@@ -7,14 +7,14 @@ Two stages, each a small grid search that minimises sum((error / tolerance)^2) o
    days, of the inspections on shipments to Japan from 21 Sep 2010, on ``jpn_oct_drop`` and
    ``jpn_nov_drop``. Written into ``src/spigot/replays/replay-2010.yaml`` (the line marked
    ``# calibrated``).
-2. **Price response** (market parameters, once the engine simulates prices):
-   ``price_inv_flexibility`` of ``dy_oxide`` and ``ndpr_oxide`` and ``price_adjust_speed``, on the
-   price targets (rise by Jul/Dec 2010, peak ratio and month, fall to end-2012). Written into
-   ``src/spigot/market/parameters.csv`` (value and source "calibrated to 2010-2012
-   (tools/calibrate_2010.py)"; a ``ndpr_oxide`` row is added if there is none).
+2. **Price response** (market parameters): ``price_inv_flexibility`` of ``dy_oxide`` and
+   ``ndpr_oxide`` and ``price_adjust_speed``, on the price targets (rise by Jul/Dec 2010, peak
+   ratio and month, fall from end-2011 to end-2012), run through the scenario's
+   ``market.overrides``. Written into ``src/spigot/market/parameters.csv`` (value and source
+   "calibrated to 2010-2012 (tools/calibrate_2010.py)" of the existing rows).
 
 The 2023 and 2025 replays are never run here. Usage:
-``python tools/calibrate_2010.py [--draws 64] [--dry-run] [--stage japan|prices|all]``.
+``python tools/calibrate_2010.py [--draws 32] [--dry-run] [--stage japan|prices|all]``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import functools
+import io
 import itertools
 import re
 import sys
@@ -42,8 +42,9 @@ JAPAN = ("jpn_oct_drop", "jpn_nov_drop")
 PRICES = ("dy_rise_by_jul2010", "nd_rise_by_dec2010", "dy_peak_ratio", "nd_peak_ratio",
           "peak_month", "dy_fall_2012", "nd_fall_2012")
 HOLD_GRID = (10, 15, 20, 25, 30, 35, 40)
-K_GRID = (1.5, 2.0, 2.5, 3.0, 3.5, 4.0)
-SPEED_GRID = (0.05, 0.1, 0.15, 0.25)
+K_DY_GRID = (4.0, 6.0, 8.0, 10.0)
+K_ND_GRID = (3.0, 4.0, 5.0, 6.0)
+SPEED_GRID = (0.03, 0.04, 0.05, 0.06, 0.08)
 
 
 def _loss(rr: runner.ReplayResult, ids: Sequence[str]) -> float:
@@ -71,20 +72,15 @@ def _scenario(doc: Mapping[str, object]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _market_overrides(overrides: Mapping[str, float]) -> Iterator[None]:
-    """Make every importer of ``load_market_params`` use ``overrides`` (this process only)."""
-    from spigot.market import parameters
-
-    original = parameters.load_market_params
-    patched = functools.partial(original, overrides=dict(overrides))
-    touched = [m for m in list(sys.modules.values())
-               if m is not None and getattr(m, "load_market_params", None) is original]
-    for module in touched:
-        module.load_market_params = patched  # type: ignore[attr-defined]
+    """Run replay-2010 with ``overrides`` in its scenario's ``market.overrides`` (this process)."""
+    scen = catalog.load_replay("replay-2010")
+    market = scen.market.model_copy(update={"overrides": {**scen.market.overrides, **overrides}})
+    original = runner.load_replay
+    runner.load_replay = lambda name: scen.model_copy(update={"market": market})
     try:
         yield
     finally:
-        for module in touched:
-            module.load_market_params = original  # type: ignore[attr-defined]
+        runner.load_replay = original
 
 
 def calibrate_japan(draws: int) -> int:
@@ -105,10 +101,9 @@ def calibrate_japan(draws: int) -> int:
 def calibrate_prices(draws: int) -> dict[str, float] | None:
     probe = runner.run_replay("replay-2010", draws=8)
     if probe.prices is None:
-        print("prices: not available from this engine yet; price stage skipped")
-        return None
+        raise SystemExit("prices: the engine returned no prices for replay-2010")
     best: tuple[float, dict[str, float]] = (float("inf"), {})
-    for k_dy, k_nd, speed in itertools.product(K_GRID, K_GRID, SPEED_GRID):
+    for k_dy, k_nd, speed in itertools.product(K_DY_GRID, K_ND_GRID, SPEED_GRID):
         overrides = {"price_inv_flexibility:dy_oxide": k_dy,
                      "price_inv_flexibility:ndpr_oxide": k_nd, "price_adjust_speed": speed}
         with _market_overrides(overrides):
@@ -128,30 +123,32 @@ def write_hold(median: int) -> None:
 
 
 def write_params(values: Mapping[str, float]) -> None:
-    with PARAMS.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        fields = list(reader.fieldnames or [])
-        rows = list(reader)
+    """Replace the value and source of the fitted rows only (other lines are left as they are)."""
+    lines = PARAMS.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = next(csv.reader([lines[0]]))
     for name, value in values.items():
         parameter, _, key = name.partition(":")
         key = key or "*"
-        hit = [r for r in rows if r["parameter"] == parameter and r["key"] == key]
-        if hit:
-            hit[0]["value"] = f"{value:g}"
-            hit[0]["source"] = SOURCE
-            continue
-        template = next(r for r in rows if r["parameter"] == parameter)
-        rows.append({**template, "key": key, "value": f"{value:g}", "source": SOURCE,
-                     "meaning": f"as above, for {key}", "confidence": "L"})
-    with PARAMS.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        rows = [dict(zip(fields, next(csv.reader([line])), strict=True)) for line in lines[1:]]
+        hits = [i for i, r in enumerate(rows, start=1)
+                if r["parameter"] == parameter and r["key"] == key]
+        if hits:
+            i, row = hits[0], rows[hits[0] - 1]
+        else:  # a new row after the parameter's last row
+            i = max(j for j, r in enumerate(rows, start=1) if r["parameter"] == parameter) + 1
+            row = {**rows[i - 2], "key": key, "meaning": f"as above, for {key}",
+                   "confidence": "L"}
+            lines.insert(i, "")
+        row["value"], row["source"] = f"{value:g}", SOURCE
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerow([row[f] for f in fields])
+        lines[i] = buf.getvalue()
+    PARAMS.write_text("".join(lines), encoding="utf-8")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--draws", type=int, default=64)
+    parser.add_argument("--draws", type=int, default=32)
     parser.add_argument("--stage", choices=("japan", "prices", "all"), default="all")
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
     args = parser.parse_args()

@@ -30,10 +30,14 @@ def test_japan_imports_drop_sep_nov_2010(replay: ReplayResult, ident: str) -> No
     assert row["error"] <= row["tolerance"], row  # type: ignore[operator]
 
 
+def test_prices_simulated(replay: ReplayResult) -> None:
+    assert replay.prices is not None
+    assert len(replay.price_points) > 0
+
+
 @pytest.mark.parametrize("ident", PRICE_TARGETS)
 def test_price_rise_and_fall(replay: ReplayResult, ident: str) -> None:
-    if replay.prices is None:
-        pytest.skip("prices not available in this run (markets not wired into this engine yet)")
+    assert replay.prices is not None
     row = _target(replay, ident)
     assert row["status"] == "ok", row
     assert row["direction_ok"] is not False, row

@@ -201,12 +201,12 @@ def test_chunking_does_not_change_a_number_with_markets() -> None:
     assert_same(reference(scen, chunk_size=64), reference(scen, chunk_size=128))
 
 
-def test_numba_runs_without_markets_until_its_kernel_has_them() -> None:
+def test_numba_runs_the_market_phase_like_the_reference() -> None:
     scen = toy_scenario(CONTROL.format(weeks=10, draws=2, seed=0, median=20, scale=1.0, p=0.6))
     res = run(scen, engine="numba")
-    assert res.manifest["markets"] is False
-    assert "price" not in res.data
-    assert_same(res, reference(scen.with_options(markets=False)), rtol=1e-9)
+    assert res.manifest["markets"] is True
+    assert "price" in res.data
+    assert_same(res, reference(scen), rtol=1e-9)
 
 
 def test_histogram_quantiles_are_exact_for_equal_values_and_close_otherwise() -> None:

@@ -209,12 +209,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
                                  value=chunk_size))
     run_chunk = _runner(engine)
     t0 = time.perf_counter()
-    markets = scen.markets
-    if markets and engine == "numba":  # until the numba kernel has the market phase
-        logger.warning("the numba engine has no market phase yet: %s runs with markets off "
-                       "(engine='reference' runs them)", scen.name)
-        markets = False
-    model = prepare(scen, network, markets=markets)
+    model = prepare(scen, network)
     t_prepare = time.perf_counter() - t0
     n_draws = scen.draws
     n_blocks = math.ceil(n_draws / BLOCK_SIZE)

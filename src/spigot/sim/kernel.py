@@ -13,20 +13,36 @@ Blocks of draws run in parallel (``prange``). The weekly
 loop allocates nothing and draws no random numbers: all per-draw parameters arrive in arrays
 sampled beforehand (:mod:`spigot.policy.plan`). Running totals (material in transit, in
 licensing) replace the reference engine's sums over ring buffers.
+
+The market phase (``SimModel.market``; docs/model.md, "What the engine does (as built)") runs
+in the ``_mk_*`` functions: the market variants of phases 1, 3, 5, 6 and 7, the markets hook
+with phase 9, and the market record. Each is one call per step for all lanes, chosen by one
+test of the run's flag; without a market phase the flow-model code runs unchanged (bit for bit
+the kernel before the market phase). They call the kernels of :mod:`spigot.market` on the lane
+block (``W = LANES``). The market arrays travel packed in a few flat arrays
+(:func:`market_tuple`): a tuple of ~80 arrays through the parallel loop made LLVM's SROA pass
+take minutes.
 """
 
 # ruff: noqa: N803, N806 - sizes are named as in the docs (N nodes, C commodities, ...)
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numba as nb
 import numpy as np
 
+from spigot.market.demand import plan_step, substitution_step
+from spigot.market.parameters import KIND_FIXED
+from spigot.market.prices import price_step
+from spigot.market.recycling import recycling_step
+from spigot.market.stockpiles import release_step, safety_stock_step
+from spigot.market.supply import NEVER, capacity_step, route_weights_step
 from spigot.policy.plan import BlockParams
-from spigot.sim.model import MAX_ORDER_FACTOR, SimModel
+from spigot.sim.model import MAX_ORDER_FACTOR, NODE_COVER_WEEKS, PRICE_BINS, SimModel
 
-__all__ = ["LANES", "run_chunk_numba"]
+__all__ = ["LANES", "market_tuple", "model_tuple", "run_chunk_numba"]
 
 #: Draws simulated side by side in one pass of the weekly loop.
 LANES = 16
@@ -34,10 +50,935 @@ _BAN, _LICENCE, _QUOTA = 1, 0, 2
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
+    """The market state of the lanes at the base state (docs/model.md, "State per lane block").
+
+    Returns the tuple ``ms`` the market phases share (zero-size arrays without a market phase);
+    runs ``capacity_step(0)`` and the route weights (a project starts with its ramp at step 0).
+    """
+    recipe_in = g[1]
+    C = recipe_in.shape[1]
+    group_zone = mg[5][mg[6][3]:mg[6][4]]
+    G = group_zone.shape[0]
+    route_base = g[12]
+    K = route_base.shape[0]
+    N = recipe_in.shape[0]
+    pile_qty = g[38]
+    P = pile_qty.shape[0]
+    rp_c = mg[5][mg[6][7]:mg[6][8]]
+    RP = rp_c.shape[0]
+    sb_c = mg[5][mg[6][18]:mg[6][19]]
+    SB = sb_c.shape[0]
+    sc_c = g[28]
+    SC = sc_c.shape[0]
+    use_zone = mg[5][mg[6][1]:mg[6][2]]
+    U = use_zone.shape[0]
+    W = LANES
+    tax_measure = mg[5][mg[6][26]:mg[6][27]]
+    X = tax_measure.shape[0]
+    log_restart = mg[1][11]
+    mkt = mg[0]
+    mroute_base = mg[3][mg[4][13]:mg[4][14]]
+    node_act0 = mg[3][mg[4][20]:mg[4][21]]
+    node_base = mg[3][mg[4][10]:mg[4][11]]
+    node_capacity = mg[3][mg[4][9]:mg[4][10]]
+    node_kind = mg[5][mg[6][10]:mg[6][11]]
+    node_ramp = mg[3][mg[4][12]:mg[4][13]]
+    node_ref_c = mg[5][mg[6][12]:mg[6][13]]
+    node_usable = mg[3][mg[4][11]:mg[4][12]]
+    node_zone = mg[5][mg[6][11]:mg[6][12]]
+    qual_steps = mg[5][mg[6][13]:mg[6][14]]
+    recipe_out = g[2]
+    restart_lag = mg[2][2]
+    restart_ok = mg[5][mg[6][14]:mg[6][15]]
+    restart_ramp = mg[1][12]
+    route_c = g[10]
+    route_origin = g[9]
+    route_resp = mg[5][mg[6][16]:mg[6][17]]
+    route_to_region = mg[5][mg[6][15]:mg[6][16]]
+    route_weight = mg[3][mg[4][14]:mg[4][15]]
+    sc_need = g[29]
+    start_d = pa[7]
+    tax_d = pa[6]
+    # ---- market state (docs/model.md, "State per lane block"; zero-size without markets)
+    CM = C if mkt else 0
+    NM = N if mkt else 0
+    KM = K if mkt else 0
+    SCM = SC if mkt else 0
+    PM = P if mkt else 0
+    lrel = np.zeros((2, CM, W))
+    zstock = np.zeros((2, CM, W))
+    zuse = np.zeros((2, CM, W))
+    tax = np.zeros((CM, W))
+    openness = np.ones((CM, W))
+    exported = np.zeros((CM, W))
+    blocked = np.zeros((CM, W))
+    reduction = np.zeros((U, W))
+    plan = np.ones((G, W))
+    start = np.empty((NM, W), dtype=np.int64)
+    above = np.zeros((NM, W), dtype=np.int64)
+    restart_at = np.full((NM, W), NEVER, dtype=np.int64)
+    cap_av = np.empty((NM, W))
+    cap_q = np.empty((NM, W))
+    activity = np.empty((NM, W))
+    weight = np.empty((KM, W))
+    share_k = np.zeros((KM, W))
+    recycled = np.zeros((RP, W))
+    recyc_tot = np.zeros((CM, W))
+    on_hand = np.zeros((PM, W))
+    released = np.zeros((PM, W))
+    short_sb = np.zeros((SB, W))
+    mult = np.ones((SB, W))
+    need_l = np.empty((SCM, W))
+    want_l = np.empty((SCM, W))
+    tax_l = np.zeros((X, W))
+    tgt = np.zeros(W)
+    infl = np.zeros(W)
+    vec3 = np.zeros(W)
+    if mkt:
+        for n in range(N):
+            for ln in range(W):
+                start[n, ln] = start_d[draws[ln], n]
+                cap_av[n, ln] = node_usable[n]
+                cap_q[n, ln] = node_usable[n]
+                activity[n, ln] = node_act0[n]
+        for k in range(K):
+            for ln in range(W):
+                weight[k, ln] = mroute_base[k]
+        for q in range(SC):
+            for ln in range(W):
+                need_l[q, ln] = sc_need[q]
+                want_l[q, ln] = sc_want[q]
+        for xi in range(X):
+            for ln in range(W):
+                tax_l[xi, ln] = tax_d[draws[ln], tax_measure[xi]]
+        # capacity of step 0 (a project starts with its ramp) and the routes' order weights
+        capacity_step(0, lrel, node_kind, node_zone, node_ref_c, node_capacity, node_base,
+                      node_usable, node_ramp, qual_steps, restart_ok, log_restart, restart_lag,
+                      restart_ramp, start, above, restart_at, cap_av, cap_q)
+        route_weights_step(cap_av, cap_q, node_base, recipe_out, route_origin, route_c,
+                           route_to_region, mroute_base, route_weight, route_resp, weight)
+    return (lrel, zstock, zuse, tax, openness, exported, blocked, reduction, plan, start, above,
+            restart_at, cap_av, cap_q, activity, weight, share_k, recycled, recyc_tot, on_hand,
+            released, short_sb, mult, need_l, want_l, tax_l, tgt, infl, vec3)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _mk_production(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
+    """Phase 3 with the market phase: planned activity, capacity, substituted intensities."""
+    recipe_in = g[1]
+    N = recipe_in.shape[0]
+    W = LANES
+    activity = ms[14]
+    cap_av = ms[12]
+    dem = fs[2]
+    in_c = g[4]
+    in_ptr = g[3]
+    inv_in = fs[0]
+    inv_out = fs[1]
+    node_act0 = mg[3][mg[4][20]:mg[4][21]]
+    node_cap = g[0]
+    node_kind = mg[5][mg[6][10]:mg[6][11]]
+    node_use = mg[5][mg[6][22]:mg[6][23]].reshape((mg[2][1], mg[2][0]))
+    out_c = g[6]
+    out_ptr = g[5]
+    produced = fs[17]
+    recipe_out = g[2]
+    reduction = ms[7]
+    used = fs[16]
+    vec = fs[21]
+    for n in range(N):
+        fixed = node_kind[n] == KIND_FIXED
+        if fixed:
+            if node_cap[n] <= 0:
+                continue
+        else:  # a project or idle node plans for what its routes order (reorder)
+            for ln in range(W):
+                vec[ln] = 0.0
+            for i in range(out_ptr[n], out_ptr[n + 1]):
+                c = out_c[i]
+                r_out = recipe_out[n, c]
+                if r_out > 0:
+                    for ln in range(W):
+                        vec[ln] = max(vec[ln], dem[n, c, ln] / r_out)
+            a0 = node_act0[n]
+            for ln in range(W):
+                activity[n, ln] = max(a0, min(cap_av[n, ln], vec[ln]))
+        for ln in range(W):
+            vec[ln] = 0.0
+        for i in range(out_ptr[n], out_ptr[n + 1]):
+            c = out_c[i]
+            r_out = recipe_out[n, c]
+            if r_out > 0:
+                for ln in range(W):
+                    vec[ln] = max(vec[ln], (dem[n, c, ln] - inv_out[n, c, ln]) / r_out)
+        if fixed:  # capacity as in the flow model (node_usable is node_cap)
+            cap = node_cap[n]
+            for ln in range(W):
+                vec[ln] = min(cap, vec[ln])
+        else:
+            for ln in range(W):
+                vec[ln] = min(cap_av[n, ln], vec[ln])
+        for i in range(in_ptr[n], in_ptr[n + 1]):
+            c = in_c[i]
+            r_in = recipe_in[n, c]
+            if r_in > 0:
+                u = node_use[n, c]
+                if u >= 0:
+                    for ln in range(W):
+                        vec[ln] = min(vec[ln], inv_in[n, c, ln]
+                                      / (r_in * (1.0 - reduction[u, ln])))
+                else:
+                    for ln in range(W):
+                        vec[ln] = min(vec[ln], inv_in[n, c, ln] / r_in)
+        if fixed:
+            for ln in range(W):
+                vec[ln] = max(vec[ln], 0.0)
+        else:  # a lane without capacity does not produce (the reference skips it)
+            for ln in range(W):
+                vec[ln] = max(vec[ln], 0.0) if cap_av[n, ln] > 0 else 0.0
+        for i in range(in_ptr[n], in_ptr[n + 1]):
+            c = in_c[i]
+            r_in = recipe_in[n, c]
+            u = node_use[n, c]
+            if u >= 0:
+                for ln in range(W):
+                    rr = r_in * (1.0 - reduction[u, ln])
+                    inv_in[n, c, ln] -= vec[ln] * rr
+                    used[c, ln] += vec[ln] * rr
+            else:
+                for ln in range(W):
+                    inv_in[n, c, ln] -= vec[ln] * r_in
+                    used[c, ln] += vec[ln] * r_in
+        for i in range(out_ptr[n], out_ptr[n + 1]):
+            c = out_c[i]
+            r_out = recipe_out[n, c]
+            for ln in range(W):
+                inv_out[n, c, ln] += vec[ln] * r_out
+                produced[c, ln] += vec[ln] * r_out
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _mk_allocate(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
+    """Phase 5 with the market phase: requests from the pairs' current need and target."""
+    buf_c = g[18]
+    B = buf_c.shape[0]
+    W = LANES
+    buf_sc = g[26]
+    buf_sc_ptr = g[25]
+    fac = fs[23]
+    pool = fs[3]
+    rbuf0 = g[27]
+    sc_priority = g[31]
+    si = fs[4]
+    vec = fs[21]
+    vec2 = fs[22]
+    want_l = ms[24]
+    for b in range(rbuf0, B):
+        for ln in range(W):
+            vec[ln] = pool[b, ln]
+        i = buf_sc_ptr[b]
+        stop = buf_sc_ptr[b + 1]
+        while i < stop:
+            prio = sc_priority[buf_sc[i]]
+            g_end = i
+            for ln in range(W):
+                vec2[ln] = 0.0
+            while g_end < stop and sc_priority[buf_sc[g_end]] == prio:
+                q = buf_sc[g_end]
+                for ln in range(W):
+                    vec2[ln] += max(0.0, want_l[q, ln] - si[q, ln])
+                g_end += 1
+            for ln in range(W):  # the class's share of its requests (0: it asks nothing)
+                total = vec2[ln]
+                fac[ln] = 1.0 if vec[ln] >= total else vec[ln] / total
+            for h in range(i, g_end):
+                q = buf_sc[h]
+                for ln in range(W):
+                    if vec2[ln] > 0:
+                        si[q, ln] += max(0.0, want_l[q, ln] - si[q, ln]) * fac[ln]
+            for ln in range(W):
+                total = vec2[ln]
+                if total > 0:
+                    vec[ln] = vec[ln] - total if vec[ln] >= total else 0.0
+            i = g_end
+        for ln in range(W):
+            pool[b, ln] = vec[ln]
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _mk_consume(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
+    """Phase 6 with the market phase: need at the current intensity and plan.
+
+    Lost output is that of the plan; the unplanned part is recorded as demand destruction.
+    """
+    sector_output = g[35]
+    S = sector_output.shape[0]
+    sb_c = mg[5][mg[6][18]:mg[6][19]]
+    SB = sb_c.shape[0]
+    W = LANES
+    consumed = fs[18]
+    first_stop = fs[20]
+    mrec = fs[24]
+    need_l = ms[23]
+    moffs = mg[5][mg[6][0]:mg[6][1]]
+    o_destr = moffs[2]
+    offs = g[56]
+    o_lost = offs[2]
+    o_short = offs[4]
+    o_stop = offs[3]
+    plan = ms[8]
+    plan_group = mg[5][mg[6][32]:mg[6][33]]
+    rbuf_sb = mg[5][mg[6][24]:mg[6][25]]
+    rec = fs[6]
+    sc_c = g[28]
+    sc_rbuf = g[32]
+    scal = fs[19]
+    sec_ptr = g[33]
+    sec_sc = g[34]
+    sector_value = g[36]
+    short_sb = ms[21]
+    si = fs[4]
+    stop_below = g[54]
+    vec = fs[21]
+    for f in range(SB):
+        for ln in range(W):
+            short_sb[f, ln] = 0.0
+    for s in range(S):
+        for ln in range(W):
+            vec[ln] = 1.0
+        for h in range(sec_ptr[s], sec_ptr[s + 1]):
+            q = sec_sc[h]
+            for ln in range(W):
+                vec[ln] = min(vec[ln], si[q, ln] / need_l[q, ln])
+        for h in range(sec_ptr[s], sec_ptr[s + 1]):
+            q = sec_sc[h]
+            c = sc_c[q]
+            r = o_short + sc_rbuf[q]
+            sb = rbuf_sb[sc_rbuf[q]]
+            for ln in range(W):
+                nd = need_l[q, ln]
+                short = max(0.0, nd - si[q, ln])
+                rec[r, ln] += short
+                short_sb[sb, ln] += short
+                si[q, ln] -= vec[ln] * nd
+                consumed[c, ln] += vec[ln] * nd
+        out_s = sector_output[s]
+        val_s = sector_value[s]
+        gi = plan_group[s]
+        for ln in range(W):
+            ps = plan[gi, ln]  # the plan of the last market phase
+            lost = (1.0 - vec[ln]) * out_s * ps
+            mrec[o_destr + s, ln] = (1.0 - ps) * out_s
+            rec[o_lost + s, ln] = lost
+            scal[0, s, ln] += lost
+            scal[1, s, ln] += lost * val_s
+            rec[o_stop + s, ln] = 0.0
+            if vec[ln] < stop_below:
+                rec[o_stop + s, ln] = 1.0
+                scal[2, s, ln] += 1.0
+                if first_stop[s, ln] < 0:
+                    first_stop[s, ln] = t
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _mk_reorder(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
+    """Phase 7 with the market phase: safety stocks raise targets, split buffers use weights."""
+    buf_c = g[18]
+    B = buf_c.shape[0]
+    W = LANES
+    activity = ms[14]
+    appr_l = fs[14]
+    banned = fs[10]
+    buf_adjust = g[21]
+    buf_inflow = g[20]
+    buf_is_region = g[16]
+    buf_new_node = mg[5][mg[6][29]:mg[6][30]]
+    buf_place = g[17]
+    buf_rt = g[24]
+    buf_rt_ptr = g[23]
+    buf_sc = g[26]
+    buf_sc_ptr = g[25]
+    buf_target_onhand = mg[3][mg[4][19]:mg[4][20]]
+    buf_target_pos = g[19]
+    buf_weighted = mg[5][mg[6][28]:mg[6][29]]
+    fac = fs[23]
+    gov_e = fs[12]
+    gov_m = fs[11]
+    in_transit = fs[7]
+    infl = ms[27]
+    inv_in = fs[0]
+    lead_l = fs[15]
+    lic_tot = fs[9]
+    live = g[57]
+    max_factor = g[55]
+    mult = ms[22]
+    node_cover = mg[1][18]
+    node_use = mg[5][mg[6][22]:mg[6][23]].reshape((mg[2][1], mg[2][0]))
+    orders = fs[8]
+    pair_share = g[47]
+    pool = fs[3]
+    rbuf0 = g[27]
+    rbuf_sb = mg[5][mg[6][24]:mg[6][25]]
+    recipe_in = g[1]
+    reduction = ms[7]
+    route_base = g[12]
+    route_slot = g[49]
+    route_transit = g[13]
+    share_k = ms[16]
+    si = fs[4]
+    tgt = ms[26]
+    valid = fs[13]
+    vec = fs[21]
+    vec2 = fs[22]
+    vec3 = ms[28]
+    weight = ms[15]
+    for b in range(B):
+        if buf_is_region[b]:
+            for ln in range(W):
+                vec[ln] = pool[b, ln]
+            for h in range(buf_sc_ptr[b], buf_sc_ptr[b + 1]):
+                q = buf_sc[h]
+                for ln in range(W):
+                    vec[ln] += si[q, ln]
+        else:
+            for ln in range(W):
+                vec[ln] = inv_in[buf_place[b], buf_c[b], ln]
+        for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
+            k = buf_rt[h]
+            if not live[k]:
+                continue
+            for ln in range(W):
+                vec[ln] += in_transit[k, ln]
+        target = buf_target_pos[b]
+        inflow = buf_inflow[b]
+        adj = buf_adjust[b]
+        sb = rbuf_sb[b - rbuf0] if buf_is_region[b] else -1
+        nn = buf_new_node[b]
+        split = nn >= 0 or buf_weighted[b]
+        if not split:  # the flow model's rule, the target raised by the safety stock
+            if sb >= 0:
+                toh = buf_target_onhand[b]
+                for ln in range(W):
+                    tgt[ln] = target + (mult[sb, ln] - 1.0) * toh
+            else:
+                for ln in range(W):
+                    tgt[ln] = target
+            denom = inflow * adj
+            for ln in range(W):  # the buffer's own gap, for its unlicensed routes
+                fac[ln] = min(max_factor, max(0.0, 1.0 + (tgt[ln] - vec[ln]) / denom)) \
+                    if inflow > 0 else 0.0
+            for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
+                k = buf_rt[h]
+                if not live[k]:  # its orders stay 0
+                    continue
+                j = route_slot[k]
+                base = route_base[k]
+                if j < 0:
+                    for ln in range(W):
+                        orders[k, ln] = base * fac[ln]
+                    continue
+                for ln in range(W):
+                    position = vec[ln]
+                    goal = tgt[ln]
+                    if not banned[k, ln]:
+                        mi = gov_m[k, ln]
+                        if mi >= 0:
+                            e = gov_e[k, ln]
+                            position += appr_l[e, ln] * lic_tot[j, ln]
+                            if valid[j, ln] == 0:
+                                goal += base * pair_share[e] * lead_l[mi, ln]
+                        else:
+                            position += lic_tot[j, ln]
+                    factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
+                        if inflow > 0 else 0.0
+                    orders[k, ln] = base * factor
+            continue
+        # a buffer fed by a project or idle node: its total order split by the routes' weights
+        for ln in range(W):
+            tgt[ln] = target
+            infl[ln] = inflow
+        if sb >= 0:
+            toh = buf_target_onhand[b]
+            for ln in range(W):
+                tgt[ln] += (mult[sb, ln] - 1.0) * toh
+        if nn >= 0:  # a new plant's feed: its planned activity at today's intensity
+            c = buf_c[b]
+            r_in = recipe_in[nn, c]
+            u = node_use[nn, c]
+            for ln in range(W):
+                rr = r_in * (1.0 - reduction[u, ln]) if u >= 0 else r_in
+                infl[ln] = activity[nn, ln] * rr
+        r0 = buf_rt_ptr[b]
+        r1 = buf_rt_ptr[b + 1]
+        for ln in range(W):  # each route's part of the inflow: by weight, equal if all are 0
+            vec2[ln] = 0.0
+        for h in range(r0, r1):
+            k = buf_rt[h]
+            for ln in range(W):
+                vec2[ln] += weight[k, ln]
+        for h in range(r0, r1):
+            k = buf_rt[h]
+            for ln in range(W):
+                wsum = vec2[ln]
+                share_k[k, ln] = weight[k, ln] * (infl[ln] / wsum) if wsum > 0 \
+                    else infl[ln] / (r1 - r0)
+        if nn >= 0:  # cover on hand plus the routes' transit
+            for ln in range(W):
+                vec3[ln] = 0.0
+            for h in range(r0, r1):
+                k = buf_rt[h]
+                tr = route_transit[k]
+                for ln in range(W):
+                    vec3[ln] += share_k[k, ln] * tr
+            for ln in range(W):
+                tgt[ln] = infl[ln] * node_cover + vec3[ln]
+        for ln in range(W):  # the buffer's own gap, for its unlicensed routes
+            denom = infl[ln] * adj
+            fac[ln] = min(max_factor, max(0.0, 1.0 + (tgt[ln] - vec[ln]) / denom)) \
+                if infl[ln] > 0 else 0.0
+        for h in range(r0, r1):
+            k = buf_rt[h]
+            if not live[k]:  # its orders stay 0
+                continue
+            j = route_slot[k]
+            base = route_base[k]
+            if j < 0:
+                for ln in range(W):
+                    orders[k, ln] = share_k[k, ln] * fac[ln]
+                continue
+            for ln in range(W):
+                position = vec[ln]
+                goal = tgt[ln]
+                if not banned[k, ln]:
+                    mi = gov_m[k, ln]
+                    if mi >= 0:
+                        e = gov_e[k, ln]
+                        position += appr_l[e, ln] * lic_tot[j, ln]
+                        if valid[j, ln] == 0:
+                            goal += base * pair_share[e] * lead_l[mi, ln]
+                    else:
+                        position += lic_tot[j, ln]
+                denom = infl[ln] * adj
+                factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
+                    if infl[ln] > 0 else 0.0
+                orders[k, ln] = share_k[k, ln] * factor
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _mk_markets(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
+    """Phases 8 (markets and responses, docs/model.md "Where each kernel runs") and 9.
+
+    Openness, zone stocks and uses, then the kernels of :mod:`spigot.market` in the reference
+    engine's order, the responses for the next step's allocation, and phase 9's release rule.
+    """
+    recipe_in = g[1]
+    C = recipe_in.shape[1]
+    slot_route = g[50]
+    J = slot_route.shape[0]
+    N = recipe_in.shape[0]
+    rbuf_zone = mg[5][mg[6][23]:mg[6][24]]
+    NR = rbuf_zone.shape[0]
+    pile_qty = g[38]
+    P = pile_qty.shape[0]
+    rp_c = mg[5][mg[6][7]:mg[6][8]]
+    RP = rp_c.shape[0]
+    sc_c = g[28]
+    SC = sc_c.shape[0]
+    W = LANES
+    above = ms[10]
+    activity = ms[14]
+    adopt_rate = mg[1][5]
+    band = mg[1][1]
+    blocked = ms[6]
+    buf_c = g[18]
+    buf_sc = g[26]
+    buf_sc_ptr = g[25]
+    cap_av = ms[12]
+    cap_q = ms[13]
+    cover_target = mg[3][mg[4][0]:mg[4][1]].reshape((2, mg[2][0]))
+    entry_c = mg[5][mg[6][5]:mg[6][6]]
+    entry_w = mg[3][mg[4][7]:mg[4][8]]
+    export_k = mg[5][mg[6][25]:mg[6][26]]
+    exported = ms[5]
+    group_eps = mg[3][mg[4][6]:mg[4][7]]
+    group_ptr = mg[5][mg[6][4]:mg[6][5]]
+    group_zone = mg[5][mg[6][3]:mg[6][4]]
+    inv_flex = mg[3][mg[4][1]:mg[4][2]]
+    inv_in = fs[0]
+    inv_out = fs[1]
+    lic_tot = fs[9]
+    log_cap = mg[3][mg[4][3]:mg[4][4]]
+    log_floor = mg[3][mg[4][2]:mg[4][3]]
+    log_restart = mg[1][11]
+    lrel = ms[0]
+    mpile_c = mg[5][mg[6][20]:mg[6][21]]
+    mpile_max = mg[3][mg[4][16]:mg[4][17]]
+    mrec = fs[24]
+    mroute_base = mg[3][mg[4][13]:mg[4][14]]
+    mult = ms[22]
+    need_l = ms[23]
+    node_base = mg[3][mg[4][10]:mg[4][11]]
+    node_capacity = mg[3][mg[4][9]:mg[4][10]]
+    node_kind = mg[5][mg[6][10]:mg[6][11]]
+    node_ramp = mg[3][mg[4][12]:mg[4][13]]
+    node_ref_c = mg[5][mg[6][12]:mg[6][13]]
+    node_usable = mg[3][mg[4][11]:mg[4][12]]
+    node_use = mg[5][mg[6][22]:mg[6][23]].reshape((mg[2][1], mg[2][0]))
+    node_zone = mg[5][mg[6][11]:mg[6][12]]
+    offs = g[56]
+    o_app = offs[8]
+    moffs = mg[5][mg[6][0]:mg[6][1]]
+    o_capadd = moffs[3]
+    o_exp = offs[0]
+    o_held = offs[1]
+    on_hand = ms[19]
+    openness = ms[4]
+    pair_use = mg[5][mg[6][21]:mg[6][22]]
+    pile_buf = g[37]
+    pile_cover = g[39]
+    pile_trig = mg[1][17]
+    pile_use = mg[3][mg[4][15]:mg[4][16]]
+    pile_zone = mg[5][mg[6][19]:mg[6][20]]
+    plan = ms[8]
+    plan_floor = mg[1][7]
+    plan_group = mg[5][mg[6][32]:mg[6][33]]
+    pool = fs[3]
+    qual_steps = mg[5][mg[6][13]:mg[6][14]]
+    rbuf0 = g[27]
+    rbuf_sb = mg[5][mg[6][24]:mg[6][25]]
+    rec = fs[6]
+    recipe_out = g[2]
+    recyc_full = mg[1][9]
+    recyc_on = mg[1][8]
+    recyc_rate = mg[1][10]
+    recyc_tot = ms[18]
+    recycled = ms[17]
+    reduction = ms[7]
+    released = ms[20]
+    restart_at = ms[11]
+    restart_lag = mg[2][2]
+    restart_ok = mg[5][mg[6][14]:mg[6][15]]
+    restart_ramp = mg[1][12]
+    revert_rate = mg[1][6]
+    route_c = g[10]
+    route_origin = g[9]
+    route_resp = mg[5][mg[6][16]:mg[6][17]]
+    route_slot = g[49]
+    route_to_region = mg[5][mg[6][15]:mg[6][16]]
+    route_weight = mg[3][mg[4][14]:mg[4][15]]
+    rp_buf = mg[5][mg[6][8]:mg[6][9]]
+    rp_capacity = mg[3][mg[4][8]:mg[4][9]]
+    rp_node = mg[5][mg[6][9]:mg[6][10]]
+    rp_zone = mg[5][mg[6][6]:mg[6][7]]
+    safety_down = mg[1][16]
+    safety_extra = mg[1][13]
+    safety_trig = mg[1][14]
+    safety_up = mg[1][15]
+    sb_c = mg[5][mg[6][18]:mg[6][19]]
+    sb_zone = mg[5][mg[6][17]:mg[6][18]]
+    sc_need = g[29]
+    sc_rbuf = g[32]
+    sc_sector = mg[5][mg[6][30]:mg[6][31]]
+    sc_target = g[30]
+    sector_zone = mg[5][mg[6][31]:mg[6][32]]
+    short_sb = ms[21]
+    si = fs[4]
+    sp = fs[5]
+    speed = mg[1][0]
+    start = ms[9]
+    strength = mg[1][2]
+    subst_full = mg[1][4]
+    subst_on = mg[1][3]
+    tax = ms[3]
+    use_c = mg[5][mg[6][2]:mg[6][3]]
+    use_cap = mg[3][mg[4][5]:mg[4][6]]
+    use_zone = mg[5][mg[6][1]:mg[6][2]]
+    vec = fs[21]
+    want_l = ms[24]
+    weight = ms[15]
+    zone_share = mg[3][mg[4][4]:mg[4][5]].reshape((2, mg[2][0]))
+    zs_c = mg[5][mg[6][34]:mg[6][35]]
+    zs_ptr = mg[5][mg[6][33]:mg[6][34]]
+    zstock = ms[1]
+    zuse = ms[2]
+    # openness of the exporting zone's exports this step
+    for c in range(C):
+        for ln in range(W):
+            exported[c, ln] = 0.0
+            blocked[c, ln] = 0.0
+    for xi in range(export_k.shape[0]):
+        k = export_k[xi]
+        c = route_c[k]
+        j = route_slot[k]
+        for ln in range(W):
+            exported[c, ln] += rec[o_exp + k, ln]
+            blocked[c, ln] += rec[o_held + k, ln]
+        if j >= 0:
+            for ln in range(W):
+                blocked[c, ln] += rec[o_app + j, ln]
+    for c in range(C):
+        for ln in range(W):
+            sent_c = exported[c, ln] + blocked[c, ln]
+            openness[c, ln] = exported[c, ln] / sent_c if sent_c > 0 else 1.0
+    # zone stocks and uses (spigot.sim.model.zone_stock_use, in its order; the node
+    # pairs that are always 0 are skipped, which adds nothing)
+    for z in range(2):
+        for c in range(C):
+            for ln in range(W):
+                zstock[z, c, ln] = 0.0
+                zuse[z, c, ln] = 0.0
+    for n in range(N):
+        z = node_zone[n]
+        for i in range(zs_ptr[n], zs_ptr[n + 1]):
+            c = zs_c[i]
+            for ln in range(W):
+                zstock[z, c, ln] += inv_in[n, c, ln]
+                zstock[z, c, ln] += inv_out[n, c, ln]
+            r_in = recipe_in[n, c]
+            if r_in > 0:
+                u = node_use[n, c]
+                if u >= 0:
+                    for ln in range(W):
+                        zuse[z, c, ln] += activity[n, ln] * (
+                            r_in * (1.0 - reduction[u, ln]))
+                else:
+                    for ln in range(W):
+                        zuse[z, c, ln] += activity[n, ln] * r_in
+    for i in range(NR):
+        b = rbuf0 + i
+        z = rbuf_zone[i]
+        c = buf_c[b]
+        for ln in range(W):
+            zstock[z, c, ln] += pool[b, ln]
+    for q in range(SC):  # use: need x (1 - r) x plan is the pair's need (set by the last hook)
+        c = sc_c[q]
+        z = sector_zone[sc_sector[q]]
+        sb = rbuf_sb[sc_rbuf[q]]
+        for ln in range(W):
+            zstock[z, c, ln] += si[q, ln]
+            zuse[z, c, ln] += need_l[q, ln] * mult[sb, ln]
+    for j in range(J):  # in licensing: in the exporter's warehouse
+        k = slot_route[j]
+        z = node_zone[route_origin[k]]
+        c = route_c[k]
+        for ln in range(W):
+            zstock[z, c, ln] += lic_tot[j, ln]
+    for i in range(P):
+        z = pile_zone[i]
+        c = mpile_c[i]
+        q0 = pile_qty[i]
+        for ln in range(W):
+            zstock[z, c, ln] += sp[i, ln] - q0
+    price_step(zstock, zuse, cover_target, inv_flex, log_floor, log_cap, zone_share,
+               speed, band, strength, tax, openness, lrel)
+    substitution_step(lrel, use_zone, use_c, use_cap, subst_on, subst_full, adopt_rate,
+                      revert_rate, reduction)
+    plan_step(lrel, group_zone, group_eps, group_ptr, entry_c, entry_w, plan_floor, plan)
+    recycling_step(lrel, rp_zone, rp_c, rp_capacity, recyc_on, recyc_full, recyc_rate,
+                   recycled)
+    for i in range(RP):  # a source: into the region's pool or its largest user's input
+        c = rp_c[i]
+        b = rp_buf[i]
+        n = rp_node[i]
+        for ln in range(W):
+            y = recycled[i, ln]
+            if b >= 0:
+                pool[b, ln] += y
+            else:
+                inv_in[n, c, ln] += y
+            recyc_tot[c, ln] += y
+    for n in range(N):  # the capacity this step's production used, for the record
+        if node_kind[n] != KIND_FIXED:
+            nb0 = node_base[n]
+            for ln in range(W):
+                mrec[o_capadd + n, ln] = cap_av[n, ln] - nb0
+    capacity_step(t + 1, lrel, node_kind, node_zone, node_ref_c, node_capacity,
+                  node_base, node_usable, node_ramp, qual_steps, restart_ok, log_restart,
+                  restart_lag, restart_ramp, start, above, restart_at, cap_av, cap_q)
+    route_weights_step(cap_av, cap_q, node_base, recipe_out, route_origin, route_c,
+                       route_to_region, mroute_base, route_weight, route_resp, weight)
+    safety_stock_step(lrel, short_sb, sb_zone, sb_c, safety_extra, safety_trig,
+                      safety_up, safety_down, mult)
+    # intensities, plans and cover multipliers for the next step's allocation
+    for q in range(SC):
+        u = pair_use[q]
+        gi = plan_group[sc_sector[q]]
+        sb = rbuf_sb[sc_rbuf[q]]
+        nd = sc_need[q]
+        tg = sc_target[q]
+        for ln in range(W):
+            keep_q = 1.0 - reduction[u, ln] if u >= 0 else 1.0
+            need_q = nd * keep_q * plan[gi, ln]
+            need_l[q, ln] = need_q
+            want_l[q, ln] = tg * keep_q * mult[sb, ln] + need_q
+    # ---- 9. stockpiles: the release rule of spigot.market.stockpiles
+    for i in range(P):
+        b = pile_buf[i]
+        for ln in range(W):
+            on_hand[i, ln] = 0.0
+        if b < 0:
+            continue
+        for ln in range(W):
+            vec[ln] = 0.0
+        for h in range(buf_sc_ptr[b], buf_sc_ptr[b + 1]):
+            q = buf_sc[h]
+            for ln in range(W):
+                vec[ln] += si[q, ln]
+        for ln in range(W):
+            on_hand[i, ln] = pool[b, ln] + vec[ln]
+    release_step(on_hand, pile_use, pile_cover, mpile_max, pile_trig, lrel, pile_zone,
+                 mpile_c, sp, released)
+    for i in range(P):
+        b = pile_buf[i]
+        if b >= 0:
+            for ln in range(W):
+                pool[b, ln] += released[i, ln]
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _mk_record(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
+    """The market record (``MarketLayout``), its block sums, the price bins and their range."""
+    recipe_in = g[1]
+    C = recipe_in.shape[1]
+    mrec = fs[24]
+    MF = mrec.shape[0]
+    rbuf_zone = mg[5][mg[6][23]:mg[6][24]]
+    NR = rbuf_zone.shape[0]
+    pile_qty = g[38]
+    P = pile_qty.shape[0]
+    rp_c = mg[5][mg[6][7]:mg[6][8]]
+    RP = rp_c.shape[0]
+    use_zone = mg[5][mg[6][1]:mg[6][2]]
+    U = use_zone.shape[0]
+    W = LANES
+    bin_lo = mg[3][mg[4][17]:mg[4][18]].reshape((3, mg[2][0]))
+    bin_scale = mg[3][mg[4][18]:mg[4][19]].reshape((3, mg[2][0]))
+    lrel = ms[0]
+    msum_b = fs[25]
+    mult = ms[22]
+    moffs = mg[5][mg[6][0]:mg[6][1]]
+    o_mult = moffs[6]
+    o_price = moffs[0]
+    o_recyc = moffs[4]
+    o_red = moffs[1]
+    o_rel = moffs[5]
+    pmax_b = fs[28]
+    pmin_b = fs[27]
+    price_bin = fs[26]
+    rbuf_sb = mg[5][mg[6][24]:mg[6][25]]
+    recycled = ms[17]
+    reduction = ms[7]
+    released = ms[20]
+    for c in range(C):
+        for z in range(2):
+            for ln in range(W):
+                v = lrel[z, c, ln]
+                mrec[o_price + z * C + c, ln] = 1.0 if v == 0.0 else math.exp(v)
+    for i in range(U):
+        for ln in range(W):
+            mrec[o_red + i, ln] = reduction[i, ln]
+    for i in range(RP):
+        for ln in range(W):
+            mrec[o_recyc + i, ln] = recycled[i, ln]
+    for i in range(P):
+        for ln in range(W):
+            mrec[o_rel + i, ln] = released[i, ln]
+    for i in range(NR):
+        sb = rbuf_sb[i]
+        if sb >= 0:
+            for ln in range(W):
+                mrec[o_mult + i, ln] = mult[sb, ln]
+        else:
+            for ln in range(W):
+                mrec[o_mult + i, ln] = 1.0
+    f = 0  # block sums in draw order, eight elements at a time (eight independent sums)
+    while f + 8 <= MF:
+        a0 = msum_b[t, f]
+        a1 = msum_b[t, f + 1]
+        a2 = msum_b[t, f + 2]
+        a3 = msum_b[t, f + 3]
+        a4 = msum_b[t, f + 4]
+        a5 = msum_b[t, f + 5]
+        a6 = msum_b[t, f + 6]
+        a7 = msum_b[t, f + 7]
+        for ln in range(n_live):
+            a0 += mrec[f, ln]
+            a1 += mrec[f + 1, ln]
+            a2 += mrec[f + 2, ln]
+            a3 += mrec[f + 3, ln]
+            a4 += mrec[f + 4, ln]
+            a5 += mrec[f + 5, ln]
+            a6 += mrec[f + 6, ln]
+            a7 += mrec[f + 7, ln]
+        msum_b[t, f] = a0
+        msum_b[t, f + 1] = a1
+        msum_b[t, f + 2] = a2
+        msum_b[t, f + 3] = a3
+        msum_b[t, f + 4] = a4
+        msum_b[t, f + 5] = a5
+        msum_b[t, f + 6] = a6
+        msum_b[t, f + 7] = a7
+        f += 8
+    while f < MF:
+        acc = msum_b[t, f]
+        for ln in range(n_live):
+            acc += mrec[f, ln]
+        msum_b[t, f] = acc
+        f += 1
+    for ln in range(n_live):  # each draw's bins, contiguous in price_bin
+        for zk in range(3):
+            for c in range(C):
+                v = lrel[zk, c, ln] if zk < 2 else lrel[1, c, ln] - lrel[0, c, ln]
+                x_bin = int((v - bin_lo[zk, c]) * bin_scale[zk, c])
+                price_bin[ln, t, zk, c] = min(PRICE_BINS - 1, max(0, x_bin))
+    for zk in range(3):  # the block's range
+        for c in range(C):
+            v_min = pmin_b[t, zk, c]
+            v_max = pmax_b[t, zk, c]
+            for ln in range(n_live):
+                v = lrel[zk, c, ln] if zk < 2 else lrel[1, c, ln] - lrel[0, c, ln]
+                v_min = min(v_min, v)
+                v_max = max(v_max, v)
+            pmin_b[t, zk, c] = v_min
+            pmax_b[t, zk, c] = v_max
+
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _mk_tax(t: Any, draws: Any, g: Any, pa: Any, mg: Any, ms: Any) -> None:
+    """Phase 1 with the market phase: the export tax in force on each commodity (largest)."""
+    recipe_in = g[1]
+    C = recipe_in.shape[1]
+    W = LANES
+    tax_measure = mg[5][mg[6][26]:mg[6][27]]
+    X = tax_measure.shape[0]
+    active = pa[0]
+    tax = ms[3]
+    tax_c = mg[5][mg[6][27]:mg[6][28]]
+    tax_l = ms[25]
+    for c in range(C):
+        for ln in range(W):
+            tax[c, ln] = 0.0
+    for xi in range(X):
+        mi = tax_measure[xi]
+        c = tax_c[xi]
+        for ln in range(W):
+            if active[draws[ln], mi, t]:
+                tax[c, ln] = max(tax[c, ln], tax_l[xi, ln])
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
 def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, block_sum_b: Any,
                traj: Any, sector_scalars: Any, first_stop_out: Any, short_out: Any,
-               resid_out: Any, thru_out: Any) -> None:
-    """Simulate the draws ``draws[:LANES]`` side by side; the first ``n_live`` are real."""
+               resid_out: Any, thru_out: Any, mg: Any, mrec: Any, msum_b: Any, price_bin: Any,
+               pmin_b: Any, pmax_b: Any, restart_out: Any, recyc_out: Any) -> None:
+    """Simulate the draws ``draws[:LANES]`` side by side; the first ``n_live`` are real.
+
+    ``mg`` is the market phase's tuple (:func:`market_tuple`); its first item says whether the
+    run has one. Without it every market array has a zero size and the market branches (one
+    test per phase) are skipped: the flow model runs exactly as before the market phase.
+    """
     (node_cap, recipe_in, recipe_out, in_ptr, in_c, out_ptr, out_c, node_in0, node_npair,
      route_origin, route_c, route_dest_node, route_base, route_transit, pipe_off, route_buf,
      buf_is_region, buf_place, buf_c, buf_target_pos, buf_inflow, buf_adjust, buf_use,
@@ -46,7 +987,8 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
      pile_max, pile_c, quota_reset, kind, rm_ptr, rm_measure, rm_pair, pair_share, pair_ship_t,
      route_slot, slot_route, validity_steps, L, T, stop_below, max_factor, offs, live,
      live_k, ctrl_k, free_k, first_k, sum_ranges) = g
-    active, approve, kernel, capacity, quota, lead = pa
+    active, approve, kernel, capacity, quota, lead = pa[0], pa[1], pa[2], pa[3], pa[4], pa[5]
+    mkt = mg[0]
     o_exp, o_held, o_lost, o_stop, o_short = offs[0], offs[1], offs[2], offs[3], offs[4]
     o_sstock, o_nstock, o_pile, o_app, o_ok = offs[5], offs[6], offs[7], offs[8], offs[9]
     o_no, o_queue, o_pipe = offs[10], offs[11], offs[12]
@@ -96,6 +1038,11 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     lic_tot = np.zeros((J, W))
     valid = np.zeros((J, W), dtype=np.int64)
     quota_left = np.zeros((M, W))
+    served = np.ones((M, W))  # share of each quota's requests it can serve this step
+    has_quota = False
+    for mi in range(M):
+        if kind[mi] == _QUOTA:
+            has_quota = True
     apps = np.zeros((M, W))
     banned = np.zeros((K, W), dtype=np.bool_)
     gov_m = np.full((K, W), -1, dtype=np.int64)
@@ -160,6 +1107,12 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     for i in range(SC):
         sc_want[i] = sc_target[i] + sc_need[i]
 
+    # ---- market state (zero-size without markets) and the state the market phases share
+    ms = _mk_init(draws, g, mg, pa, sc_want)
+    fs = (inv_in, inv_out, dem, pool, si, sp, rec, in_transit, orders, lic_tot, banned, gov_m,
+          gov_e, valid, appr_l, lead_l, used, produced, consumed, scal, first_stop, vec, vec2,
+          fac, mrec, msum_b, price_bin, pmin_b, pmax_b)
+
     # Each route's ring-buffer head: the pipe slot that arrives this step and is refilled by this
     # step's shipments (= t % transit, advanced by one a step instead of divided out).
     head = np.zeros(K, dtype=np.int64)
@@ -214,6 +1167,8 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 for ln in range(W):
                     if valid[j, ln] > 0:
                         valid[j, ln] -= 1
+        if mkt:  # the export tax in force on each commodity (largest active tax)
+            _mk_tax(t, draws, g, pa, mg, ms)
         if t > 0:
             for k in live_k:
                 head[k] += 1
@@ -243,40 +1198,43 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             else:
                 for ln in range(W):
                     dem[n, c, ln] += orders[k, ln]
-        for n in range(N):
-            cap = node_cap[n]
-            if cap <= 0:
-                continue
-            for ln in range(W):
-                vec[ln] = 0.0
-            for i in range(out_ptr[n], out_ptr[n + 1]):
-                c = out_c[i]
-                r_out = recipe_out[n, c]
-                if r_out > 0:
-                    for ln in range(W):
-                        vec[ln] = max(vec[ln], (dem[n, c, ln] - inv_out[n, c, ln]) / r_out)
-            for ln in range(W):
-                vec[ln] = min(cap, vec[ln])
-            for i in range(in_ptr[n], in_ptr[n + 1]):
-                c = in_c[i]
-                r_in = recipe_in[n, c]
-                if r_in > 0:
-                    for ln in range(W):
-                        vec[ln] = min(vec[ln], inv_in[n, c, ln] / r_in)
-            for ln in range(W):
-                vec[ln] = max(vec[ln], 0.0)
-            for i in range(in_ptr[n], in_ptr[n + 1]):
-                c = in_c[i]
-                r_in = recipe_in[n, c]
+        if mkt:  # usable capacity of the step, inputs at their substituted intensity
+            _mk_production(t, n_live, g, mg, ms, fs)
+        else:
+            for n in range(N):
+                cap = node_cap[n]
+                if cap <= 0:
+                    continue
                 for ln in range(W):
-                    inv_in[n, c, ln] -= vec[ln] * r_in
-                    used[c, ln] += vec[ln] * r_in
-            for i in range(out_ptr[n], out_ptr[n + 1]):
-                c = out_c[i]
-                r_out = recipe_out[n, c]
+                    vec[ln] = 0.0
+                for i in range(out_ptr[n], out_ptr[n + 1]):
+                    c = out_c[i]
+                    r_out = recipe_out[n, c]
+                    if r_out > 0:
+                        for ln in range(W):
+                            vec[ln] = max(vec[ln], (dem[n, c, ln] - inv_out[n, c, ln]) / r_out)
                 for ln in range(W):
-                    inv_out[n, c, ln] += vec[ln] * r_out
-                    produced[c, ln] += vec[ln] * r_out
+                    vec[ln] = min(cap, vec[ln])
+                for i in range(in_ptr[n], in_ptr[n + 1]):
+                    c = in_c[i]
+                    r_in = recipe_in[n, c]
+                    if r_in > 0:
+                        for ln in range(W):
+                            vec[ln] = min(vec[ln], inv_in[n, c, ln] / r_in)
+                for ln in range(W):
+                    vec[ln] = max(vec[ln], 0.0)
+                for i in range(in_ptr[n], in_ptr[n + 1]):
+                    c = in_c[i]
+                    r_in = recipe_in[n, c]
+                    for ln in range(W):
+                        inv_in[n, c, ln] -= vec[ln] * r_in
+                        used[c, ln] += vec[ln] * r_in
+                for i in range(out_ptr[n], out_ptr[n + 1]):
+                    c = out_c[i]
+                    r_out = recipe_out[n, c]
+                    for ln in range(W):
+                        inv_out[n, c, ln] += vec[ln] * r_out
+                        produced[c, ln] += vec[ln] * r_out
         # ---- 4. shipping and licensing
         # output is shared over a node's routes in proportion to their orders: the share each
         # (node, commodity) can serve, then each route's shipment, taken from the output stock
@@ -300,6 +1258,21 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 pipe[slot, ln] += sent[k, ln]
                 in_transit[k, ln] += sent[k, ln]
                 rec[o_exp + k, ln] = sent[k, ln]
+        if has_quota:  # a quota's allowance is shared pro rata by the routes it covers
+            for mi in range(M):
+                for ln in range(W):
+                    served[mi, ln] = 0.0  # the requests, summed in route order
+            for k in ctrl_k:
+                for pos in range(rm_ptr[k], rm_ptr[k + 1]):
+                    mi = rm_measure[pos]
+                    if kind[mi] == _QUOTA:
+                        for ln in range(W):
+                            if act[mi, ln]:
+                                served[mi, ln] += sent[k, ln]
+            for mi in range(M):
+                for ln in range(W):
+                    req = served[mi, ln]
+                    served[mi, ln] = quota_left[mi, ln] / req if req > quota_left[mi, ln] else 1.0
         for k in ctrl_k:
             n = route_origin[k]
             c = route_c[k]
@@ -311,8 +1284,8 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
                     if kind[mi] == _QUOTA and act[mi, ln]:
-                        allowed = min(x, quota_left[mi, ln])
-                        quota_left[mi, ln] -= allowed
+                        allowed = x * served[mi, ln]
+                        quota_left[mi, ln] = max(0.0, quota_left[mi, ln] - allowed)
                         held += x - allowed
                         x = allowed
                 if banned[k, ln]:
@@ -398,131 +1371,143 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                         if ok > 0 and mi >= 0 and validity_steps[mi] > 0:
                             valid[j, ln] = validity_steps[mi]
         # ---- 5. allocation to sectors: priority classes, then pro rata
-        for b in range(rbuf0, B):
-            for ln in range(W):
-                vec[ln] = pool[b, ln]
-            i = buf_sc_ptr[b]
-            stop = buf_sc_ptr[b + 1]
-            while i < stop:
-                prio = sc_priority[buf_sc[i]]
-                g_end = i
+        if mkt:  # requests from the pairs' current need and target
+            _mk_allocate(t, n_live, g, mg, ms, fs)
+        else:
+            for b in range(rbuf0, B):
                 for ln in range(W):
-                    vec2[ln] = 0.0
-                while g_end < stop and sc_priority[buf_sc[g_end]] == prio:
-                    q = buf_sc[g_end]
+                    vec[ln] = pool[b, ln]
+                i = buf_sc_ptr[b]
+                stop = buf_sc_ptr[b + 1]
+                while i < stop:
+                    prio = sc_priority[buf_sc[i]]
+                    g_end = i
                     for ln in range(W):
-                        vec2[ln] += max(0.0, sc_want[q] - si[q, ln])
-                    g_end += 1
-                for ln in range(W):  # the class's share of its requests (0: it asks nothing)
-                    total = vec2[ln]
-                    fac[ln] = 1.0 if vec[ln] >= total else vec[ln] / total
-                for h in range(i, g_end):
-                    q = buf_sc[h]
+                        vec2[ln] = 0.0
+                    while g_end < stop and sc_priority[buf_sc[g_end]] == prio:
+                        q = buf_sc[g_end]
+                        for ln in range(W):
+                            vec2[ln] += max(0.0, sc_want[q] - si[q, ln])
+                        g_end += 1
+                    for ln in range(W):  # the class's share of its requests (0: it asks nothing)
+                        total = vec2[ln]
+                        fac[ln] = 1.0 if vec[ln] >= total else vec[ln] / total
+                    for h in range(i, g_end):
+                        q = buf_sc[h]
+                        for ln in range(W):
+                            if vec2[ln] > 0:
+                                si[q, ln] += max(0.0, sc_want[q] - si[q, ln]) * fac[ln]
                     for ln in range(W):
-                        if vec2[ln] > 0:
-                            si[q, ln] += max(0.0, sc_want[q] - si[q, ln]) * fac[ln]
+                        total = vec2[ln]
+                        if total > 0:
+                            vec[ln] = vec[ln] - total if vec[ln] >= total else 0.0
+                    i = g_end
                 for ln in range(W):
-                    total = vec2[ln]
-                    if total > 0:
-                        vec[ln] = vec[ln] - total if vec[ln] >= total else 0.0
-                i = g_end
-            for ln in range(W):
-                pool[b, ln] = vec[ln]
+                    pool[b, ln] = vec[ln]
         # ---- 6. consumption (Leontief), lost output and stoppages
-        for s in range(S):
-            for ln in range(W):
-                vec[ln] = 1.0
-            for h in range(sec_ptr[s], sec_ptr[s + 1]):
-                q = sec_sc[h]
+        if mkt:  # need at the current intensity and plan; the unplanned part is destroyed
+            _mk_consume(t, n_live, g, mg, ms, fs)
+        else:
+            for s in range(S):
                 for ln in range(W):
-                    vec[ln] = min(vec[ln], si[q, ln] / sc_need[q])
-            for h in range(sec_ptr[s], sec_ptr[s + 1]):
-                q = sec_sc[h]
-                need = sc_need[q]
-                c = sc_c[q]
-                r = o_short + sc_rbuf[q]
+                    vec[ln] = 1.0
+                for h in range(sec_ptr[s], sec_ptr[s + 1]):
+                    q = sec_sc[h]
+                    for ln in range(W):
+                        vec[ln] = min(vec[ln], si[q, ln] / sc_need[q])
+                for h in range(sec_ptr[s], sec_ptr[s + 1]):
+                    q = sec_sc[h]
+                    need = sc_need[q]
+                    c = sc_c[q]
+                    r = o_short + sc_rbuf[q]
+                    for ln in range(W):
+                        rec[r, ln] += max(0.0, need - si[q, ln])
+                        si[q, ln] -= vec[ln] * need
+                        consumed[c, ln] += vec[ln] * need
+                out_s = sector_output[s]
+                val_s = sector_value[s]
                 for ln in range(W):
-                    rec[r, ln] += max(0.0, need - si[q, ln])
-                    si[q, ln] -= vec[ln] * need
-                    consumed[c, ln] += vec[ln] * need
-            out_s = sector_output[s]
-            val_s = sector_value[s]
-            for ln in range(W):
-                lost = (1.0 - vec[ln]) * out_s
-                rec[o_lost + s, ln] = lost
-                scal[0, s, ln] += lost
-                scal[1, s, ln] += lost * val_s
-                rec[o_stop + s, ln] = 0.0
-                if vec[ln] < stop_below:
-                    rec[o_stop + s, ln] = 1.0
-                    scal[2, s, ln] += 1.0
-                    if first_stop[s, ln] < 0:
-                        first_stop[s, ln] = t
+                    lost = (1.0 - vec[ln]) * out_s
+                    rec[o_lost + s, ln] = lost
+                    scal[0, s, ln] += lost
+                    scal[1, s, ln] += lost * val_s
+                    rec[o_stop + s, ln] = 0.0
+                    if vec[ln] < stop_below:
+                        rec[o_stop + s, ln] = 1.0
+                        scal[2, s, ln] += 1.0
+                        if first_stop[s, ln] < 0:
+                            first_stop[s, ln] = t
         # ---- 7. reorder to the target inventory position (docs/design.md, section Engine)
-        for b in range(B):
-            if buf_is_region[b]:
+        if mkt:  # safety stocks raise targets; weighted buffers split their order by weights
+            _mk_reorder(t, n_live, g, mg, ms, fs)
+        else:
+            for b in range(B):
+                if buf_is_region[b]:
+                    for ln in range(W):
+                        vec[ln] = pool[b, ln]
+                    for h in range(buf_sc_ptr[b], buf_sc_ptr[b + 1]):
+                        q = buf_sc[h]
+                        for ln in range(W):
+                            vec[ln] += si[q, ln]
+                else:
+                    for ln in range(W):
+                        vec[ln] = inv_in[buf_place[b], buf_c[b], ln]
+                for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
+                    k = buf_rt[h]
+                    if not live[k]:
+                        continue
+                    for ln in range(W):
+                        vec[ln] += in_transit[k, ln]
+                inflow = buf_inflow[b]
+                denom = inflow * buf_adjust[b]
+                target = buf_target_pos[b]
+                for ln in range(W):  # the buffer's own gap, for its unlicensed routes
+                    fac[ln] = min(max_factor, max(0.0, 1.0 + (target - vec[ln]) / denom)) \
+                        if inflow > 0 else 0.0
+                for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
+                    k = buf_rt[h]
+                    if not live[k]:  # its orders stay 0
+                        continue
+                    j = route_slot[k]
+                    base = route_base[k]
+                    if j < 0:  # an unlicensed route: the buffer's own gap
+                        for ln in range(W):
+                            orders[k, ln] = base * fac[ln]
+                        continue
+                    for ln in range(W):
+                        position = vec[ln]
+                        goal = target
+                        if j >= 0 and not banned[k, ln]:
+                            mi = gov_m[k, ln]
+                            if mi >= 0:
+                                e = gov_e[k, ln]
+                                position += appr_l[e, ln] * lic_tot[j, ln]
+                                if valid[j, ln] == 0:
+                                    goal += base * pair_share[e] * lead_l[mi, ln]
+                            else:
+                                position += lic_tot[j, ln]
+                        factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
+                            if inflow > 0 else 0.0
+                        orders[k, ln] = base * factor
+        # ---- 8. markets and responses (docs/model.md, "Where each kernel runs")
+        if mkt:
+            _mk_markets(t, n_live, g, mg, ms, fs)
+        else:  # ---- 9. stockpiles
+            for i in range(P):
+                b = pile_buf[i]
+                if b < 0:
+                    continue
                 for ln in range(W):
                     vec[ln] = pool[b, ln]
                 for h in range(buf_sc_ptr[b], buf_sc_ptr[b + 1]):
                     q = buf_sc[h]
                     for ln in range(W):
                         vec[ln] += si[q, ln]
-            else:
                 for ln in range(W):
-                    vec[ln] = inv_in[buf_place[b], buf_c[b], ln]
-            for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
-                k = buf_rt[h]
-                if not live[k]:
-                    continue
-                for ln in range(W):
-                    vec[ln] += in_transit[k, ln]
-            inflow = buf_inflow[b]
-            denom = inflow * buf_adjust[b]
-            target = buf_target_pos[b]
-            for ln in range(W):  # the buffer's own gap, for its unlicensed routes
-                fac[ln] = min(max_factor, max(0.0, 1.0 + (target - vec[ln]) / denom)) \
-                    if inflow > 0 else 0.0
-            for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
-                k = buf_rt[h]
-                if not live[k]:  # its orders stay 0
-                    continue
-                j = route_slot[k]
-                base = route_base[k]
-                if j < 0:  # an unlicensed route: the buffer's own gap
-                    for ln in range(W):
-                        orders[k, ln] = base * fac[ln]
-                    continue
-                for ln in range(W):
-                    position = vec[ln]
-                    goal = target
-                    if j >= 0 and not banned[k, ln]:
-                        mi = gov_m[k, ln]
-                        if mi >= 0:
-                            e = gov_e[k, ln]
-                            position += appr_l[e, ln] * lic_tot[j, ln]
-                            if valid[j, ln] == 0:
-                                goal += base * pair_share[e] * lead_l[mi, ln]
-                        else:
-                            position += lic_tot[j, ln]
-                    factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
-                        if inflow > 0 else 0.0
-                    orders[k, ln] = base * factor
-        # ---- 8. (markets and responses: issue #4) ---- 9. stockpiles
-        for i in range(P):
-            b = pile_buf[i]
-            if b < 0:
-                continue
-            for ln in range(W):
-                vec[ln] = pool[b, ln]
-            for h in range(buf_sc_ptr[b], buf_sc_ptr[b + 1]):
-                q = buf_sc[h]
-                for ln in range(W):
-                    vec[ln] += si[q, ln]
-            for ln in range(W):
-                if sp[i, ln] > 0 and vec[ln] / buf_use[b] < pile_cover[i]:
-                    release = min(pile_max[i], sp[i, ln])
-                    sp[i, ln] -= release
-                    pool[b, ln] += release
+                    if sp[i, ln] > 0 and vec[ln] / buf_use[b] < pile_cover[i]:
+                        release = min(pile_max[i], sp[i, ln])
+                        sp[i, ln] -= release
+                        pool[b, ln] += release
         # ---- record stocks
         for b in range(rbuf0, B):
             r = o_sstock + b - rbuf0
@@ -595,6 +1580,8 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             if keep[ln] >= 0:
                 for f in range(F):
                     traj[keep[ln], t, f] = rec[f, ln]
+        if mkt:  # the market record (spigot.sim.model.MarketLayout), its sums and the bins
+            _mk_record(t, n_live, g, mg, ms, fs)
 
     # ---- outputs and conservation: what is left everywhere, by commodity
     final = np.zeros((C, W))
@@ -631,19 +1618,35 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             first_stop_out[ln, s] = first_stop[s, ln]
         for f in range(RB):
             short_out[ln, f] = short_tot[f, ln]
-        for c in range(C):
-            resid_out[ln, c] = initial[c, ln] + produced[c, ln] - used[c, ln] - consumed[c, ln] \
-                - final[c, ln]
-            thru_out[ln, c] = initial[c, ln] + produced[c, ln] + used[c, ln] + consumed[c, ln]
+        if mkt:  # recycling is a source
+            restart_at = ms[11]
+            recyc_tot = ms[18]
+            for c in range(C):
+                resid_out[ln, c] = initial[c, ln] + produced[c, ln] + recyc_tot[c, ln] \
+                    - used[c, ln] - consumed[c, ln] - final[c, ln]
+                thru_out[ln, c] = initial[c, ln] + produced[c, ln] + recyc_tot[c, ln] \
+                    + used[c, ln] + consumed[c, ln]
+                recyc_out[ln, c] = recyc_tot[c, ln]
+            for n in range(N):
+                ra = restart_at[n, ln]
+                restart_out[ln, n] = ra if ra < T else -1
+        else:
+            for c in range(C):
+                resid_out[ln, c] = initial[c, ln] + produced[c, ln] - used[c, ln] \
+                    - consumed[c, ln] - final[c, ln]
+                thru_out[ln, c] = initial[c, ln] + produced[c, ln] + used[c, ln] \
+                    + consumed[c, ln]
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", parallel=True)
 def _run_blocks(g: Any, pa: Any, block_ptr: Any, keep: Any, F: int, block_sum: Any, traj: Any,
                 sector_scalars: Any, first_stop: Any, short_tot: Any, resid: Any,
-                thru: Any) -> None:
+                thru: Any, mg: Any, MF: int, market_sum: Any, price_bin: Any, price_min: Any,
+                price_max: Any, restart_step: Any, recycled_total: Any) -> None:
     n_blocks = block_ptr.shape[0] - 1
     for b in nb.prange(n_blocks):
         rec = np.zeros((F, LANES))
+        mrec = np.zeros((MF, LANES))
         draws = np.zeros(LANES, dtype=np.int64)
         kept = np.full(LANES, -1, dtype=np.int64)
         d0 = block_ptr[b]
@@ -652,20 +1655,38 @@ def _run_blocks(g: Any, pa: Any, block_ptr: Any, keep: Any, F: int, block_sum: A
             for ln in range(LANES):
                 draws[ln] = d0 + min(ln, n_live - 1)  # spare lanes repeat the last draw
                 kept[ln] = keep[d0 + ln] if ln < n_live else -1
+            d1 = d0 + n_live
             _run_lanes(draws, n_live, g, pa, rec, kept, block_sum[b], traj,
-                       sector_scalars[d0:d0 + n_live], first_stop[d0:d0 + n_live],
-                       short_tot[d0:d0 + n_live], resid[d0:d0 + n_live], thru[d0:d0 + n_live])
+                       sector_scalars[d0:d1], first_stop[d0:d1], short_tot[d0:d1],
+                       resid[d0:d1], thru[d0:d1], mg, mrec, market_sum[b], price_bin[d0:d1],
+                       price_min[b], price_max[b], restart_step[d0:d1], recycled_total[d0:d1])
             d0 += n_live
+
+
+def _route_sets(m: SimModel) -> tuple[np.ndarray, np.ndarray]:
+    """Routes under a policy, and routes that can ever carry material (the phases skip others).
+
+    A route with no base flow and no policy keeps zero orders, shipments and transit for ever,
+    so its record stays 0. With the market phase a route's order weight can grow (routes out of
+    projects and idle nodes), and a split buffer without base inflow may split its order equally
+    over all its routes; other routes of split buffers keep weight 0.
+    """
+    plan = m.plan
+    controlled = (np.diff(plan.rm_ptr) > 0) | (plan.route_slot >= 0)
+    live = (m.route_base != 0.0) | controlled
+    mk = m.market
+    if mk is not None:
+        b = m.route_buf
+        live[mk.params.route_responsive] = True
+        live |= (mk.buf_weighted[b] | (mk.buf_new_node[b] >= 0)) & (m.buf_inflow[b] <= 0)
+    return controlled, live
 
 
 def model_tuple(m: SimModel) -> tuple[Any, ...]:
     """The model's arrays as the flat tuple the kernel unpacks."""
     plan = m.plan
     lay = m.layout
-    # Routes that can ever carry material: a route with no base flow and no policy keeps zero
-    # orders, shipments and transit for ever, so the phases skip it (its record stays 0).
-    controlled = (np.diff(plan.rm_ptr) > 0) | (plan.route_slot >= 0)
-    live = (m.route_base != 0.0) | controlled
+    controlled, live = _route_sets(m)
     live_k = np.flatnonzero(live).astype(np.int64)
     # the first live route of each (origin, commodity): it assigns the node's demand
     first = np.zeros(len(live), dtype=np.bool_)
@@ -708,10 +1729,98 @@ def _sum_ranges(F: int, o_exp: int, o_held: int, o_lost: int, live: np.ndarray,
     return np.ascontiguousarray(edges.reshape(-1, 2), dtype=np.int64)
 
 
+def _i64(x: Any) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.int64)
+
+
+def _f64(x: Any) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64)
+
+
+def market_tuple(m: SimModel) -> tuple[Any, ...]:
+    """The market phase's arrays, packed for the kernel.
+
+    ``(on, float scalars, int scalars, floats, float offsets, ints, int offsets)``: the arrays
+    of each kind concatenated (booleans as 0/1), the kernel takes its views by position (the
+    order of :func:`_market_items`). A few flat arrays instead of a tuple of ~80 keep the
+    compile time of the parallel loop in check (LLVM's SROA on a large aggregate). Without a
+    market phase every array is empty (the kernel compiles once for both).
+    """
+    mk = m.market
+    if mk is None:
+        zf, zi = np.zeros(0), np.zeros(0, dtype=np.int64)
+        return (False, np.zeros(19), np.zeros(3, dtype=np.int64), zf, np.zeros(22, dtype=np.int64),
+                zi, np.zeros(36, dtype=np.int64))
+    items = _market_items(m)
+    fs = np.array([float(v) for k, v in items if k == "fs"])
+    isc = np.array([len(m.net.commodities), len(m.node_cap)]
+                   + [int(v) for k, v in items if k == "is"], dtype=np.int64)
+    fl = [np.ravel(np.asarray(v, dtype=np.float64)) for k, v in items if k == "f"]
+    il = [np.ravel(np.asarray(v).astype(np.int64)) for k, v in items if k == "i"]
+    f_off = np.zeros(len(fl) + 1, dtype=np.int64)
+    f_off[1:] = np.cumsum([len(x) for x in fl])
+    i_off = np.zeros(len(il) + 1, dtype=np.int64)
+    i_off[1:] = np.cumsum([len(x) for x in il])
+    return (True, fs, isc, np.concatenate(fl), f_off, np.concatenate(il), i_off)
+
+
+def _market_items(m: SimModel) -> list[tuple[str, Any]]:
+    """The market phase's arrays in the kernel's order: ``(kind, value)``, kind ``f`` (float
+    array, 2-D ones flattened), ``i`` (int or bool array), ``fs``/``is`` (float/int scalar)."""
+    mk = m.market
+    assert mk is not None
+    mp, lay = mk.params, mk.layout
+    N = len(m.node_cap)
+    sb_of_pair = mk.rbuf_sb[m.sc_rbuf]
+    if len(sb_of_pair) and sb_of_pair.min() < 0:  # the kernel indexes multipliers by pair
+        raise AssertionError("a sector-commodity pair's region buffer has no safety stock")
+    # node stocks that can be non-zero: inputs and outputs of each node, in commodity order
+    zs = [sorted(set(m.in_c[m.in_ptr[n]:m.in_ptr[n + 1]].tolist())
+                 | set(m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]].tolist())) for n in range(N)]
+    zs_ptr = np.zeros(N + 1, dtype=np.int64)
+    zs_ptr[1:] = np.cumsum([len(x) for x in zs])
+    zs_c = np.array([c for x in zs for c in x], dtype=np.int64)
+    moffs = [lay.start(name) for name in (
+        "price", "demand_reduction", "demand_destruction", "capacity_added", "recycled",
+        "stockpile_release", "safety_multiplier")]
+    return [
+        ("i", moffs), ("f", mk.cover_target), ("f", mp.inv_flex), ("f", mp.log_floor),
+        ("f", mp.log_cap), ("f", mp.zone_share), ("fs", mp.speed), ("fs", mp.band),
+        ("fs", mp.arb_strength),
+        ("i", mp.use_zone), ("i", mp.use_c), ("f", mp.use_cap), ("fs", mp.subst_log_on),
+        ("fs", mp.subst_log_full), ("fs", mp.adopt_rate), ("fs", mp.revert_rate),
+        ("i", mp.group_zone), ("f", mp.group_elasticity), ("i", mp.group_ptr),
+        ("i", mp.entry_c), ("f", mp.entry_w), ("fs", mp.plan_floor),
+        ("i", mp.rp_zone), ("i", mp.rp_c), ("f", mp.rp_capacity), ("fs", mp.recycle_log_on),
+        ("fs", mp.recycle_log_full), ("fs", mp.recycle_rate), ("i", mk.rp_buf),
+        ("i", mk.rp_node),
+        ("i", mp.node_kind), ("i", mp.node_zone), ("i", mp.node_ref_c),
+        ("f", mp.node_capacity), ("f", mp.node_base), ("f", mp.node_usable),
+        ("f", mp.node_ramp_steps), ("i", mp.qual_steps), ("i", mp.restart_ok),
+        ("fs", mp.log_restart), ("is", mp.restart_lag), ("fs", mp.restart_ramp),
+        ("i", mp.route_to_region), ("f", mp.route_base), ("f", mp.route_weight),
+        ("i", mp.route_responsive),
+        ("i", mp.buf_zone), ("i", mp.buf_c), ("fs", mp.safety_extra),
+        ("fs", mp.safety_log_trigger), ("fs", mp.safety_up_rate), ("fs", mp.safety_down_rate),
+        ("f", mk.pile_use), ("f", mk.pile_max), ("fs", mp.pile_log_trigger),
+        ("i", mp.pile_zone), ("i", mp.pile_c),
+        ("i", mk.pair_use), ("i", mk.node_use), ("i", mk.rbuf_zone), ("i", mk.rbuf_sb),
+        ("i", np.flatnonzero(mk.route_export & _route_sets(m)[1])), ("i", mk.tax_measure), ("i", mk.tax_c),
+        ("i", mk.buf_weighted), ("i", mk.buf_new_node), ("f", mk.bin_lo),
+        ("f", mk.bin_scale),
+        ("f", m.buf_target_onhand), ("f", m.net.node_base_activity), ("i", m.sc_sector),
+        ("i", mp.sector_zone), ("i", mp.plan_group),
+        ("fs", NODE_COVER_WEEKS / m.net.step_weeks), ("i", zs_ptr), ("i", zs_c)]
+
+
 def run_chunk_numba(m: SimModel, p: BlockParams, block_ptr: np.ndarray, keep: np.ndarray,
                     out: dict[str, np.ndarray]) -> None:
     """Run the draws of one chunk with the compiled kernel, filling ``out`` (see the reference)."""
-    pa = (p.active, p.approve, p.kernel, p.capacity, p.quota, p.lead)
+    pa = (p.active, p.approve, p.kernel, p.capacity, p.quota, p.lead, _f64(p.tax),
+          _i64(p.start))
+    mf = m.market.layout.size if m.market is not None else 0
     _run_blocks(model_tuple(m), pa, block_ptr, keep, int(m.layout.size), out["block_sum"],
                 out["traj"], out["sector_scalars"], out["first_stop"], out["shortfall_total"],
-                out["residual"], out["throughput"])
+                out["residual"], out["throughput"], market_tuple(m), mf, out["market_sum"],
+                out["price_bin"], out["price_min"], out["price_max"], out["restart_step"],
+                out["recycled_total"])

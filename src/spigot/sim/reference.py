@@ -246,13 +246,23 @@ class _Draw:
                 sent[k] = self.orders[k] * min(1.0, self.O[n, c] / D[n, c])
         for k in range(K):
             self.O[m.route_origin[k], m.route_c[k]] -= sent[k]
+        # a quota's allowance is shared by the routes it covers in proportion to what they
+        # send this step (not first come, first served in route order)
+        request = np.zeros(len(self.quota_left))
+        for k in range(K):
+            for mi in self.quotas[k]:
+                request[mi] += sent[k]
+        served = np.ones(len(self.quota_left))
+        for mi in range(len(served)):
+            if request[mi] > self.quota_left[mi]:
+                served[mi] = self.quota_left[mi] / request[mi]
         for k in range(K):
             n, c = m.route_origin[k], m.route_c[k]
             x = sent[k]
             held = 0.0
             for mi in self.quotas[k]:
-                allowed = min(x, self.quota_left[mi])
-                self.quota_left[mi] -= allowed
+                allowed = x * served[mi]
+                self.quota_left[mi] = max(0.0, self.quota_left[mi] - allowed)
                 held += x - allowed
                 x = allowed
             j = plan.route_slot[k]
