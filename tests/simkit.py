@@ -88,3 +88,16 @@ def assert_same(a: sp.Results, b: sp.Results, rtol: float = 0.0) -> None:
 def total_shortfall(res: sp.Results) -> float:
     """Mean over draws of the t short over the horizon, all regions and commodities."""
     return float(res.data["shortfall_t"].values.sum(axis=1).mean())
+
+
+def toy_with_stockpile(quantity: float, max_release: float) -> sp.SupplyNetwork:
+    """The toy world with every stockpile set to ``quantity`` t, released at most ``max_release``
+    t/week."""
+    toy = sp.datasets.load("toy")
+    tables = dict(toy.tables)
+    piles = tables["stockpiles"].copy()
+    piles["quantity"] = float(quantity)
+    piles["max_release_per_week"] = float(max_release)
+    piles.attrs = dict(tables["stockpiles"].attrs)
+    tables["stockpiles"] = piles
+    return sp.SupplyNetwork(tables, name="toy-pile")

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import spigot as sp
 from spigot.cli.app import main
 from spigot.results.results import histogram_quantiles
-from tests.simkit import assert_same, run, toy_scenario
+from tests.simkit import assert_same, run, toy_scenario, toy_with_stockpile
 
 SETTINGS = settings(max_examples=6, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -158,24 +158,13 @@ def test_a_slower_licence_never_lowers_the_ex_china_price_in_its_first_year(
         assert slow[:, 1, c].mean() >= fast[:, 1, c].mean() - 1e-9, name
 
 
-def _with_stockpile(quantity: float, max_release: float) -> sp.SupplyNetwork:
-    toy = sp.datasets.load("toy")
-    tables = dict(toy.tables)
-    piles = tables["stockpiles"].copy()
-    piles["quantity"] = float(quantity)
-    piles["max_release_per_week"] = float(max_release)
-    piles.attrs = dict(tables["stockpiles"].attrs)
-    tables["stockpiles"] = piles
-    return sp.SupplyNetwork(tables, name="toy-pile")
-
-
 @SETTINGS
 @given(st.floats(0.0, 20.0), st.floats(0.0, 20.0), st.floats(0.05, 1.0))
 def test_more_stockpile_never_raises_lost_output(q1: float, q2: float, rate: float) -> None:
     small, large = sorted((q1, q2))
     scen = toy_scenario(CUT)
-    lost_small = reference(scen, network=_with_stockpile(small, rate))
-    lost_large = reference(scen, network=_with_stockpile(large, rate))
+    lost_small = reference(scen, network=toy_with_stockpile(small, rate))
+    lost_large = reference(scen, network=toy_with_stockpile(large, rate))
     a = float(lost_small.data["lost_output_usd"].values.sum(axis=1).mean())
     b = float(lost_large.data["lost_output_usd"].values.sum(axis=1).mean())
     assert b <= a + 1e-9 * max(1.0, a)
@@ -186,7 +175,7 @@ def test_mass_is_conserved_with_recycling_and_stockpile_releases() -> None:
         "market:\n  overrides: {recycling_price_on: 1.05, recycling_price_full: 1.5, "
         "recycling_lag_weeks: 4, 'recycling_share:dy_oxide': 0.3, "
         "stockpile_price_trigger: 1.1}\n")
-    res = reference(toy_scenario(text), network=_with_stockpile(5.0, 0.5))
+    res = reference(toy_scenario(text), network=toy_with_stockpile(5.0, 0.5))
     ds = res.data
     assert ds["recycled_total"].values.sum() > 0.1
     assert ds["mean_stockpile_release"].values.sum() > 0.1

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import spigot as sp
-from tests.simkit import TOY_LICENCE, assert_same, run, toy_scenario
+from tests.simkit import TOY_LICENCE, assert_same, run, toy_scenario, toy_with_stockpile
 
 #: Quotas and bans (no licence): Japan loses its Chinese oxide, the USA a share of its Dy.
 QUOTA_BAN = """
@@ -35,17 +35,6 @@ RESPONSES = QUOTA_BAN + """market:
               'recycling_share:dy_oxide': 0.3, 'recycling_share:ndpr_oxide': 0.2,
               stockpile_price_trigger: 1.1, safety_stock_extra: 0.5}
 """
-
-
-def _with_stockpile(quantity: float, max_release: float) -> sp.SupplyNetwork:
-    toy = sp.datasets.load("toy")
-    tables = dict(toy.tables)
-    piles = tables["stockpiles"].copy()
-    piles["quantity"] = float(quantity)
-    piles["max_release_per_week"] = float(max_release)
-    piles.attrs = dict(tables["stockpiles"].attrs)
-    tables["stockpiles"] = piles
-    return sp.SupplyNetwork(tables, name="toy-pile")
 
 
 def _both(scen: sp.Scenario, **kwargs: object) -> tuple[sp.Results, sp.Results]:
@@ -74,7 +63,7 @@ def test_numba_agrees_with_reference_with_quotas_and_bans() -> None:
 
 
 def test_numba_agrees_with_reference_with_recycling_stockpiles_and_safety_stocks() -> None:
-    fast, slow = _both(toy_scenario(RESPONSES), network=_with_stockpile(5.0, 0.5))
+    fast, slow = _both(toy_scenario(RESPONSES), network=toy_with_stockpile(5.0, 0.5))
     assert_same(fast, slow, rtol=1e-9)
     ds = fast.data
     assert ds["recycled_total"].values.sum() > 0.1
