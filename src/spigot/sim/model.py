@@ -36,28 +36,17 @@ NODE_COVER_WEEKS = 2.0
 MAX_ORDER_FACTOR = 2.0
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Offsets of the groups in one step's record vector (length ``size``)."""
+class _Groups:
+    """Consecutive groups of a record vector: ``groups[name] = (start, stop)`` from ``_sizes()``."""
 
-    n_routes: int
-    n_sectors: int
-    n_rbuf: int
-    n_npairs: int
-    n_piles: int
-    n_slots: int
-    groups: dict[str, tuple[int, int]] = field(default_factory=dict)
+    groups: dict[str, tuple[int, int]]
+
+    def _sizes(self) -> list[tuple[str, int]]:
+        raise NotImplementedError
 
     def __post_init__(self) -> None:
-        sizes = [("exports", self.n_routes), ("held", self.n_routes),
-                 ("lost_units", self.n_sectors), ("stopped", self.n_sectors),
-                 ("shortfall", self.n_rbuf), ("sector_stock", self.n_rbuf),
-                 ("producer_stock", self.n_npairs), ("stockpile", self.n_piles),
-                 ("licence_applications", self.n_slots), ("licence_approved", self.n_slots),
-                 ("licence_denied", self.n_slots), ("licence_queue", self.n_slots),
-                 ("licence_pipeline", self.n_slots)]
         start = 0
-        for name, n in sizes:
+        for name, n in self._sizes():
             self.groups[name] = (start, start + n)
             start += n
 
@@ -71,12 +60,34 @@ class Layout:
         return self.groups[name][0]
 
 
+@dataclass(frozen=True)
+class Layout(_Groups):
+    """Offsets of the groups in one step's record vector (length ``size``)."""
+
+    n_routes: int
+    n_sectors: int
+    n_rbuf: int
+    n_npairs: int
+    n_piles: int
+    n_slots: int
+    groups: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def _sizes(self) -> list[tuple[str, int]]:
+        return [("exports", self.n_routes), ("held", self.n_routes),
+                 ("lost_units", self.n_sectors), ("stopped", self.n_sectors),
+                 ("shortfall", self.n_rbuf), ("sector_stock", self.n_rbuf),
+                 ("producer_stock", self.n_npairs), ("stockpile", self.n_piles),
+                 ("licence_applications", self.n_slots), ("licence_approved", self.n_slots),
+                 ("licence_denied", self.n_slots), ("licence_queue", self.n_slots),
+                 ("licence_pipeline", self.n_slots)]
+
+
 #: Bins of the per-draw price histograms (quantiles over draws without keeping every path).
 PRICE_BINS = 256
 
 
 @dataclass(frozen=True)
-class MarketLayout:
+class MarketLayout(_Groups):
     """Offsets of the groups in one step's market record vector (length ``size``).
 
     Groups (per-step values of one draw; the engines sum them over draws):
@@ -100,24 +111,11 @@ class MarketLayout:
     n_rbuf: int
     groups: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        sizes = [("price", 2 * self.n_c), ("demand_reduction", self.n_uses),
+    def _sizes(self) -> list[tuple[str, int]]:
+        return [("price", 2 * self.n_c), ("demand_reduction", self.n_uses),
                  ("demand_destruction", self.n_sectors), ("capacity_added", self.n_nodes),
                  ("recycled", self.n_recycling), ("stockpile_release", self.n_piles),
                  ("safety_multiplier", self.n_rbuf)]
-        start = 0
-        for name, n in sizes:
-            self.groups[name] = (start, start + n)
-            start += n
-
-    @property
-    def size(self) -> int:
-        """Length of the market record vector."""
-        return max(stop for _, stop in self.groups.values())
-
-    def start(self, name: str) -> int:
-        """Offset of group ``name``."""
-        return self.groups[name][0]
 
 
 @dataclass(frozen=True, eq=False)
