@@ -9,14 +9,13 @@ import pandas as pd
 import typer
 
 from spigot import datasets
-from spigot.cli.output import Format, emit
+from spigot.cli.output import Format, FormatOption, emit
 from spigot.network import SupplyNetwork
 from spigot.network.statistics import production_shares
 
 app = typer.Typer(help="Bundled and user datasets: list, show, validate, export.",
                   no_args_is_help=True)
 
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 DatasetOption = Annotated[str, typer.Option("--dataset", "-d", help="Bundled dataset name, "
                                             "or a folder in the same format.")]
 

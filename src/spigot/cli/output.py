@@ -6,10 +6,11 @@ import enum
 import json
 import math
 import sys
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
+import typer
 from rich.console import Console
 from rich.table import Table
 
@@ -22,6 +23,14 @@ class Format(enum.StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+# Options shared by the commands (one declaration each).
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+SeedOption = Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Random seed.")]
+EngineOption = Annotated[str, typer.Option("--engine", help="numba (fast) or reference (slow).")]
+SaveOption = Annotated[bool, typer.Option("--save/--no-save", help="Keep the run in the store.")]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or notes.")]
 
 
 def to_jsonable(value: Any) -> Any:

@@ -11,7 +11,7 @@ import pandas as pd
 import typer
 from rich.console import Console
 
-from spigot.cli.output import Format, emit
+from spigot.cli.output import EngineOption, Format, FormatOption, QuietOption, SaveOption, SeedOption, emit
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, save_results
 from spigot.replays import replay_names, replay_path, run_replay
@@ -94,15 +94,12 @@ def replay(
     draws: Annotated[int | None, typer.Option("--draws", "-n", min=1,
                                               help="Monte Carlo draws (default: the replay's).")]
     = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Random seed.")] = None,
-    engine: Annotated[str, typer.Option("--engine", help="numba (fast) or reference (slow).")]
-    = "numba",
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    seed: SeedOption = None,
+    engine: EngineOption = "numba",
+    fmt: FormatOption = Format.table,
     store: StoreOption = None,
-    save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the run in the store.")]
-    = True,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or notes.")]
-    = False,
+    save: SaveOption = True,
+    quiet: QuietOption = False,
 ) -> None:
     """Replay a historical episode (replay-2010, replay-2023-gallium, replay-2025) and compare it
     with what was observed; 'spigot replay list' lists them."""

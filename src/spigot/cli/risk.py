@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 
 from spigot import datasets, metrics
-from spigot.cli.output import Format, emit
+from spigot.cli.output import Format, FormatOption, emit
 from spigot.errors import UnknownNameError
 from spigot.metrics._common import commodity_groups, parse_date, resolve_commodity, resolve_region
 from spigot.network import SupplyNetwork
@@ -164,7 +164,7 @@ def risk(
     year: Annotated[int | None, typer.Option(help="Year of the production statistics.")] = None,
     dataset: Annotated[str, typer.Option(
         "--dataset", "-d", help="Bundled dataset name or a folder.")] = "base",
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: FormatOption = Format.table,
 ) -> None:
     """Static risk metrics: where the chokepoint is, who is exposed, and how much."""
     net = datasets.load(dataset)

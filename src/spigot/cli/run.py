@@ -10,7 +10,16 @@ import typer
 from rich.console import Console
 
 from spigot import scenarios
-from spigot.cli.output import Format, emit, to_jsonable
+from spigot.cli.output import (
+    EngineOption,
+    Format,
+    FormatOption,
+    QuietOption,
+    SaveOption,
+    SeedOption,
+    emit,
+    to_jsonable,
+)
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, save_results, scenario_text_of
 from spigot.results import Results
@@ -130,19 +139,16 @@ def run(
     scenario: Annotated[str, typer.Argument(help="Built-in scenario name or a YAML file.")],
     draws: Annotated[int | None, typer.Option("--draws", "-n", min=1,
                                               help="Monte Carlo draws.")] = None,
-    seed: Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Random seed.")] = None,
+    seed: SeedOption = None,
     weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1,
                                               help="Horizon in weeks.")] = None,
-    engine: Annotated[str, typer.Option("--engine", help="numba (fast) or reference (slow).")]
-    = "numba",
+    engine: EngineOption = "numba",
     chunk_size: Annotated[int | None, typer.Option("--chunk-size", min=1,
                                                    help="Draws per chunk.")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    fmt: FormatOption = Format.table,
     store: StoreOption = None,
-    save: Annotated[bool, typer.Option("--save/--no-save", help="Keep the run in the store.")]
-    = True,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or notes.")]
-    = False,
+    save: SaveOption = True,
+    quiet: QuietOption = False,
 ) -> None:
     """Simulate a scenario: when sectors stop, lost output, shortfalls, exports, licences."""
     scen = scenarios.load(scenario)

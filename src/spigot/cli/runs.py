@@ -10,7 +10,7 @@ import pandas as pd
 import typer
 
 from spigot import scenarios
-from spigot.cli.output import Format, emit, to_jsonable
+from spigot.cli.output import Format, FormatOption, emit, to_jsonable
 from spigot.cli.progress import progress_bar
 from spigot.errors import InputError, Problem
 from spigot.store import RunStore
@@ -22,7 +22,6 @@ app = typer.Typer(help="Stored runs: list, show, delete, export.", no_args_is_he
 StoreOption = Annotated[Path | None, typer.Option(
     "--store", help="Run store folder (default: $SPIGOT_STORE, else ~/.spigot/runs).",
     show_default=False)]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 RunArgument = Annotated[str, typer.Argument(help="Run id, a unique prefix of one, or 'latest'.")]
 
 

@@ -10,14 +10,13 @@ import pandas as pd
 import typer
 
 from spigot import scenarios
-from spigot.cli.output import Format, emit
+from spigot.cli.output import Format, FormatOption, emit
 from spigot.scenario import json_schema, load_file
 from spigot.sim import prepare
 
 app = typer.Typer(help="Built-in scenarios: list, show, and the JSON Schema of scenario files.",
                   no_args_is_help=True)
 
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
 @app.command("list")

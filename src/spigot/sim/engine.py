@@ -17,13 +17,13 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
+import numba as nb
 import numpy as np
 import pandas as pd
 
 from spigot import datasets
 from spigot._version import __version__
 from spigot.errors import InputError, Problem, UnknownNameError
-from spigot.market._common import jit
 from spigot.market.parameters import MarketParams, load_market_params
 from spigot.network import SupplyNetwork
 from spigot.network.compiled import CompiledNetwork
@@ -133,10 +133,10 @@ def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int) -> dic
     }
 
 
-@jit
+@nb.njit(cache=True, error_model="numpy", parallel=True)
 def _count_bins(price_bin: np.ndarray, counts: np.ndarray) -> None:  # pragma: no cover - numba
     D, T, Z, C = price_bin.shape
-    for t in range(T):  # step-major: one step's counts (Z x C x bins) stay in cache
+    for t in nb.prange(T):  # step-major: one step's counts stay in cache; steps on all cores
         for d in range(D):
             for z in range(Z):
                 for c in range(C):

@@ -14,12 +14,16 @@ loop allocates nothing and draws no random numbers: all per-draw parameters arri
 sampled beforehand (:mod:`spigot.policy.plan`). Running totals (material in transit, in
 licensing) replace the reference engine's sums over ring buffers.
 
-The market phase (``SimModel.market``; docs/model.md, "What the engine does (as built)") runs
-in the ``_mk_*`` functions: the market variants of phases 1, 3, 5, 6 and 7, the markets hook
-with phase 9, and the market record. Each is one call per step for all lanes, chosen by one
-test of the run's flag; without a market phase the flow-model code runs unchanged (bit for bit
-the kernel before the market phase). They call the kernels of :mod:`spigot.market` on the lane
-block (``W = LANES``). The market arrays travel packed in a few flat arrays
+The market phase (``SimModel.market``; docs/model.md, "What the engine does (as built)") shares
+the phase functions of production, allocation, consumption and reorder (``_produce``,
+``_allocate``, ``_consume``, ``_reorder``): each tests the run's flag ``mg[0]`` where the market
+changes a rule (planned activity of projects, substituted intensities, safety stocks, split
+orders, the need at the current plan); without a market phase they do the flow model's
+arithmetic exactly (the base need and want per lane, a product with a plan of 1.0), so the
+results are bit for bit the kernel before the market phase. The rest of the market phase is in
+the ``_mk_*`` functions (export tax, the markets hook with phase 9, the market record), which call
+the kernels of :mod:`spigot.market` on the lane block (``W = LANES``). The market arrays travel
+packed in a few flat arrays
 (:func:`market_tuple`): a tuple of ~80 arrays through the parallel loop made LLVM's SROA pass
 take minutes.
 """
@@ -47,6 +51,46 @@ __all__ = ["LANES", "market_tuple", "model_tuple", "run_chunk_numba"]
 #: Draws simulated side by side in one pass of the weekly loop.
 LANES = 16
 _BAN, _LICENCE, _QUOTA = 1, 0, 2
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _add_lanes(rec: Any, f: int, f_end: int, n_live: int, sums: Any) -> None:
+    """Add rows ``f .. f_end - 1`` of ``rec`` (rows x lanes) over their first ``n_live`` lanes,
+    in lane (draw) order, into ``sums[f .. f_end - 1]``; eight rows at a time (eight
+    independent sums, each row still in draw order: the block sums do not depend on it)."""
+    while f + 8 <= f_end:
+        a0 = sums[f]
+        a1 = sums[f + 1]
+        a2 = sums[f + 2]
+        a3 = sums[f + 3]
+        a4 = sums[f + 4]
+        a5 = sums[f + 5]
+        a6 = sums[f + 6]
+        a7 = sums[f + 7]
+        for ln in range(n_live):
+            a0 += rec[f, ln]
+            a1 += rec[f + 1, ln]
+            a2 += rec[f + 2, ln]
+            a3 += rec[f + 3, ln]
+            a4 += rec[f + 4, ln]
+            a5 += rec[f + 5, ln]
+            a6 += rec[f + 6, ln]
+            a7 += rec[f + 7, ln]
+        sums[f] = a0
+        sums[f + 1] = a1
+        sums[f + 2] = a2
+        sums[f + 3] = a3
+        sums[f + 4] = a4
+        sums[f + 5] = a5
+        sums[f + 6] = a6
+        sums[f + 7] = a7
+        f += 8
+    while f < f_end:
+        acc = sums[f]
+        for ln in range(n_live):
+            acc += rec[f, ln]
+        sums[f] = acc
+        f += 1
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
@@ -104,7 +148,6 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
     CM = C if mkt else 0
     NM = N if mkt else 0
     KM = K if mkt else 0
-    SCM = SC if mkt else 0
     PM = P if mkt else 0
     lrel = np.zeros((2, CM, W))
     zstock = np.zeros((2, CM, W))
@@ -129,8 +172,12 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
     released = np.zeros((PM, W))
     short_sb = np.zeros((SB, W))
     mult = np.ones((SB, W))
-    need_l = np.empty((SCM, W))
-    want_l = np.empty((SCM, W))
+    need_l = np.empty((SC, W))  # each pair's need this step and what it asks for (target +
+    want_l = np.empty((SC, W))  # need): the base values without the market phase
+    for q in range(SC):
+        for ln in range(W):
+            need_l[q, ln] = sc_need[q]
+            want_l[q, ln] = sc_want[q]
     tax_l = np.zeros((X, W))
     tgt = np.zeros(W)
     infl = np.zeros(W)
@@ -145,10 +192,6 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
         for k in range(K):
             for ln in range(W):
                 weight[k, ln] = mroute_base[k]
-        for q in range(SC):
-            for ln in range(W):
-                need_l[q, ln] = sc_need[q]
-                want_l[q, ln] = sc_want[q]
         for xi in range(X):
             for ln in range(W):
                 tax_l[xi, ln] = tax_d[draws[ln], tax_measure[xi]]
@@ -164,8 +207,15 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
-def _mk_production(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
-    """Phase 3 with the market phase: planned activity, capacity, substituted intensities."""
+def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
+    """Phase 3: each node makes what its routes order less what it holds, within capacity and
+    input stock (Leontief over its recipe).
+
+    Without the market phase every node is fixed at its capacity and its recipe's intensities;
+    with it, projects and idle nodes plan their activity and use the capacity of the step, and
+    inputs are at their substituted intensity.
+    """
+    mkt = nb.literally(market)
     recipe_in = g[1]
     N = recipe_in.shape[0]
     W = LANES
@@ -188,7 +238,7 @@ def _mk_production(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> No
     used = fs[16]
     vec = fs[21]
     for n in range(N):
-        fixed = node_kind[n] == KIND_FIXED
+        fixed = not mkt or node_kind[n] == KIND_FIXED
         if fixed:
             if node_cap[n] <= 0:
                 continue
@@ -223,7 +273,7 @@ def _mk_production(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> No
             c = in_c[i]
             r_in = recipe_in[n, c]
             if r_in > 0:
-                u = node_use[n, c]
+                u = node_use[n, c] if mkt else -1
                 if u >= 0:
                     for ln in range(W):
                         vec[ln] = min(vec[ln], inv_in[n, c, ln]
@@ -240,7 +290,7 @@ def _mk_production(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> No
         for i in range(in_ptr[n], in_ptr[n + 1]):
             c = in_c[i]
             r_in = recipe_in[n, c]
-            u = node_use[n, c]
+            u = node_use[n, c] if mkt else -1
             if u >= 0:
                 for ln in range(W):
                     rr = r_in * (1.0 - reduction[u, ln])
@@ -259,8 +309,12 @@ def _mk_production(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> No
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
-def _mk_allocate(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
-    """Phase 5 with the market phase: requests from the pairs' current need and target."""
+def _allocate(g: Any, ms: Any, fs: Any) -> None:
+    """Phase 5: each region pool to its sectors by priority class, then pro rata to requests.
+
+    A pair requests ``want - stock`` (``want_l``: target + need, the base values without the
+    market phase, the current need, intensity and safety stock with it).
+    """
     buf_c = g[18]
     B = buf_c.shape[0]
     W = LANES
@@ -307,11 +361,14 @@ def _mk_allocate(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
-def _mk_consume(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
-    """Phase 6 with the market phase: need at the current intensity and plan.
+def _consume(t: Any, g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
+    """Phase 6: sectors consume their need (Leontief); lost output, shortfall and stoppages.
 
-    Lost output is that of the plan; the unplanned part is recorded as demand destruction.
+    With the market phase the need is at the current intensity and plan, lost output is that
+    of the plan and the unplanned part is recorded as demand destruction; without it the need
+    is the base need and the plan 1 (the same arithmetic: a product with 1.0 is exact).
     """
+    mkt = nb.literally(market)
     sector_output = g[35]
     S = sector_output.shape[0]
     sb_c = mg[5][mg[6][18]:mg[6][19]]
@@ -322,7 +379,7 @@ def _mk_consume(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
     mrec = fs[24]
     need_l = ms[23]
     moffs = mg[5][mg[6][0]:mg[6][1]]
-    o_destr = moffs[2]
+    o_destr = moffs[2] if mkt else 0
     offs = g[56]
     o_lost = offs[2]
     o_short = offs[4]
@@ -349,27 +406,30 @@ def _mk_consume(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
             vec[ln] = 1.0
         for h in range(sec_ptr[s], sec_ptr[s + 1]):
             q = sec_sc[h]
-            for ln in range(W):
-                vec[ln] = min(vec[ln], si[q, ln] / need_l[q, ln])
+            for ln in range(W):  # a pair with a step's need on hand does not bind (no division)
+                if si[q, ln] < need_l[q, ln]:
+                    vec[ln] = min(vec[ln], si[q, ln] / need_l[q, ln])
         for h in range(sec_ptr[s], sec_ptr[s + 1]):
             q = sec_sc[h]
             c = sc_c[q]
             r = o_short + sc_rbuf[q]
-            sb = rbuf_sb[sc_rbuf[q]]
+            sb = rbuf_sb[sc_rbuf[q]] if mkt else -1
             for ln in range(W):
                 nd = need_l[q, ln]
                 short = max(0.0, nd - si[q, ln])
                 rec[r, ln] += short
-                short_sb[sb, ln] += short
+                if mkt:
+                    short_sb[sb, ln] += short
                 si[q, ln] -= vec[ln] * nd
                 consumed[c, ln] += vec[ln] * nd
         out_s = sector_output[s]
         val_s = sector_value[s]
-        gi = plan_group[s]
+        gi = plan_group[s] if mkt else -1
         for ln in range(W):
-            ps = plan[gi, ln]  # the plan of the last market phase
+            ps = plan[gi, ln] if mkt else 1.0  # the plan of the last market phase
             lost = (1.0 - vec[ln]) * out_s * ps
-            mrec[o_destr + s, ln] = (1.0 - ps) * out_s
+            if mkt:
+                mrec[o_destr + s, ln] = (1.0 - ps) * out_s
             rec[o_lost + s, ln] = lost
             scal[0, s, ln] += lost
             scal[1, s, ln] += lost * val_s
@@ -382,8 +442,13 @@ def _mk_consume(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
-def _mk_reorder(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
-    """Phase 7 with the market phase: safety stocks raise targets, split buffers use weights."""
+def _reorder(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
+    """Phase 7: each buffer orders from its routes to reach its target inventory position.
+
+    With the market phase safety stocks raise the targets of region buffers, and buffers fed
+    by a project or an idle node split their total order by the routes' weights.
+    """
+    mkt = nb.literally(market)
     buf_c = g[18]
     B = buf_c.shape[0]
     W = LANES
@@ -453,9 +518,9 @@ def _mk_reorder(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
         target = buf_target_pos[b]
         inflow = buf_inflow[b]
         adj = buf_adjust[b]
-        sb = rbuf_sb[b - rbuf0] if buf_is_region[b] else -1
-        nn = buf_new_node[b]
-        split = nn >= 0 or buf_weighted[b]
+        sb = rbuf_sb[b - rbuf0] if mkt and buf_is_region[b] else -1
+        nn = buf_new_node[b] if mkt else -1
+        split = mkt and (nn >= 0 or buf_weighted[b])
         if not split:  # the flow model's rule, the target raised by the safety stock
             if sb >= 0:
                 toh = buf_target_onhand[b]
@@ -517,12 +582,13 @@ def _mk_reorder(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
             k = buf_rt[h]
             for ln in range(W):
                 vec2[ln] += weight[k, ln]
+        for ln in range(W):  # inflow per unit of weight (fac is free until the gap below)
+            wsum = vec2[ln]
+            fac[ln] = infl[ln] / wsum if wsum > 0 else infl[ln] / (r1 - r0)
         for h in range(r0, r1):
             k = buf_rt[h]
             for ln in range(W):
-                wsum = vec2[ln]
-                share_k[k, ln] = weight[k, ln] * (infl[ln] / wsum) if wsum > 0 \
-                    else infl[ln] / (r1 - r0)
+                share_k[k, ln] = weight[k, ln] * fac[ln] if vec2[ln] > 0 else fac[ln]
         if nn >= 0:  # cover on hand plus the routes' transit
             for ln in range(W):
                 vec3[ln] = 0.0
@@ -719,8 +785,9 @@ def _mk_markets(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
                 blocked[c, ln] += rec[o_app + j, ln]
     for c in range(C):
         for ln in range(W):
-            sent_c = exported[c, ln] + blocked[c, ln]
-            openness[c, ln] = exported[c, ln] / sent_c if sent_c > 0 else 1.0
+            held_c = blocked[c, ln]  # nothing held: exactly 1 (x / x), no division
+            sent_c = exported[c, ln] + held_c
+            openness[c, ln] = exported[c, ln] / sent_c if held_c != 0.0 and sent_c > 0 else 1.0
     # zone stocks and uses (spigot.sim.model.zone_stock_use, in its order; the node
     # pairs that are always 0 are skipped, which adds nothing)
     for z in range(2):
@@ -892,40 +959,7 @@ def _mk_record(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
         else:
             for ln in range(W):
                 mrec[o_mult + i, ln] = 1.0
-    f = 0  # block sums in draw order, eight elements at a time (eight independent sums)
-    while f + 8 <= MF:
-        a0 = msum_b[t, f]
-        a1 = msum_b[t, f + 1]
-        a2 = msum_b[t, f + 2]
-        a3 = msum_b[t, f + 3]
-        a4 = msum_b[t, f + 4]
-        a5 = msum_b[t, f + 5]
-        a6 = msum_b[t, f + 6]
-        a7 = msum_b[t, f + 7]
-        for ln in range(n_live):
-            a0 += mrec[f, ln]
-            a1 += mrec[f + 1, ln]
-            a2 += mrec[f + 2, ln]
-            a3 += mrec[f + 3, ln]
-            a4 += mrec[f + 4, ln]
-            a5 += mrec[f + 5, ln]
-            a6 += mrec[f + 6, ln]
-            a7 += mrec[f + 7, ln]
-        msum_b[t, f] = a0
-        msum_b[t, f + 1] = a1
-        msum_b[t, f + 2] = a2
-        msum_b[t, f + 3] = a3
-        msum_b[t, f + 4] = a4
-        msum_b[t, f + 5] = a5
-        msum_b[t, f + 6] = a6
-        msum_b[t, f + 7] = a7
-        f += 8
-    while f < MF:
-        acc = msum_b[t, f]
-        for ln in range(n_live):
-            acc += mrec[f, ln]
-        msum_b[t, f] = acc
-        f += 1
+    _add_lanes(mrec, 0, MF, n_live, msum_b[t])  # block sums in draw order
     for ln in range(n_live):  # each draw's bins, contiguous in price_bin
         for zk in range(3):
             for c in range(C):
@@ -979,17 +1013,17 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     run has one. Without it every market array has a zero size and the market branches (one
     test per phase) are skipped: the flow model runs exactly as before the market phase.
     """
-    (node_cap, recipe_in, recipe_out, in_ptr, in_c, out_ptr, out_c, node_in0, node_npair,
+    (_node_cap, recipe_in, _recipe_out, in_ptr, in_c, out_ptr, out_c, node_in0, node_npair,
      route_origin, route_c, route_dest_node, route_base, route_transit, pipe_off, route_buf,
-     buf_is_region, buf_place, buf_c, buf_target_pos, buf_inflow, buf_adjust, buf_use,
-     buf_rt_ptr, buf_rt, buf_sc_ptr, buf_sc, rbuf0, sc_c, sc_need, sc_target, sc_priority,
-     sc_rbuf, sec_ptr, sec_sc, sector_output, sector_value, pile_buf, pile_qty, pile_cover,
+     _buf_is_region, _buf_place, buf_c, _buf_target_pos, _buf_inflow, _buf_adjust, buf_use,
+     _buf_rt_ptr, _buf_rt, buf_sc_ptr, buf_sc, rbuf0, sc_c, sc_need, sc_target, _sc_priority,
+     _sc_rbuf, _sec_ptr, _sec_sc, sector_output, _sector_value, pile_buf, pile_qty, pile_cover,
      pile_max, pile_c, quota_reset, kind, rm_ptr, rm_measure, rm_pair, pair_share, pair_ship_t,
-     route_slot, slot_route, validity_steps, L, T, stop_below, max_factor, offs, live,
+     route_slot, slot_route, validity_steps, L, T, _stop_below, _max_factor, offs, _live,
      live_k, ctrl_k, free_k, first_k, sum_ranges) = g
     active, approve, kernel, capacity, quota, lead = pa[0], pa[1], pa[2], pa[3], pa[4], pa[5]
     mkt = mg[0]
-    o_exp, o_held, o_lost, o_stop, o_short = offs[0], offs[1], offs[2], offs[3], offs[4]
+    o_exp, o_held, o_short = offs[0], offs[1], offs[4]
     o_sstock, o_nstock, o_pile, o_app, o_ok = offs[5], offs[6], offs[7], offs[8], offs[9]
     o_no, o_queue, o_pipe = offs[10], offs[11], offs[12]
     W = LANES
@@ -1198,43 +1232,10 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             else:
                 for ln in range(W):
                     dem[n, c, ln] += orders[k, ln]
-        if mkt:  # usable capacity of the step, inputs at their substituted intensity
-            _mk_production(t, n_live, g, mg, ms, fs)
+        if mkt:  # the flag as a compile-time constant: two specialisations
+            _produce(g, mg, ms, fs, True)
         else:
-            for n in range(N):
-                cap = node_cap[n]
-                if cap <= 0:
-                    continue
-                for ln in range(W):
-                    vec[ln] = 0.0
-                for i in range(out_ptr[n], out_ptr[n + 1]):
-                    c = out_c[i]
-                    r_out = recipe_out[n, c]
-                    if r_out > 0:
-                        for ln in range(W):
-                            vec[ln] = max(vec[ln], (dem[n, c, ln] - inv_out[n, c, ln]) / r_out)
-                for ln in range(W):
-                    vec[ln] = min(cap, vec[ln])
-                for i in range(in_ptr[n], in_ptr[n + 1]):
-                    c = in_c[i]
-                    r_in = recipe_in[n, c]
-                    if r_in > 0:
-                        for ln in range(W):
-                            vec[ln] = min(vec[ln], inv_in[n, c, ln] / r_in)
-                for ln in range(W):
-                    vec[ln] = max(vec[ln], 0.0)
-                for i in range(in_ptr[n], in_ptr[n + 1]):
-                    c = in_c[i]
-                    r_in = recipe_in[n, c]
-                    for ln in range(W):
-                        inv_in[n, c, ln] -= vec[ln] * r_in
-                        used[c, ln] += vec[ln] * r_in
-                for i in range(out_ptr[n], out_ptr[n + 1]):
-                    c = out_c[i]
-                    r_out = recipe_out[n, c]
-                    for ln in range(W):
-                        inv_out[n, c, ln] += vec[ln] * r_out
-                        produced[c, ln] += vec[ln] * r_out
+            _produce(g, mg, ms, fs, False)
         # ---- 4. shipping and licensing
         # output is shared over a node's routes in proportion to their orders: the share each
         # (node, commodity) can serve, then each route's shipment, taken from the output stock
@@ -1370,125 +1371,19 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                         mi = gov_m[k, ln]
                         if ok > 0 and mi >= 0 and validity_steps[mi] > 0:
                             valid[j, ln] = validity_steps[mi]
-        # ---- 5. allocation to sectors: priority classes, then pro rata
-        if mkt:  # requests from the pairs' current need and target
-            _mk_allocate(t, n_live, g, mg, ms, fs)
-        else:
-            for b in range(rbuf0, B):
-                for ln in range(W):
-                    vec[ln] = pool[b, ln]
-                i = buf_sc_ptr[b]
-                stop = buf_sc_ptr[b + 1]
-                while i < stop:
-                    prio = sc_priority[buf_sc[i]]
-                    g_end = i
-                    for ln in range(W):
-                        vec2[ln] = 0.0
-                    while g_end < stop and sc_priority[buf_sc[g_end]] == prio:
-                        q = buf_sc[g_end]
-                        for ln in range(W):
-                            vec2[ln] += max(0.0, sc_want[q] - si[q, ln])
-                        g_end += 1
-                    for ln in range(W):  # the class's share of its requests (0: it asks nothing)
-                        total = vec2[ln]
-                        fac[ln] = 1.0 if vec[ln] >= total else vec[ln] / total
-                    for h in range(i, g_end):
-                        q = buf_sc[h]
-                        for ln in range(W):
-                            if vec2[ln] > 0:
-                                si[q, ln] += max(0.0, sc_want[q] - si[q, ln]) * fac[ln]
-                    for ln in range(W):
-                        total = vec2[ln]
-                        if total > 0:
-                            vec[ln] = vec[ln] - total if vec[ln] >= total else 0.0
-                    i = g_end
-                for ln in range(W):
-                    pool[b, ln] = vec[ln]
+        # ---- 5. allocation to sectors: priority classes, then pro rata (requests from the
+        # pairs' current need and target: the base ones without the market phase)
+        _allocate(g, ms, fs)
         # ---- 6. consumption (Leontief), lost output and stoppages
-        if mkt:  # need at the current intensity and plan; the unplanned part is destroyed
-            _mk_consume(t, n_live, g, mg, ms, fs)
+        if mkt:  # the flag as a compile-time constant: two specialisations
+            _consume(t, g, mg, ms, fs, True)
         else:
-            for s in range(S):
-                for ln in range(W):
-                    vec[ln] = 1.0
-                for h in range(sec_ptr[s], sec_ptr[s + 1]):
-                    q = sec_sc[h]
-                    for ln in range(W):
-                        vec[ln] = min(vec[ln], si[q, ln] / sc_need[q])
-                for h in range(sec_ptr[s], sec_ptr[s + 1]):
-                    q = sec_sc[h]
-                    need = sc_need[q]
-                    c = sc_c[q]
-                    r = o_short + sc_rbuf[q]
-                    for ln in range(W):
-                        rec[r, ln] += max(0.0, need - si[q, ln])
-                        si[q, ln] -= vec[ln] * need
-                        consumed[c, ln] += vec[ln] * need
-                out_s = sector_output[s]
-                val_s = sector_value[s]
-                for ln in range(W):
-                    lost = (1.0 - vec[ln]) * out_s
-                    rec[o_lost + s, ln] = lost
-                    scal[0, s, ln] += lost
-                    scal[1, s, ln] += lost * val_s
-                    rec[o_stop + s, ln] = 0.0
-                    if vec[ln] < stop_below:
-                        rec[o_stop + s, ln] = 1.0
-                        scal[2, s, ln] += 1.0
-                        if first_stop[s, ln] < 0:
-                            first_stop[s, ln] = t
+            _consume(t, g, mg, ms, fs, False)
         # ---- 7. reorder to the target inventory position (docs/design.md, section Engine)
-        if mkt:  # safety stocks raise targets; weighted buffers split their order by weights
-            _mk_reorder(t, n_live, g, mg, ms, fs)
+        if mkt:  # the flag as a compile-time constant: two specialisations
+            _reorder(g, mg, ms, fs, True)
         else:
-            for b in range(B):
-                if buf_is_region[b]:
-                    for ln in range(W):
-                        vec[ln] = pool[b, ln]
-                    for h in range(buf_sc_ptr[b], buf_sc_ptr[b + 1]):
-                        q = buf_sc[h]
-                        for ln in range(W):
-                            vec[ln] += si[q, ln]
-                else:
-                    for ln in range(W):
-                        vec[ln] = inv_in[buf_place[b], buf_c[b], ln]
-                for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
-                    k = buf_rt[h]
-                    if not live[k]:
-                        continue
-                    for ln in range(W):
-                        vec[ln] += in_transit[k, ln]
-                inflow = buf_inflow[b]
-                denom = inflow * buf_adjust[b]
-                target = buf_target_pos[b]
-                for ln in range(W):  # the buffer's own gap, for its unlicensed routes
-                    fac[ln] = min(max_factor, max(0.0, 1.0 + (target - vec[ln]) / denom)) \
-                        if inflow > 0 else 0.0
-                for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
-                    k = buf_rt[h]
-                    if not live[k]:  # its orders stay 0
-                        continue
-                    j = route_slot[k]
-                    base = route_base[k]
-                    if j < 0:  # an unlicensed route: the buffer's own gap
-                        for ln in range(W):
-                            orders[k, ln] = base * fac[ln]
-                        continue
-                    for ln in range(W):
-                        position = vec[ln]
-                        goal = target
-                        if j >= 0 and not banned[k, ln]:
-                            mi = gov_m[k, ln]
-                            if mi >= 0:
-                                e = gov_e[k, ln]
-                                position += appr_l[e, ln] * lic_tot[j, ln]
-                                if valid[j, ln] == 0:
-                                    goal += base * pair_share[e] * lead_l[mi, ln]
-                            else:
-                                position += lic_tot[j, ln]
-                        factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
-                            if inflow > 0 else 0.0
-                        orders[k, ln] = base * factor
+            _reorder(g, mg, ms, fs, False)
         # ---- 8. markets and responses (docs/model.md, "Where each kernel runs")
         if mkt:
             _mk_markets(t, n_live, g, mg, ms, fs)
@@ -1539,43 +1434,10 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             for ln in range(W):
                 short_tot[f, ln] += rec[o_short + f, ln]
         # block sums: each element summed in draw order within the block, over the record's
-        # parts that can be non-zero, eight elements at a time (eight independent sums)
+        # parts that can be non-zero
+        sums_t = block_sum_b[t]
         for r in range(sum_ranges.shape[0]):
-            f = sum_ranges[r, 0]
-            f_end = sum_ranges[r, 1]
-            while f + 8 <= f_end:
-                a0 = block_sum_b[t, f]
-                a1 = block_sum_b[t, f + 1]
-                a2 = block_sum_b[t, f + 2]
-                a3 = block_sum_b[t, f + 3]
-                a4 = block_sum_b[t, f + 4]
-                a5 = block_sum_b[t, f + 5]
-                a6 = block_sum_b[t, f + 6]
-                a7 = block_sum_b[t, f + 7]
-                for ln in range(n_live):
-                    a0 += rec[f, ln]
-                    a1 += rec[f + 1, ln]
-                    a2 += rec[f + 2, ln]
-                    a3 += rec[f + 3, ln]
-                    a4 += rec[f + 4, ln]
-                    a5 += rec[f + 5, ln]
-                    a6 += rec[f + 6, ln]
-                    a7 += rec[f + 7, ln]
-                block_sum_b[t, f] = a0
-                block_sum_b[t, f + 1] = a1
-                block_sum_b[t, f + 2] = a2
-                block_sum_b[t, f + 3] = a3
-                block_sum_b[t, f + 4] = a4
-                block_sum_b[t, f + 5] = a5
-                block_sum_b[t, f + 6] = a6
-                block_sum_b[t, f + 7] = a7
-                f += 8
-            while f < f_end:
-                acc = block_sum_b[t, f]
-                for ln in range(n_live):
-                    acc += rec[f, ln]
-                block_sum_b[t, f] = acc
-                f += 1
+            _add_lanes(rec, sum_ranges[r, 0], sum_ranges[r, 1], n_live, sums_t)
         for ln in range(n_live):
             if keep[ln] >= 0:
                 for f in range(F):
