@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,8 +19,14 @@ from tests.store.fakes import SCENARIO_TEXT, fake_dataset, fake_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 
+# The writer raises KeyboardInterrupt on SIGINT as at a terminal, even when the test runner was
+# started in the background (a shell starts background jobs with SIGINT ignored, and a Python
+# started that way keeps ignoring it).
+# SIGUSR1 makes it print every thread's stack (what the test reports if it ever hangs).
 WRITER = """
-import sys
+import faulthandler, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)
+faulthandler.register(signal.SIGUSR1, all_threads=True)
 sys.path.insert(0, {repo!r})
 from spigot.store import RunStore
 from tests.store.fakes import SCENARIO_TEXT, fake_dataset, fake_manifest
@@ -66,7 +73,15 @@ def test_run_killed_mid_write_is_absent_and_store_intact(tmp_path: Path, phase: 
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for(marker, proc)
     proc.send_signal(sig)
-    proc.communicate(timeout=60)
+    try:
+        proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # report where it hangs, then stop it
+        proc.send_signal(signal.SIGUSR1)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.communicate(timeout=5)
+        proc.kill()
+        _, err = proc.communicate()
+        pytest.fail(f"the writer still runs 60 s after {sig.name} at {phase}; its threads:\n{err}")
     assert proc.returncode != 0
 
     # the store opens, lists the earlier run only, and reads it back intact
