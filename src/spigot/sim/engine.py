@@ -125,7 +125,7 @@ def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int) -> dic
         "throughput": np.zeros((draws, C)),
         # market phase
         "market_sum": np.zeros((n_blocks, T, MS)),
-        "price_bin": np.zeros((draws, T, 3, CM), dtype=np.uint8),
+        "price_bin": np.zeros((T, draws, 3, CM), dtype=np.uint8),
         "price_min": np.full((n_blocks, T, 3, CM), np.inf),
         "price_max": np.full((n_blocks, T, 3, CM), -np.inf),
         "restart_step": np.full((draws, N if mk is not None else 0), -1, dtype=np.int64),
@@ -135,20 +135,20 @@ def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int) -> dic
 
 @nb.njit(cache=True, error_model="numpy", parallel=True)
 def _count_bins(price_bin: np.ndarray, counts: np.ndarray) -> None:  # pragma: no cover - numba
-    D, T, Z, C = price_bin.shape
+    T, D, Z, C = price_bin.shape
     for t in nb.prange(T):  # step-major: one step's counts stay in cache; steps on all cores
         for d in range(D):
             for z in range(Z):
                 for c in range(C):
-                    counts[t, z, c, price_bin[d, t, z, c]] += 1
+                    counts[t, z, c, price_bin[t, d, z, c]] += 1
 
 
 def _bin_counts(price_bin: np.ndarray) -> np.ndarray:
-    """Histogram counts (T, 3, C, PRICE_BINS) of per-draw bin indices (D, T, 3, C).
+    """Histogram counts (T, 3, C, PRICE_BINS) of per-draw bin indices (T, D, 3, C).
 
     Integer counts: the order in which draws are added does not matter (chunk-invariant).
     """
-    _, T, Z, C = price_bin.shape
+    T, _, Z, C = price_bin.shape
     counts = np.zeros((T, Z, C, PRICE_BINS), dtype=np.int64)
     _count_bins(price_bin, counts)
     return counts

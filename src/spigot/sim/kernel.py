@@ -960,12 +960,12 @@ def _mk_record(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
             for ln in range(W):
                 mrec[o_mult + i, ln] = 1.0
     _add_lanes(mrec, 0, MF, n_live, msum_b[t])  # block sums in draw order
-    for ln in range(n_live):  # each draw's bins, contiguous in price_bin
+    for ln in range(n_live):  # each draw's bins (the block's draws are contiguous in a step)
         for zk in range(3):
             for c in range(C):
                 v = lrel[zk, c, ln] if zk < 2 else lrel[1, c, ln] - lrel[0, c, ln]
                 x_bin = int((v - bin_lo[zk, c]) * bin_scale[zk, c])
-                price_bin[ln, t, zk, c] = min(PRICE_BINS - 1, max(0, x_bin))
+                price_bin[t, ln, zk, c] = min(PRICE_BINS - 1, max(0, x_bin))
     for zk in range(3):  # the block's range
         for c in range(C):
             v_min = pmin_b[t, zk, c]
@@ -1520,7 +1520,7 @@ def _run_blocks(g: Any, pa: Any, block_ptr: Any, keep: Any, F: int, block_sum: A
             d1 = d0 + n_live
             _run_lanes(draws, n_live, g, pa, rec, kept, block_sum[b], traj,
                        sector_scalars[d0:d1], first_stop[d0:d1], short_tot[d0:d1],
-                       resid[d0:d1], thru[d0:d1], mg, mrec, market_sum[b], price_bin[d0:d1],
+                       resid[d0:d1], thru[d0:d1], mg, mrec, market_sum[b], price_bin[:, d0:d1],
                        price_min[b], price_max[b], restart_step[d0:d1], recycled_total[d0:d1])
             d0 += n_live
 

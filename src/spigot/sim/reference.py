@@ -669,9 +669,10 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
       destruction of this step's consumption, ``cap_avail - node_base`` of the capacity this
       step's production used (projects and idle nodes only, 0 for others), ``released`` of
       phase 9, ``mult`` after this step's update per region buffer, 1 without a multiplier);
-    - ``price_bin`` (D, T, 3, C) uint8: with ``v = (lrel[0, c], lrel[1, c], lrel[1, c] -
-      lrel[0, c])`` after the price update, ``clip(int((v[k] - bin_lo[k, c]) x
-      bin_scale[k, c]), 0, NB - 1)`` (``int`` truncates toward zero; ``MarketModel.bin_*``);
+    - ``price_bin`` (T, D, 3, C) uint8, step-major (counted a step at a time): with ``v =
+      (lrel[0, c], lrel[1, c], lrel[1, c] - lrel[0, c])`` after the price update,
+      ``clip(int((v[k] - bin_lo[k, c]) x bin_scale[k, c]), 0, NB - 1)`` (``int`` truncates
+      toward zero; ``MarketModel.bin_*``);
     - ``price_min``, ``price_max`` (nb, T, 3, C): the smallest and largest ``v`` over the
       block's draws (initialised to +inf and -inf by ``allocate_outputs``);
     - ``restart_step`` (D, N): ``restart_at`` of each node at the end of the run if it is below
@@ -711,7 +712,7 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                     draw.record_market(mrec)
                     out["market_sum"][b, t] += mrec
                     bins, values = draw.price_bins()
-                    out["price_bin"][d, t] = bins
+                    out["price_bin"][t, d] = bins
                     out["price_min"][b, t] = np.minimum(out["price_min"][b, t], values)
                     out["price_max"][b, t] = np.maximum(out["price_max"][b, t], values)
             out["sector_scalars"][d] = scal
