@@ -18,6 +18,10 @@ from spigot.market.supply import (
     NEVER,
     capacity_step,
     capacity_step_ref,
+    fill_step,
+    fill_step_ref,
+    margin_step,
+    margin_step_ref,
     route_weights_step,
     route_weights_step_ref,
     sample_project_starts,
@@ -134,9 +138,11 @@ def test_route_weights_give_new_capacity_a_share(base: MarketParams) -> None:
     qual = np.repeat(base.node_base[:, None], 2, axis=1)
     qual[:, 1] = avail[:, 1]
     w = np.repeat(net.route_base_flow[:, None], 2, axis=1)
+    margin = np.ones((N, 2))
+    fill = np.ones((N, len(net.commodities), 2))
     route_weights_step(avail, qual, base.node_base, net.recipe_out, net.route_origin,
                        net.route_commodity, base.route_to_region, net.route_base_flow,
-                       base.route_weight, base.route_responsive, w)
+                       base.route_weight, base.route_responsive, margin, fill, w)
     assert np.all(w >= net.route_base_flow[:, None])
     vulcan = net.nodes.index("vulcan_elements")
     ks = np.flatnonzero(net.route_origin == vulcan)
@@ -147,6 +153,74 @@ def test_route_weights_give_new_capacity_a_share(base: MarketParams) -> None:
         ref = route_weights_step_ref(avail[:, lane], qual[:, lane], base.node_base,
                                      net.recipe_out, net.route_origin, net.route_commodity,
                                      base.route_to_region, net.route_base_flow,
-                                     base.route_weight, base.route_responsive)
+                                     base.route_weight, base.route_responsive,
+                                     margin[:, lane], fill[:, :, lane])
         np.testing.assert_allclose(w[:, lane], ref, rtol=1e-15)
     assert len(base.node_kind) == N
+    # a plant that ships half its orders and has lost half its margin gets a quarter of its
+    # new-capacity weight; existing routes keep their base flow
+    margin[vulcan] = 0.5
+    fill[vulcan] = 0.5
+    w2 = np.repeat(net.route_base_flow[:, None], 2, axis=1)
+    route_weights_step(avail, qual, base.node_base, net.recipe_out, net.route_origin,
+                       net.route_commodity, base.route_to_region, net.route_base_flow,
+                       base.route_weight, base.route_responsive, margin, fill, w2)
+    np.testing.assert_allclose(w2[ks, 1], 0.25 * w[ks, 1], rtol=1e-14)
+    fixed = np.flatnonzero(base.node_kind[net.route_origin] == KIND_FIXED)
+    assert np.array_equal(w2[fixed], w[fixed])
+
+
+def margins(base: MarketParams, lrel: np.ndarray) -> np.ndarray:
+    """margin_step on one lane, checked against its reference twin."""
+    out = np.zeros((len(base.node_kind), 1))
+    margin_step(lrel[:, :, None], base.node_kind, base.node_zone, base.margin_out_share,
+                base.margin_in_share, base.margin_elasticity, out)
+    np.testing.assert_allclose(out[:, 0], margin_step_ref(lrel, base), rtol=1e-15)
+    return out[:, 0]
+
+
+def test_margin_is_one_at_base_prices_and_falls_with_the_feed_price(base: MarketParams) -> None:
+    net = sp.datasets.load("base").compile(step_weeks=1.0)
+    C = len(net.commodities)
+    assert np.array_equal(margins(base, np.zeros((2, C))), np.ones(len(base.node_kind)))
+    conc = net.commodities.index("re_concentrate")
+    white_mesa = net.nodes.index("energy_fuels_white_mesa")
+    mine = net.nodes.index("re_mine_chn")  # fixed: always 1
+    phis = []
+    for x in (1.0, 1.2, 1.5, 2.0, 3.0):
+        lrel = np.zeros((2, C))
+        lrel[:, conc] = math.log(x)
+        phi = margins(base, lrel)
+        assert phi[mine] == 1.0
+        phis.append(phi[white_mesa])
+    assert phis[0] == 1.0
+    assert phis[-1] == 0.0  # ln(1/3) < -1: nothing planned
+    assert np.all(np.diff(phis) < 0)
+    assert phis[2] == pytest.approx(1.0 - math.log(1.5), rel=1e-12)  # eta = 1, one input
+    # the same rise of input and output prices leaves the margin where it was
+    lrel = np.full((2, C), math.log(2.0))
+    np.testing.assert_allclose(margins(base, lrel), 1.0, rtol=1e-12)
+
+
+def test_fill_tracks_the_share_shipped_and_recovers_without_orders(base: MarketParams) -> None:
+    net = sp.datasets.load("base").compile(step_weeks=1.0)
+    N, C = len(net.nodes), len(net.commodities)
+    vulcan = net.nodes.index("vulcan_elements")
+    magnet = net.commodities.index("ndfeb_magnet")
+    fill = np.ones((N, C, 1))
+    ref = np.ones((N, C))
+    dem = np.zeros((N, C, 1))
+    ratio = np.zeros((N, C, 1))
+    dem[:, :, 0] = 1.0  # every node is asked and ships nothing
+    for _ in range(100):
+        fill_step(base.node_kind, net.recipe_out, dem, ratio, base.fill_rate, fill)
+        ref = fill_step_ref(base, net.recipe_out, dem[:, :, 0], ratio[:, :, 0], base.fill_rate,
+                            ref)
+    np.testing.assert_allclose(fill[:, :, 0], ref, rtol=1e-15)
+    assert fill[vulcan, magnet, 0] < 1e-9  # (1 - rate)^100
+    fixed = np.flatnonzero(base.node_kind == KIND_FIXED)
+    assert np.all(fill[fixed] == 1.0)
+    dem[:] = 0.0  # not asked any more: customers come back at the same rate
+    for _ in range(100):
+        fill_step(base.node_kind, net.recipe_out, dem, ratio, base.fill_rate, fill)
+    assert fill[vulcan, magnet, 0] > 1 - 1e-9

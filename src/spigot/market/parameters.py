@@ -74,6 +74,8 @@ PARAMETERS: dict[str, tuple[str, float, float]] = {
     "project_delay_mode_years": ("global", -50.0, 50.0),
     "project_delay_max_years": ("global", -50.0, 50.0),
     "qualification_weeks": ("stage", 0.0, 1e6),
+    "project_margin_elasticity": ("global", 0.0, 100.0),
+    "supplier_fill_weeks": ("global", 1e-9, 1e6),
     "recycling_share": ("commodity", 0.0, 1.0),
     "recycling_lag_weeks": ("global", 1e-9, 1e6),
     "recycling_price_on": ("global", 1e-6, 1000.0),
@@ -155,6 +157,10 @@ class MarketParams:
     delay_min: float  # years
     delay_mode: float
     delay_max: float
+    margin_out_share: FloatArray  # (N, C) base value share of each output of a node, 1
+    margin_in_share: FloatArray  # (N, C) base cost share of each input of a node, 1
+    margin_elasticity: float  # of planned new activity to the log margin ratio, 1
+    fill_rate: float  # 1 - exp(-step / supplier_fill_weeks): smoothing of new suppliers' fill
     route_weight: FloatArray  # (K,) share of the origin's output of the commodity the route takes
     route_base: FloatArray  # (K,) base flow, t/step
     route_to_region: BoolArray  # (K,)
@@ -336,6 +342,14 @@ def _rate(weeks: float, step_weeks: float) -> float:
     return 1.0 - math.exp(-step_weeks / weeks)
 
 
+def _value_shares(recipe: FloatArray, price: FloatArray) -> FloatArray:
+    """Each row's shares of ``recipe x price`` (t per t of activity x USD/t): (N, C), rows
+    summing to 1, or 0 where a node has no such flow."""
+    value = np.asarray(recipe, dtype=float) * price
+    total = value.sum(axis=1, keepdims=True)
+    return np.divide(value, total, out=np.zeros_like(value), where=total > 0)
+
+
 def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
                        overrides: Mapping[str, float] | None = None) -> MarketParams:
     """Read, validate and align the market parameters to ``net``.
@@ -507,6 +521,8 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         round(lookup("qualification_weeks", STAGES[int(net.node_stage[n])]) / sw)
         for n in range(N)], dtype=np.int64)
     restart_ok = (node_kind == KIND_IDLE) & (node_zone != EXPORTER_ZONE)
+    margin_out_share = _value_shares(net.recipe_out, p0[node_zone])
+    margin_in_share = _value_shares(net.recipe_in, p0[node_zone])
     route_weight = np.zeros(K)
     groups: dict[tuple[int, int], list[int]] = {}
     for k in range(K):
@@ -561,6 +577,9 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         restart_ramp=g["restart_ramp_weeks"] / sw,
         delay_min=g["project_delay_min_years"], delay_mode=g["project_delay_mode_years"],
         delay_max=g["project_delay_max_years"],
+        margin_out_share=margin_out_share, margin_in_share=margin_in_share,
+        margin_elasticity=g["project_margin_elasticity"],
+        fill_rate=_rate(g["supplier_fill_weeks"], sw),
         route_weight=route_weight, route_base=np.asarray(net.route_base_flow, dtype=float),
         route_to_region=route_to_region,
         route_responsive=np.flatnonzero(node_kind[net.route_origin] != KIND_FIXED).astype(np.int64),

@@ -14,9 +14,16 @@ Per node and step (``docs/model.md``, section Supply):
   sectors only from ``t0 + qual`` (``t_r + qual``): until then customers are qualifying the new
   supplier, and the capacity serves only routes into other nodes (for a magnet plant, none: its
   unqualified capacity stands idle, sample lots being negligible in mass).
+- **margin**: a project or idle node plans only as much of its new activity as its margin at
+  today's prices supports (:func:`margin_step`): the share
+  ``phi = clip(1 + eta x ln(R / R0), 0, 1)``, ``R / R0`` the value of its outputs over the cost
+  of its inputs at the zone's prices, relative to the same ratio at base prices. A new plant
+  that would have to outbid existing buyers for feed whose price has risen further than its
+  products' prices throttles, instead of draining its feed's market (docs/model.md, "Margin").
 
-:func:`route_weights_step` turns capacities into the weights with which a buffer's total order
-is split over its routes, so new capacity takes orders without adding to them.
+:func:`route_weights_step` turns capacities (times ``phi``) into the weights with which a
+buffer's total order is split over its routes, so new capacity takes orders without adding to
+them.
 """
 
 # ruff: noqa: N806 - sizes are named as in the docs (C commodities, W lanes, ...)
@@ -35,6 +42,10 @@ __all__ = [
     "NEVER",
     "capacity_step",
     "capacity_step_ref",
+    "fill_step",
+    "fill_step_ref",
+    "margin_step",
+    "margin_step_ref",
     "route_weights_step",
     "route_weights_step_ref",
     "sample_project_starts",
@@ -191,10 +202,13 @@ def capacity_step_ref(t: int, lrel: FloatArray, p: MarketParams, start: IntArray
 def route_weights_step(cap_avail: FloatArray, cap_qual: FloatArray, node_base: FloatArray,
                        recipe_out: FloatArray, route_origin: IntArray, route_c: IntArray,
                        route_to_region: npt.NDArray[np.bool_], route_base: FloatArray,
-                       route_weight: FloatArray, routes: IntArray, weight: FloatArray) -> None:
+                       route_weight: FloatArray, routes: IntArray, margin: FloatArray,
+                       fill: FloatArray, weight: FloatArray) -> None:
     """Order weights of routes, (K, W): base flow plus the route's share of new capacity.
 
-    ``weight[k] = base_k + max(0, cap_x[n] - base[n]) x recipe_out[n, c] x route_weight[k]``,
+    ``weight[k] = base_k + max(0, cap_x[n] - base[n]) x phi[n] x f[n, c] x recipe_out[n, c] x
+    route_weight[k]``, ``phi`` = ``margin`` (:func:`margin_step`), ``f`` = ``fill``
+    ((N, C, W), :func:`fill_step`),
     ``cap_x`` = ``cap_qual`` for routes into regions (sectors), ``cap_avail`` otherwise. The
     engine splits a buffer's total order over its routes in proportion to these weights.
     Only the rows ``routes`` (routes out of projects and idle nodes,
@@ -208,18 +222,143 @@ def route_weights_step(cap_avail: FloatArray, cap_qual: FloatArray, node_base: F
         y = recipe_out[n, route_c[k]] * route_weight[k]
         for lane in range(W):
             cap = cap_qual[n, lane] if route_to_region[k] else cap_avail[n, lane]
-            weight[k, lane] = route_base[k] + max(0.0, cap - node_base[n]) * y
+            trust = margin[n, lane] * fill[n, route_c[k], lane]
+            weight[k, lane] = route_base[k] + max(0.0, cap - node_base[n]) * trust * y
 
 
 def route_weights_step_ref(cap_avail: FloatArray, cap_qual: FloatArray, node_base: FloatArray,
                            recipe_out: FloatArray, route_origin: IntArray, route_c: IntArray,
                            route_to_region: npt.NDArray[np.bool_], route_base: FloatArray,
-                           route_weight: FloatArray, routes: IntArray) -> FloatArray:
+                           route_weight: FloatArray, routes: IntArray,
+                           margin: FloatArray, fill: FloatArray) -> FloatArray:
     """Reference twin of :func:`route_weights_step` for one draw; returns (K,)."""
     out = np.array(route_base, dtype=float)
     for k in routes:
         n = route_origin[k]
         cap = cap_qual[n] if route_to_region[k] else cap_avail[n]
-        out[k] = route_base[k] + max(0.0, cap - node_base[n]) * recipe_out[n, route_c[k]] \
-            * route_weight[k]
+        y = recipe_out[n, route_c[k]] * route_weight[k]
+        trust = margin[n] * fill[n, route_c[k]]
+        out[k] = route_base[k] + max(0.0, cap - node_base[n]) * trust * y
+    return out
+
+
+@jit
+def fill_step(node_kind: IntArray, recipe_out: FloatArray, dem: FloatArray,
+              ratio: FloatArray, rate: float, fill: FloatArray) -> None:
+    """Smoothed share of its orders a project or idle node has shipped, (N, C, W), in place.
+
+    Per output ``c``: ``f += rate x (x - f)``, ``x`` the share of this step's orders of ``c``
+    the node shipped (``ratio``), or 1 in a step without orders (customers come back to a
+    supplier they have stopped asking). Fixed nodes keep 1. Customers split new orders by
+    ``f`` (:func:`route_weights_step`): a new plant that cannot deliver, for want of feed or
+    because its by-product comes in small amounts, loses those orders to suppliers that can.
+
+    Parameters
+    ----------
+    node_kind
+        (N,) kind of each node.
+    recipe_out
+        (N, C) t of output per t of activity (the outputs updated are those > 0).
+    dem, ratio
+        (N, C, W) this step's orders of each node's output, t, and the share shipped, 1.
+    rate
+        Share of the gap closed per step, ``1 - exp(-step / supplier_fill_weeks)``.
+    fill
+        (N, C, W) the smoothed share, updated.
+    """
+    N, C = recipe_out.shape
+    W = fill.shape[2]
+    for n in range(N):
+        if node_kind[n] != KIND_PROJECT and node_kind[n] != KIND_IDLE:
+            continue
+        for c in range(C):
+            if recipe_out[n, c] <= 0:
+                continue
+            for lane in range(W):
+                x = ratio[n, c, lane] if dem[n, c, lane] > 0 else 1.0
+                fill[n, c, lane] += rate * (x - fill[n, c, lane])
+
+
+def fill_step_ref(p: MarketParams, recipe_out: FloatArray, dem: FloatArray,
+                  ratio: FloatArray, rate: float, fill: FloatArray) -> FloatArray:
+    """Reference twin of :func:`fill_step` for one draw (``dem``, ``ratio``, ``fill`` (N, C))."""
+    out = np.array(fill, dtype=float)
+    for n in range(len(out)):
+        if p.node_kind[n] not in (KIND_PROJECT, KIND_IDLE):
+            continue
+        for c in np.flatnonzero(recipe_out[n] > 0):
+            x = ratio[n, c] if dem[n, c] > 0 else 1.0
+            out[n, c] += rate * (x - out[n, c])
+    return out
+
+
+@jit
+def margin_step(lrel: FloatArray, node_kind: IntArray, node_zone: IntArray,
+                out_share: FloatArray, in_share: FloatArray, eta: float,
+                margin: FloatArray) -> None:
+    """Share of its new activity a project or idle node plans at today's prices, (N, W).
+
+    ``phi[n] = clip(1 + eta x (ln sum_o s_o exp(l_zo) - ln sum_i s_i exp(l_zi)), 0, 1)``:
+    ``s_o`` the base value shares of the node's outputs, ``s_i`` the base cost shares of its
+    inputs (each set sums to 1; a node without inputs has the second term 0), ``l`` the log
+    relative prices (``lrel``, (2, C, W)) in the node's zone ``z``. At base prices ``phi`` is
+    exactly 1; fixed nodes keep 1 (existing plants run to their orders).
+
+    Parameters
+    ----------
+    lrel
+        Log price relative to base per zone, commodity and lane.
+    node_kind, node_zone
+        (N,) kind (``KIND_FIXED`` ...) and market zone of each node.
+    out_share, in_share
+        (N, C) base value shares of outputs and base cost shares of inputs, 1.
+    eta
+        Elasticity of planned new activity to the log margin ratio, 1 (0: off).
+    margin
+        (N, W) written: ``phi``, share (0..1).
+    """
+    N, C = out_share.shape
+    W = margin.shape[1]
+    for n in range(N):
+        if (node_kind[n] != KIND_PROJECT and node_kind[n] != KIND_IDLE) or eta <= 0.0:
+            for lane in range(W):
+                margin[n, lane] = 1.0
+            continue
+        z = node_zone[n]
+        for lane in range(W):  # over the shares' own sums: exactly 1 at base prices
+            value = 0.0
+            v0 = 0.0
+            cost = 0.0
+            c0 = 0.0
+            for c in range(C):
+                so = out_share[n, c]
+                if so > 0.0:
+                    value += so * math.exp(lrel[z, c, lane])
+                    v0 += so
+                si = in_share[n, c]
+                if si > 0.0:
+                    cost += si * math.exp(lrel[z, c, lane])
+                    c0 += si
+            x = math.log(value / v0) if v0 > 0.0 else 0.0
+            if c0 > 0.0:
+                x -= math.log(cost / c0)
+            margin[n, lane] = min(1.0, max(0.0, 1.0 + eta * x))
+
+
+def margin_step_ref(lrel: FloatArray, p: MarketParams) -> FloatArray:
+    """Reference twin of :func:`margin_step` for one draw (``lrel`` (2, C)); returns (N,)."""
+    out = np.ones(len(p.node_kind))
+    if p.margin_elasticity <= 0.0:
+        return out
+    for n in range(len(out)):
+        if p.node_kind[n] not in (KIND_PROJECT, KIND_IDLE):
+            continue
+        z = p.node_zone[n]
+        x = 0.0
+        for sign, share in ((1.0, p.margin_out_share[n]), (-1.0, p.margin_in_share[n])):
+            cs = np.flatnonzero(share > 0)
+            if len(cs):  # over the shares' own sum, summed in the kernel's order
+                x += sign * math.log(sum(share[c] * math.exp(lrel[z, c]) for c in cs)
+                                     / sum(share[c] for c in cs))
+        out[n] = min(1.0, max(0.0, 1.0 + p.margin_elasticity * x))
     return out

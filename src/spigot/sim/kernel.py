@@ -42,7 +42,13 @@ from spigot.market.parameters import KIND_FIXED
 from spigot.market.prices import price_step
 from spigot.market.recycling import recycling_step
 from spigot.market.stockpiles import release_step, safety_stock_step
-from spigot.market.supply import NEVER, capacity_step, route_weights_step
+from spigot.market.supply import (
+    NEVER,
+    capacity_step,
+    fill_step,
+    margin_step,
+    route_weights_step,
+)
 from spigot.policy.plan import BlockParams
 from spigot.sim.model import MAX_ORDER_FACTOR, NODE_COVER_WEEKS, PRICE_BINS, SimModel
 
@@ -182,6 +188,8 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
     tgt = np.zeros(W)
     infl = np.zeros(W)
     vec3 = np.zeros(W)
+    margin = np.ones((NM, W))
+    fill = np.ones((NM, CM, W))
     if mkt:
         for n in range(N):
             for ln in range(W):
@@ -200,10 +208,41 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
                       node_usable, node_ramp, qual_steps, restart_ok, log_restart, restart_lag,
                       restart_ramp, start, above, restart_at, cap_av, cap_q)
         route_weights_step(cap_av, cap_q, node_base, recipe_out, route_origin, route_c,
-                           route_to_region, mroute_base, route_weight, route_resp, weight)
+                           route_to_region, mroute_base, route_weight, route_resp, margin,
+                           fill, weight)
     return (lrel, zstock, zuse, tax, openness, exported, blocked, reduction, plan, start, above,
             restart_at, cap_av, cap_q, activity, weight, share_k, recycled, recyc_tot, on_hand,
-            released, short_sb, mult, need_l, want_l, tax_l, tgt, infl, vec3)
+            released, short_sb, mult, need_l, want_l, tax_l, tgt, infl, vec3, margin, fill)
+
+
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _joint_rate(n: int, z: int, dem: Any, inv_out: Any, net_of_stock: bool, out_c: Any,
+                out_ptr: Any, recipe_out: Any, share: Any, lrel: Any, vec: Any,
+                vsum: Any) -> None:
+    """Activity a joint-product node runs for (docs/model.md, "Joint products"), into ``vec``.
+
+    ``sum_o v_o max(0, gap_o) / y_o / sum_o v_o``, ``v_o = share[n, o] x exp(lrel[z, o])``
+    the output's value at today's prices (``share``: base value shares), ``gap_o`` its orders
+    less (``net_of_stock``) its stock: the node makes what its orders are worth, not what its
+    most-asked output needs.
+    """
+    W = vec.shape[0]
+    for ln in range(W):
+        vec[ln] = 0.0
+        vsum[ln] = 0.0
+    for i in range(out_ptr[n], out_ptr[n + 1]):
+        c = out_c[i]
+        y = recipe_out[n, c]
+        s = share[n, c]
+        if y <= 0 or s <= 0:
+            continue
+        for ln in range(W):
+            v = s * math.exp(lrel[z, c, ln])
+            gap = dem[n, c, ln] - inv_out[n, c, ln] if net_of_stock else dem[n, c, ln]
+            vec[ln] += v * max(0.0, gap) / y
+            vsum[ln] += v
+    for ln in range(W):
+        vec[ln] = vec[ln] / vsum[ln] if vsum[ln] > 0 else 0.0
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
@@ -213,7 +252,8 @@ def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
 
     Without the market phase every node is fixed at its capacity and its recipe's intensities;
     with it, projects and idle nodes plan their activity and use the capacity of the step, and
-    inputs are at their substituted intensity.
+    inputs are at their substituted intensity; a node with more than one output runs for the
+    value of its orders (:func:`_joint_rate`).
     """
     mkt = nb.literally(market)
     recipe_in = g[1]
@@ -226,6 +266,11 @@ def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
     in_ptr = g[3]
     inv_in = fs[0]
     inv_out = fs[1]
+    margin = ms[29]
+    lrel = ms[0]
+    joint_share = mg[3][mg[4][21]:mg[4][22]].reshape((mg[2][1], mg[2][0]))
+    node_zone = mg[5][mg[6][11]:mg[6][12]]
+    vsum = ms[26]
     node_act0 = mg[3][mg[4][20]:mg[4][21]]
     node_cap = g[0]
     node_kind = mg[5][mg[6][10]:mg[6][11]]
@@ -239,10 +284,29 @@ def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
     vec = fs[21]
     for n in range(N):
         fixed = not mkt or node_kind[n] == KIND_FIXED
-        if fixed:
-            if node_cap[n] <= 0:
-                continue
-        else:  # a project or idle node plans for what its routes order (reorder)
+        if fixed and node_cap[n] <= 0:
+            continue
+        joint = mkt and out_ptr[n + 1] - out_ptr[n] > 1
+        if not fixed:  # a project or idle node plans for what its routes order (reorder)
+            if joint:
+                _joint_rate(n, node_zone[n], dem, inv_out, False, out_c, out_ptr, recipe_out,
+                            joint_share, lrel, vec, vsum)
+            else:
+                for ln in range(W):
+                    vec[ln] = 0.0
+                for i in range(out_ptr[n], out_ptr[n + 1]):
+                    c = out_c[i]
+                    r_out = recipe_out[n, c]
+                    if r_out > 0:
+                        for ln in range(W):
+                            vec[ln] = max(vec[ln], dem[n, c, ln] / r_out)
+            a0 = node_act0[n]
+            for ln in range(W):  # what its margin supports (supply.margin_step)
+                activity[n, ln] = max(a0, min(cap_av[n, ln], vec[ln]) * margin[n, ln])
+        if joint:
+            _joint_rate(n, node_zone[n], dem, inv_out, True, out_c, out_ptr, recipe_out,
+                        joint_share, lrel, vec, vsum)
+        else:
             for ln in range(W):
                 vec[ln] = 0.0
             for i in range(out_ptr[n], out_ptr[n + 1]):
@@ -250,18 +314,7 @@ def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
                 r_out = recipe_out[n, c]
                 if r_out > 0:
                     for ln in range(W):
-                        vec[ln] = max(vec[ln], dem[n, c, ln] / r_out)
-            a0 = node_act0[n]
-            for ln in range(W):
-                activity[n, ln] = max(a0, min(cap_av[n, ln], vec[ln]))
-        for ln in range(W):
-            vec[ln] = 0.0
-        for i in range(out_ptr[n], out_ptr[n + 1]):
-            c = out_c[i]
-            r_out = recipe_out[n, c]
-            if r_out > 0:
-                for ln in range(W):
-                    vec[ln] = max(vec[ln], (dem[n, c, ln] - inv_out[n, c, ln]) / r_out)
+                        vec[ln] = max(vec[ln], (dem[n, c, ln] - inv_out[n, c, ln]) / r_out)
         if fixed:  # capacity as in the flow model (node_usable is node_cap)
             cap = node_cap[n]
             for ln in range(W):
@@ -678,6 +731,9 @@ def _mk_markets(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
     log_floor = mg[3][mg[4][2]:mg[4][3]]
     log_restart = mg[1][11]
     lrel = ms[0]
+    m_in = mg[3][mg[4][22]:mg[4][23]]
+    m_out = mg[3][mg[4][21]:mg[4][22]]
+    margin = ms[29]
     mpile_c = mg[5][mg[6][20]:mg[6][21]]
     mpile_max = mg[3][mg[4][16]:mg[4][17]]
     mrec = fs[24]
@@ -860,11 +916,15 @@ def _mk_markets(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
             nb0 = node_base[n]
             for ln in range(W):
                 mrec[o_capadd + n, ln] = cap_av[n, ln] - nb0
+    fill_step(node_kind, recipe_out, fs[2], fs[29], mg[1][20], ms[30])
     capacity_step(t + 1, lrel, node_kind, node_zone, node_ref_c, node_capacity,
                   node_base, node_usable, node_ramp, qual_steps, restart_ok, log_restart,
                   restart_lag, restart_ramp, start, above, restart_at, cap_av, cap_q)
+    margin_step(lrel, node_kind, node_zone, m_out.reshape((N, C)), m_in.reshape((N, C)),
+                mg[1][19], margin)
     route_weights_step(cap_av, cap_q, node_base, recipe_out, route_origin, route_c,
-                       route_to_region, mroute_base, route_weight, route_resp, weight)
+                       route_to_region, mroute_base, route_weight, route_resp, margin, ms[30],
+                       weight)
     safety_stock_step(lrel, short_sb, sb_zone, sb_c, safety_extra, safety_trig,
                       safety_up, safety_down, mult)
     # intensities, plans and cover multipliers for the next step's allocation
@@ -1145,7 +1205,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     ms = _mk_init(draws, g, mg, pa, sc_want)
     fs = (inv_in, inv_out, dem, pool, si, sp, rec, in_transit, orders, lic_tot, banned, gov_m,
           gov_e, valid, appr_l, lead_l, used, produced, consumed, scal, first_stop, vec, vec2,
-          fac, mrec, msum_b, price_bin, pmin_b, pmax_b)
+          fac, mrec, msum_b, price_bin, pmin_b, pmax_b, ratio)
 
     # Each route's ring-buffer head: the pipe slot that arrives this step and is refilled by this
     # step's shipments (= t % transit, advanced by one a step instead of divided out).
@@ -1611,7 +1671,7 @@ def market_tuple(m: SimModel) -> tuple[Any, ...]:
     mk = m.market
     if mk is None:
         zf, zi = np.zeros(0), np.zeros(0, dtype=np.int64)
-        return (False, np.zeros(19), np.zeros(3, dtype=np.int64), zf, np.zeros(22, dtype=np.int64),
+        return (False, np.zeros(21), np.zeros(3, dtype=np.int64), zf, np.zeros(24, dtype=np.int64),
                 zi, np.zeros(36, dtype=np.int64))
     items = _market_items(m)
     fs = np.array([float(v) for k, v in items if k == "fs"])
@@ -1672,7 +1732,9 @@ def _market_items(m: SimModel) -> list[tuple[str, Any]]:
         ("f", mk.bin_scale),
         ("f", m.buf_target_onhand), ("f", m.net.node_base_activity), ("i", m.sc_sector),
         ("i", mp.sector_zone), ("i", mp.plan_group),
-        ("fs", NODE_COVER_WEEKS / m.net.step_weeks), ("i", zs_ptr), ("i", zs_c)]
+        ("fs", NODE_COVER_WEEKS / m.net.step_weeks), ("i", zs_ptr), ("i", zs_c),
+        ("f", mp.margin_out_share), ("f", mp.margin_in_share), ("fs", mp.margin_elasticity),
+        ("fs", mp.fill_rate)]
 
 
 def run_chunk_numba(m: SimModel, p: BlockParams, block_ptr: np.ndarray, keep: np.ndarray,

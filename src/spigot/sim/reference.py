@@ -36,7 +36,13 @@ from spigot.market.parameters import KIND_FIXED
 from spigot.market.prices import price_step_ref
 from spigot.market.recycling import recycling_step_ref
 from spigot.market.stockpiles import release_step_ref, safety_stock_step_ref
-from spigot.market.supply import NEVER, capacity_step_ref, route_weights_step_ref
+from spigot.market.supply import (
+    NEVER,
+    capacity_step_ref,
+    fill_step_ref,
+    margin_step_ref,
+    route_weights_step_ref,
+)
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
 from spigot.sim.model import (
     MAX_ORDER_FACTOR,
@@ -106,6 +112,9 @@ class _Draw:
         self.openness = np.ones(C)
         self.short_sb = np.zeros(len(mp.buf_c))
         self.destruction = np.zeros(len(m.sector_output))
+        self.fill = np.ones((len(m.node_cap), C))  # share of orders shipped (fill_step)
+        self.ship_D = np.zeros((len(m.node_cap), C))
+        self.ship_ratio = np.zeros((len(m.node_cap), C))
         self._capacity(0)
         self.cap_used = self.cap.copy()
 
@@ -116,9 +125,11 @@ class _Draw:
         mp = mk.params
         self.cap, self.cap_qual, self.above, self.restart_at = capacity_step_ref(
             t, self.lrel, mp, self.start, self.above, self.restart_at)
+        self.margin = margin_step_ref(self.lrel, mp)
         self.weight = route_weights_step_ref(
             self.cap, self.cap_qual, mp.node_base, m.recipe_out, m.route_origin, m.route_c,
-            mp.route_to_region, mp.route_base, mp.route_weight, mp.route_responsive)
+            mp.route_to_region, mp.route_base, mp.route_weight, mp.route_responsive,
+            self.margin, self.fill)
 
     def recipe_in(self, n: int, c: int) -> float:
         """t of input ``c`` per t of activity of node ``n`` (after substitution)."""
@@ -205,10 +216,13 @@ class _Draw:
                 self.activity[n] = self._planned_activity(n, D)
             if self.cap[n] <= 0:
                 continue
-            wanted = 0.0
-            for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
-                if m.recipe_out[n, c] > 0:
-                    wanted = max(wanted, (D[n, c] - self.O[n, c]) / m.recipe_out[n, c])
+            if self._joint(n):
+                wanted = self._joint_rate(n, D[n] - self.O[n])
+            else:
+                wanted = 0.0
+                for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
+                    if m.recipe_out[n, c] > 0:
+                        wanted = max(wanted, (D[n, c] - self.O[n, c]) / m.recipe_out[n, c])
             activity = min(self.cap[n], wanted)
             for c in m.in_c[m.in_ptr[n]:m.in_ptr[n + 1]]:
                 if m.recipe_in[n, c] > 0:
@@ -221,18 +235,43 @@ class _Draw:
                 self.O[n, c] += activity * m.recipe_out[n, c]
                 self.produced[c] += activity * m.recipe_out[n, c]
 
+    def _joint(self, n: int) -> bool:
+        """Whether node ``n`` runs by the joint-product rule (markets on, several outputs)."""
+        return self.mk is not None and self.m.out_ptr[n + 1] - self.m.out_ptr[n] > 1
+
+    def _joint_rate(self, n: int, gap: FloatArray) -> float:
+        """Activity a joint-product node runs for: the value of its orders (docs/model.md,
+        "Joint products"): ``sum_o v_o max(0, gap_o) / y_o / sum_o v_o``, ``v_o`` the output's
+        base value share times its relative price in the node's zone today."""
+        m, mk = self.m, self.mk
+        assert mk is not None
+        share = mk.params.margin_out_share[n]
+        z = mk.params.node_zone[n]
+        total = weight = 0.0
+        for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
+            y = m.recipe_out[n, c]
+            if y <= 0 or share[c] <= 0:
+                continue
+            v = share[c] * math.exp(self.lrel[z, c])
+            total += v * max(0.0, gap[c]) / y
+            weight += v
+        return total / weight if weight > 0 else 0.0
+
     def _planned_activity(self, n: int, D: FloatArray) -> float:
-        """Activity a project or idle node plans for: what its routes order, within capacity.
+        """Activity a project or idle node plans for: what its routes order, within capacity,
+        times the share its margin supports (:func:`~spigot.market.supply.margin_step_ref`).
 
         It sets the node's input orders (a new plant orders feed for what it is asked to make)
         and its use in the price rule; never below the base activity.
         """
         m = self.m
         asked = 0.0
+        if self._joint(n):
+            asked = self._joint_rate(n, D[n])
         for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
-            if m.recipe_out[n, c] > 0:
+            if m.recipe_out[n, c] > 0 and not self._joint(n):
                 asked = max(asked, D[n, c] / m.recipe_out[n, c])
-        return float(max(m.net.node_base_activity[n], min(self.cap[n], asked)))
+        return float(max(m.net.node_base_activity[n], min(self.cap[n], asked) * self.margin[n]))
 
     def ship(self, t: int, rec: FloatArray) -> None:
         m, p, d = self.m, self.p, self.d
@@ -240,10 +279,13 @@ class _Draw:
         K = len(self.orders)
         D = self.route_orders_by_origin()
         sent = np.zeros(K)
+        ratio = np.zeros_like(D)
         for k in range(K):
             n, c = m.route_origin[k], m.route_c[k]
             if D[n, c] > 0:
-                sent[k] = self.orders[k] * min(1.0, self.O[n, c] / D[n, c])
+                ratio[n, c] = min(1.0, self.O[n, c] / D[n, c])
+                sent[k] = self.orders[k] * ratio[n, c]
+        self.ship_D, self.ship_ratio = D, ratio
         for k in range(K):
             self.O[m.route_origin[k], m.route_c[k]] -= sent[k]
         # a quota's allowance is shared by the routes it covers in proportion to what they
@@ -539,6 +581,8 @@ class _Draw:
                 self.I[mk.rp_node[i], c] += y
             self.recycled_total[c] += y
         self.cap_used = self.cap.copy()  # the capacity of this step, for the record
+        self.fill = fill_step_ref(mp, m.recipe_out, self.ship_D, self.ship_ratio, mp.fill_rate,
+                                  self.fill)
         self._capacity(t + 1)
         self.mult = safety_stock_step_ref(
             self.lrel, self.short_sb, mp.buf_zone, mp.buf_c, mp.safety_extra,
