@@ -173,7 +173,7 @@ def test_route_weights_give_new_capacity_a_share(base: MarketParams) -> None:
 def margins(base: MarketParams, lrel: np.ndarray) -> np.ndarray:
     """margin_step on one lane, checked against its reference twin."""
     out = np.zeros((len(base.node_kind), 1))
-    margin_step(lrel[:, :, None], base.node_kind, base.node_zone, base.margin_out_share,
+    margin_step(np.exp(lrel)[:, :, None], base.node_kind, base.node_zone, base.margin_out_share,
                 base.margin_in_share, base.margin_elasticity, out)
     np.testing.assert_allclose(out[:, 0], margin_step_ref(lrel, base), rtol=1e-15)
     return out[:, 0]

@@ -293,7 +293,7 @@ def fill_step_ref(p: MarketParams, recipe_out: FloatArray, dem: FloatArray,
 
 
 @jit
-def margin_step(lrel: FloatArray, node_kind: IntArray, node_zone: IntArray,
+def margin_step(rel: FloatArray, node_kind: IntArray, node_zone: IntArray,
                 out_share: FloatArray, in_share: FloatArray, eta: float,
                 margin: FloatArray) -> None:
     """Share of its new activity a project or idle node plans at today's prices, (N, W).
@@ -301,13 +301,14 @@ def margin_step(lrel: FloatArray, node_kind: IntArray, node_zone: IntArray,
     ``phi[n] = clip(1 + eta x (ln sum_o s_o exp(l_zo) - ln sum_i s_i exp(l_zi)), 0, 1)``:
     ``s_o`` the base value shares of the node's outputs, ``s_i`` the base cost shares of its
     inputs (each set sums to 1; a node without inputs has the second term 0), ``l`` the log
-    relative prices (``lrel``, (2, C, W)) in the node's zone ``z``. At base prices ``phi`` is
-    exactly 1; fixed nodes keep 1 (existing plants run to their orders).
+    relative prices in the node's zone ``z``. At base prices ``phi`` is exactly 1; fixed nodes
+    keep 1 (existing plants run to their orders).
 
     Parameters
     ----------
-    lrel
-        Log price relative to base per zone, commodity and lane.
+    rel
+        Price relative to base, ``exp(lrel)``, per zone, commodity and lane, (2, C, W) (the
+        engine computes it once per step).
     node_kind, node_zone
         (N,) kind (``KIND_FIXED`` ...) and market zone of each node.
     out_share, in_share
@@ -333,11 +334,11 @@ def margin_step(lrel: FloatArray, node_kind: IntArray, node_zone: IntArray,
             for c in range(C):
                 so = out_share[n, c]
                 if so > 0.0:
-                    value += so * math.exp(lrel[z, c, lane])
+                    value += so * rel[z, c, lane]
                     v0 += so
                 si = in_share[n, c]
                 if si > 0.0:
-                    cost += si * math.exp(lrel[z, c, lane])
+                    cost += si * rel[z, c, lane]
                     c0 += si
             x = math.log(value / v0) if v0 > 0.0 else 0.0
             if c0 > 0.0:

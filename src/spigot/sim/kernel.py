@@ -190,6 +190,7 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
     vec3 = np.zeros(W)
     margin = np.ones((NM, W))
     fill = np.ones((NM, CM, W))
+    rel = np.ones((2, CM, W))  # exp(lrel), once per step after the price update
     if mkt:
         for n in range(N):
             for ln in range(W):
@@ -212,19 +213,21 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
                            fill, weight)
     return (lrel, zstock, zuse, tax, openness, exported, blocked, reduction, plan, start, above,
             restart_at, cap_av, cap_q, activity, weight, share_k, recycled, recyc_tot, on_hand,
-            released, short_sb, mult, need_l, want_l, tax_l, tgt, infl, vec3, margin, fill)
+            released, short_sb, mult, need_l, want_l, tax_l, tgt, infl, vec3, margin, fill,
+            rel)
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
-def _joint_rate(n: int, z: int, dem: Any, inv_out: Any, net_of_stock: bool, out_c: Any,
-                out_ptr: Any, recipe_out: Any, share: Any, lrel: Any, vec: Any,
+def _order_rate(n: int, joint: bool, net_of_stock: bool, dem: Any, inv_out: Any, out_c: Any,
+                out_ptr: Any, recipe_out: Any, z: int, share: Any, rel: Any, vec: Any,
                 vsum: Any) -> None:
-    """Activity a joint-product node runs for (docs/model.md, "Joint products"), into ``vec``.
+    """Activity node ``n``'s orders ask for, into ``vec`` (W,).
 
-    ``sum_o v_o max(0, gap_o) / y_o / sum_o v_o``, ``v_o = share[n, o] x exp(lrel[z, o])``
-    the output's value at today's prices (``share``: base value shares), ``gap_o`` its orders
-    less (``net_of_stock``) its stock: the node makes what its orders are worth, not what its
-    most-asked output needs.
+    ``gap_o`` is the orders of output ``o``, less (``net_of_stock``) its stock. The flow rule:
+    ``max_o gap_o / y_o``. A joint-product node (``joint``: markets on, several outputs;
+    docs/model.md, "Joint products") runs for what its orders are worth instead:
+    ``sum_o v_o max(0, gap_o) / y_o / sum_o v_o``, ``v_o = share[n, o] x rel[z, o]`` the
+    output's value at today's prices (``share``: base value shares, ``rel`` = exp(lrel)).
     """
     W = vec.shape[0]
     for ln in range(W):
@@ -233,16 +236,19 @@ def _joint_rate(n: int, z: int, dem: Any, inv_out: Any, net_of_stock: bool, out_
     for i in range(out_ptr[n], out_ptr[n + 1]):
         c = out_c[i]
         y = recipe_out[n, c]
-        s = share[n, c]
-        if y <= 0 or s <= 0:
+        if y <= 0 or (joint and share[n, c] <= 0):
             continue
         for ln in range(W):
-            v = s * math.exp(lrel[z, c, ln])
             gap = dem[n, c, ln] - inv_out[n, c, ln] if net_of_stock else dem[n, c, ln]
-            vec[ln] += v * max(0.0, gap) / y
-            vsum[ln] += v
-    for ln in range(W):
-        vec[ln] = vec[ln] / vsum[ln] if vsum[ln] > 0 else 0.0
+            if joint:
+                v = share[n, c] * rel[z, c, ln]
+                vec[ln] += v * max(0.0, gap) / y
+                vsum[ln] += v
+            else:
+                vec[ln] = max(vec[ln], gap / y)
+    if joint:
+        for ln in range(W):
+            vec[ln] = vec[ln] / vsum[ln] if vsum[ln] > 0 else 0.0
 
 
 @nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
@@ -253,7 +259,7 @@ def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
     Without the market phase every node is fixed at its capacity and its recipe's intensities;
     with it, projects and idle nodes plan their activity and use the capacity of the step, and
     inputs are at their substituted intensity; a node with more than one output runs for the
-    value of its orders (:func:`_joint_rate`).
+    value of its orders (:func:`_order_rate`).
     """
     mkt = nb.literally(market)
     recipe_in = g[1]
@@ -267,7 +273,7 @@ def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
     inv_in = fs[0]
     inv_out = fs[1]
     margin = ms[29]
-    lrel = ms[0]
+    rel = ms[31]
     joint_share = mg[3][mg[4][21]:mg[4][22]].reshape((mg[2][1], mg[2][0]))
     node_zone = mg[5][mg[6][11]:mg[6][12]]
     vsum = ms[26]
@@ -287,34 +293,15 @@ def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
         if fixed and node_cap[n] <= 0:
             continue
         joint = mkt and out_ptr[n + 1] - out_ptr[n] > 1
+        z = node_zone[n] if mkt else 0
         if not fixed:  # a project or idle node plans for what its routes order (reorder)
-            if joint:
-                _joint_rate(n, node_zone[n], dem, inv_out, False, out_c, out_ptr, recipe_out,
-                            joint_share, lrel, vec, vsum)
-            else:
-                for ln in range(W):
-                    vec[ln] = 0.0
-                for i in range(out_ptr[n], out_ptr[n + 1]):
-                    c = out_c[i]
-                    r_out = recipe_out[n, c]
-                    if r_out > 0:
-                        for ln in range(W):
-                            vec[ln] = max(vec[ln], dem[n, c, ln] / r_out)
+            _order_rate(n, joint, False, dem, inv_out, out_c, out_ptr, recipe_out, z,
+                        joint_share, rel, vec, vsum)
             a0 = node_act0[n]
             for ln in range(W):  # what its margin supports (supply.margin_step)
                 activity[n, ln] = max(a0, min(cap_av[n, ln], vec[ln]) * margin[n, ln])
-        if joint:
-            _joint_rate(n, node_zone[n], dem, inv_out, True, out_c, out_ptr, recipe_out,
-                        joint_share, lrel, vec, vsum)
-        else:
-            for ln in range(W):
-                vec[ln] = 0.0
-            for i in range(out_ptr[n], out_ptr[n + 1]):
-                c = out_c[i]
-                r_out = recipe_out[n, c]
-                if r_out > 0:
-                    for ln in range(W):
-                        vec[ln] = max(vec[ln], (dem[n, c, ln] - inv_out[n, c, ln]) / r_out)
+        _order_rate(n, joint, True, dem, inv_out, out_c, out_ptr, recipe_out, z, joint_share,
+                    rel, vec, vsum)
         if fixed:  # capacity as in the flow model (node_usable is node_cap)
             cap = node_cap[n]
             for ln in range(W):
@@ -731,9 +718,15 @@ def _mk_markets(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
     log_floor = mg[3][mg[4][2]:mg[4][3]]
     log_restart = mg[1][11]
     lrel = ms[0]
+    dem = fs[2]
+    fill = ms[30]
+    fill_rate = mg[1][20]
+    margin = ms[29]
+    margin_eta = mg[1][19]
     m_in = mg[3][mg[4][22]:mg[4][23]]
     m_out = mg[3][mg[4][21]:mg[4][22]]
-    margin = ms[29]
+    ratio = fs[29]
+    rel = ms[31]
     mpile_c = mg[5][mg[6][20]:mg[6][21]]
     mpile_max = mg[3][mg[4][16]:mg[4][17]]
     mrec = fs[24]
@@ -895,6 +888,10 @@ def _mk_markets(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
             zstock[z, c, ln] += sp[i, ln] - q0
     price_step(zstock, zuse, cover_target, inv_flex, log_floor, log_cap, zone_share,
                speed, band, strength, tax, openness, lrel)
+    for z in range(2):
+        for c in range(C):
+            for ln in range(W):
+                rel[z, c, ln] = math.exp(lrel[z, c, ln])
     substitution_step(lrel, use_zone, use_c, use_cap, subst_on, subst_full, adopt_rate,
                       revert_rate, reduction)
     plan_step(lrel, group_zone, group_eps, group_ptr, entry_c, entry_w, plan_floor, plan)
@@ -916,14 +913,14 @@ def _mk_markets(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
             nb0 = node_base[n]
             for ln in range(W):
                 mrec[o_capadd + n, ln] = cap_av[n, ln] - nb0
-    fill_step(node_kind, recipe_out, fs[2], fs[29], mg[1][20], ms[30])
+    fill_step(node_kind, recipe_out, dem, ratio, fill_rate, fill)
     capacity_step(t + 1, lrel, node_kind, node_zone, node_ref_c, node_capacity,
                   node_base, node_usable, node_ramp, qual_steps, restart_ok, log_restart,
                   restart_lag, restart_ramp, start, above, restart_at, cap_av, cap_q)
-    margin_step(lrel, node_kind, node_zone, m_out.reshape((N, C)), m_in.reshape((N, C)),
-                mg[1][19], margin)
+    margin_step(rel, node_kind, node_zone, m_out.reshape((N, C)), m_in.reshape((N, C)),
+                margin_eta, margin)
     route_weights_step(cap_av, cap_q, node_base, recipe_out, route_origin, route_c,
-                       route_to_region, mroute_base, route_weight, route_resp, margin, ms[30],
+                       route_to_region, mroute_base, route_weight, route_resp, margin, fill,
                        weight)
     safety_stock_step(lrel, short_sb, sb_zone, sb_c, safety_extra, safety_trig,
                       safety_up, safety_down, mult)
@@ -997,11 +994,11 @@ def _mk_record(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
     recycled = ms[17]
     reduction = ms[7]
     released = ms[20]
+    rel = ms[31]
     for c in range(C):
         for z in range(2):
-            for ln in range(W):
-                v = lrel[z, c, ln]
-                mrec[o_price + z * C + c, ln] = 1.0 if v == 0.0 else math.exp(v)
+            for ln in range(W):  # exp(lrel), computed once per step by the markets hook
+                mrec[o_price + z * C + c, ln] = rel[z, c, ln]
     for i in range(U):
         for ln in range(W):
             mrec[o_red + i, ln] = reduction[i, ln]

@@ -216,14 +216,7 @@ class _Draw:
                 self.activity[n] = self._planned_activity(n, D)
             if self.cap[n] <= 0:
                 continue
-            if self._joint(n):
-                wanted = self._joint_rate(n, D[n] - self.O[n])
-            else:
-                wanted = 0.0
-                for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
-                    if m.recipe_out[n, c] > 0:
-                        wanted = max(wanted, (D[n, c] - self.O[n, c]) / m.recipe_out[n, c])
-            activity = min(self.cap[n], wanted)
+            activity = min(self.cap[n], self._order_rate(n, D[n] - self.O[n]))
             for c in m.in_c[m.in_ptr[n]:m.in_ptr[n + 1]]:
                 if m.recipe_in[n, c] > 0:
                     activity = min(activity, self.I[n, c] / self.recipe_in(n, c))
@@ -235,20 +228,23 @@ class _Draw:
                 self.O[n, c] += activity * m.recipe_out[n, c]
                 self.produced[c] += activity * m.recipe_out[n, c]
 
-    def _joint(self, n: int) -> bool:
-        """Whether node ``n`` runs by the joint-product rule (markets on, several outputs)."""
-        return self.mk is not None and self.m.out_ptr[n + 1] - self.m.out_ptr[n] > 1
+    def _order_rate(self, n: int, gap: FloatArray) -> float:
+        """Activity node ``n``'s orders ask for, ``gap`` (C,) its orders (less its stock).
 
-    def _joint_rate(self, n: int, gap: FloatArray) -> float:
-        """Activity a joint-product node runs for: the value of its orders (docs/model.md,
-        "Joint products"): ``sum_o v_o max(0, gap_o) / y_o / sum_o v_o``, ``v_o`` the output's
-        base value share times its relative price in the node's zone today."""
+        The flow rule: ``max(0, max_o gap_o / y_o)``. With markets, a node with several outputs
+        runs for the value of its orders (docs/model.md, "Joint products"):
+        ``sum_o v_o max(0, gap_o) / y_o / sum_o v_o``, ``v_o`` the output's base value share
+        times its relative price in the node's zone today.
+        """
         m, mk = self.m, self.mk
-        assert mk is not None
+        outs = m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]
+        if mk is None or len(outs) <= 1:
+            return max([0.0] + [gap[c] / m.recipe_out[n, c] for c in outs
+                                if m.recipe_out[n, c] > 0])
         share = mk.params.margin_out_share[n]
         z = mk.params.node_zone[n]
         total = weight = 0.0
-        for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
+        for c in outs:
             y = m.recipe_out[n, c]
             if y <= 0 or share[c] <= 0:
                 continue
@@ -264,14 +260,9 @@ class _Draw:
         It sets the node's input orders (a new plant orders feed for what it is asked to make)
         and its use in the price rule; never below the base activity.
         """
-        m = self.m
-        asked = 0.0
-        if self._joint(n):
-            asked = self._joint_rate(n, D[n])
-        for c in m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]:
-            if m.recipe_out[n, c] > 0 and not self._joint(n):
-                asked = max(asked, D[n, c] / m.recipe_out[n, c])
-        return float(max(m.net.node_base_activity[n], min(self.cap[n], asked) * self.margin[n]))
+        asked = self._order_rate(n, D[n])
+        return float(max(self.m.net.node_base_activity[n],
+                         min(self.cap[n], asked) * self.margin[n]))
 
     def ship(self, t: int, rec: FloatArray) -> None:
         m, p, d = self.m, self.p, self.d
