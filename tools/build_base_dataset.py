@@ -572,6 +572,55 @@ def build_nodes() -> None:
     node("sb_ref_row", "Rest-of-world antimony smelting (Oman, Thailand, Belgium, Bolivia...)", "ROW",
          "refining", "country", "refine_sb", 30000, 18000, S_ASSUME, "L", "assumption")
 
+    build_feed_nodes()
+
+
+def feed_node(id_: str, separator: str, name: str, region: str, source: str, note: str) -> None:
+    """A project (planned or ramping) mine-stage node that feeds one new separator and nothing else.
+
+    Capacity = the separator's feed capacity (t REO/yr), base output 0, and the separator's
+    status, start and ramp, so that the feed comes with the plant; confidence L (assumption).
+    """
+    sep = next(n for n in NODES if n["id"] == separator)
+    node(id_, name, region, "mining", "facility", "mine_re", sep["capacity"], 0, source, "L",
+         note + f"; capacity = {separator}'s feed capacity ({sep['capacity']:,.0f} t REO/yr), "
+         f"status, start and ramp = {separator}'s so that the feed comes with the plant; base "
+         "output 0; its only route goes to the plant (assumption L)",
+         status=sep["status"], start=sep["start"], ramp_weeks=sep["ramp_weeks"])
+
+
+def build_feed_nodes() -> None:
+    """Dedicated feed of the new separators (White Mesa, Solvay's new line, Eneabba).
+
+    These plants bring new monazite to the market rather than buying concentrate that existing
+    separators already take: fed from `re_mine_aus` and `re_mine_row` (which run at capacity in
+    the base year) they took feed from China's monazite line and Neo Silmet and the no-policy
+    world's concentrate price drifted up (docs/design.md, Data layer; docs/model.md, Known limits).
+    Appended after every other node on purpose: the engine samples project starts node by node
+    in index order, so nodes added at the end leave every existing project's sampled start as it
+    was.
+    """
+    feed_node("white_mesa_monazite_feed", "energy_fuels_white_mesa",
+              "US/Donald monazite bought by Energy Fuels (feed for White Mesa)", "USA",
+              "engineeringnews.co.za 2024-06-11; metalnomist 2024-08 (facilities.csv); " + S_ASSUME,
+              "monazite Energy Fuels buys for White Mesa: US heavy-mineral-sands monazite (Chemours, "
+              "Georgia/Florida) and later its own Donald project (Australia, with Astron), booked in "
+              "USA (suppliers not in the project's facts); Phase 1 only: the Phase 2/3 plan of "
+              "40,000-60,000 t/yr monazite (facilities.csv) is not modelled")
+    feed_node("solvay_la_rochelle_feed", "solvay_la_rochelle",
+              "Concentrate bought for Solvay's new separation line (feed for La Rochelle)", "ROW",
+              S_ASSUME,
+              "feed contracted for Solvay's new Nd/NdPr line; origin not retrieved, booked in ROW; "
+              "the line's 1,000 t REO/yr is itself a placeholder")
+    feed_node("iluka_eneabba_feed", "iluka_eneabba",
+              "Iluka monazite stockpile and mineral-sands monazite (feed for Eneabba)", "AUS",
+              "nsenergybusiness; miningmagazine.com.au; metalnomist 2025-01 (facilities.csv); "
+              + S_ASSUME,
+              "Iluka's own feed for the Eneabba refinery: monazite stockpiled at Eneabba and monazite "
+              "from its mineral-sands operations (not in the project's facts); whether USGS's 2024 "
+              "Australian total counts the stockpiled monazite is not known, the node adds supply "
+              "beside re_mine_aus")
+
 
 def set_output(node_id: str, value: float) -> None:
     for n in NODES:
@@ -1034,19 +1083,21 @@ def build_flows() -> dict[str, float]:
 PRESETS: dict[str, list] = {}
 
 # Zero-volume routes that give planned and ramping facilities somewhere to take feed from and to
-# deliver to once they start (origin, destination, commodities); assumptions, confidence L.
+# deliver to once they start (origin, destination, commodities); assumptions, confidence L. The
+# new separators take concentrate only from their own feed nodes (build_feed_nodes) and NioCorp,
+# never from mines that already run at capacity for existing separators.
 POTENTIAL = [
-    ("re_mine_aus", "iluka_eneabba", ["re_concentrate"]),
+    ("iluka_eneabba_feed", "iluka_eneabba", ["re_concentrate"]),
     ("iluka_eneabba", "met_jpn", ["ndpr_oxide"]),
     ("iluka_eneabba", "mag_jpn", ["dy_oxide", "tb_oxide"]),
     ("iluka_eneabba", "JPN", ["la_oxide", "ce_oxide", "sm_oxide", "gd_oxide", "y_oxide",
                               "other_ree_oxide"]),
-    ("re_mine_row", "solvay_la_rochelle", ["re_concentrate"]),
+    ("solvay_la_rochelle_feed", "solvay_la_rochelle", ["re_concentrate"]),
     ("solvay_la_rochelle", "met_jpn", ["ndpr_oxide"]),
     ("solvay_la_rochelle", "mag_deu", ["dy_oxide", "tb_oxide"]),
     ("solvay_la_rochelle", "EU_OTHER", ["la_oxide", "ce_oxide", "sm_oxide", "gd_oxide", "y_oxide",
                                         "other_ree_oxide"]),
-    ("re_mine_row", "energy_fuels_white_mesa", ["re_concentrate"]),
+    ("white_mesa_monazite_feed", "energy_fuels_white_mesa", ["re_concentrate"]),
     ("niocorp_elk_creek", "energy_fuels_white_mesa", ["re_concentrate"]),
     ("energy_fuels_white_mesa", "mp_independence_metal", ["ndpr_oxide"]),
     ("energy_fuels_white_mesa", "USA", ["la_oxide", "ce_oxide", "sm_oxide", "other_ree_oxide"]),

@@ -26,6 +26,8 @@ NAMED_FACILITIES = {
     "energy_fuels_white_mesa": "ramping", "solvay_la_rochelle": "planned", "neo_silmet": "operating",
     "neo_narva": "planned", "noveon": "operating", "vulcan_elements": "planned",
     "usa_rare_earth_stillwater": "planned", "niocorp_elk_creek": "planned",
+    "white_mesa_monazite_feed": "ramping", "solvay_la_rochelle_feed": "planned",
+    "iluka_eneabba_feed": "planned",
 }
 # The base dataset's own tables; controls.csv is maintained separately (export controls).
 OWN_TABLES = [t for t in TABLE_ORDER if t != "controls"]
@@ -165,6 +167,25 @@ def test_named_facilities(base: sp.SupplyNetwork) -> None:
             assert str(nodes.loc[node, "start"]).strip(), f"{node}: planned without a start date"
     assert nodes.loc["mountain_pass", "output"] == pytest.approx(45500)
     assert (nodes.loc[nodes["status"] == "planned", "output"] == 0).all()
+
+
+def test_new_separators_bring_their_own_feed(base: sp.SupplyNetwork) -> None:
+    # a new separator fed from a mine that runs at capacity drains the existing separators
+    # (docs/design.md, Data layer: new separators bring their own feed)
+    nodes = base.nodes.set_index("id")
+    routes = base.routes
+    for sep, feed in [("energy_fuels_white_mesa", "white_mesa_monazite_feed"),
+                      ("solvay_la_rochelle", "solvay_la_rochelle_feed"),
+                      ("iluka_eneabba", "iluka_eneabba_feed")]:
+        for col in ("capacity", "status", "start", "ramp_weeks"):
+            assert nodes.loc[feed, col] == nodes.loc[sep, col], (feed, col)
+        assert nodes.loc[feed, "output"] == 0
+        into = routes[(routes["destination"] == sep) & (routes["commodity"] == "re_concentrate")]
+        assert feed in set(into["origin"]), sep
+        fixed = nodes.loc[into["origin"], "status"] == "operating"
+        assert not fixed.any(), (sep, list(into["origin"][fixed.values]))
+        out = routes[routes["origin"] == feed]
+        assert list(out["destination"]) == [sep]
 
 
 def test_engine_budget(base: sp.SupplyNetwork) -> None:
