@@ -1,7 +1,7 @@
 """Where the numba engine's time goes: work per phase and the cost of each phase, one thread.
 
 Run: ``NUMBA_NUM_THREADS=1 .venv/bin/python benchmarks/profile_engine.py [--draws 64] [--weeks 520]
-[--scenario licence-squeeze] [--counts-only]``.
+[--scenario licence-squeeze] [--markets on|off] [--counts-only]``.
 
 numba cannot time inside a compiled function, so each phase's cost is estimated by compiling a
 variant of the kernel with that phase cut out (its source between two phase markers replaced by
@@ -87,9 +87,10 @@ def main() -> int:
     parser.add_argument("--scenario", default="licence-squeeze")
     parser.add_argument("--draws", type=int, default=64)
     parser.add_argument("--weeks", type=int, default=520)
+    parser.add_argument("--markets", choices=["on", "off"], default="on")
     parser.add_argument("--counts-only", action="store_true")
     args = parser.parse_args()
-    scen = sp.scenarios.load(args.scenario)
+    scen = sp.scenarios.load(args.scenario).model_copy(update={"markets": args.markets == "on"})
     for key, value in counts(prepare(scen)).items():
         print(f"{key:<28} {value:>8,}")
     if args.counts_only:

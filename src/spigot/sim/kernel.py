@@ -54,8 +54,10 @@ from spigot.sim.model import MAX_ORDER_FACTOR, NODE_COVER_WEEKS, PRICE_BINS, Sim
 
 __all__ = ["LANES", "market_tuple", "model_tuple", "run_chunk_numba"]
 
-#: Draws simulated side by side in one pass of the weekly loop.
-LANES = 16
+#: Most draws simulated side by side in one pass of the weekly loop (a block's lane width).
+LANES = 64
+#: Lane widths are multiples of this (the AVX-512 vector of eight doubles).
+LANE_STEP = 8
 _BAN, _LICENCE, _QUOTA = 1, 0, 2
 
 
@@ -123,7 +125,7 @@ def _mk_init(draws: Any, g: Any, mg: Any, pa: Any, sc_want: Any) -> Any:
     SC = sc_c.shape[0]
     use_zone = mg[5][mg[6][1]:mg[6][2]]
     U = use_zone.shape[0]
-    W = LANES
+    W = draws.shape[0]
     tax_measure = mg[5][mg[6][26]:mg[6][27]]
     X = tax_measure.shape[0]
     log_restart = mg[1][11]
@@ -264,7 +266,7 @@ def _produce(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
     mkt = nb.literally(market)
     recipe_in = g[1]
     N = recipe_in.shape[0]
-    W = LANES
+    W = fs[0].shape[2]
     activity = ms[14]
     cap_av = ms[12]
     dem = fs[2]
@@ -357,7 +359,7 @@ def _allocate(g: Any, ms: Any, fs: Any) -> None:
     """
     buf_c = g[18]
     B = buf_c.shape[0]
-    W = LANES
+    W = fs[0].shape[2]
     buf_sc = g[26]
     buf_sc_ptr = g[25]
     fac = fs[23]
@@ -413,7 +415,7 @@ def _consume(t: Any, g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
     S = sector_output.shape[0]
     sb_c = mg[5][mg[6][18]:mg[6][19]]
     SB = sb_c.shape[0]
-    W = LANES
+    W = fs[0].shape[2]
     consumed = fs[18]
     first_stop = fs[20]
     mrec = fs[24]
@@ -491,7 +493,7 @@ def _reorder(g: Any, mg: Any, ms: Any, fs: Any, market: Any) -> None:
     mkt = nb.literally(market)
     buf_c = g[18]
     B = buf_c.shape[0]
-    W = LANES
+    W = fs[0].shape[2]
     activity = ms[14]
     appr_l = fs[14]
     banned = fs[10]
@@ -691,7 +693,7 @@ def _mk_markets(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
     RP = rp_c.shape[0]
     sc_c = g[28]
     SC = sc_c.shape[0]
-    W = LANES
+    W = fs[0].shape[2]
     above = ms[10]
     activity = ms[14]
     adopt_rate = mg[1][5]
@@ -975,7 +977,7 @@ def _mk_record(t: Any, n_live: Any, g: Any, mg: Any, ms: Any, fs: Any) -> None:
     RP = rp_c.shape[0]
     use_zone = mg[5][mg[6][1]:mg[6][2]]
     U = use_zone.shape[0]
-    W = LANES
+    W = fs[0].shape[2]
     bin_lo = mg[3][mg[4][17]:mg[4][18]].reshape((3, mg[2][0]))
     bin_scale = mg[3][mg[4][18]:mg[4][19]].reshape((3, mg[2][0]))
     lrel = ms[0]
@@ -1041,7 +1043,7 @@ def _mk_tax(t: Any, draws: Any, g: Any, pa: Any, mg: Any, ms: Any) -> None:
     """Phase 1 with the market phase: the export tax in force on each commodity (largest)."""
     recipe_in = g[1]
     C = recipe_in.shape[1]
-    W = LANES
+    W = draws.shape[0]
     tax_measure = mg[5][mg[6][26]:mg[6][27]]
     X = tax_measure.shape[0]
     active = pa[0]
@@ -1083,7 +1085,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     o_exp, o_held, o_short = offs[0], offs[1], offs[4]
     o_sstock, o_nstock, o_pile, o_app, o_ok = offs[5], offs[6], offs[7], offs[8], offs[9]
     o_no, o_queue, o_pipe = offs[10], offs[11], offs[12]
-    W = LANES
+    W = rec.shape[1]
     N, C = recipe_in.shape
     K = route_base.shape[0]
     B = buf_c.shape[0]
@@ -1557,6 +1559,13 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     + consumed[c, ln]
 
 
+@nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)
+def _lane_width(size: int) -> int:
+    """Lanes for a block of ``size`` draws: all of them up to :data:`LANES`, rounded up to
+    :data:`LANE_STEP` (a short block does not simulate 64 lanes for a few draws)."""
+    return min(LANES, (size + LANE_STEP - 1) // LANE_STEP * LANE_STEP)
+
+
 @nb.njit(cache=True, fastmath=False, error_model="numpy", parallel=True)
 def _run_blocks(g: Any, pa: Any, block_ptr: Any, keep: Any, F: int, block_sum: Any, traj: Any,
                 sector_scalars: Any, first_stop: Any, short_tot: Any, resid: Any,
@@ -1564,14 +1573,15 @@ def _run_blocks(g: Any, pa: Any, block_ptr: Any, keep: Any, F: int, block_sum: A
                 price_max: Any, restart_step: Any, recycled_total: Any) -> None:
     n_blocks = block_ptr.shape[0] - 1
     for b in nb.prange(n_blocks):
-        rec = np.zeros((F, LANES))
-        mrec = np.zeros((MF, LANES))
-        draws = np.zeros(LANES, dtype=np.int64)
-        kept = np.full(LANES, -1, dtype=np.int64)
+        W = _lane_width(block_ptr[b + 1] - block_ptr[b])
+        rec = np.zeros((F, W))
+        mrec = np.zeros((MF, W))
+        draws = np.zeros(W, dtype=np.int64)
+        kept = np.full(W, -1, dtype=np.int64)
         d0 = block_ptr[b]
         while d0 < block_ptr[b + 1]:
-            n_live = min(LANES, block_ptr[b + 1] - d0)
-            for ln in range(LANES):
+            n_live = min(W, block_ptr[b + 1] - d0)
+            for ln in range(W):
                 draws[ln] = d0 + min(ln, n_live - 1)  # spare lanes repeat the last draw
                 kept[ln] = keep[d0 + ln] if ln < n_live else -1
             d1 = d0 + n_live
