@@ -573,6 +573,7 @@ def build_nodes() -> None:
          "refining", "country", "refine_sb", 30000, 18000, S_ASSUME, "L", "assumption")
 
     build_feed_nodes()
+    build_import_separation_nodes()
 
 
 def feed_node(id_: str, separator: str, name: str, region: str, source: str, note: str) -> None:
@@ -620,6 +621,40 @@ def build_feed_nodes() -> None:
               "from its mineral-sands operations (not in the project's facts); whether USGS's 2024 "
               "Australian total counts the stockpiled monazite is not known, the node adds supply "
               "beside re_mine_aus")
+
+
+def lynas_segh(feed: float) -> float:
+    """Lynas's mixed heavy (SEGH) concentrate, t REO/yr, from ``feed`` t REO/yr at Kuantan.
+
+    The Sm-Eu-Gd-Tb-Dy-Y fraction of the Mount Weld recipe (after its process loss).
+    """
+    return feed * recipe_outputs("sep_mount_weld")["other_ree_oxide"]
+
+
+def build_import_separation_nodes() -> None:
+    """Chinese separation of imported intermediates (appended after the feed nodes).
+
+    Lynas's mixed heavy concentrate (SEGH) went to China *for separation* into Sm, Gd, Dy, Tb and
+    Y, not to a final use: booked as China's final use of `other_ree_oxide`, it left China's
+    supply short once Lynas's heavy circuit (from May 2025) kept part of it at home, and nothing
+    else could make more (docs/design.md, Data layer; docs/model.md, Known limits). Appended last
+    for the same reason as the feed nodes: the engine samples project starts node by node in
+    index order.
+    """
+    segh = lynas_segh(output_of("lynas_kuantan"))
+    cap = lynas_segh(next(n["capacity"] for n in NODES if n["id"] == "lynas_kuantan"))
+    node("re_sep_chn_segh",
+         "China separation of imported mixed heavy rare-earth concentrate (Lynas SEGH)", "CHN",
+         "separation", "country", "sep_lynas_heavy", cap, segh,
+         derived("Lynas Kuantan feed x SEGH (Sm-Eu-Gd-Tb-Dy-Y) fraction of the Mount Weld recipe",
+                 f"{S_LYNAS}; {S_ASSUME}"), "L",
+         f"output = Lynas's 2024 SEGH concentrate ({segh:,.0f} t REO), which Lynas sold to Chinese "
+         "separators (buyers not in the project's facts) until "
+         "its own heavy circuit started in May 2025; separated with Lynas's heavy-circuit yields "
+         "(recipe sep_lynas_heavy: Sm, Gd, Dy, Tb, Y; Eu/Ho unrecovered, ~16 % loss); capacity "
+         f"assumption L: the SEGH Kuantan makes at its nameplate feed ({cap:,.0f} t REO/yr), so "
+         "China can take all of it (China's heavy separation capacity is far larger; only the part "
+         "that treats Lynas's concentrate is modelled)")
 
 
 def set_output(node_id: str, value: float) -> None:
@@ -1060,8 +1095,14 @@ def build_flows() -> dict[str, float]:
                  "lynas_kuantan": ["JPN", "CHN"], "re_sep_ind": ["IND", "JPN"],
                  "mp_mountain_pass_sep": ["USA"]}
     for c in ["la_oxide", "ce_oxide", "sm_oxide", "gd_oxide", "tb_oxide", "dy_oxide", "y_oxide"]:
-        allocate(c, {**node_needs(c), **region_sinks(c)}, prefer=ox_prefer)
-    allocate("other_ree_oxide", region_sinks("other_ree_oxide"),
+        allocate(c, {**node_needs(c), **region_sinks(c)}, prefer=ox_prefer,
+                 presets=OXIDE_PRESETS.get(c, ()))
+    allocate("other_ree_oxide", {**node_needs("other_ree_oxide"), **region_sinks("other_ree_oxide")},
+             presets=[("lynas_kuantan", "re_sep_chn_segh", output_of("re_sep_chn_segh"),
+                       derived("Lynas Kuantan feed x SEGH fraction of the Mount Weld recipe",
+                               f"{S_LYNAS}; {S_ASSUME}"), "L",
+                       "Lynas's mixed heavy (SEGH) concentrate shipped to Chinese separators until "
+                       "its own heavy circuit started (May 2025)")],
              prefer={**ox_prefer, "lynas_kuantan": ["CHN"], "neo_silmet": ["CHN"],
                      "re_sep_ind": ["CHN"], "re_sep_rus": ["CHN"]})
     allocate("ndpr_oxide", {**node_needs("ndpr_oxide"), **region_sinks("ndpr_oxide")},
@@ -1082,6 +1123,20 @@ def build_flows() -> dict[str, float]:
 
 PRESETS: dict[str, list] = {}
 
+# India's cerium imports from China (HS 284610, cerium compounds), t of product taken as t REO
+IND_CE_FROM_CHN = 378.8
+S_BACI = ("CEPII BACI HS92 (Gaulier and Zignago 2010), as in trade/baci of the project's facts: HS "
+          "284610 cerium compounds, China to India, 2024")
+OXIDE_PRESETS: dict[str, list] = {
+    "ce_oxide": [
+        ("re_sep_chn_light", "IND", IND_CE_FROM_CHN, S_BACI, "M",
+         "India imported 379 t of cerium compounds from China in 2024 (484 t in 2023, 475 t in "
+         "2022; 503 t from all origins in 2024) beside IREL's output; product tonnes taken as t "
+         "REO (assumption L); the rest of India's Ce use comes from IREL, whose surplus is "
+         "exported (India exported 560 t of cerium compounds in 2024, BACI)"),
+    ],
+}
+
 # Zero-volume routes that give planned and ramping facilities somewhere to take feed from and to
 # deliver to once they start (origin, destination, commodities); assumptions, confidence L. The
 # new separators take concentrate only from their own feed nodes (build_feed_nodes) and NioCorp,
@@ -1089,6 +1144,11 @@ PRESETS: dict[str, list] = {}
 POTENTIAL = [
     ("iluka_eneabba_feed", "iluka_eneabba", ["re_concentrate"]),
     ("iluka_eneabba", "met_jpn", ["ndpr_oxide"]),
+    # Eneabba's NdPr goes where Lynas's ex-China NdPr goes: Japanese metal makers and the metal
+    # makers in Viet Nam that supply Japanese magnet makers (no offtake in the project's facts).
+    # With Japan its only outlet it took a third of Japan's NdPr orders from Lynas, MP and IREL,
+    # and IREL, India's main Ce supplier, ran ~17 % below base (docs/design.md, Data layer).
+    ("iluka_eneabba", "met_vnm", ["ndpr_oxide"]),
     ("iluka_eneabba", "mag_jpn", ["dy_oxide", "tb_oxide"]),
     ("iluka_eneabba", "JPN", ["la_oxide", "ce_oxide", "sm_oxide", "gd_oxide", "y_oxide",
                               "other_ree_oxide"]),
@@ -1508,6 +1568,7 @@ SOURCES = [
     "Company reports and filings (MP Materials, Lynas, Iluka, Energy Fuels, Neo, Noveon, Vulcan, "
     "USA Rare Earth, NioCorp, Solvay) as collected in the project's facilities list",
     "CSRE/ACREI via Metalnomist 2024; Adamas Intelligence; Fastmarkets; Roskill (end uses)",
+    "CEPII BACI bilateral trade (HS 284610 cerium compounds, China to India, 2024)",
     "spigot assumptions, each stated in the row's note with confidence L",
 ]
 

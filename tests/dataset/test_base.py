@@ -188,6 +188,35 @@ def test_new_separators_bring_their_own_feed(base: sp.SupplyNetwork) -> None:
         assert list(out["destination"]) == [sep]
 
 
+def test_lynas_heavy_concentrate_is_separated_in_china(base: sp.SupplyNetwork) -> None:
+    # Lynas sold its mixed heavy (SEGH) concentrate to China for separation; booked as a final
+    # use it left China short once Lynas's own heavy circuit kept it (docs/design.md, Data layer)
+    nodes = base.nodes.set_index("id")
+    routes = base.routes
+    segh = routes[(routes["origin"] == "lynas_kuantan") & (routes["commodity"] == "other_ree_oxide")]
+    assert set(segh["destination"]) == {"re_sep_chn_segh", "lynas_kuantan_heavy"}
+    node = nodes.loc["re_sep_chn_segh"]
+    assert (node["region"], node["stage"], node["recipe"]) == ("CHN", "separation", "sep_lynas_heavy")
+    assert node["output"] == pytest.approx(segh["volume"].sum(), rel=1e-6)
+    assert node["capacity"] >= node["output"]
+    # appended after every other node: the engine samples project starts in node order
+    assert base.nodes["id"].iloc[-1] == "re_sep_chn_segh"
+    made = set(routes.loc[routes["origin"] == "re_sep_chn_segh", "commodity"])
+    assert made == {"sm_oxide", "gd_oxide", "dy_oxide", "tb_oxide", "y_oxide"}
+
+
+def test_india_has_a_second_ce_supplier_and_eneabba_a_second_ndpr_buyer(
+        base: sp.SupplyNetwork) -> None:
+    # with IREL its only Ce supplier and Japan Eneabba's only NdPr outlet, India's catalysts
+    # stopped in years 4-5 of the no-policy run (docs/model.md, Known limits)
+    routes = base.routes
+    ce = routes[(routes["commodity"] == "ce_oxide") & (routes["destination"] == "IND")
+                & (routes["volume"] > 0)]
+    assert {"re_sep_ind", "re_sep_chn_light"} <= set(ce["origin"])
+    ndpr = routes[(routes["origin"] == "iluka_eneabba") & (routes["commodity"] == "ndpr_oxide")]
+    assert set(ndpr["destination"]) == {"met_jpn", "met_vnm"}
+
+
 def test_engine_budget(base: sp.SupplyNetwork) -> None:
     compiled = base.compile()
     assert len(compiled.nodes) <= 110
