@@ -1126,8 +1126,11 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
         for ln in range(W):
             sp[i, ln] = pile_qty[i]
     queue = np.zeros((J, W))
-    lic_ok = np.zeros((J, W, L))  # licence decisions due in ring slot s: [j, lane, s]
-    lic_no = np.zeros((J, W, L))
+    lic_ok = np.zeros((J, L, W))  # licence decisions due in ring slot s: [j, s, lane]
+    lic_no = np.zeros((J, L, W))
+    ok_l = np.zeros(W)  # one slot's decisions of this step, per lane
+    no_l = np.zeros(W)
+    wt_l = np.zeros((L, W))  # their processing-time weights when the lanes' measures differ
     lic_tot = np.zeros((J, W))
     valid = np.zeros((J, W), dtype=np.int64)
     quota_left = np.zeros((M, W))
@@ -1174,7 +1177,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
     cap_l = np.zeros((M, W))
     lead_l = np.zeros((M, W))
     appr_l = np.zeros((E, W))
-    kern_l = np.zeros((M, W, L))
+    kern_l = np.zeros((M, L, W))
     lag_lo = np.zeros((M, W), dtype=np.int64)
     lag_hi = np.zeros((M, W), dtype=np.int64)
     for ln in range(W):
@@ -1188,7 +1191,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             hi = 0
             for lag in range(L):
                 w = kernel[d, mi, lag]
-                kern_l[mi, ln, lag] = w
+                kern_l[mi, lag, ln] = w
                 if w > 0:
                     if lo == L:
                         lo = lag
@@ -1378,43 +1381,65 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                     if gov_m[k, ln] >= 0 and not banned[k, ln]:
                         apps[gov_m[k, ln], ln] += queue[j, ln] / pair_ship_t[gov_e[k, ln]]
             s0 = t % L
-            us0 = np.uint64(s0)
             for j in range(J):
                 k = slot_route[j]
+                m0 = -1  # the measure of the first deciding lane
+                mixed = False  # lanes governed by different measures
+                lo = L  # the lags any deciding lane's kernel spans
+                hi = 0
                 for ln in range(W):
                     mi = gov_m[k, ln]
                     if mi < 0 or banned[k, ln]:
+                        ok_l[ln] = 0.0
+                        no_l[ln] = 0.0
                         continue
                     cap = cap_l[mi, ln]
                     share = 1.0 if apps[mi, ln] <= cap else cap / apps[mi, ln]
                     decided = queue[j, ln] * share
                     queue[j, ln] -= decided
                     ok = decided * appr_l[gov_e[k, ln], ln]
-                    no = decided - ok
-                    # spread over the kernel's lags: ring slot s0 + lag, in two runs (before
-                    # and after the ring wraps); unsigned indices spare numba's negative-index
-                    # checks in this innermost loop
-                    ulo = np.uint64(lag_lo[mi, ln])
-                    uhi = np.uint64(lag_hi[mi, ln])
-                    wrap = np.uint64(L - s0)  # first lag that wraps
-                    for lag in range(ulo, min(uhi, wrap)):
-                        w = kern_l[mi, ln, lag]
-                        lic_ok[j, ln, lag + us0] += ok * w
-                        lic_no[j, ln, lag + us0] += no * w
-                    for lag in range(max(ulo, wrap), uhi):
-                        w = kern_l[mi, ln, lag]
-                        lic_ok[j, ln, lag - wrap] += ok * w
-                        lic_no[j, ln, lag - wrap] += no * w
+                    ok_l[ln] = ok
+                    no_l[ln] = decided - ok
+                    if m0 < 0:
+                        m0 = mi
+                    elif mi != m0:
+                        mixed = True
+                    lo = min(lo, lag_lo[mi, ln])
+                    hi = max(hi, lag_hi[mi, ln])
+                if m0 < 0:
+                    continue
+                # spread over the kernels' lags, all lanes at once: ring slot s0 + lag, in two
+                # runs (before and after the ring wraps). A lane adds ok * w: 0 where it does
+                # not decide (ok = 0) or its kernel has no weight, which leaves its slot as is.
+                if mixed:
+                    for lag in range(lo, hi):
+                        for ln in range(W):
+                            mi = gov_m[k, ln]
+                            wt_l[lag, ln] = kern_l[mi, lag, ln] if mi >= 0 else 0.0
+                    wt = wt_l
+                else:
+                    wt = kern_l[m0]
+                wrap = L - s0  # first lag that wraps
+                for lag in range(lo, min(hi, wrap)):
+                    s = s0 + lag
+                    for ln in range(W):
+                        lic_ok[j, s, ln] += ok_l[ln] * wt[lag, ln]
+                        lic_no[j, s, ln] += no_l[ln] * wt[lag, ln]
+                for lag in range(max(lo, wrap), hi):
+                    s = lag - wrap
+                    for ln in range(W):
+                        lic_ok[j, s, ln] += ok_l[ln] * wt[lag, ln]
+                        lic_no[j, s, ln] += no_l[ln] * wt[lag, ln]
             for j in range(J):
                 k = slot_route[j]
                 n = route_origin[k]
                 c = route_c[k]
                 slot = pipe_off[k] + head[k]
                 for ln in range(W):
-                    ok = lic_ok[j, ln, s0]
-                    no = lic_no[j, ln, s0]
-                    lic_ok[j, ln, s0] = 0.0
-                    lic_no[j, ln, s0] = 0.0
+                    ok = lic_ok[j, s0, ln]
+                    no = lic_no[j, s0, ln]
+                    lic_ok[j, s0, ln] = 0.0
+                    lic_no[j, s0, ln] = 0.0
                     lic_tot[j, ln] -= ok + no
                     rec[o_ok + j, ln] += ok
                     rec[o_no + j, ln] += no
@@ -1528,9 +1553,9 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
         for ln in range(W):
             tot = queue[j, ln]
             for lag in range(L):
-                tot += lic_ok[j, ln, lag]
+                tot += lic_ok[j, lag, ln]
             for lag in range(L):
-                tot += lic_no[j, ln, lag]
+                tot += lic_no[j, lag, ln]
             final[c, ln] += tot
     for ln in range(n_live):
         for s in range(S):
