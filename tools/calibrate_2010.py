@@ -1,7 +1,7 @@
 """Calibrate spigot on the 2010-2012 episode only (replay-2010); see docs/validation.md.
 
-Two stages, each a small grid search that minimises sum((error / tolerance)^2) over targets of
-``calibration_targets_2010``:
+Three stages, each a small grid search that minimises sum((error / tolerance)^2) (plus 4 for a
+ratio moving the wrong way) over targets of ``calibration_targets_2010``:
 
 1. **Japan customs holds** (a scenario parameter of replay-2010): the median hold time, working
    days, of the inspections on shipments to Japan from 21 Sep 2010, on ``jpn_oct_drop`` and
@@ -10,11 +10,21 @@ Two stages, each a small grid search that minimises sum((error / tolerance)^2) o
 2. **Price response** (market parameters): ``price_inv_flexibility`` of ``dy_oxide`` and
    ``ndpr_oxide`` and ``price_adjust_speed``, on the price targets (rise by Jul/Dec 2010, peak
    ratio and month, fall from end-2011 to end-2012), run through the scenario's
-   ``market.overrides``. Written into ``src/spigot/market/parameters.csv`` (value and source
-   "calibrated to 2010-2012 (tools/calibrate_2010.py)" of the existing rows).
+   ``market.overrides`` at the safety-stock values of the parameter table.
+3. **Hoarding** (market parameters): the firms' safety-stock response, ``safety_stock_extra``
+   (extra cover after a shock) and ``safety_stock_up_weeks`` (time constant of the build),
+   **jointly** with the three price parameters of stage 2 (the hoard is demand that the price
+   rule reads, so the two sets interact), on the price targets and Japan's Oct/Nov 2010 imports.
+   Precautionary stock building outside China in H1-2011 is what kept ex-China prices rising
+   until mid-2011; without it the model peaks at the end of the H2-2010 quota half-year.
+
+``all`` runs stages 1 and 3 (stage 3's grid contains stage 2's parameters; ``prices`` refits
+them alone at the table's safety-stock values). Fitted market parameters are written into
+``src/spigot/market/parameters.csv``: value, and source "calibrated to 2010-2012
+(tools/calibrate_2010.py)" followed by the row's earlier evidence.
 
 The 2023 and 2025 replays are never run here. Usage:
-``python tools/calibrate_2010.py [--draws 32] [--dry-run] [--stage japan|prices|all]``.
+``python tools/calibrate_2010.py [--draws 32] [--dry-run] [--stage japan|prices|hoarding|all]``.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ import contextlib
 import csv
 import io
 import itertools
+import math
 import re
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,7 +55,14 @@ PRICES = ("dy_rise_by_jul2010", "nd_rise_by_dec2010", "dy_peak_ratio", "nd_peak_
 HOLD_GRID = (10, 15, 20, 25, 30, 35, 40)
 K_DY_GRID = (4.0, 6.0, 8.0, 10.0)
 K_ND_GRID = (3.0, 4.0, 5.0, 6.0)
-SPEED_GRID = (0.03, 0.04, 0.05, 0.06, 0.08)
+SPEED_GRID = (0.025, 0.03, 0.04, 0.05, 0.06, 0.08)
+#: Stage 3: safety stocks (1.0 and 13 weeks: the values before the stage) with the price
+#: parameters near their stage-2 optimum (k is at most 10: the loader's bound).
+EXTRA_GRID = (1.0, 1.5, 2.0, 2.5, 3.0)
+UP_WEEKS_GRID = (4.0, 8.0, 13.0)
+HOARD_K_DY_GRID = (8.0, 10.0)
+HOARD_K_ND_GRID = (3.0, 4.0, 5.0)
+HOARD_SPEED_GRID = (0.025, 0.03, 0.04)
 
 
 def _loss(rr: runner.ReplayResult, ids: Sequence[str]) -> float:
@@ -115,11 +133,40 @@ def calibrate_prices(draws: int) -> dict[str, float] | None:
     return best[1]
 
 
+def calibrate_hoarding(draws: int) -> dict[str, float] | None:
+    """Stage 3: safety-stock response and price parameters on one grid (prices and Japan)."""
+    probe = runner.run_replay("replay-2010", draws=8)
+    if probe.prices is None:
+        raise SystemExit("hoarding: the engine returned no prices for replay-2010")
+    best: tuple[float, dict[str, float]] = (float("inf"), {})
+    grid = itertools.product(EXTRA_GRID, UP_WEEKS_GRID, HOARD_K_DY_GRID, HOARD_K_ND_GRID,
+                             HOARD_SPEED_GRID)
+    for extra, up, k_dy, k_nd, speed in grid:
+        overrides = {"safety_stock_extra": extra, "safety_stock_up_weeks": up,
+                     "price_inv_flexibility:dy_oxide": k_dy,
+                     "price_inv_flexibility:ndpr_oxide": k_nd, "price_adjust_speed": speed}
+        with _market_overrides(overrides):
+            loss = _loss(runner.run_replay("replay-2010", draws=draws), PRICES + JAPAN)
+        print(f"{overrides}: loss {loss:.4f}", flush=True)
+        if loss < best[0]:
+            best = (loss, overrides)
+    print(f"fitted: {best[1]} (loss {best[0]:.4f})")
+    return best[1]
+
+
 def write_hold(median: int) -> None:
     text = REPLAY.read_text(encoding="utf-8")
     new = re.sub(r"median: \d+(\.\d+)?(, sigma: [0-9.]+, min: \d+, max: \d+\}  # calibrated)",
                  rf"median: {median}\2", text)
     REPLAY.write_text(new, encoding="utf-8")
+
+
+def _calibrated_source(old: str) -> str:
+    """``SOURCE`` followed by the row's evidence: what followed ``SOURCE`` in a row fitted
+    before, else the whole earlier source (the prior the fit replaced)."""
+    if old.startswith(SOURCE):
+        return old
+    return f"{SOURCE}; evidence before the fit: {old}" if old.strip() else SOURCE
 
 
 def write_params(values: Mapping[str, float]) -> None:
@@ -139,7 +186,12 @@ def write_params(values: Mapping[str, float]) -> None:
             row = {**rows[i - 2], "key": key, "meaning": f"as above, for {key}",
                    "confidence": "L"}
             lines.insert(i, "")
-        row["value"], row["source"] = f"{value:g}", SOURCE
+        row["value"], row["source"] = f"{value:g}", _calibrated_source(row["source"])
+        if parameter == "price_adjust_speed":
+            half_life = math.log(2.0) / -math.log(1.0 - value)
+            row["meaning"] = re.sub(r"half-life ln2/-ln\(1-[0-9.]+\) = [0-9.]+ weeks",
+                                    f"half-life ln2/-ln(1-{value:g}) = {half_life:.1f} weeks",
+                                    row["meaning"])
         buf = io.StringIO()
         csv.writer(buf, lineterminator="\n").writerow([row[f] for f in fields])
         lines[i] = buf.getvalue()
@@ -149,7 +201,7 @@ def write_params(values: Mapping[str, float]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=32)
-    parser.add_argument("--stage", choices=("japan", "prices", "all"), default="all")
+    parser.add_argument("--stage", choices=("japan", "prices", "hoarding", "all"), default="all")
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
     args = parser.parse_args()
     catalog.replay_path("replay-2010")
@@ -157,8 +209,12 @@ def main() -> int:
         median = calibrate_japan(args.draws)
         if not args.dry_run:
             write_hold(median)
-    if args.stage in ("prices", "all"):
+    if args.stage == "prices":
         fitted = calibrate_prices(args.draws)
+        if fitted and not args.dry_run:
+            write_params(fitted)
+    if args.stage in ("hoarding", "all"):
+        fitted = calibrate_hoarding(args.draws)
         if fitted and not args.dry_run:
             write_params(fitted)
     return 0

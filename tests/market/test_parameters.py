@@ -53,7 +53,7 @@ def test_loads_aligned_to_base_and_toy(net: sp.network.CompiledNetwork) -> None:
     assert magnets
     assert all(p.use_cap[u] == 0.6 for u in magnets)
     assert p.qual_steps[net.nodes.index("vulcan_elements")] == 24
-    assert p.speed == pytest.approx(0.03)
+    assert p.speed == pytest.approx(0.025)  # calibrated to 2010-2012
     toy = load_market_params(sp.datasets.load("toy").compile(step_weeks=1.0))
     assert toy.p0.shape[1] == len(sp.datasets.load("toy").compile().commodities)
 
@@ -100,16 +100,16 @@ def write(tmp_path: Path, edit: tuple[str, str]) -> Path:
 
 
 @pytest.mark.parametrize(("edit", "message"), [
-    (("price_adjust_speed,global,*,0.03", "price_adjust_sped,global,*,0.15"),
+    (("price_adjust_speed,global,*,0.025", "price_adjust_sped,global,*,0.15"),
      r"line \d+: field 'parameter': unknown parameter: got 'price_adjust_sped'.*"
      r"did you mean 'price_adjust_speed'\?"),
-    (("price_adjust_speed,global,*,0.03", "price_adjust_speed,global,*,1.5"),
+    (("price_adjust_speed,global,*,0.025", "price_adjust_speed,global,*,1.5"),
      r"price_adjust_speed out of range: got '1.5'; expected a number in \[0, 1\]"),
     (("price_cap_multiple,commodity,dy_oxide", "price_cap_multiple,commodity,dy_oxid"),
      r"line 11: field 'key': unknown commodity for price_cap_multiple: got 'dy_oxid'.*'dy_oxide'"),
     (("automotive:ndfeb_magnet", "automotiv:ndfeb_magnet"),
      r"unknown sector for substitution_cap: got 'automotiv:ndfeb_magnet'"),
-    (("price_adjust_speed,global,*,0.03", "price_adjust_speed,global,*,fast"),
+    (("price_adjust_speed,global,*,0.025", "price_adjust_speed,global,*,fast"),
      r"price_adjust_speed out of range: got 'fast'"),
     (("recycling_price_on,global,*,1.5", "recycling_price_on,global,*,9"),
      r"recycling_price_on must be below recycling_price_full"),

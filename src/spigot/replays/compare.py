@@ -149,6 +149,14 @@ def _flow_metric(ctx: Context, target: Mapping[Any, Any]) -> FloatArray:
     return values[:, i1] / np.maximum(values[:, i0], 1e-12)
 
 
+def _fmt_metric(value: float, kind: str) -> str:
+    """A per-commodity value for a note: ``YYYY-MM`` for a month target, else 4 digits."""
+    if kind == "months" and np.isfinite(value):
+        month = round((value - math.floor(value)) * 12.0)
+        return f"{math.floor(value)}-{month + 1:02d}"
+    return f"{value:.4g}"
+
+
 def _error(sim: float, obs: float, kind: str) -> float:
     if not (np.isfinite(sim) and np.isfinite(obs)):
         return math.nan
@@ -194,7 +202,8 @@ def evaluate_targets(ctx: Context) -> pd.DataFrame:
             errs = [_error(v, row["observed"], row["tolerance_kind"]) for v in values]  # type: ignore[arg-type]
             err = max(errs)
             if len(values) > 1:
-                note = "; ".join(f"{c}: {v:.4g}" for c, v in
+                kind = str(row["tolerance_kind"])
+                note = "; ".join(f"{c}: {_fmt_metric(v, kind)}" for c, v in
                                  zip(str(target["commodity"]).split(";"), values, strict=True))
         else:
             lo, sim, hi = _q(_flow_metric(ctx, target))
