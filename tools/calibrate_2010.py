@@ -17,6 +17,10 @@ ratio moving the wrong way) over targets of ``calibration_targets_2010``:
    rule reads, so the two sets interact), on the price targets and Japan's Oct/Nov 2010 imports.
    Precautionary stock building outside China in H1-2011 is what kept ex-China prices rising
    until mid-2011; without it the model peaks at the end of the H2-2010 quota half-year.
+   The price that triggers the hoard, ``safety_stock_trigger_price``, is on no grid and is never
+   written: it is set by judgment in the parameter table (3x base: at 2x, which this loss
+   prefers slightly, magnet users hoard in late 2011 and make a second NdPr hump that the
+   targets do not score; docs/validation.md), and every stage runs at the table's value.
 
 ``all`` runs stages 1 and 3 (stage 3's grid contains stage 2's parameters; ``prices`` refits
 them alone at the table's safety-stock values). Fitted market parameters are written into

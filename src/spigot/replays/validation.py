@@ -32,29 +32,34 @@ MISSES: dict[str, Sequence[str]] = {
         "Timing of the price peak: with firms' precautionary stock building outside China "
         "(safety stocks: cover x 3.5 after a shock, built with a 13-week time constant, fitted "
         "jointly with the price response by tools/calibrate_2010.py) the ex-China Dy and Nd "
-        "prices peak in Apr 2011, 3 months before the observed mid-2011 peak (tolerance 6 "
-        "months, tested); without the hoard they peak in Jan-Feb 2011, at the end of the "
+        "prices peak in Mar and Apr 2011, 3-4 months before the observed mid-2011 peak "
+        "(tolerance 6 months, tested); without the hoard they peak in Jan-Feb 2011, at the end of the "
         "tightest quota half-year (H2-2010 batch of 7,976 t, plus the Japan halt). The hoard "
         "holds prices up after the 2011 quota (~30 kt) lets more through, and its unwinding once "
-        "prices fall below twice their base drives the fall of 2012. China's own tightening "
+        "prices fall below three times their base drives the fall of 2012. China's own tightening "
         "(production quotas, the crackdown on illegal mining, state stockpiling: China's "
         "domestic prices rose with the export prices until mid-2011) and speculative buying "
         "are not modelled; the fitted hoard stands in for part of what held ex-China prices up "
         "in H1-2011. The bundled facts hold no 2010-comparable figure for China's 2011 output "
         "cut, so none is encoded.",
-        "Second NdPr hump: magnet users start hoarding only when magnet prices pass twice their "
-        "base, in autumn 2011; their orders lift NdPr oxide again in early 2012 in both zones "
-        "(ex-China about 4.2x the Jan-2010 price in May 2012 against 5.2x at the Apr-2011 "
-        "peak), and China's domestic NdPr price rises from Sep 2011 to Mar 2012 where it fell "
-        "by half (`cn_domestic_fall` fails, wrong direction for Nd). Observed prices fell "
-        "steadily from mid-2011. The Nd end-2012 / end-2011 ratio that matches the observed 0.40 "
-        "is largely the unwinding of this hump: with the hoard triggered at 3x instead of 2x "
-        "(no magnet hoard; not fitted) the ratio is 0.59, the peak month Mar-Apr 2011 and "
-        "`cn_domestic_fall` 0.72.",
+        "Trigger of the hoard (a judgment, not fitted): firms hoard after a shortfall or once "
+        "their zone's price passes 3x its base (`safety_stock_trigger_price`). The fit's loss "
+        "prefers 2x by a small margin (1.98 against 2.61 at the fitted values: the peak 3 months "
+        "early, the Nd fall of 2012 on the observed ratio), but at 2x magnet users outside China "
+        "start hoarding in autumn 2011 and lift NdPr oxide again in early 2012 (ex-China 4.2x "
+        "the Jan-2010 price in May 2012 against 5.2x at the Apr-2011 peak), and China's domestic "
+        "NdPr price rises 1.8x from Sep 2011 to Mar 2012 where it fell by half "
+        "(`cn_domestic_fall` 1.38, wrong direction): a second hump the episode did not show, "
+        "which the loss, scoring only the listed targets, cannot see. At 3x there is no magnet "
+        "hoard and no hump; the Nd end-2012 / end-2011 ratio is 0.59 against the observed 0.40 "
+        "(tolerance 0.35), and China's domestic prices fall in the right direction but by less "
+        "than observed (ratio 0.72: Dy 0.57, Nd 0.88, against 0.44; `cn_domestic_fall` not "
+        "met). The other fitted values were fitted at 2x and kept at 3x, where every tested "
+        "target passes.",
         "Size of the peak: within a factor 3.2 of the observed ~14-20x (the issue's order of "
         "magnitude), not within a factor 2 (Dy with k at the loader's bound of 10); the fall "
-        "from end-2011 to end-2012 is within 0.15 of the observed ratio for both oxides, but "
-        "Dy's fall starts in mid-2011 and goes below the Jan-2010 price in 2012.",
+        "from end-2011 to end-2012 is within 0.15 of the observed ratio for Dy and within 0.19 "
+        "for Nd, but Dy's fall starts in Apr 2011 and goes below the Jan-2010 price in 2012.",
         "Quotas are shared pro rata by the routes they cover; in 2010 Japan's routes are still "
         "cut harder than Japan was (simulated Sep-2010 level below the 2,246 t observed).",
         "China's exports in 2011-2012 (observed 16-17 kt, about 56 % of the quota) fell short of "
@@ -86,10 +91,19 @@ MISSES: dict[str, Sequence[str]] = {
         "The fast tracks after Geneva and London and the December general licences carry prior "
         "processing times and approval odds (the timeline gives no numbers).",
         "Firms' safety stocks and the price speed carry the 2010 fit (cover x 3.5 after a shock, "
-        "triggered by a price at 2x base or a shortfall; speed 0.025/week): with them 71 region "
-        "x sector pairs stop (66 with cover x 2 and speed 0.03), among them China's metallurgy "
-        "and `other` from Sep-Oct 2025 in most draws; whether firms hoarded on that scale in "
-        "2025 is not checked (out-of-sample).",
+        "triggered by a shortfall or a price at 3x base; speed 0.025/week): with them 71 region "
+        "x sector pairs stop (66 with cover x 2 and speed 0.03; a trigger at 2x stops the same "
+        "71: the 2025 hoards start on shortfalls); whether firms hoarded on that scale in 2025 "
+        "is not checked (out-of-sample).",
+        "China's metallurgy and `other` stop from Sep-Oct 2025 in 87 % of draws, a model "
+        "artefact on tungsten APT: after China's APT licence (Feb 2025) users in the USA, DEU, "
+        "EU_OTHER and ROW run short and raise their cover about 3.2-3.3x, and China's converter, "
+        "fed at China's mine capacity, shares its output over its routes in proportion to "
+        "orders, so licensed exports run above their 2024 rate (about 600 against 517 t/week) "
+        "and China's own users get less (760-800 against 857 t/week) until their stocks run out "
+        "from Sep 2025; China's APT price in the model falls to about 0.65x base meanwhile, so "
+        "nothing rations the exports (no priority for the home market). With cover x 2 "
+        "(`safety_stock_extra` 1) no sector in China stops.",
     ),
 }
 
@@ -192,7 +206,10 @@ current). Each replay runs at its default draws and seed with the numba engine
   until mid-2011. Each stage is a grid search minimising sum((error / tolerance)^2) plus a
   penalty of 4 for a wrong direction (`--stage prices` refits the price parameters alone at the
   table's safety stocks: k_Dy 4-10, k_Nd 3-6, speed 0.025-0.08). The fitted values are written
-  with the source "calibrated to 2010-2012 (tools/calibrate_2010.py)" (table below). Targets
+  with the source "calibrated to 2010-2012 (tools/calibrate_2010.py)" (table below). The price
+  that triggers the hoard, `safety_stock_trigger_price` (3x base), is set by judgment, not
+  fitted: the loss prefers 2x by a small margin, but 2x gives a second NdPr hump in 2012 that
+  the listed targets do not score (replay-2010, "What the model misses"). Targets
   after 2012 (`dy_fall_2015`, `nd_fall_2015`) and China's domestic prices are not fitted, only
   reported. replay-2023-gallium and replay-2025 are out-of-sample: their policies come from the
   export-control timeline; parameters the timeline does not give (approval odds, fast-track
@@ -217,9 +234,9 @@ current). Each replay runs at its default draws and seed with the numba engine
   ratio within an order of magnitude (|log10 error| <= 0.5); the peak month within 6 months of
   the observed mid-2011 peak; the fall after the peak, end-2012 / end-2011, below 1 and within
   0.35 of the observed ratio; Japan's imports Oct/Sep and Nov/Sep within 0.15. Of the tighter
-  tolerances first set, the fall within 0.15 is met after the hoarding fit, the peak month
-  within 3 months only at its edge (Apr 2011), the peak ratio within a factor 2 is not met (see
-  "What the model misses").
+  tolerances first set, the fall within 0.15 is met for Dy (Nd 0.19), the peak month within 3
+  months for Nd (Apr 2011), not for Dy (Mar 2011), the peak ratio within a factor 2 is not met
+  (see "What the model misses").
 """
 
 
