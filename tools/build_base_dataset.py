@@ -319,12 +319,17 @@ def _reference(recipe: str) -> str:
     return outs[0]["commodity"]
 
 
+def node_row(node_id: str) -> dict:
+    """The node ``node_id`` as declared so far (a row of ``NODES``)."""
+    return next(n for n in NODES if n["id"] == node_id)
+
+
 def output_of(node_id: str) -> float:
-    return next(n["output"] for n in NODES if n["id"] == node_id)
+    return node_row(node_id)["output"]
 
 
 def region_of(node_id: str) -> str:
-    return next(n["region"] for n in NODES if n["id"] == node_id)
+    return node_row(node_id)["region"]
 
 
 # Rare-earth mining (MCS2026, 2024). China's quota split: MIIT 2024 total 270,000 t of which
@@ -582,7 +587,7 @@ def feed_node(id_: str, separator: str, name: str, region: str, source: str, not
     Capacity = the separator's feed capacity (t REO/yr), base output 0, and the separator's
     status, start and ramp, so that the feed comes with the plant; confidence L (assumption).
     """
-    sep = next(n for n in NODES if n["id"] == separator)
+    sep = node_row(separator)
     node(id_, name, region, "mining", "facility", "mine_re", sep["capacity"], 0, source, "L",
          note + f"; capacity = {separator}'s feed capacity ({sep['capacity']:,.0f} t REO/yr), "
          f"status, start and ramp = {separator}'s so that the feed comes with the plant; base "
@@ -642,7 +647,7 @@ def build_import_separation_nodes() -> None:
     index order.
     """
     segh = lynas_segh(output_of("lynas_kuantan"))
-    cap = lynas_segh(next(n["capacity"] for n in NODES if n["id"] == "lynas_kuantan"))
+    cap = lynas_segh(node_row("lynas_kuantan")["capacity"])
     node("re_sep_chn_segh",
          "China separation of imported mixed heavy rare-earth concentrate (Lynas SEGH)", "CHN",
          "separation", "country", "sep_lynas_heavy", cap, segh,

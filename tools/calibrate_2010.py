@@ -120,42 +120,40 @@ def calibrate_japan(draws: int) -> int:
     return best[1]
 
 
-def calibrate_prices(draws: int) -> dict[str, float] | None:
+def _grid_search(stage: str, grids: Mapping[str, Sequence[float]], targets: Sequence[str],
+                 draws: int) -> dict[str, float] | None:
+    """Run replay-2010 at every point of the product of ``grids`` (market overrides) and return
+    the point with the smallest loss over ``targets``."""
     probe = runner.run_replay("replay-2010", draws=8)
     if probe.prices is None:
-        raise SystemExit("prices: the engine returned no prices for replay-2010")
+        raise SystemExit(f"{stage}: the engine returned no prices for replay-2010")
     best: tuple[float, dict[str, float]] = (float("inf"), {})
-    for k_dy, k_nd, speed in itertools.product(K_DY_GRID, K_ND_GRID, SPEED_GRID):
-        overrides = {"price_inv_flexibility:dy_oxide": k_dy,
-                     "price_inv_flexibility:ndpr_oxide": k_nd, "price_adjust_speed": speed}
+    for point in itertools.product(*grids.values()):
+        overrides = dict(zip(grids, point, strict=True))
         with _market_overrides(overrides):
-            loss = _loss(runner.run_replay("replay-2010", draws=draws), PRICES)
-        print(f"{overrides}: loss {loss:.4f}")
-        if loss < best[0]:
-            best = (loss, overrides)
-    print(f"fitted: {best[1]} (loss {best[0]:.4f})")
-    return best[1]
-
-
-def calibrate_hoarding(draws: int) -> dict[str, float] | None:
-    """Stage 3: safety-stock response and price parameters on one grid (prices and Japan)."""
-    probe = runner.run_replay("replay-2010", draws=8)
-    if probe.prices is None:
-        raise SystemExit("hoarding: the engine returned no prices for replay-2010")
-    best: tuple[float, dict[str, float]] = (float("inf"), {})
-    grid = itertools.product(EXTRA_GRID, UP_WEEKS_GRID, HOARD_K_DY_GRID, HOARD_K_ND_GRID,
-                             HOARD_SPEED_GRID)
-    for extra, up, k_dy, k_nd, speed in grid:
-        overrides = {"safety_stock_extra": extra, "safety_stock_up_weeks": up,
-                     "price_inv_flexibility:dy_oxide": k_dy,
-                     "price_inv_flexibility:ndpr_oxide": k_nd, "price_adjust_speed": speed}
-        with _market_overrides(overrides):
-            loss = _loss(runner.run_replay("replay-2010", draws=draws), PRICES + JAPAN)
+            loss = _loss(runner.run_replay("replay-2010", draws=draws), targets)
         print(f"{overrides}: loss {loss:.4f}", flush=True)
         if loss < best[0]:
             best = (loss, overrides)
     print(f"fitted: {best[1]} (loss {best[0]:.4f})")
     return best[1]
+
+
+def calibrate_prices(draws: int) -> dict[str, float] | None:
+    """Stage 2: the price response alone, at the table's safety stocks (price targets)."""
+    return _grid_search("prices", {"price_inv_flexibility:dy_oxide": K_DY_GRID,
+                                   "price_inv_flexibility:ndpr_oxide": K_ND_GRID,
+                                   "price_adjust_speed": SPEED_GRID}, PRICES, draws)
+
+
+def calibrate_hoarding(draws: int) -> dict[str, float] | None:
+    """Stage 3: safety-stock response and price parameters on one grid (prices and Japan)."""
+    return _grid_search("hoarding", {"safety_stock_extra": EXTRA_GRID,
+                                     "safety_stock_up_weeks": UP_WEEKS_GRID,
+                                     "price_inv_flexibility:dy_oxide": HOARD_K_DY_GRID,
+                                     "price_inv_flexibility:ndpr_oxide": HOARD_K_ND_GRID,
+                                     "price_adjust_speed": HOARD_SPEED_GRID},
+                        PRICES + JAPAN, draws)
 
 
 def write_hold(median: int) -> None:

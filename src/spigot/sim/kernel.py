@@ -1,8 +1,9 @@
 """The fast engine: the reference rules compiled with numba, vectorised over lanes of draws.
 
 Same phases and the same arithmetic as :mod:`spigot.sim.reference`; the differential tests hold
-the two together. The state of :data:`LANES` draws is held side by side (draws on the last axis),
-so each rule runs once per route, buffer or sector for all lanes and index work is shared.
+the two together. The state of a block's lanes, up to :data:`LANES` draws, is held side by side
+(draws on the last axis), so each rule runs once per route, buffer or sector for all lanes and
+index work is shared.
 Routes that can never carry material (no base flow, no policy) are skipped, transit ring buffers
 advance a head index, a licence decision is spread over the non-zero lags of its kernel only
 (licence rings and kernels lane-major, so those lags are contiguous), per-lane parameters are
@@ -22,7 +23,7 @@ orders, the need at the current plan); without a market phase they do the flow m
 arithmetic exactly (the base need and want per lane, a product with a plan of 1.0), so the
 results are bit for bit the kernel before the market phase. The rest of the market phase is in
 the ``_mk_*`` functions (export tax, the markets hook with phase 9, the market record), which call
-the kernels of :mod:`spigot.market` on the lane block (``W = LANES``). The market arrays travel
+the kernels of :mod:`spigot.market` on the lane block (``W`` lanes). The market arrays travel
 packed in a few flat arrays
 (:func:`market_tuple`): a tuple of ~80 arrays through the parallel loop made LLVM's SROA pass
 take minutes.
@@ -1066,7 +1067,7 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
                traj: Any, sector_scalars: Any, first_stop_out: Any, short_out: Any,
                resid_out: Any, thru_out: Any, mg: Any, mrec: Any, msum_b: Any, price_bin: Any,
                pmin_b: Any, pmax_b: Any, restart_out: Any, recyc_out: Any) -> None:
-    """Simulate the draws ``draws[:LANES]`` side by side; the first ``n_live`` are real.
+    """Simulate the draws ``draws`` side by side, one lane each; the first ``n_live`` are real.
 
     ``mg`` is the market phase's tuple (:func:`market_tuple`); its first item says whether the
     run has one. Without it every market array has a zero size and the market branches (one
