@@ -58,6 +58,21 @@ def test_datetime_and_partial_variables_round_trip(store: RunStore) -> None:
     xr.testing.assert_identical(store.get(run_id).dataset, dataset)
 
 
+def test_variables_with_an_empty_dimension_round_trip(store: RunStore) -> None:
+    # A run without licences has licence_route of length 0: its summaries have no rows at all.
+    dataset = xr.Dataset(
+        {"licence_queue_quantiles": (("quantile", "time", "licence_route"), np.zeros((3, 4, 0)),
+                                     {"units": "t"}),
+         "price": (("time",), [1.0, 2.0, 3.0, 4.0])},
+        coords={"quantile": [0.05, 0.5, 0.95], "time": np.arange(4),
+                "licence_route": np.array([], dtype=object)},
+    )
+    run_id = store.save(dataset, {"seed": 1}, "name: x\n")
+    back = store.get(run_id).dataset
+    assert back["licence_queue_quantiles"].shape == (3, 4, 0)
+    np.testing.assert_array_equal(back["price"].values, dataset["price"].values)
+
+
 def test_get_reads_only_the_variables_asked_for(store: RunStore) -> None:
     run_id = store.save(fake_dataset(), fake_manifest(), SCENARIO_TEXT)
     subset = store.get(run_id, variables=["price", "stop_probability", "no_such"]).dataset

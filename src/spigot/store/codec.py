@@ -215,13 +215,15 @@ def decode_variable(layout: Mapping[str, Any], coords: Mapping[str, xr.Variable]
                     frame: pd.DataFrame) -> xr.Variable:
     """Rebuild variable ``name`` from its tidy rows ``frame`` (in any row order).
 
-    Cells without a row are NaN (or NaT).
+    Cells without a row are NaN (or NaT). A frame with no rows (a variable with a zero-length
+    dimension, such as ``licence_route`` in a run without licences, or all cells missing) needs no
+    dimension columns.
     """
     spec = layout["variables"][name]
     dims: list[str] = spec["dims"]
     shape = tuple(int(layout["sizes"][d]) for d in dims)
     flat = np.full(int(np.prod(shape, dtype=np.int64)), np.nan)
-    if dims:
+    if dims and len(frame):
         positions = np.zeros(len(frame), dtype=np.int64)
         for dim, size in zip(dims, shape, strict=True):
             column = frame[column_name(dim)]
