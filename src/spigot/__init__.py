@@ -39,7 +39,8 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
 
 #: Sub-packages reachable as ``sp.<name>``.
 _SUBPACKAGES = ("data", "datasets", "errors", "market", "metrics", "network", "policy", "replays",
-                "report", "results", "scenario", "scenarios", "schema", "sim", "store", "units")
+                "report", "results", "scenario", "scenarios", "schema", "sim", "store", "testing",
+                "units")
 #: Top-level names -> the module that defines them.
 _NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
           "Results": "spigot.results", "Scenario": "spigot.scenario", "simulate": "spigot.sim"}

@@ -15,7 +15,7 @@ import pytest
 from spigot.policy.plan import LICENCE, BlockParams, PolicyPlan
 from spigot.scenario import load_text
 from spigot.sim.engine import prepare
-from tests.simkit import run
+from spigot.testing import run
 
 LICENCE_TEXT = """
 name: fixed-licence
