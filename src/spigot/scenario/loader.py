@@ -15,8 +15,8 @@ from typing import Any
 import pydantic
 import yaml
 
-from spigot.data.regions import COMMON_MISTAKES
 from spigot.data.files import is_url, read_text
+from spigot.data.regions import COMMON_MISTAKES
 from spigot.errors import InputError, Problem, ScenarioError, UnknownNameError, did_you_mean
 from spigot.scenario.models import AllExcept, ExportLicence, Scenario, Suspension
 
