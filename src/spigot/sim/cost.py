@@ -44,7 +44,7 @@ __all__ = ["CLI_LIMITS", "WEB_LIMITS", "RunCost", "RunLimits", "RunTooLargeError
 
 GIB = 1024**3
 #: Cell-draw-steps the compiled engine moves per second (conservative, 2-core machine).
-CELL_STEPS_PER_SECOND = 2.0e8
+CELL_STEPS_PER_SECOND = 1.0e8
 #: Result arrays built from the raw outputs (quantiles, summaries) relative to the raw outputs.
 ASSEMBLY_FACTOR = 2.0
 #: Environment variables that raise (or lower) the limits.

@@ -104,11 +104,9 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
                   description="Critical-minerals supply system and export controls: datasets, "
                               "risk metrics, scenario runs and their results.")
     app.state.store, app.state.jobs, app.state.max_draws = store, jobs, max_draws
+    install_error_handlers(app, templates)  # errors as JSON or a page; innermost middleware
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
-    app.add_middleware(Security, allowed_hosts=allowed_hosts, token=token)
-
-    # ------------------------------------------------------------------ errors (JSON or page)
-    install_error_handlers(app, templates)
+    app.add_middleware(Security, allowed_hosts=allowed_hosts, token=token)  # outermost
 
     def run_id_of(ref: str) -> str:
         if ref != "latest" and not is_run_id(ref):

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from spigot._version import __version__
 from spigot.errors import InputError, SpigotError
@@ -110,9 +111,43 @@ def install_error_handlers(app: FastAPI, templates: Jinja2Templates) -> None:
         return error_response(request, templates, 422,
                               {"detail": "; ".join(parts), "errors": errors})
 
-    @app.exception_handler(Exception)
-    async def _internal_error(request: Request, exc: Exception) -> Response:
-        logger.error("internal error on %s", request.url.path, exc_info=exc)
-        return error_response(request, templates, 500, {
-            "detail": f"internal error ({type(exc).__name__}): this is a bug in spigot; the "
-                      "server's log has the details."})
+    app.add_middleware(InternalErrors, templates=templates)  # call before other middleware
+
+
+def _internal_body(exc: BaseException) -> dict[str, Any]:
+    return {"detail": f"internal error ({type(exc).__name__}): this is a bug in spigot; the "
+                      "server's log has the details."}
+
+
+class InternalErrors:
+    """Answer an unexpected exception with a 500 in the documented shape (JSON or page).
+
+    Unlike Starlette's last-resort handler it does not re-raise, so the server keeps the
+    client's connection open; the traceback goes to the log.
+    """
+
+    def __init__(self, app: ASGIApp, templates: Jinja2Templates) -> None:
+        self.app = app
+        self.templates = templates
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception as exc:
+            logger.error("internal error on %s", scope.get("path"), exc_info=exc)
+            if started:
+                raise
+            request = Request(scope)
+            response = error_response(request, self.templates, 500, _internal_body(exc))
+            await response(scope, receive, send)

@@ -207,9 +207,10 @@ def _limiter() -> anyio.CapacityLimiter:
     return found
 
 
-async def off_loop(func: Callable[..., T], *args: Any, timeout: float = PREPARE_TIMEOUT_S,
+async def off_loop(func: Callable[..., T], *args: Any, timeout: float | None = None,
                    **kwargs: Any) -> T:
-    """Run ``func(*args, **kwargs)`` in a worker thread and wait at most ``timeout`` seconds.
+    """Run ``func(*args, **kwargs)`` in a worker thread and wait at most ``timeout`` seconds
+    (default :data:`PREPARE_TIMEOUT_S`).
 
     At most :data:`PREPARE_THREADS` such calls run at once; the others wait (within their
     deadline), so hostile requests cannot take every thread of the server.
@@ -220,6 +221,7 @@ async def off_loop(func: Callable[..., T], *args: Any, timeout: float = PREPARE_
         If the deadline passes (the answer goes out at once; the thread is abandoned).
     """
     call = functools.partial(func, *args, **kwargs)
+    timeout = PREPARE_TIMEOUT_S if timeout is None else timeout
     with anyio.move_on_after(timeout):
         return await anyio.to_thread.run_sync(call, abandon_on_cancel=True, limiter=_limiter())
     raise CheckTimeoutError(Problem(
