@@ -144,7 +144,5 @@ def read_csv_table(path: str | os.PathLike[str], columns: Sequence[str], *,
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise InputError(Problem("missing column(s) " + ", ".join(missing), file=str(path),
-                                 field=field,
-                                 value="columns " + ", ".join(str(c) for c in table.columns[:8]),
-                                 expected=what + ": columns " + ", ".join(columns)))
+                                 field=field, expected=what + ": columns " + ", ".join(columns)))
     return table
