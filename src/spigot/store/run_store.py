@@ -16,6 +16,7 @@ that the next save, delete or listing removes. Readers see committed runs only.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import datetime as dt
 import json
@@ -416,7 +417,7 @@ class RunStore:
         """The catalog row of a run."""
         return self._row(self.resolve(run_id))[0]
 
-    def infos(self, run_ids: Sequence[str]) -> list[RunInfo]:
+    def infos(self, run_ids: Sequence[str]) -> builtins.list[RunInfo]:
         """The catalog rows of several runs (full ids), in one query, in the order given.
 
         Raises
