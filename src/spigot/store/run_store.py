@@ -165,13 +165,14 @@ class RunStore:
 
     @contextlib.contextmanager
     def _reader(self, fresh: bool = False) -> Iterator[Any]:
-        """A read-only view of the catalog: the snapshot's cursor, or the file opened briefly."""
+        """A read-only view of the catalog: the snapshot's cursor, or the file opened briefly;
+        ``None`` while the store has no runs table."""
         if self.snapshot is not None and not fresh:
             with self.snapshot.cursor() as cur:
                 yield cur
         else:
             with connect(self.path, read_only=True, timeout=self.timeout) as con:
-                yield con
+                yield con if con is not None and _has_runs_table(con) else None
 
     def _written(self) -> None:
         if self.snapshot is not None:
@@ -354,8 +355,11 @@ class RunStore:
                 removed.append(f"tmp/{entry.name}")
         runs = self.path / "runs"
         if runs.is_dir():
-            known = set(self._ids(fresh=True))  # from the file: never delete by a stale copy
-            for entry in runs.iterdir():
+            listed = set(self._ids())
+            suspects = [e for e in runs.iterdir() if e.name not in listed]
+            # confirmed from the file itself: never delete by a stale snapshot
+            known = set(self._ids(fresh=True)) if suspects else set()
+            for entry in suspects:
                 if entry.name not in known:
                     shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
                     removed.append(f"runs/{entry.name}")
@@ -366,16 +370,22 @@ class RunStore:
 
     # ----------------------------------------------------------------- read
     def _ids(self, fresh: bool = False) -> list[str]:
-        with self._reader(fresh) as con:
-            if con is None or not _has_runs_table(con):
+        def query(con: Any) -> list[str]:
+            if con is None:
                 return []
             return [str(r[0]) for r in con.execute("SELECT run_id FROM runs").fetchall()]
+
+        if self.snapshot is not None and not fresh:
+            return list(self.snapshot.cached("ids", query))
+        with self._reader(fresh) as con:
+            return query(con)
 
     def list(self, kind: str | None = None) -> list[RunInfo]:
         """Committed runs, newest first (removes orphans of interrupted writes on the way)."""
         self.cleanup()
-        with self._reader() as con:
-            if con is None or not _has_runs_table(con):
+
+        def query(con: Any) -> list[RunInfo]:
+            if con is None:
                 return []
             sql = f"SELECT {', '.join(_INFO_COLUMNS)} FROM runs"
             params: list[Any] = []
@@ -383,7 +393,12 @@ class RunStore:
                 sql += " WHERE kind = ?"
                 params.append(kind)
             rows = con.execute(sql + " ORDER BY created_at DESC, run_id DESC", params).fetchall()
-        return [_info(r) for r in rows]
+            return [_info(r) for r in rows]
+
+        if self.snapshot is not None:
+            return list(self.snapshot.cached(("list", kind), query))
+        with self._reader() as con:
+            return query(con)
 
     def resolve(self, ref: str) -> str:
         """The id of the run ``ref`` names: a full id, a unique prefix of one, or ``latest``.

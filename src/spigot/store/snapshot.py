@@ -21,8 +21,9 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -33,6 +34,7 @@ __all__ = ["CatalogSnapshot"]
 logger = logging.getLogger(__name__)
 
 _TABLES = ("runs", "summary", "meta")
+T = TypeVar("T")
 
 Signature = tuple[tuple[int, int, int] | None, ...]
 
@@ -63,6 +65,7 @@ class CatalogSnapshot:
         self._signature: Signature | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         self._empty = True
+        self._memo: dict[Hashable, Any] = {}
         self.refreshes = 0
 
     def signature(self) -> Signature:
@@ -75,6 +78,26 @@ class CatalogSnapshot:
         """Forget the copy's signature: the next read copies the catalog again."""
         with self._lock:
             self._signature = None
+            self._memo = {}
+
+    def cached(self, key: Hashable, compute: Callable[[duckdb.DuckDBPyConnection | None], T]) -> T:
+        """``compute(cursor)``, remembered until the catalog changes (for small, hot queries:
+        the run ids, the run list)."""
+        con = self._current()
+        memo = self._memo
+        if key in memo:
+            return memo[key]
+        if con is None:
+            value = compute(None)
+        else:
+            cur = con.cursor()
+            try:
+                value = compute(cur)
+            finally:
+                cur.close()
+        if memo is self._memo:  # not refreshed meanwhile
+            memo[key] = value
+        return value
 
     @contextlib.contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection | None]:
@@ -125,6 +148,7 @@ class CatalogSnapshot:
                         fresh.execute(f"CREATE TABLE {table} AS SELECT * FROM incoming")
                         fresh.unregister("incoming")
                 empty = "runs" not in present
-        self._con, self._empty, self._signature = fresh, empty, signature
+        self._con, self._empty, self._memo = fresh, empty, {}
+        self._signature = signature
         self.refreshes += 1
         logger.debug("catalog snapshot of %s refreshed (%d)", self.folder, self.refreshes)

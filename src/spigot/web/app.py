@@ -37,6 +37,7 @@ from spigot.web.errors import install_error_handlers
 from spigot.web.intake import check_scenario, off_loop
 from spigot.web.jobs import JobManager, Runner
 from spigot.web.limits import BodyLimit
+from spigot.web.memo import OnceCache
 from spigot.web.security import LOCAL_HOSTS, Security
 
 __all__ = ["create_app"]
@@ -304,23 +305,29 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
             raise UnknownNameError("run kind", kind, KINDS, field="kind")
         return [r.to_dict() for r in store.list(kind=kind)]
 
-    @app.get("/api/runs/{run_id}", tags=["runs"])
-    def show_run(run_id: str) -> dict[str, Any]:
-        """A run's catalog row, manifest, scenario text and variables."""
-        stored = store.get(run_id_of(run_id), variables=[])
+    def run_json(run_id: str) -> dict[str, Any]:
+        stored = store.get(run_id, variables=[])
         variables = [{"name": n, "dims": v["dims"], "units": v["attrs"].get("units", ""),
                       "stored": v["where"]} for n, v in stored.layout["variables"].items()]
         return {"run": stored.info.to_dict(), "manifest": stored.manifest,
                 "scenario_text": stored.scenario_text, "sizes": stored.layout["sizes"],
                 "variables": variables}
 
-    @functools.lru_cache(maxsize=16)
-    def report_json(run_id: str) -> tuple[str, list[dict[str, Any]]]:
+    run_cache = OnceCache(run_json, size=256)  # stored runs never change
+
+    @app.get("/api/runs/{run_id}", tags=["runs"])
+    def show_run(run_id: str) -> dict[str, Any]:
+        """A run's catalog row, manifest, scenario text and variables."""
+        return run_cache(run_id_of(run_id))
+
+    def build_report(run_id: str) -> tuple[str, list[dict[str, Any]]]:
         """A run's report as JSON text, and its headline rows (runs never change once stored)."""
         content = build_content(store.get(run_id))
         headline = content.section("headline").table
         return (json.dumps(content.to_json(), cls=plotly.utils.PlotlyJSONEncoder),
                 [] if headline is None else _frame_json(headline))
+
+    report_json = OnceCache(build_report, size=64)  # each report built once, even under load
 
     @app.get("/api/runs/{run_id}/report", tags=["runs"])
     def run_report(run_id: str) -> Response:
@@ -332,6 +339,7 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
         """Delete a stored run."""
         store.delete(run_id_of(run_id))
         report_json.cache_clear()
+        run_cache.cache_clear()
         return Response(status_code=204)
 
     @app.get("/api/compare", tags=["runs"])
