@@ -1,4 +1,5 @@
-"""Checks of a valid scenario that warn rather than refuse (docs/scenarios.md, "Warnings").
+"""Checks of a valid scenario that warn rather than refuse (docs/scenarios.md, "Checks beyond
+the field types").
 
 A policy that starts on or after the last simulated week never takes effect: that is allowed (a
 scenario can be run with a shorter ``--weeks``) but almost always a mistake, so ``spigot
