@@ -190,3 +190,17 @@ def test_zero_transit_is_an_error(capsys: pytest.CaptureFixture[str], toy_folder
     assert code == 2
     assert "routes.csv, line 2: field 'transit_weeks': value must be positive: got '0'" in err
     assert "expected a number > 0 in week" in err
+
+
+def test_simulate_checks_the_cost_before_allocating() -> None:
+    import spigot as sp
+    from spigot.sim.cost import RunLimits, RunTooLargeError
+
+    scen = sp.scenarios.load("baseline")
+    started = time.monotonic()
+    with pytest.raises(RunTooLargeError, match="run too large for memory"):
+        sp.simulate(scen, draws=10_000_000)
+    tight = RunLimits(max_steps=50, max_bytes=2**40, max_seconds=1e9)
+    with pytest.raises(RunTooLargeError, match="got '104 / 1 = 104 steps'; expected at most 50"):
+        sp.simulate(scen, draws=1, limits=tight)
+    assert time.monotonic() - started < 30

@@ -5,6 +5,7 @@ documented error shape, and the server must keep serving."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import threading
@@ -324,3 +325,42 @@ def test_token_auth(live_factory: Any) -> None:
         assert login.status_code == 303
         assert login.headers["location"] == "/runs"
         assert c.get("/runs").status_code == 200  # the cookie it set lets the browser in
+
+
+def test_validate_warns_of_a_policy_after_the_horizon(client: httpx.Client) -> None:
+    text = TOY_SCENARIO.replace("start: 2025-02-03", "start: 2026-02-02")
+    body = client.post("/api/scenarios/validate", data={"yaml": text}).json()
+    assert body["valid"] is True
+    assert len(body["warnings"]) == 1
+    assert "field 'policies[0].start': policy starts after the horizon ends" in body["warnings"][0]
+
+
+def test_inline_script_hashes_survive_compression() -> None:
+    """A page compressed by a middleware inside the security one still gets its script hash."""
+    import base64
+    import hashlib
+
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.gzip import GZipMiddleware
+    from starlette.responses import HTMLResponse
+    from starlette.routing import Route
+
+    from spigot.web.security import Security
+
+    script = "document.body.dataset.ready = 'yes';" + " " * 2000
+    page = f"<html><body><script>{script}</script></body></html>"
+    app = Starlette(routes=[Route("/", lambda request: HTMLResponse(page))],
+                    middleware=[Middleware(Security, allowed_hosts=["testserver"]),
+                                Middleware(GZipMiddleware, minimum_size=100)])
+
+    async def fetch() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await c.get("/", headers={"Accept-Encoding": "gzip"})
+
+    response = asyncio.run(fetch())
+    assert response.headers["content-encoding"] == "gzip"
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in response.headers["content-security-policy"]
+    assert response.text == page
