@@ -11,7 +11,7 @@ import pytest
 
 from spigot.cli.app import main
 from spigot.store import RunStore
-from tests.simkit import TOY_LICENCE
+from spigot.testing import TOY_LICENCE
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
