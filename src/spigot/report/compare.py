@@ -84,6 +84,8 @@ def _names(a: StoredRun, b: StoredRun) -> tuple[str, str]:
 def _fmt(value: float, unit: str = "") -> str:
     if not np.isfinite(value):
         return "n/a"
+    if abs(value) < 1e-9:
+        value = 0.0
     text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
     return f"{text} {unit}".strip()
 
@@ -203,6 +205,8 @@ def _sector_wide(found: Deltas) -> pd.DataFrame:
         out["lost USD B − A"] = out["B lost USD"] - out["A lost USD"]
     if "A P(stop)" in out.columns:
         out = out[(out["A P(stop)"].fillna(0) > 0) | (out["B P(stop)"].fillna(0) > 0)]
+    if "lost USD B − A" in out.columns:
+        out = out.reindex(out["lost USD B − A"].abs().sort_values(ascending=False).index)
     return out.reset_index()
 
 

@@ -56,6 +56,8 @@ def rate_unit(unit: str, ds: xr.Dataset) -> str:
 def _fmt(value: float, unit: str = "") -> str:
     if not np.isfinite(value):
         return "n/a"
+    if abs(value) < 1e-9:
+        value = 0.0
     text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
     return f"{text} {unit}".strip()
 
