@@ -58,7 +58,9 @@ def _fmt(value: float, unit: str = "") -> str:
         return "n/a"
     if abs(value) < 1e-9:
         value = 0.0
-    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
+    size = abs(value)
+    text = (f"{value / 1e9:,.3g} bn" if size >= 1e9 else f"{value / 1e6:,.3g} M" if size >= 1e6
+            else f"{value:,.0f}" if size >= 1000 else f"{value:,.3g}")
     return f"{text} {unit}".strip()
 
 
@@ -83,7 +85,7 @@ def _headline_text(stored: StoredRun, table: pd.DataFrame, controlled: Sequence[
     lost = table[table["variable"].str.contains("lost", na=False) & (table["unit"] == "USD")]
     if len(lost):
         row = lost.iloc[0]
-        parts.append(f"lost output {_fmt(float(row['mean']), 'USD')} on average (P5 "
+        parts.append(f"lost output USD {_fmt(float(row['mean']))} on average (P5 "
                      f"{_fmt(float(row['P5']))}, P95 {_fmt(float(row['P95']))})")
     if controlled:
         parts.append("controlled: " + ", ".join(controlled))
