@@ -56,6 +56,7 @@ from spigot.report.content import (
 )
 from spigot.report.deltas import Deltas, deltas
 from spigot.report.figures import (
+    PALETTE,
     RUN_COLOURS,
     bar_difference_figure,
     difference_figure,
@@ -69,6 +70,7 @@ __all__ = ["build_comparison", "deltas"]
 _TIME, _QUANTILE = "time", "quantile"
 _DASH = ("solid", "dash")
 _ZONE_DASH = {"china": "dot"}
+_ZONE_COLOURS = (PALETTE[2], PALETTE[4])
 
 
 def _names(a: StoredRun, b: StoredRun) -> tuple[str, str]:
@@ -119,12 +121,11 @@ def _headline_section(a: StoredRun, b: StoredRun, found: Deltas) -> Section:
     if len(part):
         rows.append(("region · sectors that stop in some draw", "count",
                      float((part["a"] > 0).sum()), float((part["b"] > 0).sum())))
-    for run_values in (_any_stop(a), _any_stop(b)):
-        if run_values is None:
-            break
-    else:
-        rows.append(("share of draws in which some sector stops", "1", _any_stop(a) or np.nan,
-                     _any_stop(b) or np.nan))
+    share_a, share_b = _any_stop(a), _any_stop(b)
+    if share_a is not None or share_b is not None:
+        rows.append(("share of draws in which some sector stops", "1",
+                     np.nan if share_a is None else share_a,
+                     np.nan if share_b is None else share_b))
     table = pd.DataFrame(rows, columns=["quantity", "unit", "A", "B"])
     table["B − A"] = table["B"] - table["A"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -299,7 +300,7 @@ def _add_difference(diffs: Section, bands: Sequence[xr.DataArray | None], commod
         diff = db - da
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = (db - da) / abs(da)
-        colour = RUN_COLOURS[k % 2]
+        colour = _ZONE_COLOURS[k % len(_ZONE_COLOURS)]  # not A's and B's colours
         absolute.append((str(zone), diff, colour))
         relative.append((str(zone), rel.where(np.isfinite(rel)), colour))
         end_rel = float(rel.values[-1]) if np.isfinite(rel.values[-1]) else np.nan
