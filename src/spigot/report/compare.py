@@ -5,6 +5,8 @@ the dashboard's compare page; the names are stable):
 
 - :func:`deltas` (from :mod:`spigot.report.deltas`): the numbers, B - A, per region x sector
   and per commodity x zone price, absolute and relative, with notes on what only one run has.
+- :func:`find_reference` ``(store, scenario, manifest, exclude)``: the stored run of a scenario
+  (the baseline) to compare a run with: same dataset and content hash, start, step and horizon.
 - :func:`build_comparison` ``(a, b) -> ReportContent``: the same content type as
   :func:`~spigot.report.build_content`, so it renders through the same JSON and HTML. A comes
   first everywhere (its traces first and in blue, B's in orange and dashed). Sections, in order:
@@ -38,6 +40,7 @@ Every figure has a :class:`~spigot.report.content.Chart` beside it (``section.ch
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,9 +66,9 @@ from spigot.report.figures import (
     overlay_figure,
     timeline_pair_figure,
 )
-from spigot.store import StoredRun
+from spigot.store import RunStore, StoredRun
 
-__all__ = ["build_comparison", "deltas"]
+__all__ = ["build_comparison", "deltas", "find_reference"]
 
 _TIME, _QUANTILE = "time", "quantile"
 _DASH = ("solid", "dash")
@@ -360,6 +363,31 @@ def _deltas_section(found: Deltas) -> Section:
     section.note = "; ".join(found.notes) if found.notes else (
         "relative difference = (B − A) / |A|; status says whether a row is in both runs")
     return section
+
+
+def find_reference(store: RunStore, scenario: str, manifest: dict[str, Any],
+                   exclude: str | None = None) -> str | None:
+    """The newest stored run of ``scenario`` comparable with a run of ``manifest``, or ``None``.
+
+    What ``spigot run S --against baseline`` compares with, and what a "compare with baseline"
+    button can look up: ``find_reference(store, "baseline", stored.manifest, stored.run_id)``.
+
+    Comparable: the same dataset (name and content hash), start date, step and horizon. Among
+    those, one with the same draws and seed is preferred. ``exclude`` (the run being compared)
+    is never chosen.
+    """
+    keys = ("dataset", "dataset_hash", "start", "step_weeks", "weeks")
+    matches = []
+    for info in store.list(kind="run"):
+        if info.scenario != scenario or info.run_id == exclude:
+            continue
+        stored = store.get(info.run_id, variables=[])
+        if all(stored.manifest.get(k) == manifest.get(k) for k in keys):
+            matches.append(stored)
+    same = [s for s in matches if s.manifest.get("draws") == manifest.get("draws")
+            and s.manifest.get("seed") == manifest.get("seed")]
+    chosen = same or matches
+    return chosen[0].run_id if chosen else None
 
 
 def build_comparison(a: StoredRun, b: StoredRun) -> ReportContent:
