@@ -123,8 +123,11 @@ def _stoppage_section(ds: xr.Dataset) -> Section:
                f"{first['probability']:.0%} of draws.")
         data = stoppers.rename(columns={"label": "region · sector", "probability": "P(stop)"})
         section.add(figure, alt, data.head(40).reset_index(drop=True))
-    shown = stoppers if len(stoppers) else table
-    section.table = shown.rename(columns={"label": "region · sector", "probability": "P(stop)",
+    if not len(stoppers):
+        section.note = (f"{name}: none of the {len(table)} region · sector pairs stops in any "
+                        "draw")
+        return section
+    section.table = stoppers.rename(columns={"label": "region · sector", "probability": "P(stop)",
                                           "p5": f"P5 ({unit})", "p50": f"P50 ({unit})",
                                           "p95": f"P95 ({unit})"}).reset_index(drop=True)
     section.note = (f"{name}: {len(stoppers)} of {len(table)} region · sector pairs stop in at "
