@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from spigot.results.results import PRICE_QUANTILES
-from tests.simkit import run, toy_scenario
+from spigot.testing import run, toy_scenario
 
 
 def test_export_quantiles_cover_every_draw() -> None:
