@@ -55,6 +55,7 @@ from spigot.report.content import (
     controlled_commodities,
     cross_border_by_commodity,
     pick,
+    rate_unit,
     stoppage_table,
 )
 from spigot.report.deltas import Deltas, deltas
@@ -66,6 +67,7 @@ from spigot.report.figures import (
     overlay_figure,
     timeline_pair_figure,
 )
+from spigot.report.variables import unit_of
 from spigot.store import RunStore, StoredRun
 
 __all__ = ["build_comparison", "deltas", "find_reference"]
@@ -322,12 +324,14 @@ def _exports_section(a: StoredRun, b: StoredRun, names: tuple[str, str]) -> Sect
     section = Section("exports", "Cross-border exports: A and B overlaid", picker="commodity")
     bands: list[xr.DataArray | None] = []
     notes = []
+    units = []
     for run in (a, b):
         name = pick(run.dataset, ("exports", "export"), [_TIME])
         if name is None:
             bands.append(None)
             continue
         da = cross_border_by_commodity(run.dataset[name])
+        units.append(rate_unit(unit_of(run.dataset[name]), run.dataset))
         keep = [_TIME] + (["commodity"] if "commodity" in da.dims else [])
         values, note = band(da, keep)
         bands.append(values)
@@ -345,7 +349,7 @@ def _exports_section(a: StoredRun, b: StoredRun, names: tuple[str, str]) -> Sect
                   if v is not None and commodity in v["commodity"].values]
         if not traces:
             continue
-        unit = "t/week"
+        unit = units[0] if len(set(units)) == 1 else " or ".join(dict.fromkeys(units))
         figure = overlay_figure(traces, f"{commodity}: cross-border exports, A and B", unit)
         table = pd.DataFrame({t[0] + " total P50 (t)": [float(np.nansum(
             t[1].sel({_QUANTILE: BAND[1]}).values))] for t in traces})
@@ -353,7 +357,8 @@ def _exports_section(a: StoredRun, b: StoredRun, names: tuple[str, str]) -> Sect
                "weekly P50: " + "; ".join(f"{c} {_fmt(float(table[c].iloc[0]), 't')}"
                                             for c in table.columns))
         section.add(figure, alt, table, group=commodity)
-    section.note = ("P5-P95 band and P50 line, t/week; A: " + (notes[0] if notes else "")
+    shown = " or ".join(dict.fromkeys(units))
+    section.note = (f"P5-P95 band and P50 line, {shown}; A: " + (notes[0] if notes else "")
                     + ("; B: " + notes[1] if len(notes) > 1 else ""))
     return section
 
