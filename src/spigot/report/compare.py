@@ -354,8 +354,8 @@ def _exports_section(a: StoredRun, b: StoredRun, names: tuple[str, str]) -> Sect
         table = pd.DataFrame({t[0] + " total P50 (t)": [float(np.nansum(
             t[1].sel({_QUANTILE: BAND[1]}).values))] for t in traces})
         alt = (f"Cross-border exports of {commodity}, A and B overlaid; horizon total of the "
-               "weekly P50: " + "; ".join(f"{c} {_fmt(float(table[c].iloc[0]), 't')}"
-                                            for c in table.columns))
+               "weekly P50: " + "; ".join(f"{t[0]} {_fmt(float(table[c].iloc[0]), 't')}"
+                                            for t, c in zip(traces, table.columns, strict=True)))
         section.add(figure, alt, table, group=commodity)
     shown = " or ".join(dict.fromkeys(units))
     section.note = (f"P5-P95 band and P50 line, {shown}; A: " + (notes[0] if notes else "")
