@@ -205,9 +205,11 @@ def estimate(model: SimModel, draws: int, *, keep: int = 10, chunk_draws: int = 
     f8 = 8
     per_draw = f8 * (4 * s + rbuf + 3 * c + n)  # sector scalars, first stop, totals, restarts
     per_step = f8 * (size + market + 3 * n_c * (PRICE_BINS + 2))  # totals, price counts, bounds
+    per_draw += f8 * steps * c  # cross-border exports per draw and step (for their quantiles)
     persistent = draws * per_draw + steps * per_step + f8 * keep * steps * size
     chunk = (f8 * blocks * steps * (size + market + 6 * n_c)  # per-block sums and price bounds
              + d_chunk * steps * 3 * n_c  # price bins (uint8)
+             + f8 * d_chunk * steps * c  # the chunk's exports per draw
              + f8 * keep * steps * size
              + f8 * d_chunk * 4 * (size + market))  # working state of the draws in flight
     total = int(ASSEMBLY_FACTOR * persistent + chunk)
