@@ -23,6 +23,7 @@ import plotly.utils
 import yaml
 from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -33,8 +34,10 @@ from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
 from spigot.report import build_content
 from spigot.schema import TABLE_ORDER
 from spigot.store import RunStore, StoreBusyError, UnknownRunError, is_run_id
+from spigot.store.labels import get_labels
 from spigot.web.jobs import JobManager, Runner
 from spigot.web.limits import BodyLimit
+from spigot.web.views import register_views
 
 __all__ = ["create_app"]
 
@@ -45,16 +48,6 @@ YamlForm = Annotated[str | None, Form(alias="yaml", description="Scenario YAML t
 FileForm = Annotated[UploadFile | None, File(description="Scenario YAML file.")]
 
 _TEMPLATES = Path(str(resources.files("spigot.web") / "templates"))
-_STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
-
-
-@functools.lru_cache(maxsize=4)
-def _static_file(name: str) -> bytes:
-    if name == "plotly.min.js":
-        import plotly
-
-        return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
-    return (resources.files("spigot.web") / "static" / name).read_bytes()
 
 
 def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -113,6 +106,7 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
                               "risk metrics, scenario runs and their results.")
     app.state.store, app.state.jobs, app.state.max_draws = store, jobs, max_draws
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
 
     # ------------------------------------------------------------------ errors as JSON
     @app.exception_handler(SpigotError)
@@ -154,6 +148,8 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
         return [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg"))}
                 for e in exc.errors()]
 
+    register_views(app, templates)  # static files, run page data, downloads, world map
+
     def run_id_of(ref: str) -> str:
         if ref != "latest" and not is_run_id(ref):
             raise UnknownRunError(ref, [])
@@ -163,16 +159,6 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
         if name not in datasets.names():
             raise HTTPException(404, str(UnknownNameError("dataset", name, datasets.names())))
         return datasets.load(name)
-
-    # ------------------------------------------------------------------ static files
-    @app.get("/static/{name}", include_in_schema=False)
-    def static(name: str) -> Response:
-        if name == "plotly.min.js":
-            return Response(_static_file(name), media_type="text/javascript",
-                            headers={"Cache-Control": "max-age=86400"})
-        if name not in _STATIC:
-            raise HTTPException(404, f"no static file {name!r}")
-        return Response(_static_file(name), media_type=_STATIC[name])
 
     # ------------------------------------------------------------------ pages
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
@@ -190,7 +176,8 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
 
     @app.get("/scenario", response_class=HTMLResponse, include_in_schema=False)
     def scenario_page(request: Request) -> HTMLResponse:
-        return page(request, "scenario.html", scenarios=scenarios.names())
+        return page(request, "scenario.html", scenarios=scenarios.names(),
+                    datasets=datasets.names())
 
     @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
     def runs_page(request: Request) -> HTMLResponse:
@@ -355,8 +342,9 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
 
     @app.get("/api/runs", tags=["runs"])
     def list_runs(kind: str | None = None) -> list[dict[str, Any]]:
-        """Stored runs, newest first."""
-        return [r.to_dict() for r in store.list(kind=kind)]
+        """Stored runs, newest first, with their labels (``label``: null when none)."""
+        labels = get_labels(store)
+        return [{**r.to_dict(), "label": labels.get(r.run_id)} for r in store.list(kind=kind)]
 
     @app.get("/api/runs/{run_id}", tags=["runs"])
     def show_run(run_id: str) -> dict[str, Any]:
@@ -375,6 +363,8 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
         headline = content.section("headline").table
         return (json.dumps(content.to_json(), cls=plotly.utils.PlotlyJSONEncoder),
                 [] if headline is None else _frame_json(headline))
+
+    app.state.report_json = report_json
 
     @app.get("/api/runs/{run_id}/report", tags=["runs"])
     def run_report(run_id: str) -> Response:
