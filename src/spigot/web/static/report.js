@@ -328,14 +328,13 @@ const spigotReport = (() => {
     const plots = [];
     for (const [side, s] of [["A", sa], ["B", sb]]) {
       const col = el("div", {}, el("h3", {text: `Run ${side}`}));
-      if (!s || !s.figures.length) col.append(el("p", {class: "note", text: s && s.note ?
-        s.note : "no sector stops in any draw"}));
-      else {
+      if (!s || !s.figures.length) {
+        col.append(el("p", {class: "note stops-none", text: "No sector stops in any draw."}));
+      } else {
         const [fig, div] = chartBox(s.figures[0], chartText(s, 0), `cmp-stoppage-${side}`);
         col.append(fig);
         plots.push([div, s.figures[0]]);
       }
-      if (s && s.table && s.table.length) col.append(el("div", {class: "table-wrap"}, table(s.table)));
       two.append(col);
     }
     node.append(box);
