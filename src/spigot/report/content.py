@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import xarray as xr
+import yaml
 
 from spigot import datasets
 from spigot.errors import SpigotError
@@ -38,8 +39,9 @@ from spigot.network import SupplyNetwork
 from spigot.report.figures import fan_figure, sankey_figure, timeline_figure
 from spigot.store import StoredRun
 
-__all__ = ["BAND", "NOT_AVAILABLE", "ReportContent", "Section", "band", "build_content",
-           "network_for", "stoppage_table"]
+__all__ = ["BAND", "NOT_AVAILABLE", "Chart", "ReportContent", "Section", "band", "build_content",
+           "controlled_commodities", "cross_border_by_commodity", "network_for", "pick",
+           "stoppage_table"]
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +54,39 @@ _SAMPLED = (_DRAW, _SAMPLE)
 
 
 @dataclass
+class Chart:
+    """What a figure shows, in words and numbers: its text alternative and data-table fallback.
+
+    Attributes
+    ----------
+    alt
+        One or two sentences saying what the chart shows and its main numbers (the ARIA label).
+    table
+        The numbers behind the chart, small enough to read (shown in a ``<details>`` element).
+    group
+        The label the section's picker selects it by (a commodity), or ``None``: always shown.
+    """
+
+    alt: str
+    table: pd.DataFrame | None = None
+    group: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The chart's text as JSON values (``table``: ``{"columns", "rows"}`` or null)."""
+        table = None if self.table is None else {
+            "columns": [str(c) for c in self.table.columns], "rows": _records(self.table)}
+        return {"alt": self.alt, "group": self.group, "table": table}
+
+
+@dataclass
 class Section:
-    """One part of the report."""
+    """One part of the report.
+
+    ``figures`` and ``charts`` run in parallel: ``charts[i]`` is the text alternative, data
+    table and picker group of ``figures[i]`` (add both with :meth:`add`). ``picker`` names what
+    the section's figures are picked by (``"commodity"``) when only one group is shown at a time;
+    ``featured`` lists the groups shown first (the commodities the run's policies control).
+    """
 
     key: str
     title: str
@@ -61,21 +94,55 @@ class Section:
     table: pd.DataFrame | None = None
     note: str = ""
     text: str | None = None
+    charts: list[Chart] = field(default_factory=list)
+    picker: str | None = None
+    featured: list[str] = field(default_factory=list)
+
+    def add(self, figure: go.Figure, alt: str, table: pd.DataFrame | None = None,
+            group: str | None = None) -> None:
+        """Append a figure with its text alternative, data table and picker group."""
+        self.figures.append(figure)
+        self.charts.append(Chart(alt, table, group))
+
+    def chart(self, i: int) -> Chart:
+        """The text of figure ``i`` (its title when none was given)."""
+        if i < len(self.charts):
+            return self.charts[i]
+        title = self.figures[i].layout.title.text or self.title
+        return Chart(str(title))
 
     def to_json(self) -> dict[str, Any]:
-        """The section as JSON values (figures as plotly JSON dicts)."""
+        """The section as JSON values (figures as plotly JSON dicts, ``charts`` beside them)."""
         return {"key": self.key, "title": self.title, "note": self.note, "text": self.text,
                 "figures": [f.to_plotly_json() for f in self.figures],
+                "charts": [self.chart(i).to_json() for i in range(len(self.figures))],
+                "picker": self.picker, "featured": list(self.featured),
                 "table": None if self.table is None else _records(self.table)}
 
 
 @dataclass
 class ReportContent:
-    """Every section of one run's report."""
+    """Every section of one run's report, or of a comparison of two runs.
+
+    Attributes
+    ----------
+    run_id
+        The run's id; ``"<A>..<B>"`` for a comparison.
+    title
+        The report's title.
+    sections
+        In reading order.
+    kind
+        ``"run"`` or ``"compare"``.
+    runs
+        Catalog rows (:meth:`RunInfo.to_dict`) of the run(s) shown: one, or A then B.
+    """
 
     run_id: str
     title: str
     sections: list[Section]
+    kind: str = "run"
+    runs: list[dict[str, Any]] = field(default_factory=list)
 
     def section(self, key: str) -> Section:
         """The section called ``key``."""
@@ -83,8 +150,8 @@ class ReportContent:
 
     def to_json(self) -> dict[str, Any]:
         """The report as JSON values."""
-        return {"run_id": self.run_id, "title": self.title,
-                "sections": [s.to_json() for s in self.sections]}
+        return {"run_id": self.run_id, "title": self.title, "kind": self.kind,
+                "runs": self.runs, "sections": [s.to_json() for s in self.sections]}
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -172,7 +239,7 @@ def _fan_section(ds: xr.Dataset, key: str, title: str, names: Sequence[str], ser
     if name is None:
         section.note = NOT_AVAILABLE
         return section
-    da = _cross_border_by_commodity(ds[name])
+    da = cross_border_by_commodity(ds[name])
     if series is None:
         series = next((d for d in ("commodity", "zone", "region") if d in da.dims), None)
     keep = list(dict.fromkeys(d for d in (_TIME, series, per) if d is not None and d in da.dims))
@@ -188,7 +255,7 @@ def _fan_section(ds: xr.Dataset, key: str, title: str, names: Sequence[str], ser
     return section
 
 
-def _cross_border_by_commodity(da: xr.DataArray) -> xr.DataArray:
+def cross_border_by_commodity(da: xr.DataArray) -> xr.DataArray:
     """Per-route values summed by the route's commodity, over cross-border routes only."""
     if "route" not in da.dims or "route_commodity" not in da.coords:
         return da
@@ -197,6 +264,35 @@ def _cross_border_by_commodity(da: xr.DataArray) -> xr.DataArray:
         da = da.isel(route=np.flatnonzero(crossing))
     grouped = da.groupby("route_commodity").sum("route")
     return grouped.rename({"route_commodity": "commodity"})
+
+
+def controlled_commodities(stored: StoredRun, network: SupplyNetwork | None = None) -> list[str]:
+    """The commodities the run's policies name, in the order named (groups expanded).
+
+    Read from the run's scenario text (``policies[].commodities``); a group name (such as
+    ``rare_earths``) stands for the run's commodities of that group in ``network``. Only
+    commodities the run's Dataset has are returned; an unreadable scenario gives ``[]``.
+    """
+    try:
+        doc = yaml.safe_load(stored.scenario_text or "") or {}
+    except yaml.YAMLError:
+        return []
+    policies = doc.get("policies") if isinstance(doc, dict) else None
+    ds = stored.dataset
+    known = [str(c) for c in ds["commodity"].values] if "commodity" in ds.coords else []
+    groups: dict[str, list[str]] = {}
+    if network is not None and "group" in network.commodities:
+        for ident, group in zip(network.commodities["id"], network.commodities["group"],
+                                strict=True):
+            groups.setdefault(str(group), []).append(str(ident))
+    out: list[str] = []
+    for policy in policies if isinstance(policies, list) else []:
+        names = policy.get("commodities", []) if isinstance(policy, dict) else []
+        for name in names if isinstance(names, list) else [names]:
+            for c in groups.get(str(name), [str(name)]) if str(name) not in known else [str(name)]:
+                if c in known and c not in out:
+                    out.append(c)
+    return out
 
 
 def stoppage_table(ds: xr.Dataset) -> tuple[pd.DataFrame, str, str] | None:

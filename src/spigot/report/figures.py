@@ -15,7 +15,9 @@ import xarray as xr
 
 from spigot.network import STAGES, SupplyNetwork
 
-__all__ = ["DEMAND", "PALETTE", "fan_figure", "sankey_figure", "sankey_links", "timeline_figure"]
+__all__ = ["DEMAND", "PALETTE", "RUN_COLOURS", "bar_difference_figure", "difference_figure",
+           "fan_figure", "overlay_figure", "sankey_figure", "sankey_links", "timeline_figure",
+           "timeline_pair_figure"]
 
 #: Label of the demand column of the Sankey.
 DEMAND = "demand"
@@ -171,4 +173,135 @@ def timeline_figure(table: pd.DataFrame, unit: str, title: str = "First stoppage
         hovertemplate="%{y}: P50 %{x} (%{text})<extra></extra>"))
     figure.update_layout(**_LAYOUT, title=title, xaxis_title=unit, barmode="overlay",
                          height=max(260, 28 * len(labels) + 120))
+    return figure
+
+
+#: Colours of run A and run B in comparisons (blue, orange: distinguishable in colour blindness).
+RUN_COLOURS = ("#1f77b4", "#ff7f0e")
+
+
+def overlay_figure(bands: Sequence[tuple[str, xr.DataArray, str, str]], title: str, unit: str,
+                   log_y: bool = False) -> go.Figure:
+    """Fan charts of several series on one pair of axes (run A and run B overlaid).
+
+    Parameters
+    ----------
+    bands
+        ``(name, band, colour, dash)`` per series; ``band`` has dims ``("quantile", "time")``
+        with the low, middle and high quantiles in that order; ``dash`` a plotly dash style
+        (``"solid"``, ``"dot"``, ``"dash"``).
+    title, unit
+        Chart title and y-axis unit.
+    log_y
+        Log y-axis.
+    """
+    figure = go.Figure()
+    for name, band, colour, dash in bands:
+        x = _time_axis(band["time"].values)
+        q = [float(v) for v in band["quantile"].values]
+        low, mid, high = (band.isel(quantile=k).values.astype(float) for k in range(3))
+        figure.add_trace(go.Scatter(x=x, y=high, mode="lines", line={"width": 0},
+                                    legendgroup=name, showlegend=False, hoverinfo="skip",
+                                    name=f"{name} P{q[2] * 100:.0f}"))
+        figure.add_trace(go.Scatter(x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty",
+                                    fillcolor=_rgba(colour, 0.15), legendgroup=name,
+                                    showlegend=False, hoverinfo="skip",
+                                    name=f"{name} P{q[0] * 100:.0f}-P{q[2] * 100:.0f}"))
+        figure.add_trace(go.Scatter(x=x, y=mid, mode="lines", legendgroup=name,
+                                    line={"color": colour, "width": 2, "dash": dash},
+                                    name=f"{name} P{q[1] * 100:.0f}"))
+    figure.update_layout(**_LAYOUT, title=title, yaxis_title=unit, height=380,
+                         hovermode="x unified", legend={"orientation": "h", "y": -0.15})
+    if log_y:
+        figure.update_yaxes(type="log")
+    return figure
+
+
+def difference_figure(series: Sequence[tuple[str, xr.DataArray, str]], title: str, unit: str,
+                      relative: Sequence[tuple[str, xr.DataArray, str]] = ()) -> go.Figure:
+    """B - A over time (top) and, if given, the relative difference B / A - 1 in % (bottom).
+
+    Parameters
+    ----------
+    series
+        ``(name, values, colour)`` with ``values`` over ``time``: the absolute differences.
+    title, unit
+        Chart title and the unit of the absolute differences.
+    relative
+        ``(name, values, colour)`` with relative differences as fractions (0.25 = +25 %).
+    """
+    from plotly.subplots import make_subplots
+
+    rows = 2 if relative else 1
+    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.08)
+    for row, group, scale in ((1, series, 1.0), (2, relative, 100.0)):
+        for name, values, colour in group:
+            figure.add_trace(go.Scatter(
+                x=_time_axis(values["time"].values), y=(values.values.astype(float) * scale),
+                mode="lines", name=f"{name}" + (" (%)" if row == 2 else ""),
+                line={"color": colour, "width": 2, "dash": "solid" if row == 1 else "dot"}),
+                row=row, col=1)
+    figure.add_hline(y=0, line={"color": "#999", "width": 1})
+    figure.update_yaxes(title_text=f"B − A ({unit})", row=1, col=1)
+    if relative:
+        figure.update_yaxes(title_text="B / A − 1 (%)", row=2, col=1)
+    figure.update_layout(**_LAYOUT, title=title, height=300 + 160 * (rows - 1),
+                         hovermode="x unified", legend={"orientation": "h", "y": -0.15})
+    return figure
+
+
+def bar_difference_figure(labels: Sequence[str], values: Sequence[float], title: str,
+                          unit: str) -> go.Figure:
+    """Horizontal bars of B - A per label (region · sector), negative bars in blue."""
+    vals = [float(v) for v in values]
+    figure = go.Figure(go.Bar(
+        y=list(labels)[::-1], x=vals[::-1], orientation="h", name="B − A",
+        marker={"color": [PALETTE[1] if v > 0 else PALETTE[0] for v in vals[::-1]]},
+        hovertemplate="%{y}: %{x:,.4g} " + unit + "<extra></extra>"))
+    figure.update_layout(**_LAYOUT, title=title, xaxis_title=f"B − A ({unit})",
+                         height=max(240, 26 * len(vals) + 120))
+    return figure
+
+
+def timeline_pair_figure(tables: Sequence[tuple[str, pd.DataFrame]], unit: str,
+                         title: str = "First stoppage") -> go.Figure:
+    """First-stoppage timelines of two runs side by side: same rows, same x range.
+
+    Parameters
+    ----------
+    tables
+        ``(run name, table)`` per run, tables as :func:`timeline_figure` takes them.
+    unit
+        Unit of the times (``weeks from the start``).
+    """
+    from plotly.subplots import make_subplots
+
+    order: list[str] = []
+    for _, table in tables:
+        shown = table.dropna(subset=["p50"]).sort_values("p50")
+        order += [lab for lab in shown["label"] if lab not in order]
+    labels = order[::-1]
+    figure = make_subplots(rows=1, cols=len(tables), shared_yaxes=True, horizontal_spacing=0.03,
+                           subplot_titles=[name for name, _ in tables])
+    high = 1.0
+    for col, (name, table) in enumerate(tables, start=1):
+        rows = table.set_index("label").reindex(labels)
+        colour = RUN_COLOURS[(col - 1) % len(RUN_COLOURS)]
+        figure.add_trace(go.Bar(
+            y=labels, x=(rows["p95"] - rows["p5"]).tolist(), base=rows["p5"].tolist(),
+            orientation="h", name=f"{name} P5-P95", marker={"color": _rgba(colour, 0.35)},
+            hovertemplate="%{y}: P5 %{base} to P95 %{x}<extra></extra>"), row=1, col=col)
+        prob = rows["probability"].to_numpy(dtype=float)
+        figure.add_trace(go.Scatter(
+            y=labels, x=rows["p50"].tolist(), mode="markers", name=f"{name} P50",
+            marker={"color": colour, "size": 10, "symbol": "diamond"},
+            text=[f"P(stop) {p:.0%}" if np.isfinite(p) else "" for p in prob],
+            hovertemplate="%{y}: P50 %{x} (%{text})<extra></extra>"), row=1, col=col)
+        finite = rows["p95"].to_numpy(dtype=float)
+        if np.isfinite(finite).any():
+            high = max(high, float(np.nanmax(finite)))
+    figure.update_xaxes(range=[0, high * 1.05], title_text=unit)
+    figure.update_layout(**_LAYOUT, title=title, barmode="overlay",
+                         height=max(260, 28 * len(labels) + 140),
+                         legend={"orientation": "h", "y": -0.2})
     return figure

@@ -17,10 +17,11 @@ import plotly.utils
 
 from spigot._version import __version__
 from spigot.network import SupplyNetwork
-from spigot.report.content import NOT_AVAILABLE, ReportContent, build_content
-from spigot.store import RunStore, StoredRun
+from spigot.report.compare import build_comparison
+from spigot.report.content import NOT_AVAILABLE, ReportContent, Section, build_content
+from spigot.store import RunInfo, RunStore, StoredRun
 
-__all__ = ["figure_json", "render_html", "write_report"]
+__all__ = ["figure_json", "render_html", "write_comparison", "write_report"]
 
 
 def figure_json(figure: Any) -> str:
@@ -58,14 +59,34 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _chart_json(section: Section, i: int) -> dict[str, Any]:
+    chart = section.chart(i).to_json()
+    table = chart["table"]
+    return {"alt": chart["alt"], "group": chart["group"],
+            "featured": chart["group"] is None or chart["group"] in section.featured,
+            "columns": [] if table is None else table["columns"],
+            "rows": [] if table is None else table["rows"]}
+
+
 def render_html(content: ReportContent, subtitle: str = "") -> str:
-    """The report page of ``content`` as HTML text."""
+    """The report page of ``content`` (a run's report or a comparison) as HTML text.
+
+    Every figure is drawn into a ``<div role="img">`` whose ``aria-label`` is the chart's text
+    alternative, followed by a ``<details>`` element with its data table. In a section with a
+    ``picker``, the ``featured`` groups are always shown and the others one at a time, chosen
+    with a ``<select>`` (inline script; the page works offline).
+    """
     sections = []
     for section in content.sections:
         data = section.to_json()
+        charts = [_chart_json(section, i) for i in range(len(section.figures))]
+        choices = list(dict.fromkeys(c["group"] for c in charts
+                                     if c["group"] is not None and not c["featured"]))
         sections.append({"key": section.key, "title": section.title, "note": section.note,
                          "text": section.text,
                          "figures": [figure_json(f) for f in section.figures],
+                         "charts": charts, "picker": section.picker if choices else None,
+                         "choices": choices, "featured": section.featured,
                          "table": data["table"],
                          "columns": [] if section.table is None else [str(c) for c in
                                                                       section.table.columns]})
@@ -73,6 +94,28 @@ def render_html(content: ReportContent, subtitle: str = "") -> str:
     return _environment().get_template("report.html.j2").render(
         title=content.title, subtitle=subtitle, sections=sections, version=__version__,
         written=written, plotly_js=plotly_js(), not_available=NOT_AVAILABLE)
+
+
+def _write_atomic(target: Path, text: str) -> Path:
+    target = target.expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(staging, 0o644)
+        os.replace(staging, target)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _subtitle(info: RunInfo) -> str:
+    return " · ".join(str(p) for p in (
+        info.kind, f"dataset {info.dataset}" if info.dataset else None,
+        f"{info.draws} draws" if info.draws is not None else None,
+        f"seed {info.seed}" if info.seed is not None else None) if p)
 
 
 def write_report(store: RunStore, run_id: str, path: str | os.PathLike[str],
@@ -97,21 +140,28 @@ def write_report(store: RunStore, run_id: str, path: str | os.PathLike[str],
     """
     stored: StoredRun = store.get(run_id)
     content = build_content(stored, network, "" if network is None else "dataset given by the user")
-    info = stored.info
-    subtitle = " · ".join(str(p) for p in (
-        info.kind, f"dataset {info.dataset}" if info.dataset else None,
-        f"{info.draws} draws" if info.draws is not None else None,
-        f"seed {info.seed}" if info.seed is not None else None) if p)
-    text = render_html(content, subtitle)
-    target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, staging = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(staging, 0o644)
-        os.replace(staging, target)
-    except BaseException:
-        Path(staging).unlink(missing_ok=True)
-        raise
-    return target
+    return _write_atomic(Path(path), render_html(content, _subtitle(stored.info)))
+
+
+def write_comparison(store: RunStore, a: str, b: str, path: str | os.PathLike[str]) -> Path:
+    """Write the comparison of run ``b`` against run ``a`` (the reference) to ``path``.
+
+    Parameters
+    ----------
+    store
+        The run store.
+    a, b
+        Run ids, unique prefixes, or ``latest``; A is the reference, differences are B - A.
+    path
+        The HTML file to write (atomically); its folder is created.
+
+    Raises
+    ------
+    UnknownRunError
+        If either run does not exist.
+    """
+    run_a, run_b = store.get(a), store.get(b)
+    content = build_comparison(run_a, run_b)
+    subtitle = f"A: {run_a.run_id} ({_subtitle(run_a.info)}) · B: {run_b.run_id} " \
+               f"({_subtitle(run_b.info)})"
+    return _write_atomic(Path(path), render_html(content, subtitle))
