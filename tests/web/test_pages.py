@@ -27,6 +27,11 @@ from tests.web.test_browser import CHROMIUM_ARGS, _chromium
 
 LOAD_MS = 120_000  # a report on a busy 2-core machine
 
+# The report's licence section of a run without licences (baseline, magnet embargo) takes
+# quantiles of an all-NaN pipeline and numpy warns; the report shows it correctly as empty. The
+# server answers in this process, where pytest turns warnings into errors.
+pytestmark = pytest.mark.filterwarnings("ignore:All-NaN slice encountered:RuntimeWarning")
+
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
@@ -139,24 +144,27 @@ def test_compare_with_baseline_from_a_run_page(page: Page,
     assert f"a={ids['baseline']}" in pg.url
     assert f"b={ids['licence-squeeze']}" in pg.url
     pg.wait_for_selector("#compare[data-loaded=true]", timeout=LOAD_MS)
-    first = "#cmp-prices .figure.plotted"
-    assert pg.locator(first).count() >= 2  # an overlay and its difference chart
-    overlay = figure(pg, f"{first} >> nth=0")
-    a_traces = [i for i, n in enumerate(overlay["names"]) if n.startswith("A · ")]
-    b_traces = [i for i, n in enumerate(overlay["names"]) if n.startswith("B · ")]
-    assert a_traces and b_traces and len(a_traces) == len(b_traces)
-    assert set(overlay["axes"]) == {"y"}  # one y axis for A and B
-    low, high = overlay["range"]
-    values = [v for ys in overlay["ys"] for v in ys if v is not None]
-    assert overlay["autorange"] is False
-    assert low <= min(values) and high >= max(values)
-    difference = figure(pg, f"{first} >> nth=1")
-    assert all(n.startswith("B − A") for n in difference["names"])
-    assert pg.locator("#cmp-stoppage .stops-none").count() == 1  # the baseline stops nowhere
-    assert pg.locator("#cmp-stoppage .figure.plotted").count() == 1
-    headline = pg.inner_text("#compare-headline")
-    assert "B − A (mean)" in headline
-    assert "(B − A) / |A|" in headline
+    sections = pg.eval_on_selector_all("#compare > section", "s => s.map(x => x.dataset.section)")
+    assert sections[:3] == ["runs", "headline", "stoppage"], sections
+    # the controlled commodities' prices: A and B overlaid in one chart, on one y axis
+    charts = pg.eval_on_selector_all("#cmp-prices .figure", "d => d.map(x => x.getAttribute('aria-label'))")
+    assert charts and all(re.search(r"dy_oxide|tb_oxide|ndfeb_magnet", c) for c in charts), charts
+    overlay = figure(pg, "#cmp-prices .figure.plotted >> nth=0")
+    a_traces = [n for n in overlay["names"] if n.startswith("A")]
+    b_traces = [n for n in overlay["names"] if n.startswith("B")]
+    assert a_traces and b_traces and len(a_traces) == len(b_traces), overlay["names"]
+    assert set(overlay["axes"]) == {"y"}, overlay["axes"]  # one y axis, one range, for A and B
+    assert pg.eval_on_selector("#cmp-prices .figure.plotted >> nth=0",
+                               "div => Object.keys(div._fullLayout).filter(k => /^yaxis\\d/.test(k))"
+                               ) == []
+    # differences, and the stoppage timelines side by side on the same x range
+    assert pg.locator("#cmp-price_differences .figure.plotted").count() >= 1
+    ranges = pg.eval_on_selector("#cmp-stoppage .figure.plotted >> nth=0",
+                                 "div => [div._fullLayout.xaxis.range, div._fullLayout.xaxis2.range]")
+    assert ranges[0] == ranges[1]
+    headline = pg.inner_text("#cmp-headline")
+    assert "B − A" in headline
+    assert "B / A − 1" in headline
 
 
 def test_runs_page_compares_in_the_order_ticked(page: Page,
@@ -181,8 +189,8 @@ def test_world_map_renders_offline_and_tables_sort(page: Page) -> None:
     open_page(pg, "/world")
     pg.wait_for_selector("#world-map[data-dataset=base] .geolayer path", timeout=LOAD_MS)
     countries = pg.locator("#world-map .choroplethlocation")
-    assert countries.count() >= 5
-    assert pg.locator("#world-map .geolayer path").count() > 100  # land, coastlines, countries
+    assert countries.count() >= 10  # the producers of rare-earth concentrate
+    assert pg.locator("#world-map .geolayer path").count() >= 5  # land, coastlines, borders...
     assert "HHI" in pg.inner_text("#map-caption")
     pg.select_option("#map-metric", "exposure")
     pg.wait_for_selector("#world-map[data-metric=exposure]")
@@ -296,9 +304,12 @@ def test_label_downloads_and_delete_with_confirmation(
 # ---------------------------------------------------------------------- errors
 def test_an_error_page_is_html(page: Page, seen: dict[str, list[str]]) -> None:
     pg = page
-    response = pg.goto("/runs/nonexistent-id")
-    assert response is not None and response.status == 404
-    assert response.headers["content-type"].startswith("text/html")
-    assert "unknown run" in pg.inner_text("body")
-    refused = [e for e in seen["errors"] if "status of 404" in e]
-    seen["errors"][:] = [e for e in seen["errors"] if e not in refused]
+    try:
+        response = pg.goto("/runs/nonexistent-id")
+        assert response is not None and response.status == 404
+        assert response.headers["content-type"].startswith("text/html")
+        assert "unknown run" in pg.inner_text("body")
+        assert pg.locator("header nav a[href='/runs']").count() == 1  # a page of the dashboard
+    finally:
+        pg.wait_for_load_state("load")
+        seen["errors"][:] = [e for e in seen["errors"] if "status of 404" not in e]  # expected

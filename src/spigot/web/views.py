@@ -228,9 +228,9 @@ def register_views(app: FastAPI, templates: Jinja2Templates) -> None:
 
     @app.get("/api/compare/report", tags=["runs"])
     def compare_report(a: str, b: str) -> Response:
-        """A comparison of runs A and B as report sections (overlaid fans on the same axes,
-        differences, stoppage timelines side by side), when the report package offers one;
-        otherwise both runs' reports (``{"a": ..., "b": ...}``) for the page to overlay."""
+        """Run B against run A as report sections (``{"a", "b", "report"}``): both runs' facts,
+        headline differences, stoppage timelines side by side, price fans of A and B overlaid on
+        the same axes, price differences (absolute and relative), exports, every delta."""
         ids = run_id_of(a), run_id_of(b)
         return Response(_comparison_json(app, store, *ids), media_type="application/json")
 
@@ -314,23 +314,14 @@ def _baseline_of(store: RunStore, info: dict[str, Any], facts: dict[str, Any]) -
 
 
 def _comparison_json(app: FastAPI, store: RunStore, a: str, b: str) -> str:
+    """:func:`spigot.report.compare.build_comparison` of runs ``a`` and ``b`` as JSON text."""
+    from spigot.report.compare import build_comparison
+
     cache: dict[tuple[str, str], str] = app.state.comparisons
-    if (a, b) in cache:
-        return cache[(a, b)]
-    try:
-        from spigot.report.compare import build_comparison  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        build_comparison = None
-    if build_comparison is not None:
+    if (a, b) not in cache:
         content = build_comparison(store.get(a), store.get(b))
-        document: dict[str, Any] = {"kind": "compare", "a": a, "b": b,
-                                    "report": content.to_json()}
-    else:
-        document = {"kind": "pair", "a": a, "b": b,
-                    "reports": {"a": json.loads(app.state.report_json(a)[0]),
-                                "b": json.loads(app.state.report_json(b)[0])}}
-    text = json.dumps(document, cls=plotly.utils.PlotlyJSONEncoder)
-    if len(cache) >= 8:
-        cache.pop(next(iter(cache)))
-    cache[(a, b)] = text
-    return text
+        document = {"a": a, "b": b, "report": content.to_json()}
+        if len(cache) >= 8:
+            cache.pop(next(iter(cache)))
+        cache[(a, b)] = json.dumps(document, cls=plotly.utils.PlotlyJSONEncoder)
+    return cache[(a, b)]

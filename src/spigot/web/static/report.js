@@ -3,7 +3,7 @@
 "use strict";
 
 const spigotReport = (() => {
-  const {api, send, el, table, replace, showError, formatCell} = spigot;
+  const {api, send, el, table, replace, showError} = spigot;
 
   // Reading order when the report does not set one (older report content): what happened first,
   // then why, then the evidence.
@@ -13,9 +13,14 @@ const spigotReport = (() => {
   const PICKED = ["prices", "exports"];
   const PLOT_CONFIG = {responsive: true, displaylogo: false};
 
+  // A run's sections in reading order (sections this page does not know go before the base
+  // flows); a comparison keeps the order the report package gives it.
   function ordered(report) {
-    if (report.kind) return report.sections;  // the report sets its own order
-    const rank = (s) => { const i = ORDER.indexOf(s.key); return i < 0 ? ORDER.length : i; };
+    if (report.kind === "compare") return report.sections;
+    const rank = (s) => {
+      const i = ORDER.indexOf(s.key);
+      return i < 0 ? ORDER.indexOf("sankey") - 0.5 : i;
+    };
     return [...report.sections].sort((a, b) => rank(a) - rank(b));
   }
 
@@ -84,7 +89,9 @@ const spigotReport = (() => {
     const texts = section.figures.map((f, i) => chartText(section, i));
     const groups = texts.map((t, i) => t.group || (PICKED.includes(section.key) &&
       section.figures.length > 1 ? (figureTitle(section.figures[i]).split(": ").pop() || null) : null));
-    const featured = (section.featured && section.featured.length) ? section.featured : controlled;
+    let featured = ((section.featured && section.featured.length) ? section.featured : controlled)
+      .filter((g) => groups.includes(g));
+    if (!featured.length) featured = groups.filter(Boolean).slice(0, 1);  // nothing controlled
     const picked = groups.filter(Boolean).length > 1 && (section.picker || PICKED.includes(section.key));
     const toPlot = [];
     const later = {};
@@ -247,148 +254,17 @@ const spigotReport = (() => {
   }
 
   // ------------------------------------------------------------------ compare page
-  const COMPARED = ["prices", "exports", "licences"];
-
-  function allY(figures) {
-    let lo = Infinity, hi = -Infinity;
-    for (const f of figures) for (const t of f.data || []) {
-      for (const v of values(t.y) || []) if (typeof v === "number" && isFinite(v)) {
-        lo = Math.min(lo, v); hi = Math.max(hi, v);
-      }
-    }
-    if (!isFinite(lo)) return null;
-    const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
-    return [Math.min(0, lo) === 0 && lo >= 0 ? 0 : lo - pad, hi + pad];
-  }
-
-  // A's and B's fans in one figure on the same axes: A solid, B dashed with a lighter band.
-  function overlay(fa, fb, title) {
-    const mark = (fig, side) => (fig.data || []).map((t) => {
-      const trace = {...t, name: `${side} · ${t.name || ""}`, legendgroup: `${side}${t.legendgroup || ""}`};
-      if (side === "B") {
-        trace.line = {...(t.line || {}), dash: "dash"};
-        if (t.fillcolor) trace.fillcolor = t.fillcolor.replace(/[\d.]+\)$/, "0.1)");
-      }
-      return trace;
-    });
-    const range = allY([fa, fb]);
-    const layout = {...fa.layout, title: {text: `${title}: A solid, B dashed`},
-      yaxis: {...(fa.layout.yaxis || {}), range, autorange: false}};
-    return {data: [...mark(fa, "A"), ...mark(fb, "B")], layout};
-  }
-
-  // B − A of every middle (P50) line that both figures have on the same x.
-  function difference(fa, fb, title) {
-    const mids = (fig) => (fig.data || []).filter((t) => /P50$/.test(t.name || ""));
-    const data = [];
-    for (const tb of mids(fb)) {
-      const ta = mids(fa).find((t) => t.name === tb.name);
-      const [xa, ya, xb, yb] = [values(ta && ta.x), values(ta && ta.y), values(tb.x), values(tb.y)];
-      if (!ta || !xa || !xb || xa.length !== xb.length) continue;
-      data.push({type: "scatter", mode: "lines", x: xb, name: `B − A · ${tb.name}`,
-        y: yb.map((v, i) => (v === null || ya[i] === null ? null : v - ya[i])),
-        line: tb.line ? {color: tb.line.color, width: 2} : undefined});
-    }
-    if (!data.length) return null;
-    return {data, layout: {...fb.layout, title: {text: `Difference B − A: ${title}`},
-      yaxis: {...(fb.layout.yaxis || {}), range: undefined, autorange: true,
-        zeroline: true, zerolinecolor: "#555"}}};
-  }
-
-  function pairSection(key, ra, rb, controlled) {
-    const sa = ra.sections.find((s) => s.key === key);
-    const sb = rb.sections.find((s) => s.key === key);
-    if (!sa || !sb) return null;
-    const figures = [];
-    const charts = [];
-    sa.figures.forEach((fa) => {
-      const title = figureTitle(fa);
-      const fb = sb.figures.find((f) => figureTitle(f) === title);
-      if (!fb) return;
-      const group = title.split(": ").pop();
-      figures.push(overlay(fa, fb, title));
-      charts.push({alt: `${title}: run A (solid) and run B (dashed) on the same axes`, group});
-      const diff = difference(fa, fb, title);
-      if (diff) {
-        figures.push(diff);
-        charts.push({alt: `${title}: B minus A of the P50 lines`, group});
-      }
-    });
-    return {key, title: `${sa.title}: A and B`, note: `A: ${sa.note || ""} · B: ${sb.note || ""}`,
-      figures, charts, picker: PICKED.includes(key) ? "commodity" : null, featured: controlled,
-      table: null, text: null};
-  }
-
-  function stoppageSideBySide(ra, rb, node) {
-    const [sa, sb] = [ra, rb].map((r) => r.sections.find((s) => s.key === "stoppage"));
-    const box = el("section", {class: "report-section", id: "cmp-stoppage", "data-section": "stoppage"},
-      el("h2", {text: "First stoppage: A beside B"}));
-    const two = el("div", {class: "two"});
-    box.append(two);
-    const plots = [];
-    for (const [side, s] of [["A", sa], ["B", sb]]) {
-      const col = el("div", {}, el("h3", {text: `Run ${side}`}));
-      if (!s || !s.figures.length) {
-        col.append(el("p", {class: "note stops-none", text: "No sector stops in any draw."}));
-      } else {
-        const [fig, div] = chartBox(s.figures[0], chartText(s, 0), `cmp-stoppage-${side}`);
-        col.append(fig);
-        plots.push([div, s.figures[0]]);
-      }
-      two.append(col);
-    }
-    node.append(box);
-    return plots;
-  }
-
-  function headlineDiff(ra, rb) {
-    const rows = {};
-    for (const [side, r] of [["A", ra], ["B", rb]]) {
-      const s = r.sections.find((x) => x.key === "headline");
-      for (const row of (s && s.table) || []) {
-        const entry = rows[row.quantity] || (rows[row.quantity] = {quantity: row.quantity, unit: row.unit});
-        entry[`${side} mean`] = row.mean;
-        entry[`${side} P50`] = row.P50;
-      }
-    }
-    return Object.values(rows).map((row) => {
-      const [a, b] = [row["A mean"], row["B mean"]];
-      const ok = typeof a === "number" && typeof b === "number";
-      return {...row, "B − A (mean)": ok ? b - a : null,
-        "(B − A) / |A|": ok && a !== 0 ? `${formatCell(((b - a) / Math.abs(a)) * 100)} %` : (ok && b === a ? "0 %" : "")};
-    });
-  }
-
+  // The comparison comes from the report package (spigot.report.compare.build_comparison): the
+  // same content type as a run's report, so it renders the same way.
   async function comparePage(a, b) {
     const node = document.getElementById("compare");
-    const head = document.getElementById("compare-headline");
     try {
-      const [data, fa] = await Promise.all([
+      const [data, facts] = await Promise.all([
         api(`/api/compare/report?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`),
         api(`/api/runs/${encodeURIComponent(b)}/page`)]);
-      const controlled = fa.controlled || [];
-      if (data.kind === "compare") {  // the report package's comparison
-        head.closest("section").hidden = true;
-        await renderReport(data.report, node, document.getElementById("toc"), "cmp-", controlled);
-        return;
-      }
-      const [ra, rb] = [data.reports.a, data.reports.b];
-      replace(head, table(headlineDiff(ra, rb), null, {className: "data compare"}));
-      replace(node);
-      const plots = stoppageSideBySide(ra, rb, node);
-      const sections = [];
-      for (const key of COMPARED) {
-        const s = pairSection(key, ra, rb, controlled);
-        if (!s || !s.figures.length) continue;
-        sections.push(s);
-        const [box, figs] = renderSection(s, "cmp-", controlled);
-        node.append(box);
-        plots.push(...figs);
-      }
-      replace(document.getElementById("toc"), toc([{key: "headline", title: "Headline numbers"},
-        {key: "stoppage", title: "First stoppage: A beside B"}, ...sections], "cmp-"));
-      for (const [div, figure] of plots) await plot(div, figure);
-      node.dataset.loaded = "true";
+      document.getElementById("compare-title").textContent = data.report.title;
+      await renderReport(data.report, node, document.getElementById("toc"), "cmp-",
+        facts.controlled || []);
     } catch (error) { showError(node, error); }
   }
 
