@@ -50,12 +50,23 @@ def test_report_is_one_self_contained_file(store: RunStore, tmp_path: Path) -> N
     assert kinds["fig-sankey-0"] == ["sankey"]
     assert kinds["fig-stoppage-0"] == ["bar", "scatter"]
     assert len([k for k in kinds if k.startswith("fig-prices-")]) == 2  # one per commodity
-    assert kinds["fig-exports-0"] == ["scatter"] * 6  # 2 commodities x (P95, P5 band, P50)
-    assert kinds["fig-licences-0"] == ["scatter"] * 3
-    # the sankey's node labels are stage · region places of the toy world
-    labels = figures["fig-sankey-0"]["data"][0]["node"]["label"]  # type: ignore[index]
+    exports = [k for k in kinds if k.startswith("fig-exports-")]
+    assert len(exports) == 2  # one chart per commodity, each on its own scale
+    assert all(kinds[k] == ["scatter"] * 3 for k in exports)  # P95, P5-P95 band, P50
+    assert kinds["fig-licences-0"] == ["scatter"]  # the fake run's queue, no pipeline
+    # every chart has its text alternative and its numbers
+    assert html.count('role="img" aria-label="') == len(figures)
+    assert html.count("<summary>Data behind this chart</summary>") >= 5
+    assert '<select id="pick-prices"' in html  # no controlled commodity: a picker for all
+    assert 'href="#stoppage"' in html
+    assert 'id="stoppage"' in html
+    # one sankey per commodity; node labels are stage · region places of the toy world
+    sankeys = [k for k in kinds if k.startswith("fig-sankey-")]
+    assert len(sankeys) == len(sp.datasets.load("toy").commodities)
+    labels = {lab for k in sankeys
+              for lab in figures[k]["data"][0]["node"]["label"]}  # type: ignore[index]
     assert {"mining · CHN", "mining · USA", "separation · CHN", "magnet · JPN",
-            "demand · USA"} <= set(labels)
+            "demand · USA"} <= labels
     assert "mining · CHN" in html
     assert "fake-squeeze" in html
     assert "A synthetic licence squeeze for tests." in html
@@ -75,7 +86,8 @@ def test_fan_charts_band_and_median(store: RunStore) -> None:
     content = build_content(store.get(run_id))
     prices = content.section("prices")
     assert "price_quantiles" in prices.note  # precomputed quantiles are preferred over draws
-    traces = prices.figures[0].data
+    i = next(i for i, c in enumerate(prices.charts) if c.group == "dy_oxide")
+    traces = prices.figures[i].data
     assert [t.name for t in traces] == ["china P95", "china P5-P95", "china P50",
                                         "ex_china P95", "ex_china P5-P95", "ex_china P50"]
     expected = fake_dataset()["price_quantiles"].sel(quantile=0.5, zone="china",
@@ -142,7 +154,9 @@ def test_report_of_a_real_run(store: RunStore, tmp_path: Path) -> None:
     content = build_content(store.get(run_id))
     assert content.section("stoppage").figures or content.section("stoppage").table is not None
     assert "traj_exports" in content.section("exports").note
-    quantities = content.section("licences").table["quantity"].tolist()  # type: ignore[index]
-    assert "licence_queue" in quantities
+    licences = content.section("licences")
+    names = [t.name for t in licences.figures[0].data]
+    assert names[:2] == ["queued (waiting for review) (t)", "under review (t)"]
+    assert "commodity" in licences.table.columns  # type: ignore[union-attr]
     html = write_report(store, run_id, tmp_path / "real.html").read_text(encoding="utf-8")
     assert "toy-squeeze" in html

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from spigot._version import __version__
+from spigot.cli import compare as compare_cli
 from spigot.cli import data as data_cli
 from spigot.cli import replay as replay_cli
 from spigot.cli import report as report_cli
@@ -36,6 +37,7 @@ app.command("validate")(scenario_cli.validate)
 app.command("run")(run_cli.run)
 app.command("replay")(replay_cli.replay)
 app.add_typer(runs_cli.app, name="runs")
+app.command("compare")(compare_cli.compare)
 app.command("report")(report_cli.report)
 app.command("serve")(serve_cli.serve)
 

@@ -10,7 +10,7 @@ import typer
 from spigot import datasets
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, open_store
-from spigot.report import write_report
+from spigot.report import write_comparison, write_report
 
 __all__ = ["report"]
 
@@ -24,12 +24,24 @@ def report(
         "--dataset", "-d", help="Dataset the run used, by name or folder, for the base flows "
         "(default: the bundled dataset named in the run's manifest).", show_default=False)]
     = None,
+    against: Annotated[str | None, typer.Option(
+        "--against", help="Reference run (id, prefix or 'latest'): write the comparison of "
+        "RUN_ID (B) against it (A) instead.", show_default=False)] = None,
     store: StoreOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Write one self-contained HTML report of a stored run (opens offline) and print its path."""
     runs = open_store(store)
     resolved = runs.resolve(run_id)
+    if against is not None:
+        reference = runs.resolve(against)
+        target = output or Path(f"compare-{reference}-{resolved}.html")
+        with progress_bar("report", quiet=quiet) as advance:
+            advance("reading runs and drawing charts", 0, 1)
+            path = write_comparison(runs, reference, resolved, target)
+            advance("written", 1, 1)
+        typer.echo(str(path))
+        return
     network = datasets.load(dataset) if dataset else None
     target = output or Path(f"report-{resolved}.html")
     with progress_bar("report", quiet=quiet) as advance:

@@ -149,16 +149,25 @@ def run(
     store: StoreOption = None,
     save: SaveOption = True,
     quiet: QuietOption = False,
+    against: Annotated[str | None, typer.Option(
+        "--against", help="Compare with a run of this scenario (e.g. baseline): the newest "
+        "stored one on the same dataset and horizon, else one run now with the same draws and "
+        "seed.", show_default=False)] = None,
 ) -> None:
     """Simulate a scenario: when sectors stop, lost output, shortfalls, exports, licences."""
+    from spigot.cli.compare import check_against, run_against
+
+    check_against(against)
     scen = scenarios.load(scenario)
     with progress_bar(f"simulating {scen.name}", quiet=quiet):
         res = simulate(scen, draws=draws, seed=seed, weeks=weeks,
                        engine=engine,  # type: ignore[arg-type]
                        chunk_size=chunk_size)
     res.check_conservation()
-    if save:
-        save_results(res, scenario_text_of(scenario), store, quiet=quiet)
+    run_id = save_results(res, scenario_text_of(scenario), store, quiet=quiet) if save else None
+    if against is not None and fmt is not Format.table:
+        run_against(res, run_id, against, store, fmt, save=save, quiet=quiet)
+        return
     doc = run_document(res)
     if fmt is Format.json:
         emit(pd.DataFrame(), fmt, document=doc)
@@ -199,6 +208,8 @@ def run(
                   "denied_t", "queue_t_mean", "mean_wait_weeks"]]
              .sort_values("applied_t", ascending=False).head(20), fmt,
              title="Licences (per licensed route; means over draws)")
+    if against is not None:
+        run_against(res, run_id, against, store, fmt, save=save, quiet=quiet)
 
 
 _ = to_jsonable  # re-exported helper used by tests

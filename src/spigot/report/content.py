@@ -1,368 +1,105 @@
-"""What a run's report shows: sections with figures, tables and notes, built from a stored run.
+"""What a run's report shows, top-down: headline, what stopped when, prices, exports, licences,
+flows, chokepoints, the run's facts and its scenario.
 
-The report renders whatever the run's Dataset has. Variables are found by name: ``X`` matches
-``X``, ``X_*`` and ``*_X`` (so ``mean_exports`` and ``traj_exports`` are exports); see
-docs/dashboard.md, "What the charts read":
-
-- prices: ``price``/``prices`` with ``time`` and ``zone`` dimensions;
-- exports: ``exports``/``export`` with a ``time`` dimension; per-route exports are summed by
-  ``route_commodity`` over cross-border routes (``route_exporter`` != ``route_destination``);
-- first stoppage: any variable whose name contains ``first_stop``; never-stopped draws are NaN
-  or negative; the stop probability from ``stop_probability`` when there is no ``draw`` dimension;
-- licence queue: variables whose names contain ``licence`` or ``license`` and have ``time``;
-- headline numbers: variables without a ``time`` dimension whose only dimensions are ``draw`` or
-  ``quantile``, and per-draw variables whose names contain ``lost`` or ``shortfall`` (summed
-  over their other dimensions).
-
-A variable may come as precomputed quantiles (dimension ``quantile``; preferred, they cover all
-draws), per draw (``draw``), as the trajectories of a few kept draws (``sample``), or as a mean
-over draws (none of these; drawn as a line without a band). A section whose variables are missing
-says "not available in this run".
+The report renders whatever the run's Dataset has; variables are found by name (see
+:mod:`spigot.report.variables` and docs/dashboard.md, "What the charts read"). A section whose
+variables are missing says "not available in this run". Every figure comes with a text
+alternative and a small data table (:class:`~spigot.report.model.Chart`). Commodity charts put
+the commodities the run's policies control first (``featured``) and the rest behind a commodity
+picker (``picker = "commodity"``), ordered by how much they moved.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import xarray as xr
-import yaml
 
-from spigot import datasets
-from spigot.errors import SpigotError
 from spigot.network import SupplyNetwork
-from spigot.report.figures import fan_figure, sankey_figure, timeline_figure
+from spigot.report.figures import fan_figure, licence_figure, timeline_figure
+from spigot.report.flows import chokepoint_section, network_for, sankey_section
+from spigot.report.model import NOT_AVAILABLE, Chart, ReportContent, Section
+from spigot.report.variables import (
+    BAND,
+    _covers_band,
+    band,
+    controlled_commodities,
+    cross_border_by_commodity,
+    pick,
+    stoppage_table,
+    unit_of,
+)
 from spigot.store import StoredRun
 
 __all__ = ["BAND", "NOT_AVAILABLE", "Chart", "ReportContent", "Section", "band", "build_content",
            "controlled_commodities", "cross_border_by_commodity", "network_for", "pick",
-           "stoppage_table"]
+           "rate_unit", "stoppage_table"]
 
 logger = logging.getLogger(__name__)
 
-#: Quantiles of the fan charts' band and line.
-BAND: tuple[float, float, float] = (0.05, 0.5, 0.95)
-#: Note of a section whose variables the run does not have.
-NOT_AVAILABLE = "not available in this run"
 _DRAW, _SAMPLE, _QUANTILE, _TIME = "draw", "sample", "quantile", "time"
-_SAMPLED = (_DRAW, _SAMPLE)
+_unit = unit_of
 
 
-@dataclass
-class Chart:
-    """What a figure shows, in words and numbers: its text alternative and data-table fallback.
-
-    Attributes
-    ----------
-    alt
-        One or two sentences saying what the chart shows and its main numbers (the ARIA label).
-    table
-        The numbers behind the chart, small enough to read (shown in a ``<details>`` element).
-    group
-        The label the section's picker selects it by (a commodity), or ``None``: always shown.
-    """
-
-    alt: str
-    table: pd.DataFrame | None = None
-    group: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The chart's text as JSON values (``table``: ``{"columns", "rows"}`` or null)."""
-        table = None if self.table is None else {
-            "columns": [str(c) for c in self.table.columns], "rows": _records(self.table)}
-        return {"alt": self.alt, "group": self.group, "table": table}
+def rate_unit(unit: str, ds: xr.Dataset) -> str:
+    """``t/step`` (the engine's per-step unit) as ``t/week``, or per N weeks for longer steps."""
+    if not unit.endswith("/step"):
+        return unit
+    step = float(ds.attrs.get("step_weeks", 1) or 1)
+    per = "week" if step == 1 else "month" if abs(step - 52 / 12) < 0.05 else f"{step:g} weeks"
+    return unit[: -len("/step")] + "/" + per
 
 
-@dataclass
-class Section:
-    """One part of the report.
-
-    ``figures`` and ``charts`` run in parallel: ``charts[i]`` is the text alternative, data
-    table and picker group of ``figures[i]`` (add both with :meth:`add`). ``picker`` names what
-    the section's figures are picked by (``"commodity"``) when only one group is shown at a time;
-    ``featured`` lists the groups shown first (the commodities the run's policies control).
-    """
-
-    key: str
-    title: str
-    figures: list[go.Figure] = field(default_factory=list)
-    table: pd.DataFrame | None = None
-    note: str = ""
-    text: str | None = None
-    charts: list[Chart] = field(default_factory=list)
-    picker: str | None = None
-    featured: list[str] = field(default_factory=list)
-
-    def add(self, figure: go.Figure, alt: str, table: pd.DataFrame | None = None,
-            group: str | None = None) -> None:
-        """Append a figure with its text alternative, data table and picker group."""
-        self.figures.append(figure)
-        self.charts.append(Chart(alt, table, group))
-
-    def chart(self, i: int) -> Chart:
-        """The text of figure ``i`` (its title when none was given)."""
-        if i < len(self.charts):
-            return self.charts[i]
-        title = self.figures[i].layout.title.text or self.title
-        return Chart(str(title))
-
-    def to_json(self) -> dict[str, Any]:
-        """The section as JSON values (figures as plotly JSON dicts, ``charts`` beside them)."""
-        return {"key": self.key, "title": self.title, "note": self.note, "text": self.text,
-                "figures": [f.to_plotly_json() for f in self.figures],
-                "charts": [self.chart(i).to_json() for i in range(len(self.figures))],
-                "picker": self.picker, "featured": list(self.featured),
-                "table": None if self.table is None else _records(self.table)}
+def _fmt(value: float, unit: str = "") -> str:
+    if not np.isfinite(value):
+        return "n/a"
+    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
+    return f"{text} {unit}".strip()
 
 
-@dataclass
-class ReportContent:
-    """Every section of one run's report, or of a comparison of two runs.
+# --------------------------------------------------------------------- headline
 
-    Attributes
-    ----------
-    run_id
-        The run's id; ``"<A>..<B>"`` for a comparison.
-    title
-        The report's title.
-    sections
-        In reading order.
-    kind
-        ``"run"`` or ``"compare"``.
-    runs
-        Catalog rows (:meth:`RunInfo.to_dict`) of the run(s) shown: one, or A then B.
-    """
-
-    run_id: str
-    title: str
-    sections: list[Section]
-    kind: str = "run"
-    runs: list[dict[str, Any]] = field(default_factory=list)
-
-    def section(self, key: str) -> Section:
-        """The section called ``key``."""
-        return next(s for s in self.sections if s.key == key)
-
-    def to_json(self) -> dict[str, Any]:
-        """The report as JSON values."""
-        return {"run_id": self.run_id, "title": self.title, "kind": self.kind,
-                "runs": self.runs, "sections": [s.to_json() for s in self.sections]}
+def _headline_text(stored: StoredRun, table: pd.DataFrame, controlled: Sequence[str]) -> str:
+    """One paragraph: horizon and draws, how much stops and when, lost output, controls."""
+    ds = stored.dataset
+    weeks = stored.manifest.get("weeks") or ds.sizes.get(_TIME)
+    draws = stored.info.draws or ds.sizes.get(_DRAW)
+    parts = [f"{draws} draws over {weeks} weeks" if draws and weeks else "This run"]
+    found = stoppage_table(ds)
+    if found is not None:
+        stops, unit, _ = found
+        stopping = stops[stops["probability"] > 0].sort_values(["p50", "probability"],
+                                                               ascending=[True, False])
+        parts.append(f"{len(stopping)} of {len(stops)} region · sectors stop in at least one draw")
+        if len(stopping):
+            first = stopping.iloc[0]
+            parts.append(f"the first to stop is {first['label']} (median {unit} "
+                         f"{first['p50']:.0f}, in {first['probability']:.0%} of draws)")
+    lost = table[table["variable"].str.contains("lost", na=False) & (table["unit"] == "USD")]
+    if len(lost):
+        row = lost.iloc[0]
+        parts.append(f"lost output {_fmt(float(row['mean']), 'USD')} on average (P5 "
+                     f"{_fmt(float(row['P5']))}, P95 {_fmt(float(row['P95']))})")
+    if controlled:
+        parts.append("controlled: " + ", ".join(controlled))
+    return "; ".join(parts) + "."
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for row in frame.to_dict(orient="records"):
-        out.append({str(k): (None if isinstance(v, float) and not np.isfinite(v)
-                             else v.item() if isinstance(v, np.generic) else v)
-                    for k, v in row.items()})
-    return out
-
-
-# --------------------------------------------------------------------- variables and bands
-def _matches(name: str, names: Sequence[str]) -> bool:
-    return name in names or any(name.startswith(n + "_") or name.endswith("_" + n) for n in names)
-
-
-def _candidates(ds: xr.Dataset, names: Sequence[str], needs: Iterable[str]) -> list[str]:
-    need = set(needs)
-    return [str(v) for v in ds.data_vars
-            if _matches(str(v), names) and need <= set(map(str, ds[v].dims))
-            and ds[v].dtype.kind in "fiub"]
-
-
-def _covers_band(da: xr.DataArray) -> bool:
-    levels = np.asarray(da[_QUANTILE].values, dtype=float)
-    return all(np.isclose(levels, q, atol=0.011).any() for q in BAND)
-
-
-def pick(ds: xr.Dataset, names: Sequence[str], needs: Iterable[str]) -> str | None:
-    """The variable to chart among ``names``: precomputed quantiles first, then per-draw values,
-    then kept trajectories, then means over draws."""
-    found = _candidates(ds, names, needs)
-
-    def rank(name: str) -> int:
-        dims = ds[name].dims
-        if _QUANTILE in dims:
-            return 0 if _covers_band(ds[name]) else 9
-        return 1 if _DRAW in dims else 2 if _SAMPLE in dims else 3
-
-    ranked = sorted((rank(v), i, v) for i, v in enumerate(found))
-    return ranked[0][2] if ranked and ranked[0][0] < 9 else None
-
-
-def band(da: xr.DataArray, keep: Sequence[str] = (_TIME,)) -> tuple[xr.DataArray, str]:
-    """P5, P50, P95 of ``da`` over draws (or its stored quantiles), other dims summed first.
-
-    Returns
-    -------
-    (xarray.DataArray, str)
-        Dims ``("quantile", *keep)`` with quantile = :data:`BAND`, and a note on what it covers.
-    """
-    extra = [str(d) for d in da.dims if d not in (*keep, *_SAMPLED, _QUANTILE)]
-    sampled = next((d for d in _SAMPLED if d in da.dims), None)
-    if sampled is not None:
-        total = da.sum(extra, min_count=1) if extra else da
-        result = total.quantile(list(BAND), dim=sampled)
-        note = (f"quantiles over {da.sizes[sampled]} draws" if sampled == _DRAW else
-                f"quantiles over the {da.sizes[sampled]} kept trajectories")
-    elif _QUANTILE not in da.dims:
-        total = da.sum(extra, min_count=1) if extra else da
-        result = xr.concat([total] * len(BAND), dim=_QUANTILE).assign_coords(
-            {_QUANTILE: list(BAND)})
-        note = "mean over draws (this run stores no spread)"
-    else:
-        levels = np.asarray(da[_QUANTILE].values, dtype=float)
-        picks = [int(np.argmin(np.abs(levels - q))) for q in BAND]
-        result = da.isel({_QUANTILE: picks}).assign_coords({_QUANTILE: list(BAND)})
-        note = "quantiles over all draws"
-        if extra:
-            result = result.sum(extra, min_count=1)
-            note += f" (summed over {', '.join(extra)}: an approximation)"
-    return result.transpose(_QUANTILE, *keep), note
-
-
-def _unit(da: xr.DataArray) -> str:
-    return str(da.attrs.get("units", da.attrs.get("unit", "")))
-
-
-# --------------------------------------------------------------------- sections
-def _fan_section(ds: xr.Dataset, key: str, title: str, names: Sequence[str], series: str | None,
-                 per: str | None) -> Section:
-    needs = [_TIME] + ([series] if series else [])
-    name = pick(ds, names, needs)
-    section = Section(key, title)
-    if name is None:
+def _headline_section(stored: StoredRun, controlled: Sequence[str]) -> Section:
+    table = _headline_table(stored.dataset)
+    section = Section("headline", "Headline", table=table)
+    section.lead = _headline_text(stored, table, controlled)
+    if not len(table):
         section.note = NOT_AVAILABLE
-        return section
-    da = cross_border_by_commodity(ds[name])
-    if series is None:
-        series = next((d for d in ("commodity", "zone", "region") if d in da.dims), None)
-    keep = list(dict.fromkeys(d for d in (_TIME, series, per) if d is not None and d in da.dims))
-    values, note = band(da, keep)
-    unit = _unit(da)
-    if per and per in values.dims:
-        for label in values[per].values:
-            part = values.sel({per: label})
-            section.figures.append(fan_figure(part, f"{title}: {label}", unit, series))
-    else:
-        section.figures.append(fan_figure(values, title, unit, series))
-    section.note = f"{name}: P5-P95 band and P50 line, {note}"
     return section
 
 
-def cross_border_by_commodity(da: xr.DataArray) -> xr.DataArray:
-    """Per-route values summed by the route's commodity, over cross-border routes only."""
-    if "route" not in da.dims or "route_commodity" not in da.coords:
-        return da
-    if "route_exporter" in da.coords and "route_destination" in da.coords:
-        crossing = (da["route_exporter"] != da["route_destination"]).values
-        da = da.isel(route=np.flatnonzero(crossing))
-    grouped = da.groupby("route_commodity").sum("route")
-    return grouped.rename({"route_commodity": "commodity"})
-
-
-def controlled_commodities(stored: StoredRun, network: SupplyNetwork | None = None) -> list[str]:
-    """The commodities the run's policies name, in the order named (groups expanded).
-
-    Read from the run's scenario text (``policies[].commodities``); a group name (such as
-    ``rare_earths``) stands for the run's commodities of that group in ``network``. Only
-    commodities the run's Dataset has are returned; an unreadable scenario gives ``[]``.
-    """
-    try:
-        doc = yaml.safe_load(stored.scenario_text or "") or {}
-    except yaml.YAMLError:
-        return []
-    policies = doc.get("policies") if isinstance(doc, dict) else None
-    ds = stored.dataset
-    known = [str(c) for c in ds["commodity"].values] if "commodity" in ds.coords else []
-    groups: dict[str, list[str]] = {}
-    if network is not None and "group" in network.commodities:
-        for ident, group in zip(network.commodities["id"], network.commodities["group"],
-                                strict=True):
-            groups.setdefault(str(group), []).append(str(ident))
-    out: list[str] = []
-    for policy in policies if isinstance(policies, list) else []:
-        names = policy.get("commodities", []) if isinstance(policy, dict) else []
-        for name in names if isinstance(names, list) else [names]:
-            for c in groups.get(str(name), [str(name)]) if str(name) not in known else [str(name)]:
-                if c in known and c not in out:
-                    out.append(c)
-    return out
-
-
-def stoppage_table(ds: xr.Dataset) -> tuple[pd.DataFrame, str, str] | None:
-    """First stoppage per region · sector: stop probability and P5, P50, P95 of its time.
-
-    Returns
-    -------
-    (pandas.DataFrame, str, str) or None
-        Rows ``label, probability, p5, p50, p95`` (``p*`` NaN where no draw stops), the unit of
-        the times, and the variable used; ``None`` if the run has no first-stoppage variable.
-    """
-    names = [str(v) for v in ds.data_vars if "first_stop" in str(v)]
-    names = [n for n in names if _DRAW in ds[n].dims] + [n for n in names if _QUANTILE in ds[n].dims]
-    if not names:
-        return None
-    name = names[0]
-    da = ds[name].astype(float) if ds[name].dtype.kind != "M" else _weeks_since(ds, ds[name])
-    unit = "week" if ds[name].dtype.kind == "M" else _unit(ds[name]) or "step"
-    da = da.where(da >= 0)
-    groups = [str(d) for d in da.dims if d not in (_DRAW, _QUANTILE)]
-    stacked = da.stack(place=groups) if groups else da.expand_dims(place=[0])
-    rows = []
-    probability = _stop_probability(ds, groups)
-    for i in range(stacked.sizes["place"]):
-        cell = stacked.isel(place=i)
-        label = _place_label(stacked, groups, i)
-        if _DRAW in cell.dims:
-            values = cell.values[np.isfinite(cell.values)]
-            prob = values.size / cell.sizes[_DRAW]
-            qs = np.quantile(values, BAND) if values.size else [np.nan] * 3
-        else:
-            levels = np.asarray(cell[_QUANTILE].values, dtype=float)
-            qs = [float(cell.values[int(np.argmin(np.abs(levels - q)))]) for q in BAND]
-            prob = probability.get(label, np.nan)
-        rows.append({"label": label, "probability": float(prob), "p5": float(qs[0]),
-                     "p50": float(qs[1]), "p95": float(qs[2])})
-    return pd.DataFrame(rows), unit, name
-
-
-def _weeks_since(ds: xr.Dataset, da: xr.DataArray) -> xr.DataArray:
-    start = ds[_TIME].values[0] if _TIME in ds.coords else da.min().values
-    return (da - start) / np.timedelta64(7, "D")
-
-
-def _place_label(stacked: xr.DataArray, groups: Sequence[str], i: int) -> str:
-    """``region · sector`` of cell ``i``, from the dims or from ``sector_region``/``sector_name``."""
-    if not groups:
-        return "all"
-    parts = []
-    for g in groups:
-        value = str(stacked[g].values[i])
-        if g == "sector" and "region" not in groups and "sector_region" in stacked.coords:
-            name = (str(stacked["sector_name"].values[i]) if "sector_name" in stacked.coords
-                    else value.split(".")[-1])
-            value = f"{stacked['sector_region'].values[i]} · {name}"
-        parts.append(value)
-    return " · ".join(parts)
-
-
-def _stop_probability(ds: xr.Dataset, groups: Sequence[str]) -> dict[str, float]:
-    for name in ("stop_probability", "p_stop", "stoppage_probability"):
-        if name in ds.data_vars and set(map(str, ds[name].dims)) == set(groups) and groups:
-            stacked = ds[name].transpose(*groups).stack(place=list(groups))
-            return {_place_label(stacked, groups, i): float(stacked.values[i])
-                    for i in range(stacked.sizes["place"])}
-    return {}
-
-
+# --------------------------------------------------------------------- stoppage
 def _stoppage_section(ds: xr.Dataset) -> Section:
-    section = Section("stoppage", "First stoppage by region and sector")
+    section = Section("stoppage", "What stopped when")
     found = stoppage_table(ds)
     if found is None:
         section.note = NOT_AVAILABLE
@@ -371,7 +108,17 @@ def _stoppage_section(ds: xr.Dataset) -> Section:
     stoppers = table[table["p50"].notna()].sort_values(["p50", "probability"],
                                                        ascending=[True, False])
     if len(stoppers):
-        section.figures.append(timeline_figure(stoppers, f"{unit}s from the start"))
+        end = float(ds.sizes.get(_TIME, 0)) * float(ds.attrs.get("step_weeks", 1) or 1)
+        figure = timeline_figure(stoppers, f"{unit}s from the start",
+                                 "First stoppage: P5-P95 over the draws that stop, P50 marked")
+        if end > 0 and unit == "week":
+            figure.update_xaxes(range=[0, end])
+        first = stoppers.iloc[0]
+        alt = (f"Timeline of first stoppages: {len(stoppers)} region · sectors stop; the first, "
+               f"{first['label']}, at {unit} {first['p50']:.0f} (P50) in "
+               f"{first['probability']:.0%} of draws.")
+        data = stoppers.rename(columns={"label": "region · sector", "probability": "P(stop)"})
+        section.add(figure, alt, data.head(40).reset_index(drop=True))
     shown = stoppers if len(stoppers) else table
     section.table = shown.rename(columns={"label": "region · sector", "probability": "P(stop)",
                                           "p5": f"P5 ({unit})", "p50": f"P50 ({unit})",
@@ -382,36 +129,190 @@ def _stoppage_section(ds: xr.Dataset) -> Section:
     return section
 
 
-def _licence_section(ds: xr.Dataset) -> Section:
-    section = Section("licences", "Licence queue")
-    kinds: dict[str, str] = {}
-    for var in ds.data_vars:
-        text = str(var)
-        match = next((w for w in ("licence", "license") if w in text), None)
-        if match is None or _TIME not in ds[var].dims or ds[var].dtype.kind not in "fiub":
-            continue
-        kind = match + text.split(match, 1)[1]  # licence_queue of mean_licence_queue
-        best = pick(ds, [kind], [_TIME])
-        if best is not None:
-            kinds[kind] = best
-    if not kinds:
+# --------------------------------------------------------------------- prices and exports
+def _moved(values: xr.DataArray, per: str) -> dict[str, float]:
+    """How far each ``per`` label's P50 strays from its first value (log ratio, max over time)."""
+    mid = values.sel({_QUANTILE: BAND[1]})
+    first = mid.isel({_TIME: 0})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio: xr.DataArray = abs(xr.apply_ufunc(np.log, mid / first))
+    ratio = ratio.where(np.isfinite(ratio), 0.0)
+    other = [d for d in ratio.dims if d != per]
+    out = ratio.max(other) if other else ratio
+    return {str(k): float(v) if np.isfinite(v) else 0.0
+            for k, v in zip(out[per].values, out.values, strict=True)}
+
+
+def _order(labels: Sequence[str], featured: Sequence[str], moved: dict[str, float]
+           ) -> tuple[list[str], list[str]]:
+    first = [c for c in featured if c in labels]
+    rest = sorted((c for c in labels if c not in first), key=lambda c: -moved.get(c, 0.0))
+    return first, rest
+
+
+def _prices_section(ds: xr.Dataset, controlled: Sequence[str]) -> Section:
+    section = Section("prices", "Prices", picker="commodity")
+    name = pick(ds, ("price", "prices"), [_TIME, "zone"])
+    if name is None:
         section.note = NOT_AVAILABLE
         return section
-    rows = []
-    for kind, name in kinds.items():
-        values, note = band(ds[name], (_TIME,))
-        mid = values.sel({_QUANTILE: BAND[1]}).values.astype(float)
-        high = values.sel({_QUANTILE: BAND[2]}).values.astype(float)
-        rows.append({"quantity": kind, "variable": name, "unit": _unit(ds[name]),
-                     "mean P50": float(np.nanmean(mid)) if np.isfinite(mid).any() else np.nan,
-                     "peak P50": float(np.nanmax(mid)) if np.isfinite(mid).any() else np.nan,
-                     "peak P95": float(np.nanmax(high)) if np.isfinite(high).any() else np.nan,
-                     "end P50": float(mid[-1]) if mid.size else np.nan})
-        if "queue" in name and not section.figures:
-            section.figures.append(fan_figure(values, f"Licence queue ({name})", _unit(ds[name])))
-            section.note = f"summed over licensed routes; {note}"
-    section.table = pd.DataFrame(rows)
+    da = ds[name]
+    unit = _unit(da) or "USD/t"
+    if "commodity" not in da.dims:
+        values, note = band(da, (_TIME, "zone"))
+        section.add(fan_figure(values, "Price by market zone", unit, "zone"),
+                    "Price fan by market zone (P5-P95 band, P50 line).")
+        section.note = f"{name}: {note}"
+        return section
+    values, note = band(da, (_TIME, "zone", "commodity"))
+    labels = [str(c) for c in values["commodity"].values]
+    first, rest = _order(labels, controlled, _moved(values, "commodity"))
+    section.featured = first
+    base = ds["base_price"] if "base_price" in ds.data_vars else None
+    for commodity in [*first, *rest]:
+        part = values.sel(commodity=commodity).transpose(_QUANTILE, _TIME, "zone")
+        figure = fan_figure(part, f"{commodity}: price by market zone", unit, "zone")
+        rows = []
+        for zone in part["zone"].values:
+            end = part.sel(zone=zone).isel({_TIME: -1}).values.astype(float)
+            mid = part.sel(zone=zone, quantile=BAND[1]).values.astype(float)
+            row = {"zone": str(zone), "P5 end": end[0], "P50 end": end[1], "P95 end": end[2],
+                   "P50 peak": float(np.nanmax(mid)) if np.isfinite(mid).any() else np.nan}
+            if base is not None and {"zone", "commodity"} <= set(map(str, base.dims)):
+                b = float(base.sel(zone=zone, commodity=commodity).values)
+                row["base"] = b
+                row["P50 end / base"] = end[1] / b if b > 0 else np.nan
+            rows.append(row)
+        table = pd.DataFrame(rows)
+        alt = f"Price fan of {commodity} ({unit}) per market zone; P50 at the end: " + "; ".join(
+            f"{r['zone']} {_fmt(r['P50 end'], unit)}"
+            + (f" ({r['P50 end / base']:.2f} × base)" if np.isfinite(r.get("P50 end / base",
+                                                                            np.nan)) else "")
+            for r in rows) + "."
+        section.add(figure, alt, table, group=commodity)
+    controlled_note = (f"the controlled commodities ({', '.join(first)}) first, the others by the "
+                       "picker, largest moves first" if first else
+                       "pick a commodity; largest moves first")
+    section.note = f"{name}: P5-P95 band and P50 line, {note}; {unit}; {controlled_note}"
     return section
+
+
+def _exports_section(ds: xr.Dataset, controlled: Sequence[str]) -> Section:
+    section = Section("exports", "Cross-border exports", picker="commodity")
+    name = pick(ds, ("exports", "export"), [_TIME])
+    if name is None:
+        section.note = NOT_AVAILABLE
+        return section
+    da = cross_border_by_commodity(ds[name])
+    unit = rate_unit(_unit(da) or _unit(ds[name]), ds)
+    if "commodity" not in da.dims:
+        values, note = band(da, (_TIME,))
+        section.add(fan_figure(values, "Cross-border exports", unit), "Fan of exports.")
+        section.note = f"{name}: {note}"
+        return section
+    values, note = band(da, (_TIME, "commodity"))
+    labels = [str(c) for c in values["commodity"].values]
+    first, rest = _order(labels, controlled, _moved(values, "commodity"))
+    section.featured = first
+    for commodity in [*first, *rest]:
+        part = values.sel(commodity=commodity)
+        mid = part.sel({_QUANTILE: BAND[1]}).values.astype(float)
+        if not np.isfinite(mid).any():
+            continue
+        figure = fan_figure(part, f"{commodity}: cross-border exports", unit)
+        start, low = float(mid[0]), float(np.nanmin(mid))
+        table = pd.DataFrame([{"P50 first week": start, "P50 lowest": low,
+                               "P50 last week": float(mid[-1]),
+                               "P50 total over the horizon": float(np.nansum(mid))}])
+        alt = (f"Fan of {commodity} cross-border exports ({unit}): P50 {_fmt(start)} in the first "
+               f"week, lowest {_fmt(low)}, last {_fmt(float(mid[-1]))}.")
+        section.add(figure, alt, table, group=commodity)
+    section.note = (f"{name}: P5-P95 band and P50 line, {note}; {unit}, summed over cross-border "
+                    "routes; one chart per commodity (each on its own scale)")
+    return section
+
+
+# --------------------------------------------------------------------- licences
+_LICENCE_KINDS = {"queue": "queued (waiting for review)", "pipeline": "under review",
+                  "applications": "applied for", "approved": "approved", "denied": "denied"}
+
+
+def _licence_mean(ds: xr.Dataset, kind: str) -> tuple[xr.DataArray | None, str]:
+    """The weekly mean over draws of ``licence_<kind>`` (per licensed route), and its variable."""
+    for word in ("licence", "license"):
+        name = pick(ds, [f"{word}_{kind}"], [_TIME])
+        if name is None:
+            continue
+        mean = f"mean_{word}_{kind}"
+        da = ds[mean] if mean in ds.data_vars else ds[name]
+        for dim in (_DRAW, _SAMPLE):
+            if dim in da.dims:
+                da = da.mean(dim)
+        if _QUANTILE in da.dims:
+            levels = np.asarray(da[_QUANTILE].values, dtype=float)
+            da = da.isel({_QUANTILE: int(np.argmin(np.abs(levels - 0.5)))})
+        return da, str(da.name or name)
+    return None, ""
+
+
+def _licence_section(ds: xr.Dataset) -> Section:
+    section = Section("licences", "Licence pipeline")
+    found = {k: _licence_mean(ds, k) for k in _LICENCE_KINDS}
+    found = {k: v for k, v in found.items() if v[0] is not None}
+    if not found:
+        section.note = NOT_AVAILABLE
+        return section
+    empty = [d for k, (da, _) in found.items() for d in da.dims  # type: ignore[union-attr]
+             if d != _TIME and da.sizes[d] == 0]  # type: ignore[union-attr]
+    if empty:
+        section.note = "no licensed routes in this run (no licence policy)"
+        return section
+    totals: dict[str, xr.DataArray] = {}
+    for kind, (da, _) in found.items():
+        assert da is not None
+        other = [d for d in da.dims if d != _TIME]
+        totals[kind] = da.sum(other) if other else da
+    units = {k: rate_unit(_unit(found[k][0]), ds) for k in found}  # type: ignore[arg-type]
+    figure = licence_figure(totals, _LICENCE_KINDS, units)
+    stock = [k for k in ("queue", "pipeline") if k in totals]
+    held = sum(float(totals[k].mean()) for k in stock)
+    peak = float(np.nanmax(np.sum([totals[k].values for k in stock], axis=0))) if stock else np.nan
+    alt = (f"Licence pipeline over time, summed over licensed routes: on average {_fmt(held)} "
+           f"{units.get('pipeline', 't')} queued or under review (peak {_fmt(peak)})")
+    if "approved" in totals:
+        alt += f"; {_fmt(float(totals['approved'].sum()))} t approved over the horizon"
+    alt += "."
+    data = pd.DataFrame({_LICENCE_KINDS[k]: [float(totals[k].mean()), float(totals[k].max())]
+                         for k in totals}, index=["weekly mean", "peak"]).T.reset_index(
+        names="quantity")
+    data.insert(1, "unit", [units[k] for k in totals])
+    section.add(figure, alt, data)
+    section.table = _licence_by_commodity(ds, found)
+    names = ", ".join(v[1] for v in found.values())
+    section.note = (f"means over draws ({names}), summed over licensed routes; 'queued' waits "
+                    "for a review slot, 'under review' is being processed; table: per commodity")
+    return section
+
+
+def _licence_by_commodity(ds: xr.Dataset, found: dict[str, tuple[xr.DataArray | None, str]]
+                          ) -> pd.DataFrame | None:
+    first = next(iter(found.values()))[0]
+    assert first is not None
+    dim = next((str(d) for d in first.dims if d != _TIME), None)
+    if dim is None or f"{dim.split('_')[0]}_commodity" not in ds.coords:
+        return None
+    key = f"{dim.split('_')[0]}_commodity"
+    rows: dict[str, dict[str, float]] = {}
+    for kind, (da, _) in found.items():
+        assert da is not None
+        grouped = da.groupby(ds[key]).sum(dim)
+        for commodity in grouped[key].values:
+            series = grouped.sel({key: commodity})
+            value = float(series.mean() if kind in ("queue", "pipeline") else series.sum())
+            label = (f"{_LICENCE_KINDS[kind]} (t, weekly mean)" if kind in ("queue", "pipeline")
+                     else f"{_LICENCE_KINDS[kind]} (t, horizon total)")
+            rows.setdefault(str(commodity), {})[label] = value
+    return pd.DataFrame.from_dict(rows, orient="index").reset_index(names="commodity")
 
 
 def _headline_table(ds: xr.Dataset) -> pd.DataFrame:
@@ -468,73 +369,16 @@ def _summary_section(stored: StoredRun) -> Section:
              ("dataset hash", (info.dataset_hash or "")[:16]),
              ("scenario hash", (info.scenario_hash or "")[:16])]
     table = pd.DataFrame([{"item": k, "value": "" if v is None else str(v)} for k, v in facts])
-    return Section("summary", "Summary", table=table)
-
-
-def network_for(stored: StoredRun) -> tuple[SupplyNetwork | None, str]:
-    """The bundled network a run ran on, and a note when it is missing or has changed."""
-    name = stored.info.dataset
-    if not name:
-        return None, "the run does not record its dataset"
-    if name not in datasets.names():
-        return None, (f"dataset {name!r} is not bundled; pass it with --dataset to draw the "
-                      "base flows")
-    net = datasets.load(name)
-    recorded = stored.info.dataset_hash
-    if recorded and len(recorded) == 64 and recorded != net.content_hash():
-        return net, (f"dataset {name!r} has changed since this run (content hash differs); the "
-                     "flows shown are those of the current version")
-    return net, ""
-
-
-def _sankey_section(net: SupplyNetwork | None, note: str) -> Section:
-    section = Section("sankey", "Base flows: mine → separation → metal → magnet → demand")
-    if net is None:
-        section.note = note or NOT_AVAILABLE
-        return section
-    section.figures.append(sankey_figure(net, f"Base-year flows of {net.name!r} by stage and region"))
-    section.note = (note + "; " if note else "") + ("t/yr in each commodity's basis (REO, metal "
-                                                   "or product); hover a link for its commodity")
-    return section
-
-
-_CHOKEPOINT_CACHE: dict[str, pd.DataFrame] = {}
-
-
-def _chokepoints(net: SupplyNetwork) -> pd.DataFrame:
-    """:func:`spigot.metrics.chokepoints` of ``net``, cached by content (networks are immutable)."""
-    from spigot.metrics import chokepoints
-
-    key = net.content_hash()
-    if key not in _CHOKEPOINT_CACHE:
-        if len(_CHOKEPOINT_CACHE) >= 4:
-            _CHOKEPOINT_CACHE.pop(next(iter(_CHOKEPOINT_CACHE)))
-        _CHOKEPOINT_CACHE[key] = chokepoints(net)
-    return _CHOKEPOINT_CACHE[key].copy()
-
-
-def _chokepoint_section(net: SupplyNetwork | None) -> Section:
-    section = Section("chokepoints", "Chokepoints")
-    if net is None:
-        section.note = NOT_AVAILABLE
-        return section
-    try:
-        table = _chokepoints(net)
-    except (ImportError, SpigotError, LookupError, ValueError) as exc:
-        logger.warning("chokepoint table unavailable: %s", exc)
-        section.note = f"chokepoint metrics unavailable: {exc}"
-        return section
-    columns = [c for c in ("chain", "commodity", "stage", "year", "hhi_points", "cr1",
-                           "top_supplier", "top_share", "chokepoint", "source") if c in table]
-    section.table = table[columns].reset_index(drop=True)
-    section.note = ("concentration of each stage (HHI, 0-10,000 points); the chokepoint is the "
-                    "most concentrated stage of each chain (spigot.metrics.chokepoints)")
-    return section
+    return Section("summary", "About this run", table=table)
 
 
 def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
                   network_note: str = "") -> ReportContent:
-    """Every section of the report of ``stored``.
+    """Every section of the report of ``stored``, top-down.
+
+    Sections: ``headline``, ``stoppage`` (what stopped when), ``prices``, ``exports``,
+    ``licences`` (the pipeline), ``sankey`` (flows per commodity against base),
+    ``chokepoints``, ``summary`` (the run's facts) and ``scenario``.
 
     Parameters
     ----------
@@ -543,27 +387,24 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
     network
         The network it ran on; found with :func:`network_for` when ``None``.
     network_note
-        A note to show with the base flows (when ``network`` is given).
+        A note to show with the flows (when ``network`` is given).
     """
     if network is None:
         network, network_note = network_for(stored)
     ds = stored.dataset
-    summary = _summary_section(stored)
-    headline = Section("headline", "Headline numbers", table=_headline_table(ds))
-    if not len(headline.table):  # type: ignore[arg-type]
-        headline.note = NOT_AVAILABLE
-    scenario = Section("scenario", "Scenario", text=stored.scenario_text)
+    controlled = controlled_commodities(stored, network)
     sections = [
-        summary, headline,
-        _sankey_section(network, network_note),
-        _chokepoint_section(network),
+        _headline_section(stored, controlled),
         _stoppage_section(ds),
-        _fan_section(ds, "prices", "Prices by market zone", ("price", "prices"), "zone",
-                     "commodity"),
-        _fan_section(ds, "exports", "Exports", ("exports", "export"), None, None),
+        _prices_section(ds, controlled),
+        _exports_section(ds, controlled),
         _licence_section(ds),
-        scenario,
+        sankey_section(network, network_note, ds, controlled),
+        chokepoint_section(network),
+        _summary_section(stored),
+        Section("scenario", "Scenario", text=stored.scenario_text),
     ]
     title = f"spigot run {stored.run_id}" + (f": {stored.info.scenario}" if stored.info.scenario
                                              else "")
-    return ReportContent(stored.run_id, title, sections)
+    return ReportContent(stored.run_id, title, sections, kind="run",
+                         runs=[stored.info.to_dict()])

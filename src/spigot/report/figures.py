@@ -16,8 +16,8 @@ import xarray as xr
 from spigot.network import STAGES, SupplyNetwork
 
 __all__ = ["DEMAND", "PALETTE", "RUN_COLOURS", "bar_difference_figure", "difference_figure",
-           "fan_figure", "overlay_figure", "sankey_figure", "sankey_links", "timeline_figure",
-           "timeline_pair_figure"]
+           "fan_figure", "licence_figure", "overlay_figure", "sankey_figure", "sankey_links",
+           "timeline_figure", "timeline_pair_figure"]
 
 #: Label of the demand column of the Sankey.
 DEMAND = "demand"
@@ -74,32 +74,72 @@ def sankey_links(net: SupplyNetwork) -> pd.DataFrame:
                          as_index=False, sort=False).agg({"value": "sum"})
 
 
-def sankey_figure(net: SupplyNetwork, title: str = "Base flows by stage and region") -> go.Figure:
-    """Sankey of the base-year flows: mine -> separation -> metal -> magnet -> demand, by region."""
-    links = sankey_links(net)
+def sankey_figure(links: pd.DataFrame, title: str, has_run: bool = True) -> go.Figure:
+    """Sankey of one commodity's flows between (stage, region) places: this run against base.
+
+    Parameters
+    ----------
+    links
+        Rows ``source, target, base, run`` (t/yr), as :func:`spigot.report.flows.flow_links`.
+    title
+        Chart title.
+    has_run
+        Whether ``run`` holds the run's flows; if not, the base flows are drawn.
+
+    Notes
+    -----
+    With run flows, each link is drawn as the run's flow (grey; green where above base by more
+    than 5 %) and, where the run moved less than 95 % of base, the missing part in red beside
+    it: the two together are as wide as the base flow. A legend in the corner says so.
+    """
     order = {s: i for i, s in enumerate((*STAGES, DEMAND))}
     places = sorted(set(links["source"]) | set(links["target"]),
                     key=lambda p: (order.get(p.split(" · ")[0], 99), p))
     index = {p: i for i, p in enumerate(places)}
-    commodities = list(dict.fromkeys(links["commodity"]))
-    colour = {c: PALETTE[i % len(PALETTE)] for i, c in enumerate(commodities)}
+    src, dst, value, colour, hover = [], [], [], [], []
+    for source, target, base_value, run_value in zip(
+            links["source"], links["target"], links["base"].astype(float),
+            links["run"].astype(float), strict=True):
+        base = float(base_value)
+        run = float(run_value) if has_run and np.isfinite(run_value) else (
+            np.nan if has_run else base)
+        shown = 0.0 if not np.isfinite(run) else run
+        parts = [(shown, _rgba("#7f7f7f", 0.45) if shown <= base * 1.05 or base <= 0
+                  else _rgba(PALETTE[2], 0.6), "this run")]
+        # a shortfall of more than 5 % of base is drawn in red beside the run's flow
+        if has_run and base > shown * 1.05:
+            parts.append((base - shown, _rgba(PALETTE[1], 0.55), "base flow not shipped"))
+        for size, fill, what in parts:
+            if size <= 0:
+                continue
+            src.append(index[str(source)])
+            dst.append(index[str(target)])
+            value.append(size)
+            colour.append(fill)
+            hover.append(f"{what}: {size:,.4g} t/yr<br>base {base:,.4g}, run "
+                         + (f"{run:,.4g}" if np.isfinite(run) else "n/a"))
     stage_of = [p.split(" · ")[0] for p in places]
     figure = go.Figure(go.Sankey(
-        arrangement="snap",
-        valueformat=",.4g",
-        node={"label": places, "pad": 12, "thickness": 14,
+        arrangement="snap", valueformat=",.4g",
+        node={"label": places, "pad": 14, "thickness": 14,
               "color": [_STAGE_COLOURS.get(s, "#999999") for s in stage_of],
-              "hovertemplate": "%{label}<extra></extra>"},
-        link={"source": [index[s] for s in links["source"]],
-              "target": [index[t] for t in links["target"]],
-              "value": links["value"].tolist(),
-              "color": [_rgba(colour[c], 0.45) for c in links["commodity"]],
-              "customdata": np.stack([links["commodity"], links["unit"]], axis=-1).tolist()
-              if len(links) else [],
-              "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata[0]}: "
-                               "%{value} %{customdata[1]}<extra></extra>"},
+              "hovertemplate": "%{label}: %{value:,.4g} t/yr<extra></extra>"},
+        link={"source": src, "target": dst, "value": value, "color": colour,
+              "customdata": hover,
+              "hovertemplate": "%{source.label} → %{target.label}<br>%{customdata}"
+                               "<extra></extra>"},
     ))
-    figure.update_layout(**_LAYOUT, title=title, height=max(420, 26 * len(places)))
+    legend = ("<span style='color:#7f7f7f'>■</span> flow in this run (mean over draws) "
+              f"<span style='color:{PALETTE[1]}'>■</span> base flow not shipped "
+              f"<span style='color:{PALETTE[2]}'>■</span> above base" if has_run
+              else "<span style='color:#7f7f7f'>■</span> base-year flow")
+    stages = " ".join(f"<span style='color:{_STAGE_COLOURS[s]}'>●</span> {s}"
+                      for s in (*STAGES, DEMAND) if s in set(stage_of) and s in _STAGE_COLOURS)
+    figure.add_annotation(text=legend + "<br>" + stages, showarrow=False, xref="paper",
+                          yref="paper", x=0, y=-0.08, xanchor="left", yanchor="top",
+                          align="left", font={"size": 11})
+    layout = {**_LAYOUT, "margin": {"l": 20, "r": 20, "t": 50, "b": 70}}
+    figure.update_layout(**layout, title=title, height=max(360, 30 * len(places)))
     return figure
 
 
@@ -304,4 +344,47 @@ def timeline_pair_figure(tables: Sequence[tuple[str, pd.DataFrame]], unit: str,
     figure.update_layout(**_LAYOUT, title=title, barmode="overlay",
                          height=max(260, 28 * len(labels) + 140),
                          legend={"orientation": "h", "y": -0.2})
+    return figure
+
+
+def licence_figure(totals: dict[str, xr.DataArray], labels: dict[str, str],
+                   units: dict[str, str]) -> go.Figure:
+    """The licence pipeline over time: t queued and under review (stacked areas, top) and the
+    weekly flows applied for, approved and denied (lines, bottom).
+
+    Parameters
+    ----------
+    totals
+        Series over ``time`` by kind: ``queue``, ``pipeline`` (t), ``applications``,
+        ``approved``, ``denied`` (t per week); any may be missing.
+    labels, units
+        Label and unit per kind.
+    """
+    from plotly.subplots import make_subplots
+
+    stocks = [k for k in ("queue", "pipeline") if k in totals]
+    flows = [k for k in ("applications", "approved", "denied") if k in totals]
+    rows = (1 if stocks else 0) + (1 if flows else 0)
+    figure = make_subplots(rows=max(rows, 1), cols=1, shared_xaxes=True, vertical_spacing=0.1)
+    colours = {"queue": PALETTE[3], "pipeline": PALETTE[0], "applications": PALETTE[7],
+               "approved": PALETTE[2], "denied": PALETTE[1]}
+    for kind in stocks:
+        series = totals[kind]
+        figure.add_trace(go.Scatter(
+            x=_time_axis(series["time"].values), y=series.values.astype(float), mode="lines",
+            stackgroup="pipeline", name=f"{labels[kind]} ({units.get(kind, '')})",
+            line={"color": colours[kind], "width": 1}), row=1, col=1)
+    for flow in flows:
+        series = totals[flow]
+        figure.add_trace(go.Scatter(
+            x=_time_axis(series["time"].values), y=series.values.astype(float), mode="lines",
+            name=f"{labels[flow]} ({units.get(flow, '')})",
+            line={"color": colours[flow], "width": 2}), row=2 if stocks else 1, col=1)
+    if stocks:
+        figure.update_yaxes(title_text=units.get(stocks[0], "t"), row=1, col=1)
+    if flows:
+        figure.update_yaxes(title_text=units.get(flows[0], "t/week"), row=rows, col=1)
+    figure.update_layout(**_LAYOUT, title="Licence pipeline: t queued and under review; t "
+                         "applied for, approved and denied per week", height=260 + 180 * rows,
+                         hovermode="x unified", legend={"orientation": "h", "y": -0.12})
     return figure

@@ -59,6 +59,9 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+_PLURALS = {"commodity": "commodities"}
+
+
 def _chart_json(section: Section, i: int) -> dict[str, Any]:
     chart = section.chart(i).to_json()
     table = chart["table"]
@@ -82,8 +85,12 @@ def render_html(content: ReportContent, subtitle: str = "") -> str:
         charts = [_chart_json(section, i) for i in range(len(section.figures))]
         choices = list(dict.fromkeys(c["group"] for c in charts
                                      if c["group"] is not None and not c["featured"]))
+        first_picked = next((i for i, c in enumerate(charts) if not c["featured"]), -1)
+        plural = _PLURALS.get(section.picker or "", f"{section.picker}s")
+        label = (f"Other {plural}" if section.featured else str(section.picker).capitalize())
         sections.append({"key": section.key, "title": section.title, "note": section.note,
-                         "text": section.text,
+                         "text": section.text, "lead": section.lead,
+                         "first_picked": first_picked, "picker_label": label,
                          "figures": [figure_json(f) for f in section.figures],
                          "charts": charts, "picker": section.picker if choices else None,
                          "choices": choices, "featured": section.featured,
