@@ -13,10 +13,10 @@ const spigotReport = (() => {
   const PICKED = ["prices", "exports"];
   const PLOT_CONFIG = {responsive: true, displaylogo: false};
 
-  // A run's sections in reading order (sections this page does not know go before the base
-  // flows); a comparison keeps the order the report package gives it.
+  // Sections in the report's order; content without a ``kind`` (from an older report package)
+  // is put in reading order here (sections this page does not know go before the base flows).
   function ordered(report) {
-    if (report.kind === "compare") return report.sections;
+    if (report.kind) return report.sections;
     const rank = (s) => {
       const i = ORDER.indexOf(s.key);
       return i < 0 ? ORDER.indexOf("sankey") - 0.5 : i;
