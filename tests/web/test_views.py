@@ -84,8 +84,6 @@ def test_labels_are_stored_listed_and_removed(client: httpx.Client, run_id: str)
     response = client.put(f"/api/runs/{run_id}/label", json={"label": "  Dy   squeeze "})
     assert response.status_code == 200
     assert response.json() == {"run_id": run_id, "label": "Dy squeeze"}
-    listed = {r["run_id"]: r["label"] for r in client.get("/api/runs").json()}
-    assert listed[run_id] == "Dy squeeze"
     assert client.get("/api/labels").json() == {run_id: "Dy squeeze"}
     assert client.get(f"/api/runs/{run_id}/page").json()["label"] == "Dy squeeze"
     too_long = client.put(f"/api/runs/{run_id}/label", json={"label": "x" * (MAX_LABEL + 1)})

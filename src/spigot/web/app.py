@@ -23,7 +23,6 @@ import plotly.utils
 import yaml
 from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -34,10 +33,8 @@ from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
 from spigot.report import build_content
 from spigot.schema import TABLE_ORDER
 from spigot.store import RunStore, StoreBusyError, UnknownRunError, is_run_id
-from spigot.store.labels import get_labels
 from spigot.web.jobs import JobManager, Runner
 from spigot.web.limits import BodyLimit
-from spigot.web.views import register_views
 
 __all__ = ["create_app"]
 
@@ -106,7 +103,6 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
                               "risk metrics, scenario runs and their results.")
     app.state.store, app.state.jobs, app.state.max_draws = store, jobs, max_draws
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=1000)
 
     # ------------------------------------------------------------------ errors as JSON
     @app.exception_handler(SpigotError)
@@ -148,8 +144,6 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
         return [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg"))}
                 for e in exc.errors()]
 
-    register_views(app, templates)  # static files, run page data, downloads, world map
-
     def run_id_of(ref: str) -> str:
         if ref != "latest" and not is_run_id(ref):
             raise UnknownRunError(ref, [])
@@ -159,6 +153,10 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
         if name not in datasets.names():
             raise HTTPException(404, str(UnknownNameError("dataset", name, datasets.names())))
         return datasets.load(name)
+
+    from spigot.web.views import register_views
+
+    register_views(app, templates)  # static files, gzip, run page data, downloads, world map
 
     # ------------------------------------------------------------------ pages
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
@@ -342,9 +340,8 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
 
     @app.get("/api/runs", tags=["runs"])
     def list_runs(kind: str | None = None) -> list[dict[str, Any]]:
-        """Stored runs, newest first, with their labels (``label``: null when none)."""
-        labels = get_labels(store)
-        return [{**r.to_dict(), "label": labels.get(r.run_id)} for r in store.list(kind=kind)]
+        """Stored runs, newest first."""
+        return [r.to_dict() for r in store.list(kind=kind)]
 
     @app.get("/api/runs/{run_id}", tags=["runs"])
     def show_run(run_id: str) -> dict[str, Any]:

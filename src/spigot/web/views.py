@@ -22,6 +22,7 @@ import pandas as pd
 import plotly.utils
 import yaml
 from fastapi import Body, FastAPI, Form, HTTPException, Query, Request
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
@@ -134,8 +135,10 @@ def world_data(name: str) -> str:
 
 
 def register_views(app: FastAPI, templates: Jinja2Templates) -> None:
-    """Add the static files and the run page's, compare page's and world map's routes."""
+    """Add gzip compression, the static files, and the run page's, compare page's and world
+    map's routes."""
     store: RunStore = app.state.store
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     templates.env.globals["static_url"] = static_url
     app.state.comparisons = {}  # (a, b) -> JSON text; runs never change once stored
 

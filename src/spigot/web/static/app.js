@@ -96,7 +96,8 @@ const spigot = (() => {
     const node = document.getElementById("runs-table");
     const button = document.getElementById("compare-button");
     const order = document.getElementById("compare-order");
-    const runs = await api("/api/runs");
+    const [runs, labels] = await Promise.all([api("/api/runs"), api("/api/labels")]);
+    for (const run of runs) run.label = labels[run.run_id] || null;
     if (!runs.length) {
       replace(node, el("p", {class: "note", text: "No runs yet: start one on the Scenario page."}));
       return;
