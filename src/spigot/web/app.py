@@ -361,8 +361,6 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
         return (json.dumps(content.to_json(), cls=plotly.utils.PlotlyJSONEncoder),
                 [] if headline is None else _frame_json(headline))
 
-    app.state.report_json = report_json
-
     @app.get("/api/runs/{run_id}/report", tags=["runs"])
     def run_report(run_id: str) -> Response:
         """The report's sections: notes, tables and plotly figures (JSON)."""

@@ -209,8 +209,11 @@ def register_views(app: FastAPI, templates: Jinja2Templates) -> None:
     @app.get("/api/runs/{run_id}/tables.csv", tags=["runs"])
     def tables_csv(run_id: str) -> Response:
         """The run's report tables as one CSV (a ``section`` column says which table)."""
+        from spigot.report import build_content
+
         run_id = run_id_of(run_id)
-        content = json.loads(app.state.report_json(run_id)[0])
+        content = json.loads(json.dumps(build_content(store.get(run_id)).to_json(),
+                                        cls=plotly.utils.PlotlyJSONEncoder))
         return _csv_response(report_tables(content), f"spigot-{run_id}-tables.csv")
 
     @app.get("/api/runs/{run_id}/report.html", tags=["runs"])
