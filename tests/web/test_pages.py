@@ -223,6 +223,17 @@ def test_world_map_renders_offline_and_tables_sort(page: Page) -> None:
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= 800
     assert pg.inner_text(f"{risk} thead th >> nth=0") == "chokepoint"
+    wrap = pg.locator(f"{risk} .table-wrap")
+    assert pg.eval_on_selector(f"{risk} .table-wrap", "w => w.scrollWidth > w.clientWidth")
+    pg.eval_on_selector(f"{risk} .table-wrap", "w => { w.scrollLeft = w.scrollWidth; }")
+    assert pg.eval_on_selector(f"{risk} .table-wrap", "w => w.scrollLeft") > 100
+    left = wrap.bounding_box()
+    for cell in (f"{risk} thead th >> nth=0", f"{risk} tr.chokepoint td >> nth=0"):
+        box = pg.locator(cell).bounding_box()
+        assert box is not None
+        assert left is not None
+        assert abs(box["x"] - left["x"]) < 2, (cell, box, left)  # stuck to the left edge
+    assert pg.inner_text(f"{risk} tr.chokepoint td >> nth=0") == "yes"
 
 
 # ---------------------------------------------------------------------- scenario form
