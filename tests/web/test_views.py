@@ -165,3 +165,9 @@ def test_parse_for_the_form(client: httpx.Client) -> None:
     assert bad["problems"][0]["line"] == 2
     alias = client.post("/api/scenarios/parse", data={"yaml": "a: &x 1\nb: *x\n"}).json()
     assert "aliases are not allowed" in alias["problems"][0]["text"]
+    for text in ("a: " + "[" * 20000 + "]" * 20000,
+                 "".join(" " * i + f"k{i}:\n" for i in range(0, 400, 2))):
+        deep = client.post("/api/scenarios/parse", data={"yaml": text})
+        assert deep.status_code == 200
+        assert deep.elapsed.total_seconds() < 10  # PyYAML would take minutes
+        assert "nested too deeply" in deep.json()["problems"][0]["text"]

@@ -274,8 +274,30 @@ def register_views(app: FastAPI, templates: Jinja2Templates) -> None:
         return _csv_response(stages, f"spigot-{name}-risk.csv")
 
 
+#: Deepest nesting of ``[``/``{`` and widest indentation the form's parser accepts (PyYAML's
+#: parser slows down quadratically on deeply nested text; scenarios need a few levels).
+MAX_DEPTH, MAX_INDENT = 32, 128
+
+
+def _too_deep(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+    return any(len(line) - len(line.lstrip(" ")) > MAX_INDENT for line in text.splitlines())
+
+
 def _load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` of ``text``, refusing aliases; InputError with the line otherwise."""
+    """``yaml.safe_load`` of ``text``, refusing aliases and deep nesting; InputError with the
+    line otherwise."""
+    if _too_deep(text):
+        raise InputError(Problem("the YAML is nested too deeply", file="scenario text",
+                                 expected=f"at most {MAX_DEPTH} levels of brackets and "
+                                          f"{MAX_INDENT} spaces of indentation"))
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
