@@ -27,11 +27,6 @@ from tests.web.test_browser import CHROMIUM_ARGS, _chromium
 
 LOAD_MS = 120_000  # a report on a busy 2-core machine
 
-# The report's licence section of a run without licences (baseline, magnet embargo) takes
-# quantiles of an all-NaN pipeline and numpy warns; the report shows it correctly as empty. The
-# server answers in this process, where pytest turns warnings into errors.
-pytestmark = pytest.mark.filterwarnings("ignore:All-NaN slice encountered:RuntimeWarning")
-
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer, dict[str, str]]]:
