@@ -198,7 +198,8 @@ def test_pages_render(client: httpx.Client) -> None:
     for path in ("/world", "/scenario", "/runs", "/api"):
         response = client.get(path)
         assert response.status_code == 200
-        assert "/static/plotly.min.js" in response.text
+        assert "/static/app.js?v=" in response.text
+        assert ("/static/plotly.min.js" in response.text) == (path == "/world")
     assert client.get("/", follow_redirects=True).url.path == "/world"
     js = client.get("/static/plotly.min.js")
     assert js.status_code == 200

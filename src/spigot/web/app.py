@@ -49,16 +49,6 @@ YamlForm = Annotated[str | None, Form(alias="yaml", description="Scenario YAML t
 FileForm = Annotated[UploadFile | None, File(description="Scenario YAML file.")]
 
 _TEMPLATES = Path(str(resources.files("spigot.web") / "templates"))
-_STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
-
-
-@functools.lru_cache(maxsize=4)
-def _static_file(name: str) -> bytes:
-    if name == "plotly.min.js":
-        import plotly
-
-        return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
-    return (resources.files("spigot.web") / "static" / name).read_bytes()
 
 
 def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -119,15 +109,9 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
             raise HTTPException(404, str(UnknownNameError("dataset", name, datasets.names())))
         return datasets.load(name)
 
-    # ------------------------------------------------------------------ static files
-    @app.get("/static/{name}", include_in_schema=False)
-    def static(name: str) -> Response:
-        if name == "plotly.min.js":
-            return Response(_static_file(name), media_type="text/javascript",
-                            headers={"Cache-Control": "max-age=86400"})
-        if name not in _STATIC:
-            raise HTTPException(404, f"no static file {name!r}")
-        return Response(_static_file(name), media_type=_STATIC[name])
+    from spigot.web.views import register_views
+
+    register_views(app, templates)  # static files, gzip, run page data, downloads, world map
 
     # ------------------------------------------------------------------ pages
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
@@ -145,7 +129,8 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
 
     @app.get("/scenario", response_class=HTMLResponse, include_in_schema=False)
     def scenario_page(request: Request) -> HTMLResponse:
-        return page(request, "scenario.html", scenarios=scenarios.names())
+        return page(request, "scenario.html", scenarios=scenarios.names(),
+                    datasets=datasets.names())
 
     @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
     def runs_page(request: Request) -> HTMLResponse:

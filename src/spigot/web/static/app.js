@@ -93,145 +93,23 @@ const spigot = (() => {
     replace(node, el("div", {class: "errors", text: error.message}));
   }
 
-  // ------------------------------------------------------------------ world
-  async function worldPage() {
-    const select = document.getElementById("dataset-select");
-    const all = await api("/api/datasets");
-    const load = async () => {
-      const name = select.value;
-      const meta = all.find((d) => d.name === name) || {};
-      document.getElementById("dataset-description").textContent =
-        (meta.title ? meta.title + ". " : "") + (meta.description || "");
-      const riskNode = document.getElementById("risk-table");
-      try {
-        const risk = await api(`/api/datasets/${encodeURIComponent(name)}/risk`);
-        if (select.value !== name) return;  // a later choice is loading
-        replace(riskNode, table(risk.rows, risk.columns, {
-          className: "data risk", rowClass: (r) => (r.chokepoint ? "chokepoint" : null)}));
-        riskNode.dataset.dataset = name;
-      } catch (error) { showError(riskNode, error); }
-      const tabs = document.getElementById("table-tabs");
-      const names = Object.keys(meta.tables || {}).filter((t) => meta.tables[t] > 0);
-      replace(tabs, ...names.map((t) => {
-        const button = el("button", {type: "button", "data-table": t,
-          text: `${t} (${meta.tables[t]})`});
-        button.addEventListener("click", () => showTable(name, t));
-        return button;
-      }));
-      if (names.length) await showTable(name, names.includes("nodes") ? "nodes" : names[0]);
-    };
-    select.addEventListener("change", load);
-    await load();
+  // State-changing requests (POST, PUT, DELETE) go through here and so through api().
+  function send(method, path, body) {
+    const options = {method};
+    if (body instanceof FormData) options.body = body;
+    else if (body !== undefined) {
+      options.body = JSON.stringify(body);
+      options.headers = {"Content-Type": "application/json"};
+    }
+    return api(path, options);
   }
 
-  async function showTable(dataset, tableName) {
-    for (const b of document.querySelectorAll("#table-tabs button"))
-      b.classList.toggle("active", b.dataset.table === tableName);
-    const view = document.getElementById("table-view");
-    try {
-      const data = await api(`/api/datasets/${encodeURIComponent(dataset)}/tables/${encodeURIComponent(tableName)}`);
-      const units = Object.entries(data.units || {}).map(([c, u]) => `${c}: ${u}`).join("; ");
-      document.getElementById("table-info").textContent =
-        `${data.table}: ${data.total} rows` + (units ? ` · units ${units}` : "");
-      replace(view, table(data.rows, data.columns, {className: "data dataset-table"}));
-      view.dataset.dataset = dataset;
-      view.dataset.table = tableName;
-    } catch (error) { showError(view, error); }
-  }
-
-  // ------------------------------------------------------------------ scenario
-  function scenarioForm() {
-    const form = new FormData();
-    const upload = document.getElementById("upload");
-    const builtin = document.getElementById("builtin-select").value;
-    const text = document.getElementById("yaml-text").value;
-    if (upload.files.length) form.append("file", upload.files[0]);
-    else if (builtin && text === scenarioPageState.loadedText) form.append("scenario", builtin);
-    else form.append("yaml", text);
-    return form;
-  }
-
-  const scenarioPageState = {loadedText: null};
-
-  function showProblems(error) {
-    const box = document.getElementById("errors");
-    const problems = (error.body && error.body.problems) || [];
-    const items = problems.length ? problems.map((p) => el("li", {text: p.text}))
-      : [el("li", {text: error.message})];
-    replace(box, el("strong", {text: `Not valid (HTTP ${error.status || "error"}):`}),
-      el("ul", {}, ...items));
-    box.hidden = false;
-  }
-
-  async function scenarioPage() {
-    const select = document.getElementById("builtin-select");
-    const textArea = document.getElementById("yaml-text");
-    const upload = document.getElementById("upload");
-    const builtins = await api("/api/scenarios");
-    const clear = () => {
-      document.getElementById("errors").hidden = true;
-      document.getElementById("validation").hidden = true;
-    };
-    select.addEventListener("change", async () => {
-      clear();
-      upload.value = "";
-      const meta = builtins.find((s) => s.name === select.value);
-      document.getElementById("builtin-description").textContent = meta ?
-        `${meta.description} (dataset ${meta.dataset}, ${meta.weeks} weeks, ${meta.policies} policies)` : "";
-      if (select.value) {
-        const data = await api(`/api/scenarios/${encodeURIComponent(select.value)}`);
-        textArea.value = data.yaml;
-        scenarioPageState.loadedText = data.yaml;
-      }
-    });
-    upload.addEventListener("change", () => { clear(); select.value = ""; });
-    document.getElementById("validate-button").addEventListener("click", async () => {
-      clear();
-      try {
-        const result = await api("/api/scenarios/validate", {method: "POST", body: scenarioForm()});
-        const ok = document.getElementById("validation");
-        ok.textContent = `Valid: ${result.name} on dataset ${result.dataset}, ` +
-          `${result.weeks} weeks, ${result.policies} policies.`;
-        ok.hidden = false;
-      } catch (error) { showProblems(error); }
-    });
-    document.getElementById("run-button").addEventListener("click", async () => {
-      clear();
-      const form = scenarioForm();
-      const draws = document.getElementById("draws").value;
-      const seed = document.getElementById("seed").value;
-      if (draws) form.append("draws", draws);
-      if (seed) form.append("seed", seed);
-      try {
-        const job = await api("/api/runs", {method: "POST", body: form});
-        await followJob(job.job_id);
-      } catch (error) { showProblems(error); }
-    });
-  }
-
-  async function followJob(jobId) {
-    const box = document.getElementById("job");
-    const bar = document.getElementById("progress");
-    const status = document.getElementById("job-status");
-    const link = document.getElementById("run-link");
-    box.hidden = false;
-    link.hidden = true;
-    box.dataset.job = jobId;
+  // Poll a run job until it is done or failed; ``onUpdate(job)`` on every poll.
+  async function followJob(jobId, onUpdate) {
     for (;;) {
       const job = await api(`/api/jobs/${encodeURIComponent(jobId)}`);
-      bar.value = job.progress;
-      status.textContent = `${job.status}: ${job.message} (${Math.round(job.progress * 100)} %)`;
-      box.dataset.status = job.status;
-      if (job.status === "done") {
-        link.href = `/runs/${job.run_id}`;
-        link.textContent = `Open run ${job.run_id}`;
-        link.hidden = false;
-        return;
-      }
-      if (job.status === "failed") {
-        showProblems({message: job.error, status: "run failed", body: null});
-        return;
-      }
+      if (onUpdate) onUpdate(job);
+      if (job.status === "done" || job.status === "failed") return job;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
@@ -240,93 +118,48 @@ const spigot = (() => {
   async function runsPage() {
     const node = document.getElementById("runs-table");
     const button = document.getElementById("compare-button");
-    const runs = await api("/api/runs");
+    const order = document.getElementById("compare-order");
+    const [runs, labels] = await Promise.all([api("/api/runs"), api("/api/labels")]);
+    for (const run of runs) run.label = labels[run.run_id] || null;
     if (!runs.length) {
       replace(node, el("p", {class: "note", text: "No runs yet: start one on the Scenario page."}));
       return;
     }
-    const columns = ["", "run_id", "kind", "scenario", "dataset", "draws", "seed", "created_at",
-      "run_seconds"];
+    const columns = ["", "run_id", "label", "kind", "scenario", "dataset", "draws", "seed",
+      "created_at", "run_seconds"];
+    const ticked = [];  // in the order the user ticked them: the first is A, the second B
     replace(node, table(runs, columns, {className: "data runs", cell: (c, v, row) => {
-      if (c === "") return el("input", {type: "checkbox", class: "pick", value: row.run_id});
+      if (c === "") {
+        const name = row.label ? `${row.label} (${row.run_id})` : `${row.scenario || row.kind} run ${row.run_id}`;
+        return el("input", {type: "checkbox", class: "pick", value: row.run_id,
+          "aria-label": `Compare ${name}`});
+      }
       if (c === "run_id") return el("a", {href: `/runs/${row.run_id}`, text: row.run_id});
+      if (c === "created_at" && v) return document.createTextNode(v.slice(0, 16).replace("T", " "));
       return null;
     }}));
-    const picks = () => [...document.querySelectorAll("input.pick:checked")].map((x) => x.value);
-    node.addEventListener("change", () => { button.disabled = picks().length !== 2; });
+    const label = (id) => {
+      const row = runs.find((r) => r.run_id === id);
+      return row && row.label ? `${row.label}` : `${(row && row.scenario) || ""} ${id}`;
+    };
+    node.addEventListener("change", (event) => {
+      const box = event.target;
+      if (!box.classList || !box.classList.contains("pick")) return;
+      const at = ticked.indexOf(box.value);
+      if (box.checked && at < 0) ticked.push(box.value);
+      if (!box.checked && at >= 0) ticked.splice(at, 1);
+      while (ticked.length > 2) {  // a third tick replaces the oldest
+        const dropped = ticked.shift();
+        const other = node.querySelector(`input.pick[value="${dropped}"]`);
+        if (other) other.checked = false;
+      }
+      button.disabled = ticked.length !== 2;
+      order.textContent = ticked.length ? ticked.map((id, i) => `${"AB"[i]} = ${label(id)}`).join(", ") : "";
+    });
     button.addEventListener("click", () => {
-      const [a, b] = picks();
+      const [a, b] = ticked;
       window.location.href = `/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`;
     });
-  }
-
-  // ------------------------------------------------------------------ run report
-  function renderSection(section, prefix) {
-    const box = el("div", {class: "report-section", id: `${prefix}${section.key}`,
-      "data-section": section.key});
-    box.append(el("h2", {text: section.title}));
-    if (section.note) box.append(el("p", {class: section.note === "not available in this run" ?
-      "note na" : "note", text: section.note}));
-    const figures = [];
-    section.figures.forEach((figure, i) => {
-      const div = el("div", {class: "figure", id: `${prefix}${section.key}-fig-${i}`});
-      box.append(div);
-      figures.push([div, figure]);
-    });
-    if (section.table && section.table.length) box.append(el("div", {class: "table-wrap"},
-      table(section.table)));
-    if (section.text !== null && section.text !== undefined) box.append(el("pre", {text: section.text}));
-    return [box, figures];
-  }
-
-  async function renderReport(runId, node, prefix, keys) {
-    try {
-      const report = await api(`/api/runs/${encodeURIComponent(runId)}/report`);
-      const parts = [el("p", {class: "note", text: report.title})];
-      const figures = [];
-      for (const section of report.sections) {
-        if (keys && !keys.includes(section.key)) continue;
-        const [box, figs] = renderSection(section, prefix);
-        parts.push(box);
-        figures.push(...figs);
-      }
-      replace(node, ...parts);
-      for (const [div, figure] of figures) {
-        await Plotly.newPlot(div, figure.data, figure.layout, {responsive: true, displaylogo: false});
-        div.classList.add("plotted");
-      }
-      node.dataset.loaded = "true";
-    } catch (error) { showError(node, error); }
-  }
-
-  function runPage(runId) {
-    return renderReport(runId, document.getElementById("report"), "");
-  }
-
-  async function comparePage(a, b) {
-    const head = document.getElementById("compare-headline");
-    try {
-      const data = await api(`/api/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
-      const byName = {};
-      for (const [side, key] of [["a", "A"], ["b", "B"]]) {
-        for (const row of data[side].headline) {
-          const entry = byName[row.quantity] || (byName[row.quantity] = {quantity: row.quantity, unit: row.unit});
-          entry[`${key} mean`] = row.mean;
-          entry[`${key} P50`] = row.P50;
-        }
-      }
-      const rows = Object.values(byName).map((row) => {
-        const [ma, mb] = [row["A mean"], row["B mean"]];
-        const change = typeof ma === "number" && typeof mb === "number" ? mb - ma : null;
-        return {...row, "B − A (mean)": change};
-      });
-      replace(head, table(rows, null, {className: "data compare"}));
-    } catch (error) { showError(head, error); }
-    const keys = ["summary", "stoppage", "prices", "exports", "licences"];
-    await Promise.all([
-      renderReport(a, document.getElementById("report-a"), "a-", keys),
-      renderReport(b, document.getElementById("report-b"), "b-", keys),
-    ]);
   }
 
   // Each page sets <body data-ready="true"> once its handlers are attached and first data shown.
@@ -336,6 +169,6 @@ const spigot = (() => {
     };
   }
 
-  return {api, worldPage: ready(worldPage), scenarioPage: ready(scenarioPage),
-    runsPage: ready(runsPage), runPage: ready(runPage), comparePage: ready(comparePage)};
+  return {api, send, el, table, replace, showError, formatCell, followJob, ready,
+    runsPage: ready(runsPage)};
 })();
