@@ -12,7 +12,6 @@ system or the network.
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 from collections.abc import AsyncIterator
