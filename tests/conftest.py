@@ -10,6 +10,26 @@ import pytest
 
 import spigot as sp
 
+#: Test files that start servers, browsers or subprocesses, or run many simulations: marked
+#: ``slow`` so that ``pytest -m "not slow"`` is a loop of under a minute for developers;
+#: ``make test`` (and CI) runs everything. Chosen from ``pytest --durations=0`` (docs/design.md).
+SLOW_FILES = frozenset({
+    "tests/web/test_pages.py", "tests/web/test_browser.py", "tests/web/test_hostile.py",
+    "tests/web/test_serve_cli.py", "tests/web/test_api.py", "tests/web/test_views.py",
+    "tests/report/test_report_browser.py", "tests/report/test_report.py",
+    "tests/e2e/test_open_every_run.py", "tests/store/test_atomicity.py",
+    "tests/store/test_cli_runs.py", "tests/store/test_run_store.py",
+    "tests/properties/test_engine_properties.py", "tests/sim/test_markets_engine.py",
+    "tests/sim/test_markets_numba.py", "tests/metrics/test_base.py", "tests/test_quality.py",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        if Path(str(item.path)).relative_to(root).as_posix() in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _run_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:

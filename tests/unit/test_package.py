@@ -27,3 +27,15 @@ def test_import_is_light() -> None:
             "if m in sys.modules]; print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["data", "list", "--format", "json"],
+                                  ["scenario", "--help"], ["run", "--help"]])
+def test_light_commands_import_nothing_heavy(argv: list[str]) -> None:
+    # the CLI's modules defer pandas, numpy, numba and xarray to the commands that use them
+    code = (f"import sys\nfrom spigot.cli.app import main\ncode = main({argv!r})\n"
+            "heavy = [m for m in ('pandas', 'numpy', 'numba', 'xarray') if m in sys.modules]\n"
+            "print('HEAVY=' + ','.join(heavy))\nsys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "HEAVY="

@@ -6,18 +6,29 @@ JSON keys (layout ``spigot.compare/1``) are documented in docs/cli.md, section "
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from spigot import scenarios
+from spigot._lazy import lazy_from, lazy_import
 from spigot.cli.output import Format, FormatOption, emit
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, open_store, save_results, scenario_text_of
-from spigot.report.compare import find_reference
-from spigot.report.deltas import Deltas, deltas
-from spigot.results import Results
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spigot import scenarios
+    from spigot.report.compare import find_reference
+    from spigot.report.deltas import Deltas, deltas
+    from spigot.results import Results
+else:
+    scenarios = lazy_from("spigot", "scenarios")
+    find_reference = lazy_from("spigot.report.compare", "find_reference")
+    Deltas = lazy_from("spigot.report.deltas", "Deltas")
+    deltas = lazy_from("spigot.report.deltas", "deltas")
+    Results = lazy_from("spigot.results", "Results")
+    pd = lazy_import("pandas")
 
 __all__ = ["JSON_SCHEMA_ID", "compare", "compare_document", "find_reference", "run_against"]
 

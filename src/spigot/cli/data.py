@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from spigot import datasets
-from spigot.cli.output import Format, FormatOption, emit
-from spigot.network import SupplyNetwork
-from spigot.network.statistics import production_shares
+from spigot._lazy import lazy_from, lazy_import
+from spigot.cli.output import Format, FormatOption, emit, emit_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spigot import datasets
+    from spigot.network import SupplyNetwork
+    from spigot.network.statistics import production_shares
+else:
+    datasets = lazy_from("spigot", "datasets")
+    SupplyNetwork = lazy_from("spigot.network", "SupplyNetwork")
+    production_shares = lazy_from("spigot.network.statistics", "production_shares")
+    pd = lazy_import("pandas")
 
 app = typer.Typer(help="Bundled and user datasets: list, show, validate, export.",
                   no_args_is_help=True)
@@ -26,13 +35,12 @@ def list_datasets(fmt: FormatOption = Format.table) -> None:
     rows = []
     for name in datasets.names():
         meta = datasets.describe(name)
-        net = datasets.load(name)
-        sizes = net.summary().set_index("table")["rows"]
+        sizes = datasets.table_rows(name)
         rows.append({"name": name, "base_year": meta.get("base_year"),
-                     "commodities": int(sizes["commodities"]), "nodes": int(sizes["nodes"]),
-                     "routes": int(sizes["routes"]), "sectors": int(sizes["sectors"]),
+                     "commodities": sizes.get("commodities", 0), "nodes": sizes.get("nodes", 0),
+                     "routes": sizes.get("routes", 0), "sectors": sizes.get("sectors", 0),
                      "description": " ".join(str(meta.get("description", "")).split())})
-    emit(pd.DataFrame(rows), fmt, title="Bundled datasets")
+    emit_rows(rows, fmt, title="Bundled datasets")
 
 
 @app.command("show")

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import csv
 import enum
 import json
 import math
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["Format", "emit", "to_jsonable"]
+from spigot._lazy import lazy_import
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    np = lazy_import("numpy")
+    pd = lazy_import("pandas")
+
+__all__ = ["Format", "emit", "emit_rows", "to_jsonable"]
 
 
 class Format(enum.StrEnum):
@@ -35,20 +43,48 @@ QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress ba
 
 
 def to_jsonable(value: Any) -> Any:
-    """Convert numpy/pandas scalars and frames to plain JSON values (NaN -> null)."""
-    if isinstance(value, pd.DataFrame):
-        return [to_jsonable(r) for r in value.to_dict(orient="records")]
+    """Convert numpy/pandas scalars and frames to plain JSON values (NaN -> null).
+
+    pandas and numpy are looked up only when loaded: a value cannot be one of theirs otherwise,
+    and commands that never load them stay fast.
+    """
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [to_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
+    pandas, numpy = sys.modules.get("pandas"), sys.modules.get("numpy")
+    if pandas is not None and isinstance(value, pandas.DataFrame):
+        return [to_jsonable(r) for r in value.to_dict(orient="records")]
+    if numpy is not None and isinstance(value, numpy.generic):
         value = value.item()
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
-    if value is pd.NA or value is pd.NaT:
+    if pandas is not None and (value is pandas.NA or value is pandas.NaT):
         return None
     return value
+
+
+def emit_rows(rows: list[dict[str, Any]], fmt: Format, *, title: str | None = None) -> None:
+    """Print plain rows (dicts with the same keys) as :func:`emit` does, without pandas."""
+    columns = list(rows[0]) if rows else []
+    if fmt is Format.json:
+        sys.stdout.write(json.dumps(to_jsonable(rows), indent=2, ensure_ascii=False) + "\n")
+    elif fmt is Format.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(["" if row[c] is None else f"{row[c]:.6g}"
+                             if isinstance(row[c], float) else row[c] for c in columns])
+    else:
+        table = Table(title=title, show_lines=False)
+        for column in columns:
+            numeric = all(isinstance(r[column], int | float) and not isinstance(r[column], bool)
+                          for r in rows)
+            table.add_column(str(column), justify="right" if numeric else "left",
+                             overflow="fold", max_width=60)
+        for row in rows:
+            table.add_row(*(_cell(row[c]) for c in columns))
+        Console(width=200 if not sys.stdout.isatty() else None).print(table)
 
 
 def emit(frame: pd.DataFrame, fmt: Format, *, title: str | None = None,
@@ -84,7 +120,9 @@ def emit(frame: pd.DataFrame, fmt: Format, *, title: str | None = None,
 
 
 def _cell(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+    pandas = sys.modules.get("pandas")
+    if value is None or (pandas is not None and value is pandas.NA) or (
+            isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1 else f"{value:,.0f}" if abs(value) >= 100 \

@@ -5,17 +5,27 @@ JSON keys (``spigot.replay/1``) are documented in docs/cli.md, section "spigot r
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 
+from spigot._lazy import lazy_from, lazy_import
 from spigot.cli.output import EngineOption, Format, FormatOption, QuietOption, SaveOption, SeedOption, emit
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, save_results
-from spigot.replays import replay_names, replay_path, run_replay
-from spigot.replays.runner import ReplayResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spigot.replays import replay_names, replay_path, run_replay
+    from spigot.replays.runner import ReplayResult
+else:
+    replay_names = lazy_from("spigot.replays", "replay_names")
+    replay_path = lazy_from("spigot.replays", "replay_path")
+    run_replay = lazy_from("spigot.replays", "run_replay")
+    ReplayResult = lazy_from("spigot.replays.runner", "ReplayResult")
+    pd = lazy_import("pandas")
 
 __all__ = ["replay"]
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from spigot import datasets
+from spigot._lazy import lazy_from
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, open_store
-from spigot.report import write_comparison, write_report
+
+if TYPE_CHECKING:
+    from spigot import datasets
+    from spigot.report import write_comparison, write_report
+else:
+    datasets = lazy_from("spigot", "datasets")
+    write_comparison = lazy_from("spigot.report", "write_comparison")
+    write_report = lazy_from("spigot.report", "write_report")
+
 
 __all__ = ["report"]
 

@@ -3,16 +3,29 @@ exposure to export controls, from one dataset."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from spigot import datasets, metrics
+from spigot._lazy import lazy_from, lazy_import
 from spigot.cli.output import Format, FormatOption, emit
 from spigot.errors import UnknownNameError
-from spigot.metrics._common import commodity_groups, parse_date, resolve_commodity, resolve_region
-from spigot.network import SupplyNetwork
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spigot import datasets, metrics
+    from spigot.metrics._common import commodity_groups, parse_date, resolve_commodity, resolve_region
+    from spigot.network import SupplyNetwork
+else:
+    datasets = lazy_from("spigot", "datasets")
+    metrics = lazy_from("spigot", "metrics")
+    commodity_groups = lazy_from("spigot.metrics._common", "commodity_groups")
+    parse_date = lazy_from("spigot.metrics._common", "parse_date")
+    resolve_commodity = lazy_from("spigot.metrics._common", "resolve_commodity")
+    resolve_region = lazy_from("spigot.metrics._common", "resolve_region")
+    SupplyNetwork = lazy_from("spigot.network", "SupplyNetwork")
+    pd = lazy_import("pandas")
 
 __all__ = ["risk", "risk_document"]
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.console import Console
 
-from spigot import scenarios
+from spigot._lazy import lazy_from, lazy_import
 from spigot.cli.output import (
     EngineOption,
     Format,
@@ -22,8 +20,20 @@ from spigot.cli.output import (
 )
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, save_results, scenario_text_of
-from spigot.results import Results
-from spigot.sim import simulate
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+    from spigot import scenarios
+    from spigot.results import Results
+    from spigot.sim import simulate
+else:
+    scenarios = lazy_from("spigot", "scenarios")
+    Results = lazy_from("spigot.results", "Results")
+    simulate = lazy_from("spigot.sim", "simulate")
+    np = lazy_import("numpy")
+    pd = lazy_import("pandas")
 
 __all__ = ["JSON_SCHEMA_ID", "run", "run_document"]
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 
-from spigot import scenarios
+from spigot._lazy import lazy_from, lazy_import
 from spigot.cli.output import Format, FormatOption, emit, to_jsonable
 from spigot.cli.progress import progress_bar
 from spigot.errors import InputError, Problem
-from spigot.store import RunStore
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spigot import scenarios
+    from spigot.store import RunStore
+else:
+    scenarios = lazy_from("spigot", "scenarios")
+    RunStore = lazy_from("spigot.store", "RunStore")
+    pd = lazy_import("pandas")
 
 __all__ = ["StoreOption", "app", "open_store", "save_results", "scenario_text_of"]
 

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 
-from spigot import scenarios
+from spigot._lazy import lazy_from, lazy_import
 from spigot.cli.output import Format, FormatOption, emit
-from spigot.scenario import json_schema, load_file
-from spigot.scenario.checks import scenario_warnings
-from spigot.sim import cost, prepare
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from spigot import scenarios
+    from spigot.scenario import json_schema, load_file
+    from spigot.scenario.checks import scenario_warnings
+    from spigot.sim import cost, prepare
+else:
+    scenarios = lazy_from("spigot", "scenarios")
+    json_schema = lazy_from("spigot.scenario", "json_schema")
+    load_file = lazy_from("spigot.scenario", "load_file")
+    scenario_warnings = lazy_from("spigot.scenario.checks", "scenario_warnings")
+    cost = lazy_from("spigot.sim", "cost")
+    prepare = lazy_from("spigot.sim", "prepare")
+    pd = lazy_import("pandas")
 
 app = typer.Typer(help="Built-in scenarios: list, show, and the JSON Schema of scenario files.",
                   no_args_is_help=True)

@@ -17,10 +17,12 @@ import os
 import re
 import stat
 from collections.abc import Sequence
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from spigot.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["MAX_FILE_BYTES", "is_url", "max_file_bytes", "read_csv_table", "read_text"]
 
@@ -136,6 +138,8 @@ def read_csv_table(path: str | os.PathLike[str], columns: Sequence[str], *,
         If the file cannot be read, is not CSV, or lacks one of ``columns`` (all are named).
     """
     text = read_text(path, field=field, what=what)
+    import pandas as pd
+
     try:
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:

@@ -8,17 +8,22 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from spigot.data.files import is_url
 from spigot.errors import DataError, Problem, UnknownNameError
-from spigot.network import SupplyNetwork
 
-__all__ = ["REQUIRED_TABLES", "check_folder", "describe", "export", "load", "names", "path"]
+if TYPE_CHECKING:  # imported where a world is loaded, so that names() and describe() stay light
+    from spigot.network import SupplyNetwork
+
+__all__ = ["REQUIRED_TABLES", "check_folder", "describe", "export", "load", "names", "path",
+           "table_rows"]
 
 
 def _root() -> Path:
@@ -53,6 +58,8 @@ def describe(name: str) -> dict[str, object]:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(name: str) -> SupplyNetwork:
+    from spigot.network import SupplyNetwork
+
     return SupplyNetwork.from_folder(path(name), name=name)
 
 
@@ -75,10 +82,22 @@ def load(name: str = "base") -> SupplyNetwork:
                                 expected="a bundled dataset name or a dataset folder on this "
                                          "machine"))
     if Path(name).is_dir():
+        from spigot.network import SupplyNetwork
+
         check_folder(name)
         return SupplyNetwork.from_folder(name)
     path(name)  # raises UnknownNameError with a suggestion
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def table_rows(name: str) -> dict[str, int]:
+    """Rows of each table of bundled dataset ``name`` (read with the csv module: no pandas, no
+    validation; the bundled datasets are validated by the tests)."""
+    out: dict[str, int] = {}
+    for file in sorted(path(name).glob("*.csv")):
+        with file.open(encoding="utf-8", newline="") as fh:
+            out[file.stem] = max(sum(1 for _ in csv.reader(fh)) - 1, 0)
+    return out
 
 
 #: Tables a dataset folder must have: without them there is no world to simulate.
