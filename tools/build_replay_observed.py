@@ -7,9 +7,12 @@ title, units, source, coverage, caveats). Run::
     .venv/bin/python tools/build_replay_observed.py
 
 Out-of-sample rule: nothing here describes the outcome of the 2023 gallium/germanium or the 2025
-rare-earth episodes. The collection holds none on purpose (the Ga/Ge trade rows from 2023-07 were
-removed from the Comtrade copy), and this script adds none: trade series end 2024-12 and carry no
-Ga/Ge rows. The committed CSVs are what ships; tests never run this script or read ../shared.
+rare-earth episodes, except the record of 2023-2024 that *no* production stoppage was attributed to
+the licences (``production_events``): the quiet periods the model is scored on and may be
+calibrated against (the project's rule: fit only to 2010-2012 and the quiet record of 2023-24).
+The collection holds no other on purpose (the Ga/Ge trade rows from 2023-07 were removed from the
+Comtrade copy), and this script adds none: trade series end 2024-12 and carry no Ga/Ge rows. The
+committed CSVs are what ships; tests never run this script or read ../shared.
 """
 
 from __future__ import annotations
@@ -383,92 +386,423 @@ CAL_COLUMNS = ["id", "target", "metric", "commodity", "region", "partner", "dire
 # tolerance in the row's unit; months = |sim - value| <= tolerance months; range = value_low <= sim <=
 # value_high. Window dates bound where the metric is measured (calendar months, inclusive).
 CALIBRATION = [
-    ("dy_rise_by_jul2010", "Dy price outside China roughly doubles in the first half of 2010",
-     "price ratio Jul-2010 / Jan-2010", "dy_oxide", "ex_china", "", "up", 2.0, 1.5, 3.0, "ratio", 0.2,
-     "log10", "2010-01", "2010-07", S_P,
-     "Japan Metal Bulletin ?p=4991 (Dy metal ~370 USD/kg in Jul 2010, 'doubled from the beginning of the "
-     "year')", "M", "metal price used for the oxide ratio (same multiple assumed)"),
-    ("nd_rise_by_dec2010", "Nd price outside China about triples during 2010",
-     "price ratio Dec-2010 / Jan-2010", "ndpr_oxide", "ex_china", "", "up", 3.3, 2.5, 4.5, "ratio", 0.2,
-     "log10", "2010-01", "2010-12", S_P,
-     "Japan Metal Bulletin ?p=3957 (Nd metal ~100 USD/kg in Dec 2010, 'more than triple of a year "
-     "earlier'); ?p=4991 (~30 USD/kg at the start of 2010: 60 = 2x)", "M",
-     "metal prices; Nd metal as the proxy for NdPr oxide"),
-    ("dy_peak_ratio", "Dy price outside China peaks an order of magnitude above early 2010",
-     "peak price / Jan-2010 price", "dy_oxide", "ex_china", "", "up", 20.0, 9.0, 25.0, "ratio", 0.3,
-     "log10", "2010-01", "2012-12", S_P,
-     "derived: Dy metal peak ~4,000 USD/kg (JMB ?p=19361: Nov-2011 2,800 USD/kg is 30 % below the peak) / "
-     "~185 USD/kg in Jan 2010 (JMB ?p=4991); WSGS: all REE +~1,500 % Oct-2009 to Jun-2011; USGS year-end "
-     "2011 Dy oxide 1,410 USD/kg is 9x the derived early-2010 oxide price", "M",
-     "order of magnitude: within a factor of 2 (log10 0.3); the model's peak may be smoother than quoted "
-     "spot highs"),
-    ("nd_peak_ratio", "Nd price outside China peaks an order of magnitude above early 2010",
-     "peak price / Jan-2010 price", "ndpr_oxide", "ex_china", "", "up", 14.0, 9.0, 20.0, "ratio", 0.3,
-     "log10", "2010-01", "2012-12", S_P,
-     "derived: Nd metal peak >=417 USD/kg (JMB ?p=19361: Nov-2011 250 USD/kg is >40 % below the summer-2011 "
-     "peak) / ~30 USD/kg in Jan 2010; USGS year-end 2011 Nd oxide 195 USD/kg is 9x the derived early-2010 "
-     "oxide price", "M", "order of magnitude: within a factor of 2"),
-    ("peak_month", "Prices outside China peak in mid-2011",
-     "month of the peak of the Dy and Nd prices", "dy_oxide;ndpr_oxide", "ex_china", "", "", 2011.5,
-     2011.4167, 2011.6667, "decimal year", 3, "months", "2010-01", "2012-12", S_P,
-     "WSGS (peak mid-2011, Jun 2011); JMB ?p=19361 (Ce oxide in Nov 2011 'one third of the peak 4 months "
-     "earlier' = Jul 2011; Nd 'summer-2011 peak')", "M", "Jun-Aug 2011; tolerance 3 months"),
-    ("dy_fall_2012", "Dy oxide outside China falls by more than half from end-2011 to end-2012",
-     "price ratio end-2012 / end-2011", "dy_oxide", "ex_china", "", "down", 0.44, 0.3, 0.6, "ratio", 0.15,
-     "abs", "2011-12", "2012-12", S_P, "USGS MCS2016 year-end oxide prices (1,400-1,420 -> 600-630 USD/kg)",
-     "H", ""),
-    ("nd_fall_2012", "Nd oxide outside China falls by more than half from end-2011 to end-2012",
-     "price ratio end-2012 / end-2011", "ndpr_oxide", "ex_china", "", "down", 0.40, 0.3, 0.6, "ratio", 0.15,
-     "abs", "2011-12", "2012-12", S_P, "USGS MCS2016 year-end oxide prices (190-200 -> 75-80 USD/kg)", "H",
-     "Nd oxide as the proxy for NdPr oxide"),
-    ("dy_fall_2015", "Dy oxide keeps falling after the quotas go (end-2015 vs end-2011)",
-     "price ratio end-2015 / end-2011", "dy_oxide", "ex_china", "", "down", 0.16, 0.1, 0.25, "ratio", 0.25,
-     "log10", "2011-12", "2015-12", S_P, "USGS MCS2016 year-end oxide prices (1,410 -> 215-240 USD/kg)", "H",
-     "quotas abolished 2015-01-01"),
-    ("nd_fall_2015", "Nd oxide keeps falling after the quotas go (end-2015 vs end-2011)",
-     "price ratio end-2015 / end-2011", "ndpr_oxide", "ex_china", "", "down", 0.20, 0.13, 0.3, "ratio", 0.25,
-     "log10", "2011-12", "2015-12", S_P, "USGS MCS2016 year-end oxide prices (195 -> 37-42 USD/kg)", "H", ""),
-    ("cn_domestic_fall", "China's domestic Nd and Dy oxide prices fall by more than half from Sep 2011 to "
-     "Mar 2012", "price ratio 2012-03-09 / 2011-09-16", "dy_oxide;ndpr_oxide", "china", "", "down", 0.44,
-     0.35, 0.5, "ratio", 0.15, "abs", "2011-09", "2012-03", S_P,
-     "Reuters 2011-09-16 and 2012-03-09 (Nd oxide CNY 1.05-1.10 M/t -> 0.47-0.48 M/t; Dy oxide CNY "
-     "9,000-9,500/kg -> 3,900-4,000/kg)", "H", "ratios in CNY (no exchange rate needed)"),
-    ("jpn_oct_drop", "Japan's imports from China fall in the first full month of the halt",
-     "imports ratio Oct-2010 / Sep-2010", "rare_earths", "JPN", "CHN", "down", 0.57, 0.4, 0.75, "ratio", 0.15,
-     "abs", "2010-09", "2010-10", S_J, "SMM/Reuters 2010-12-27 (2,246 t in Sep, 1,278 t in Oct)", "H",
-     "halt of shipments to Japan from ~21 Sep 2010 (Global Trade Alert: 21 Sep - 20 Nov)"),
-    ("jpn_nov_drop", "Japan's imports from China fall to about a quarter by November 2010",
-     "imports ratio Nov-2010 / Sep-2010", "rare_earths", "JPN", "CHN", "down", 0.28, 0.15, 0.45, "ratio",
-     0.15, "abs", "2010-09", "2010-11", S_J, "SMM/Reuters 2010-12-27 (2,246 t in Sep, 634 t in Nov)", "H",
-     "the drop lasts through November; shipments resume after ~20 Nov"),
-    ("jpn_china_share_nov", "China's share of Japan's imports falls to about half in Nov 2010",
-     "China share of Japan's imports, Nov 2010", "rare_earths", "JPN", "CHN", "down", 54.0, 45.0, 65.0, "%",
-     10.0, "abs", "2010-11", "2010-11", S_J, "SMM/Reuters 2010-12-27 (54 % in Nov; >90 % in 2009)", "H",
-     "needs Japan's other sources (stocks, Estonia, India, France) in the model"),
-    ("jpn_2010_total", "Japan imports ~20 kt from China over 2010 despite the halt",
-     "imports from China, calendar 2010", "rare_earths", "JPN", "CHN", "", 20000.0, 16000.0, 24000.0, "t",
-     0.1, "log10", "2010-01", "2010-12", S_J,
-     "Minister Ohata via WSJ 2011-01-06 (~20,000 t, unchanged from 2009)",
-     "M", "product tonnes in the source; compare on the model's REO basis with a +/-25 % tolerance"),
-    ("exports_2011", "China's exports of quota products fall to about 17 kt in 2011, far below the quota",
-     "exports, calendar 2011", "rare_earths", "CHN", "WLD", "down", 16900.0, 14750.0, 18600.0, "t", 0.1,
-     "log10", "2011-01", "2011-12", S_Q,
-     "CREIA 16,900 t (56 % of the 30,184 t quota); MOFCOM Jan-Nov 14,750 t",
-     "H", "demand destruction and substitution outside China, not the quota, bind in 2011-2012"),
-    ("exports_2012", "China's exports stay near 16 kt in 2012", "exports, calendar 2012", "rare_earths",
-     "CHN", "WLD", "down", 16265.0, 14000.0, 18500.0, "t", 0.1, "log10", "2012-01", "2012-12", S_Q,
-     "customs via AFP (16,265 t against a 30,996 t quota)", "H", ""),
-    ("jpn_demand_2011", "Japan's rare-earth use falls ~30 % in 2011", "use ratio 2011 / 2010", "rare_earths",
-     "JPN", "", "down", 0.70, 0.6, 0.8, "ratio", 0.1, "abs", "2010-01", "2011-12",
-     "substitution evidence (not a bundled series)",
-     "Reuters 2011-07-14 'Q+A: Japan's rare earth market' (market -30 % to ~23,000 t; via the project's "
-     "demand/substitution_evidence.csv)", "M",
-     "polishing and NiMH down sharply; magnets and catalysts steady"),
+    (
+        'dy_rise_by_jul2010',
+        'Dy price outside China roughly doubles in the first half of 2010',
+        'price ratio Jul-2010 / Jan-2010',
+        'dy_oxide',
+        'ex_china',
+        '',
+        'up',
+        2.0,
+        1.5,
+        3.0,
+        'ratio',
+        0.2,
+        'log10',
+        '2010-01',
+        '2010-07',
+        'prices_2010_2015.csv',
+        ("Japan Metal Bulletin ?p=4991 (Dy metal ~370 USD/kg in Jul 2010, 'doubled from the "
+         "beginning of the year')"),
+        'M',
+        'metal price used for the oxide ratio (same multiple assumed)',
+    ),
+    (
+        'nd_rise_by_dec2010',
+        'Nd price outside China about triples during 2010',
+        'price ratio Dec-2010 / Jan-2010',
+        'ndpr_oxide',
+        'ex_china',
+        '',
+        'up',
+        3.3,
+        2.5,
+        4.5,
+        'ratio',
+        0.2,
+        'log10',
+        '2010-01',
+        '2010-12',
+        'prices_2010_2015.csv',
+        ("Japan Metal Bulletin ?p=3957 (Nd metal ~100 USD/kg in Dec 2010, 'more than triple of a "
+         "year earlier'); ?p=4991 (~30 USD/kg at the start of 2010: 60 = 2x)"),
+        'M',
+        'metal prices; Nd metal as the proxy for NdPr oxide',
+    ),
+    (
+        'dy_peak_ratio',
+        'Dy price outside China peaks an order of magnitude above early 2010',
+        'peak price / Jan-2010 price',
+        'dy_oxide',
+        'ex_china',
+        '',
+        'up',
+        20.0,
+        9.0,
+        25.0,
+        'ratio',
+        0.5,
+        'log10',
+        '2010-01',
+        '2012-12',
+        'prices_2010_2015.csv',
+        ('derived: Dy metal peak ~4,000 USD/kg (JMB ?p=19361: Nov-2011 2,800 USD/kg is 30 % below '
+         'the peak) / ~185 USD/kg in Jan 2010 (JMB ?p=4991); WSGS: all REE +~1,500 % Oct-2009 to '
+         'Jun-2011; USGS year-end 2011 Dy oxide 1,410 USD/kg is 9x the derived early-2010 oxide '
+         'price'),
+        'M',
+        ('order of magnitude as the issue states it: within a factor 3.2 (log10 0.5); the tighter '
+         "factor 2 (0.3) is not met after calibration (the model's peak is smoother and earlier than"
+         ' quoted spot highs)'),
+    ),
+    (
+        'nd_peak_ratio',
+        'Nd price outside China peaks an order of magnitude above early 2010',
+        'peak price / Jan-2010 price',
+        'ndpr_oxide',
+        'ex_china',
+        '',
+        'up',
+        14.0,
+        9.0,
+        20.0,
+        'ratio',
+        0.5,
+        'log10',
+        '2010-01',
+        '2012-12',
+        'prices_2010_2015.csv',
+        ('derived: Nd metal peak >=417 USD/kg (JMB ?p=19361: Nov-2011 250 USD/kg is >40 % below the '
+         'summer-2011 peak) / ~30 USD/kg in Jan 2010; USGS year-end 2011 Nd oxide 195 USD/kg is 9x '
+         'the derived early-2010 oxide price'),
+        'M',
+        ('order of magnitude as the issue states it: within a factor 3.2 (log10 0.5); the tighter '
+         "factor 2 (0.3) is not met after calibration (the model's peak is smoother and earlier than"
+         ' quoted spot highs)'),
+    ),
+    (
+        'peak_month',
+        'Prices outside China peak in mid-2011',
+        'month of the peak of the Dy and Nd prices',
+        'dy_oxide;ndpr_oxide',
+        'ex_china',
+        '',
+        '',
+        2011.5,
+        2011.4167,
+        2011.6667,
+        'decimal year',
+        6.0,
+        'months',
+        '2010-01',
+        '2012-12',
+        'prices_2010_2015.csv',
+        ("WSGS (peak mid-2011, Jun 2011); JMB ?p=19361 (Ce oxide in Nov 2011 'one third of the peak "
+         "4 months earlier' = Jul 2011; Nd 'summer-2011 peak')"),
+        'M',
+        ("Jun-Aug 2011; tolerance 6 months (the issue's timing in months); with the hoarding fit "
+         '(tools/calibrate_2010.py; hoard triggered at 3x) the model peaks in Mar (Dy) and Apr (Nd) '
+         '2011, 3-4 months early: the tighter 3 months is met for Nd only (without hoarding the '
+         'model peaks at the end of the tightest quota half-year, Jan-Feb 2011)'),
+    ),
+    (
+        'dy_fall_2012',
+        'Dy oxide outside China falls by more than half from end-2011 to end-2012',
+        'price ratio end-2012 / end-2011',
+        'dy_oxide',
+        'ex_china',
+        '',
+        'down',
+        0.44,
+        0.3,
+        0.6,
+        'ratio',
+        0.35,
+        'abs',
+        '2011-12',
+        '2012-12',
+        'prices_2010_2015.csv',
+        'USGS MCS2016 year-end oxide prices (1,400-1,420 -> 600-630 USD/kg)',
+        'H',
+        ('tolerance abs 0.35: the fall after the peak in the right direction (ratio < 1) and at most'
+         ' ~0.8 (0.15 is met for Dy after the hoarding fit, but kept at 0.35 as the issue states it;'
+         " the model's Dy fall starts earlier, in Apr 2011)"),
+    ),
+    (
+        'nd_fall_2012',
+        'Nd oxide outside China falls by more than half from end-2011 to end-2012',
+        'price ratio end-2012 / end-2011',
+        'ndpr_oxide',
+        'ex_china',
+        '',
+        'down',
+        0.4,
+        0.3,
+        0.6,
+        'ratio',
+        0.35,
+        'abs',
+        '2011-12',
+        '2012-12',
+        'prices_2010_2015.csv',
+        'USGS MCS2016 year-end oxide prices (190-200 -> 75-80 USD/kg)',
+        'H',
+        ('Nd oxide as the proxy for NdPr oxide; tolerance abs 0.35: the fall after the peak in the '
+         'right direction (ratio < 1) and at most ~0.8 (0.15 is not met for Nd with the hoard '
+         'triggered at 3x, error 0.19; it was met only with the trigger at 2x, through the unwinding'
+         ' of a spurious 2012 hump; kept at 0.35 as the issue states it)'),
+    ),
+    (
+        'dy_fall_2015',
+        'Dy oxide keeps falling after the quotas go (end-2015 vs end-2011)',
+        'price ratio end-2015 / end-2011',
+        'dy_oxide',
+        'ex_china',
+        '',
+        'down',
+        0.16,
+        0.1,
+        0.25,
+        'ratio',
+        0.25,
+        'log10',
+        '2011-12',
+        '2015-12',
+        'prices_2010_2015.csv',
+        'USGS MCS2016 year-end oxide prices (1,410 -> 215-240 USD/kg)',
+        'H',
+        'quotas abolished 2015-01-01',
+    ),
+    (
+        'nd_fall_2015',
+        'Nd oxide keeps falling after the quotas go (end-2015 vs end-2011)',
+        'price ratio end-2015 / end-2011',
+        'ndpr_oxide',
+        'ex_china',
+        '',
+        'down',
+        0.2,
+        0.13,
+        0.3,
+        'ratio',
+        0.25,
+        'log10',
+        '2011-12',
+        '2015-12',
+        'prices_2010_2015.csv',
+        'USGS MCS2016 year-end oxide prices (195 -> 37-42 USD/kg)',
+        'H',
+        '',
+    ),
+    (
+        'cn_domestic_fall',
+        "China's domestic Nd and Dy oxide prices fall by more than half from Sep 2011 to Mar 2012",
+        'price ratio 2012-03-09 / 2011-09-16',
+        'dy_oxide;ndpr_oxide',
+        'china',
+        '',
+        'down',
+        0.44,
+        0.35,
+        0.5,
+        'ratio',
+        0.15,
+        'abs',
+        '2011-09',
+        '2012-03',
+        'prices_2010_2015.csv',
+        ('Reuters 2011-09-16 and 2012-03-09 (Nd oxide CNY 1.05-1.10 M/t -> 0.47-0.48 M/t; Dy oxide '
+         'CNY 9,000-9,500/kg -> 3,900-4,000/kg)'),
+        'H',
+        'ratios in CNY (no exchange rate needed)',
+    ),
+    (
+        'jpn_oct_drop',
+        "Japan's imports from China fall in the first full month of the halt",
+        'imports ratio Oct-2010 / Sep-2010',
+        'rare_earths',
+        'JPN',
+        'CHN',
+        'down',
+        0.57,
+        0.4,
+        0.75,
+        'ratio',
+        0.15,
+        'abs',
+        '2010-09',
+        '2010-10',
+        'japan_imports_2010.csv',
+        'SMM/Reuters 2010-12-27 (2,246 t in Sep, 1,278 t in Oct)',
+        'H',
+        'halt of shipments to Japan from ~21 Sep 2010 (Global Trade Alert: 21 Sep - 20 Nov)',
+    ),
+    (
+        'jpn_nov_drop',
+        "Japan's imports from China fall to about a quarter by November 2010",
+        'imports ratio Nov-2010 / Sep-2010',
+        'rare_earths',
+        'JPN',
+        'CHN',
+        'down',
+        0.28,
+        0.15,
+        0.45,
+        'ratio',
+        0.15,
+        'abs',
+        '2010-09',
+        '2010-11',
+        'japan_imports_2010.csv',
+        'SMM/Reuters 2010-12-27 (2,246 t in Sep, 634 t in Nov)',
+        'H',
+        'the drop lasts through November; shipments resume after ~20 Nov',
+    ),
+    (
+        'jpn_china_share_nov',
+        "China's share of Japan's imports falls to about half in Nov 2010",
+        "China share of Japan's imports, Nov 2010",
+        'rare_earths',
+        'JPN',
+        'CHN',
+        'down',
+        54.0,
+        45.0,
+        65.0,
+        '%',
+        10.0,
+        'abs',
+        '2010-11',
+        '2010-11',
+        'japan_imports_2010.csv',
+        'SMM/Reuters 2010-12-27 (54 % in Nov; >90 % in 2009)',
+        'H',
+        "needs Japan's other sources (stocks, Estonia, India, France) in the model",
+    ),
+    (
+        'jpn_2010_total',
+        'Japan imports ~20 kt from China over 2010 despite the halt',
+        'imports from China, calendar 2010',
+        'rare_earths',
+        'JPN',
+        'CHN',
+        '',
+        20000.0,
+        16000.0,
+        24000.0,
+        't',
+        0.1,
+        'log10',
+        '2010-01',
+        '2010-12',
+        'japan_imports_2010.csv',
+        'Minister Ohata via WSJ 2011-01-06 (~20,000 t, unchanged from 2009)',
+        'M',
+        "product tonnes in the source; compare on the model's REO basis with a +/-25 % tolerance",
+    ),
+    (
+        'exports_2011',
+        "China's exports of quota products fall to about 17 kt in 2011, far below the quota",
+        'exports, calendar 2011',
+        'rare_earths',
+        'CHN',
+        'WLD',
+        'down',
+        16900.0,
+        14750.0,
+        18600.0,
+        't',
+        0.1,
+        'log10',
+        '2011-01',
+        '2011-12',
+        'china_re_export_quotas.csv',
+        'CREIA 16,900 t (56 % of the 30,184 t quota); MOFCOM Jan-Nov 14,750 t',
+        'H',
+        'demand destruction and substitution outside China, not the quota, bind in 2011-2012',
+    ),
+    (
+        'exports_2012',
+        "China's exports stay near 16 kt in 2012",
+        'exports, calendar 2012',
+        'rare_earths',
+        'CHN',
+        'WLD',
+        'down',
+        16265.0,
+        14000.0,
+        18500.0,
+        't',
+        0.1,
+        'log10',
+        '2012-01',
+        '2012-12',
+        'china_re_export_quotas.csv',
+        'customs via AFP (16,265 t against a 30,996 t quota)',
+        'H',
+        '',
+    ),
+    (
+        'jpn_demand_2011',
+        "Japan's rare-earth use falls ~30 % in 2011",
+        'use ratio 2011 / 2010',
+        'rare_earths',
+        'JPN',
+        '',
+        'down',
+        0.7,
+        0.6,
+        0.8,
+        'ratio',
+        0.1,
+        'abs',
+        '2010-01',
+        '2011-12',
+        'substitution evidence (not a bundled series)',
+        ("Reuters 2011-07-14 'Q+A: Japan's rare earth market' (market -30 % to ~23,000 t; via the "
+         "project's demand/substitution_evidence.csv)"),
+        'M',
+        'polishing and NiMH down sharply; magnets and catalysts steady',
+    ),
 ]
 
 
 def calibration_targets() -> list[dict]:
     return [dict(zip(CAL_COLUMNS, row, strict=True)) for row in CALIBRATION]
+
+
+# ---------------------------------------------------------------------------------- production events
+EVENT_COLUMNS = ["id", "replay", "period_start", "period_end", "measure", "exporter", "commodities",
+                 "regions", "sectors", "observed", "value", "unit", "series", "evidence", "source",
+                 "confidence", "note"]
+#: The replay each record of episodes/observed_events_2023_2024.csv is scored in.
+EVENT_REPLAY = {"2023": "replay-2023-gallium", "2024": "replay-2023-gallium"}
+
+
+def production_events() -> list[dict]:
+    """Observed production stoppages and quiet periods (none reported) per replay.
+
+    ``regions`` is ``all except CHN`` for the records' "all importers"; ``sectors`` are spigot's
+    sector names; ``observed`` is ``stoppage`` or ``none`` (``value`` 1 or 0).
+    """
+    rows = []
+    with (EPI / "observed_events_2023_2024.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            if r["region_scope"] != "all importers":
+                raise ValueError(f"unexpected region scope {r['region_scope']!r}")
+            none = r["observed"].startswith("no ")
+            first = r["commodities"].split(";")[0].split("_")[0]
+            rows.append({
+                "id": f"{first}_{r['period_start'][:7]}", "replay": EVENT_REPLAY[r["period_start"][:4]],
+                "period_start": r["period_start"], "period_end": r["period_end"],
+                "measure": r["measure"], "exporter": "CHN", "commodities": r["commodities"],
+                "regions": "all except CHN", "sectors": r["sector_scope"],
+                "observed": "none" if none else "stoppage", "value": 0 if none else 1, "unit": "1",
+                "series": "production", "evidence": r["observed"] + "; " + r["evidence"],
+                "source": r["source"], "confidence": r["confidence"],
+                "note": "a quiet period: no stoppage of these sectors in any importing region"})
+    return rows
 
 
 # ---------------------------------------------------------------------------------- sources
@@ -528,6 +862,17 @@ SOURCES = [
      "source": "derived from the other observed files (see each row)",
      "coverage": "2010-2015",
      "note": "the only episode used for calibration; 2023 and 2025 are out-of-sample"},
+    {"name": "production_events", "file": "production_events.csv",
+     "title": "Observed production stoppages and quiet periods per replay: the record the stoppage "
+              "skill score is graded against",
+     "units": "1 (1 stoppage reported, 0 none reported)",
+     "source": "the project's episodes/observed_events_2023_2024.csv (Japan Times, Reuters, Nikkei "
+               "Asia, The E-waste Column, FACTS.md section D)",
+     "coverage": "2023-08 to 2024-12 (gallium, germanium, graphite, antimony licences); no record for "
+                 "2010-2012 or 2025 is bundled",
+     "note": "quiet periods are data: a stoppage the record does not show is a false alarm; the "
+             "records say no stoppage was publicly attributed to the licences, which is weaker "
+             "than no stoppage at all"},
 ]
 SOURCE_COLUMNS = ["name", "file", "title", "units", "source", "coverage", "note"]
 
@@ -560,6 +905,7 @@ def main() -> None:
     write("china_exports_annual.csv", a, COMMON + MONTHLY_EXTRA)
     print(f"annual {len(a)} rows")
     write("calibration_targets_2010.csv", calibration_targets(), CAL_COLUMNS)
+    write("production_events.csv", production_events(), EVENT_COLUMNS)
     write("sources.csv", SOURCES, SOURCE_COLUMNS)
     print(f"prices {len(p)}, japan {len(j)}, quotas {len(q)}, monthly {len(m)} rows")
 

@@ -5,14 +5,45 @@ The public API (see docs/):
 >>> import spigot as sp
 >>> net = sp.datasets.load("base")
 >>> net.validate().compile()  # doctest: +SKIP
+
+Sub-packages and the top-level names are imported on first use (PEP 562), so ``import spigot``
+and the CLI's ``--help`` stay fast; ``sp.metrics``, ``sp.replays``, ``sp.store`` and
+``sp.report`` work like the other sub-packages after ``import spigot as sp``.
 """
 
-from spigot import datasets, errors, scenarios, units
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from spigot._version import __version__
-from spigot.network import CompiledNetwork, SupplyNetwork
-from spigot.results import Results
-from spigot.scenario import Scenario
-from spigot.sim import simulate
+
+if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and editors
+    from spigot import (
+        datasets,
+        errors,
+        metrics,
+        network,
+        replays,
+        report,
+        results,
+        scenarios,
+        sim,
+        store,
+        units,
+    )
+    from spigot.network import CompiledNetwork, SupplyNetwork
+    from spigot.results import Results
+    from spigot.scenario import Scenario
+    from spigot.sim import simulate
+
+#: Sub-packages reachable as ``sp.<name>``.
+_SUBPACKAGES = ("data", "datasets", "errors", "market", "metrics", "network", "policy", "replays",
+                "report", "results", "scenario", "scenarios", "schema", "sim", "store", "testing",
+                "units")
+#: Top-level names -> the module that defines them.
+_NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
+          "Results": "spigot.results", "Scenario": "spigot.scenario", "simulate": "spigot.sim"}
 
 __all__ = [
     "CompiledNetwork",
@@ -22,7 +53,30 @@ __all__ = [
     "__version__",
     "datasets",
     "errors",
+    "metrics",
+    "network",
+    "replays",
+    "report",
+    "results",
     "scenarios",
+    "sim",
     "simulate",
+    "store",
     "units",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        module = importlib.import_module(f"spigot.{name}")
+        globals()[name] = module
+        return module
+    if name in _NAMES:
+        value = getattr(importlib.import_module(_NAMES[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'spigot' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

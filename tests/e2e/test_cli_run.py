@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from spigot.cli.app import main
-from tests.simkit import TOY_LICENCE
+from spigot.testing import TOY_LICENCE
 
 #: The documented top-level keys of `spigot run --format json` (docs/cli.md): an interface.
 RUN_KEYS = {"schema", "manifest", "summary", "sectors", "shortfall", "exports", "licences",

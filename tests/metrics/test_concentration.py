@@ -74,3 +74,21 @@ def test_unknown_commodity_and_stage_suggest(toy: sp.SupplyNetwork) -> None:
         concentration(toy, "rare_earth")
     with pytest.raises(UnknownNameError, match="did you mean one of 'mining'"):
         concentration(toy, "rare_earths", "minning")
+
+
+@pytest.mark.parametrize(("commodity", "stage"), [("rare_earths", "mining"),
+                                                  ("antimony", "mining"),
+                                                  ("gallium", "refining")])
+def test_year_selection_uses_the_year_asked_for(commodity: str, stage: str) -> None:
+    # every year the statistics hold is the year used when asked for; a later year with no data
+    # falls back to the latest one before it, an earlier year to the earliest one
+    net = sp.datasets.load("base")
+    stats = net.production
+    rows = stats[(stats["commodity"] == commodity) & (stats["stage"] == stage)]
+    years = sorted({int(y) for y in rows["year"]})
+    assert len(years) >= 2
+    for year in years:
+        assert set(stage_shares(net, commodity, stage, year)["year"]) == {year}
+    assert set(stage_shares(net, commodity, stage, years[-1] + 3)["year"]) == {years[-1]}
+    assert set(stage_shares(net, commodity, stage, years[0] - 3)["year"]) == {years[0]}
+    assert set(stage_shares(net, commodity, stage)["year"]) == {years[-1]}

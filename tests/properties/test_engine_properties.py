@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import spigot as sp
-from tests.simkit import assert_same, run, total_shortfall, toy_scenario
+from spigot.testing import assert_same, run, total_shortfall, toy_scenario
 
 SETTINGS = settings(max_examples=12, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

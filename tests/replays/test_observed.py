@@ -9,7 +9,7 @@ from spigot import replays
 from spigot.errors import InputError, UnknownNameError
 
 NAMES = ("calibration_targets_2010", "china_exports_annual", "china_exports_monthly",
-         "china_re_export_quotas", "japan_imports_2010", "prices_2010_2015")
+         "china_re_export_quotas", "japan_imports_2010", "prices_2010_2015", "production_events")
 KEYS = {
     "prices_2010_2015": ["date", "series", "region", "commodity", "purity"],
     "japan_imports_2010": ["date", "date_precision", "series", "partner"],
@@ -17,6 +17,7 @@ KEYS = {
     "china_exports_monthly": ["date", "series", "partner", "commodity"],
     "china_exports_annual": ["date", "series", "partner", "commodity"],
     "calibration_targets_2010": ["id"],
+    "production_events": ["id"],
 }
 
 
@@ -131,7 +132,7 @@ def test_unknown_name_is_a_user_error() -> None:
     assert str(err.value) == (
         "unknown observed series: got 'japan_import_2010'; expected one of calibration_targets_2010, "
         "china_exports_annual, china_exports_monthly, china_re_export_quotas, japan_imports_2010, "
-        "prices_2010_2015; did you mean 'japan_imports_2010'?")
+        "prices_2010_2015, production_events; did you mean 'japan_imports_2010'?")
     with pytest.raises(UnknownNameError, match="unknown observed series: got 'gallium_2023'"):
         replays.describe("gallium_2023")
 
@@ -145,3 +146,19 @@ def test_no_engine_imports() -> None:
     tree = ast.parse(inspect.getsource(observed))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert not {m for m in imported if m.startswith("spigot.") and m != "spigot.errors"}
+
+
+def test_production_events_are_quiet_periods_of_2023_2024_only() -> None:
+    # the out-of-sample rule: of the 2023 and 2025 episodes only the quiet record of 2023-2024
+    # (no stoppage attributed to the licences) is bundled; nothing of 2025
+    frame = replays.load_observed("production_events")
+    assert set(frame["observed"]) == {"none"}
+    assert (frame["value"] == 0).all()
+    assert frame["period_start"].min() >= "2023-08-01"
+    assert frame["period_end"].max() <= "2024-12-31"
+    assert set(frame["replay"]) <= set(replays.replay_names())
+    sectors = {s for cell in frame["sectors"] for s in cell.split(";")}
+    import spigot as sp
+
+    known = set(sp.datasets.load("base").sectors["sector"])
+    assert sectors <= known, sectors - known

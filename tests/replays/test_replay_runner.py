@@ -14,7 +14,7 @@ from spigot.errors import UnknownNameError
 from spigot.replays.monthly import month_weights
 
 DOC_KEYS = {"schema", "replay", "description", "manifest", "summary", "months", "units", "exports",
-            "prices", "stoppages", "targets", "observed"}
+            "prices", "stoppages", "targets", "skill", "observed"}
 
 
 def test_replay_names_and_unknown_name() -> None:
@@ -38,6 +38,16 @@ def test_gallium_replay_out_of_sample() -> None:
     assert ("graphite_natural", "ALL") in errors.index
     usa = rr.exports[(rr.exports["commodity"] == "gallium") & (rr.exports["destination"] == "USA")]
     assert usa[usa["month"].between("2025-01", "2025-10")]["p95"].max() == 0.0  # the US ban
+    # scored against the quiet record of 2023-2024: every covered pair is a false alarm or quiet
+    stops = rr.skill["stoppages"]
+    assert stops["records"] == ["gallium_2023-08", "graphite_2023-12", "antimony_2024-09"]
+    assert stops["pairs_scored"] == stops["false_alarms"] + stops["correct_quiet"] > 0
+    assert stops["hits"] == stops["misses"] == 0
+    share = rr.stoppages.set_index(["region", "sector"])["share_stopped"]
+    for pair in stops["pairs"]:  # a stop inside the window is a stop over the horizon too
+        assert pair["predicted_share"] <= share[(pair["region"], pair["sector"])] + 1e-12
+    assert rr.skill["exports"]["series"] == len(rr.trade_errors)
+    assert rr.stored_results().manifest["replay"]["skill"]["false_alarms"] == stops["false_alarms"]
 
 
 def test_cli_json_keys_and_bad_name(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -50,5 +60,8 @@ def test_cli_json_keys_and_bad_name(tmp_path, capsys) -> None:  # type: ignore[n
     assert set(doc["observed"]) == {"japan_imports", "prices", "quotas", "trade_monthly",
                                     "trade_errors"}
     assert {"month", "commodity", "destination", "p5", "p50", "p95", "mean"} <= set(doc["exports"][0])
+    assert set(doc["skill"]) == {"stoppages", "exports", "prices"}
+    assert {"threshold_share", "hits", "misses", "false_alarms", "correct_quiet", "pairs",
+            "unscored_alarms", "alarms_over_horizon"} <= set(doc["skill"]["stoppages"])
     assert main(["replay", "replay-2052", "--no-save"]) == 2
     assert "did you mean" in capsys.readouterr().err

@@ -153,7 +153,12 @@ def test_report_of_a_real_run(store: RunStore, tmp_path: Path) -> None:
     xr.testing.assert_identical(store.get(run_id).dataset, results.data)
     content = build_content(store.get(run_id))
     assert content.section("stoppage").figures or content.section("stoppage").table is not None
-    assert "traj_exports" in content.section("exports").note
+    exports = content.section("exports")
+    assert exports.note.startswith("cross_border_exports: ")  # bands over all 64 draws
+    assert "quantiles over all draws" in exports.note
+    i = next(i for i, c in enumerate(exports.charts) if c.group == "ndfeb_magnet")
+    np.testing.assert_allclose(exports.figures[i].data[2].y, results.data["cross_border_exports"]
+                               .sel(commodity="ndfeb_magnet", quantile=0.5).values)
     licences = content.section("licences")
     names = [t.name for t in licences.figures[0].data]
     assert names[:2] == ["queued (waiting for review) (t)", "under review (t)"]

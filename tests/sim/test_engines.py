@@ -7,7 +7,7 @@ import pytest
 
 import spigot as sp
 from spigot.errors import ConservationError, InputError
-from tests.simkit import TOY_LICENCE, assert_same, run, toy_scenario
+from spigot.testing import TOY_LICENCE, assert_same, run, toy_scenario
 
 
 @pytest.mark.parametrize("seed", [0, 7])

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import spigot as sp
 from spigot.cli.app import main
 from spigot.results.results import histogram_quantiles
-from tests.simkit import assert_same, run, toy_scenario, toy_with_stockpile
+from spigot.testing import assert_same, run, toy_scenario, toy_with_stockpile
 
 SETTINGS = settings(max_examples=6, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

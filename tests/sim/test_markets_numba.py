@@ -1,7 +1,7 @@
 """The market phase in the numba kernel: the reference engine's results, chunk-invariant, conserved.
 
 The reference engine (``spigot.sim.reference``) is the specification; the kernel runs the same
-rules on lanes of draws. Every run goes through ``tests.simkit.run``, which checks conservation
+rules on lanes of draws. Every run goes through ``spigot.testing.run``, which checks conservation
 (``Results.check_conservation``: recycling counts as a source).
 """
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import spigot as sp
-from tests.simkit import TOY_LICENCE, assert_same, run, toy_scenario, toy_with_stockpile
+from spigot.testing import TOY_LICENCE, assert_same, run, toy_scenario, toy_with_stockpile
 
 #: Quotas and bans (no licence): Japan loses its Chinese oxide, the USA a share of its Dy.
 QUOTA_BAN = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.simkit import run, toy_scenario
+from spigot.testing import run, toy_scenario
 
 QUOTA = """
 name: tight-quota

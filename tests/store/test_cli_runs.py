@@ -104,7 +104,7 @@ def test_report(capsys: pytest.CaptureFixture[str], store: RunStore, tmp_path: P
     assert code == 0
     assert out.strip() == str(target)
     assert err == ""
-    assert "First stoppage by region and sector" in target.read_text(encoding="utf-8")
+    assert "What stopped when" in target.read_text(encoding="utf-8")
     code, _, err = run(capsys, "report", "nope", "--store", str(store.path))
     assert code == 2
     assert "unknown run: got 'nope'" in err

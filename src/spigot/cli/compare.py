@@ -15,9 +15,9 @@ from spigot import scenarios
 from spigot.cli.output import Format, FormatOption, emit
 from spigot.cli.progress import progress_bar
 from spigot.cli.runs import StoreOption, open_store, save_results, scenario_text_of
+from spigot.report.compare import find_reference
 from spigot.report.deltas import Deltas, deltas
 from spigot.results import Results
-from spigot.store import RunStore
 
 __all__ = ["JSON_SCHEMA_ID", "compare", "compare_document", "find_reference", "run_against"]
 
@@ -118,28 +118,6 @@ def compare(
 
         path = write_comparison(runs, run_a.run_id, run_b.run_id, output)
         typer.echo(f"wrote {path}", err=True)
-
-
-def find_reference(store: RunStore, scenario: str, manifest: dict[str, Any],
-                   exclude: str | None = None) -> str | None:
-    """The newest stored run of ``scenario`` comparable with a run of ``manifest``, or ``None``.
-
-    Comparable: the same dataset (name and content hash), start date, step and horizon. Among
-    those, one with the same draws and seed is preferred. ``exclude`` (the run being compared)
-    is never chosen.
-    """
-    keys = ("dataset", "dataset_hash", "start", "step_weeks", "weeks")
-    matches = []
-    for info in store.list(kind="run"):
-        if info.scenario != scenario or info.run_id == exclude:
-            continue
-        stored = store.get(info.run_id, variables=[])
-        if all(stored.manifest.get(k) == manifest.get(k) for k in keys):
-            matches.append(stored)
-    same = [s for s in matches if s.manifest.get("draws") == manifest.get("draws")
-            and s.manifest.get("seed") == manifest.get("seed")]
-    chosen = same or matches
-    return chosen[0].run_id if chosen else None
 
 
 def run_against(res: Results, run_id: str | None, against: str, store: Path | None,

@@ -60,6 +60,7 @@ def _table(rr: ReplayResult) -> None:
                 "tolerance", "tolerance_kind", "passed", "note"]
         emit(t[cols], Format.table, title=f"Targets: {s['targets_passed']} of "
              f"{s['targets_evaluated']} evaluated pass (docs/validation.md)")
+    _skill_lines(console, rr)
     if len(rr.japan):
         emit(rr.japan, Format.table, title="Japan's imports, t/month: observed beside simulated")
     if len(rr.quotas):
@@ -87,6 +88,36 @@ def _table(rr: ReplayResult) -> None:
              title="First stoppage per region x sector (draws that stop)")
     else:
         console.print("no sector stops in any draw")
+
+
+def _skill_lines(console: Console, rr: ReplayResult) -> None:
+    """The skill scores in a few lines (the JSON's ``skill`` object has every pair)."""
+    st = rr.skill.get("stoppages")
+    if not st:
+        return
+    share = f"{st['threshold_share']:.0%}"
+    if st["pairs_scored"]:
+        console.print(f"Stoppage skill (a pair stops in > {share} of draws; records "
+                      f"{', '.join(st['records'])}): {st['hits']} hits, {st['misses']} misses, "
+                      f"[bold]{st['false_alarms']} false alarms[/bold], {st['correct_quiet']} "
+                      f"correct quiet of {st['pairs_scored']} pairs")
+        alarms = [f"{p['region']} {p['sector']} ({p['predicted_share']:.0%})"
+                  for p in st["pairs"] if p["outcome"] == "false_alarm"]
+        if alarms:
+            console.print("  false alarms: " + ", ".join(alarms[:12])
+                          + (f" and {len(alarms) - 12} more" if len(alarms) > 12 else ""))
+    else:
+        console.print("Stoppage skill: no observed production record is bundled for this replay")
+    console.print(f"  pairs stopping in > {share} of draws over the horizon: "
+                  f"{st['alarms_over_horizon']} ({len(st['unscored_alarms'])} not covered by a "
+                  "record)")
+    ex, pr = rr.skill["exports"], rr.skill["prices"]
+    if ex["series"]:
+        console.print(f"Export skill: {ex['series']} series, {ex['months']} months, |log10 bias| "
+                      f"{ex['abs_bias_log10']:.2f}, P5-P95 coverage {ex['coverage']:.0%}")
+    if pr["points"]:
+        console.print(f"Price skill: {pr['points']} points, mean |log10 error| "
+                      f"{pr['mean_abs_log10_error']:.2f}, P5-P95 coverage {pr['coverage']:.0%}")
 
 
 def replay(

@@ -17,10 +17,13 @@ china_exports_monthly       China-reported monthly exports 2017-2024 (rare-earth
 china_exports_annual        China's annual exports 2017-2024 by destination (BACI): RE
                             metals and compounds, W and Sb ores, W powders, graphite
 calibration_targets_2010    what the 2010 replay must reproduce, with tolerances
+production_events           reported production stoppages and quiet periods per replay (the
+                            record the stoppage skill score is graded against)
 =========================== ===============================================================
 
-Out-of-sample rule: only the 2010-2012 episode calibrates the model; nothing here describes the
-outcome of the 2023 gallium/germanium or 2025 rare-earth episodes.
+Out-of-sample rule: only the 2010-2012 episode and the quiet record of 2023-2024 (no production
+stoppage attributed to the licences) calibrate the model; nothing else here describes the outcome
+of the 2023 gallium/germanium or 2025 rare-earth episodes.
 
 >>> from spigot.replays import load_observed, names
 >>> "japan_imports_2010" in names()
@@ -43,7 +46,8 @@ from spigot.errors import UnknownNameError
 __all__ = ["describe", "load_observed", "names", "path"]
 
 _TEXT_COLUMNS = ("region", "partner", "commodity", "hs", "spigot_commodity", "period", "partners",
-                 "window_start", "window_end")
+                 "window_start", "window_end", "unit", "period_start", "period_end", "regions",
+                 "sectors", "commodities", "observed")
 
 
 def _root() -> Path:

@@ -29,6 +29,7 @@ from spigot.replays.compare import (
     evaluate_targets,
 )
 from spigot.replays.monthly import ALL, Flow, month_weights, monthly_flows, monthly_prices, quantile_frame
+from spigot.replays.skill import skill as replay_skill
 from spigot.results import Results
 from spigot.scenario.models import ExportBan, ExportLicence, ExportQuota, Scenario
 from spigot.sim import simulate
@@ -85,6 +86,7 @@ class ReplayResult:
     trade: pd.DataFrame
     trade_errors: pd.DataFrame
     seconds: float
+    skill: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
     def months(self) -> list[str]:
@@ -120,6 +122,7 @@ class ReplayResult:
             "prices": self.prices,
             "stoppages": self.stoppages,
             "targets": self.targets,
+            "skill": self.skill,
             "observed": {"japan_imports": self.japan, "prices": self.price_points,
                          "quotas": self.quotas, "trade_monthly": self.trade,
                          "trade_errors": self.trade_errors},
@@ -132,8 +135,12 @@ class ReplayResult:
         if "sample" in data.dims:
             data = data.isel(sample=slice(0, STORED_TRAJECTORIES))
         manifest = dict(self.results.manifest)
+        stops = self.skill.get("stoppages", {})
         manifest["replay"] = {"name": self.name, "schema": JSON_SCHEMA_ID,
                               "summary": self.summary(),
+                              "skill": {k: stops.get(k) for k in (
+                                  "threshold_share", "pairs_scored", "hits", "misses",
+                                  "false_alarms", "correct_quiet", "alarms_over_horizon")},
                               "targets": self.targets[["id", "observed", "simulated", "error",
                                                        "tolerance", "tolerance_kind", "passed",
                                                        "status"]].to_dict(orient="records")
@@ -244,10 +251,12 @@ def run_replay(name: str, draws: int | None = None, seed: int | None = None,
     stops = stops[["region", "sector", "share_stopped", "first_stop_date", "first_stop_week_p5",
                    "first_stop_week_p50", "first_stop_week_p95", "stopped_weeks_mean"]]
     trade, trade_errors = compare_exports(ctx)
+    price_points = compare_prices(ctx)
     return ReplayResult(
         name=name, scenario=scen, results=res, exports=exports, prices=prices, stoppages=stops,
-        targets=evaluate_targets(ctx), japan=compare_japan(ctx), price_points=compare_prices(ctx),
+        targets=evaluate_targets(ctx), japan=compare_japan(ctx), price_points=price_points,
         quotas=compare_quotas(ctx), trade=trade, trade_errors=trade_errors,
-        seconds=time.perf_counter() - t0)
+        seconds=time.perf_counter() - t0,
+        skill=replay_skill(name, res, trade_errors, price_points))
 
 

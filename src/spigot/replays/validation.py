@@ -180,8 +180,42 @@ def render(rr: ReplayResult) -> str:
                f"{stops.sort_values('first_stop_week_p50').iloc[0]['sector']} on "
                f"{stops.sort_values('first_stop_week_p50').iloc[0]['first_stop_date']}."
                if len(stops) else "."), ""]
+    out += _skill_section(rr)
     out += ["### What the model misses", ""] + [f"- {x}" for x in MISSES.get(rr.name, ())] + [""]
     return "\n".join(out)
+
+
+def _skill_section(rr: ReplayResult) -> list[str]:
+    """Skill scores: stoppages against the bundled production records, exports, prices."""
+    st, ex, pr = rr.skill["stoppages"], rr.skill["exports"], rr.skill["prices"]
+    share = f"{st['threshold_share']:.0%}"
+    out = ["### Skill", ""]
+    if st["pairs_scored"]:
+        out += [f"Stoppages against the production records {', '.join(st['records'])} "
+                f"(`production_events`; a pair is predicted to stop when it stops in more than "
+                f"{share} of draws by the end of a record's period):", "",
+                "| hits | misses | false alarms | correct quiet | pairs scored |",
+                "|---|---|---|---|---|",
+                f"| {st['hits']} | {st['misses']} | {st['false_alarms']} | {st['correct_quiet']} "
+                f"| {st['pairs_scored']} |", ""]
+        wrong = [p for p in st["pairs"] if p["outcome"] in ("false_alarm", "miss")]
+        if wrong:
+            out += [_md(pd.DataFrame(wrong), ["region", "sector", "predicted_share", "observed",
+                                                "outcome", "window_end"]), ""]
+    else:
+        out += ["No observed production record (stoppages or quiet periods) is bundled for this "
+                "replay: its stoppages are not scored.", ""]
+    out += [f"Pairs stopping in more than {share} of draws over the whole horizon: "
+            f"{st['alarms_over_horizon']}, of which {len(st['unscored_alarms'])} no record "
+            "covers.", ""]
+    if ex["series"]:
+        out += [f"Exports: {ex['series']} series, {ex['months']} months; month-weighted MAPE "
+                f"{ex['mape_pct']:.0f} %, |log10 bias| {ex['abs_bias_log10']:.2f}, P5-P95 coverage "
+                f"{ex['coverage']:.0%}.", ""]
+    if pr["points"]:
+        out += [f"Prices: {pr['points']} observed points; mean |log10 error| "
+                f"{pr['mean_abs_log10_error']:.2f}, P5-P95 coverage {pr['coverage']:.0%}.", ""]
+    return out
 
 
 HEADER = """# Validation: historical replays

@@ -5,10 +5,11 @@
 >>> write_report(RunStore(), "latest", "report.html")  # doctest: +SKIP
 """
 
-from spigot.report.compare import build_comparison
+from spigot.report.compare import build_comparison, find_reference
 from spigot.report.content import Chart, ReportContent, Section, build_content, network_for
 from spigot.report.deltas import Deltas, deltas
 from spigot.report.html import render_html, write_comparison, write_report
 
 __all__ = ["Chart", "Deltas", "ReportContent", "Section", "build_comparison", "build_content",
-           "deltas", "network_for", "render_html", "write_comparison", "write_report"]
+           "deltas", "find_reference", "network_for", "render_html", "write_comparison",
+           "write_report"]

@@ -5,6 +5,8 @@ the dashboard's compare page; the names are stable):
 
 - :func:`deltas` (from :mod:`spigot.report.deltas`): the numbers, B - A, per region x sector
   and per commodity x zone price, absolute and relative, with notes on what only one run has.
+- :func:`find_reference` ``(store, scenario, manifest, exclude)``: the stored run of a scenario
+  (the baseline) to compare a run with: same dataset and content hash, start, step and horizon.
 - :func:`build_comparison` ``(a, b) -> ReportContent``: the same content type as
   :func:`~spigot.report.build_content`, so it renders through the same JSON and HTML. A comes
   first everywhere (its traces first and in blue, B's in orange and dashed). Sections, in order:
@@ -38,6 +40,7 @@ Every figure has a :class:`~spigot.report.content.Chart` beside it (``section.ch
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,23 +55,27 @@ from spigot.report.content import (
     controlled_commodities,
     cross_border_by_commodity,
     pick,
+    rate_unit,
     stoppage_table,
 )
 from spigot.report.deltas import Deltas, deltas
 from spigot.report.figures import (
+    PALETTE,
     RUN_COLOURS,
     bar_difference_figure,
     difference_figure,
     overlay_figure,
     timeline_pair_figure,
 )
-from spigot.store import StoredRun
+from spigot.report.variables import unit_of
+from spigot.store import RunStore, StoredRun
 
-__all__ = ["build_comparison", "deltas"]
+__all__ = ["build_comparison", "deltas", "find_reference"]
 
 _TIME, _QUANTILE = "time", "quantile"
 _DASH = ("solid", "dash")
 _ZONE_DASH = {"china": "dot"}
+_ZONE_COLOURS = (PALETTE[2], PALETTE[4])
 
 
 def _names(a: StoredRun, b: StoredRun) -> tuple[str, str]:
@@ -84,6 +91,8 @@ def _names(a: StoredRun, b: StoredRun) -> tuple[str, str]:
 def _fmt(value: float, unit: str = "") -> str:
     if not np.isfinite(value):
         return "n/a"
+    if abs(value) < 1e-9:
+        value = 0.0
     text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
     return f"{text} {unit}".strip()
 
@@ -117,12 +126,11 @@ def _headline_section(a: StoredRun, b: StoredRun, found: Deltas) -> Section:
     if len(part):
         rows.append(("region · sectors that stop in some draw", "count",
                      float((part["a"] > 0).sum()), float((part["b"] > 0).sum())))
-    for run_values in (_any_stop(a), _any_stop(b)):
-        if run_values is None:
-            break
-    else:
-        rows.append(("share of draws in which some sector stops", "1", _any_stop(a) or np.nan,
-                     _any_stop(b) or np.nan))
+    share_a, share_b = _any_stop(a), _any_stop(b)
+    if share_a is not None or share_b is not None:
+        rows.append(("share of draws in which some sector stops", "1",
+                     np.nan if share_a is None else share_a,
+                     np.nan if share_b is None else share_b))
     table = pd.DataFrame(rows, columns=["quantity", "unit", "A", "B"])
     table["B − A"] = table["B"] - table["A"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -203,6 +211,8 @@ def _sector_wide(found: Deltas) -> pd.DataFrame:
         out["lost USD B − A"] = out["B lost USD"] - out["A lost USD"]
     if "A P(stop)" in out.columns:
         out = out[(out["A P(stop)"].fillna(0) > 0) | (out["B P(stop)"].fillna(0) > 0)]
+    if "lost USD B − A" in out.columns:
+        out = out.reindex(out["lost USD B − A"].abs().sort_values(ascending=False).index)
     return out.reset_index()
 
 
@@ -295,7 +305,7 @@ def _add_difference(diffs: Section, bands: Sequence[xr.DataArray | None], commod
         diff = db - da
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = (db - da) / abs(da)
-        colour = RUN_COLOURS[k % 2]
+        colour = _ZONE_COLOURS[k % len(_ZONE_COLOURS)]  # not A's and B's colours
         absolute.append((str(zone), diff, colour))
         relative.append((str(zone), rel.where(np.isfinite(rel)), colour))
         end_rel = float(rel.values[-1]) if np.isfinite(rel.values[-1]) else np.nan
@@ -314,12 +324,14 @@ def _exports_section(a: StoredRun, b: StoredRun, names: tuple[str, str]) -> Sect
     section = Section("exports", "Cross-border exports: A and B overlaid", picker="commodity")
     bands: list[xr.DataArray | None] = []
     notes = []
+    units = []
     for run in (a, b):
         name = pick(run.dataset, ("exports", "export"), [_TIME])
         if name is None:
             bands.append(None)
             continue
         da = cross_border_by_commodity(run.dataset[name])
+        units.append(rate_unit(unit_of(run.dataset[name]), run.dataset))
         keep = [_TIME] + (["commodity"] if "commodity" in da.dims else [])
         values, note = band(da, keep)
         bands.append(values)
@@ -337,15 +349,16 @@ def _exports_section(a: StoredRun, b: StoredRun, names: tuple[str, str]) -> Sect
                   if v is not None and commodity in v["commodity"].values]
         if not traces:
             continue
-        unit = "t/week"
+        unit = units[0] if len(set(units)) == 1 else " or ".join(dict.fromkeys(units))
         figure = overlay_figure(traces, f"{commodity}: cross-border exports, A and B", unit)
         table = pd.DataFrame({t[0] + " total P50 (t)": [float(np.nansum(
             t[1].sel({_QUANTILE: BAND[1]}).values))] for t in traces})
         alt = (f"Cross-border exports of {commodity}, A and B overlaid; horizon total of the "
-               "weekly P50: " + "; ".join(f"{c} {_fmt(float(table[c].iloc[0]), 't')}"
-                                            for c in table.columns))
+               "weekly P50: " + "; ".join(f"{t[0]} {_fmt(float(table[c].iloc[0]), 't')}"
+                                            for t, c in zip(traces, table.columns, strict=True)))
         section.add(figure, alt, table, group=commodity)
-    section.note = ("P5-P95 band and P50 line, t/week; A: " + (notes[0] if notes else "")
+    shown = " or ".join(dict.fromkeys(units))
+    section.note = (f"P5-P95 band and P50 line, {shown}; A: " + (notes[0] if notes else "")
                     + ("; B: " + notes[1] if len(notes) > 1 else ""))
     return section
 
@@ -355,6 +368,31 @@ def _deltas_section(found: Deltas) -> Section:
     section.note = "; ".join(found.notes) if found.notes else (
         "relative difference = (B − A) / |A|; status says whether a row is in both runs")
     return section
+
+
+def find_reference(store: RunStore, scenario: str, manifest: dict[str, Any],
+                   exclude: str | None = None) -> str | None:
+    """The newest stored run of ``scenario`` comparable with a run of ``manifest``, or ``None``.
+
+    What ``spigot run S --against baseline`` compares with, and what a "compare with baseline"
+    button can look up: ``find_reference(store, "baseline", stored.manifest, stored.run_id)``.
+
+    Comparable: the same dataset (name and content hash), start date, step and horizon. Among
+    those, one with the same draws and seed is preferred. ``exclude`` (the run being compared)
+    is never chosen.
+    """
+    keys = ("dataset", "dataset_hash", "start", "step_weeks", "weeks")
+    matches = []
+    for info in store.list(kind="run"):
+        if info.scenario != scenario or info.run_id == exclude:
+            continue
+        stored = store.get(info.run_id, variables=[])
+        if all(stored.manifest.get(k) == manifest.get(k) for k in keys):
+            matches.append(stored)
+    same = [s for s in matches if s.manifest.get("draws") == manifest.get("draws")
+            and s.manifest.get("seed") == manifest.get("seed")]
+    chosen = same or matches
+    return chosen[0].run_id if chosen else None
 
 
 def build_comparison(a: StoredRun, b: StoredRun) -> ReportContent:

@@ -56,7 +56,11 @@ def rate_unit(unit: str, ds: xr.Dataset) -> str:
 def _fmt(value: float, unit: str = "") -> str:
     if not np.isfinite(value):
         return "n/a"
-    text = f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.3g}"
+    if abs(value) < 1e-9:
+        value = 0.0
+    size = abs(value)
+    text = (f"{value / 1e9:,.3g} bn" if size >= 1e9 else f"{value / 1e6:,.3g} M" if size >= 1e6
+            else f"{value:,.0f}" if size >= 1000 else f"{value:,.3g}")
     return f"{text} {unit}".strip()
 
 
@@ -81,7 +85,7 @@ def _headline_text(stored: StoredRun, table: pd.DataFrame, controlled: Sequence[
     lost = table[table["variable"].str.contains("lost", na=False) & (table["unit"] == "USD")]
     if len(lost):
         row = lost.iloc[0]
-        parts.append(f"lost output {_fmt(float(row['mean']), 'USD')} on average (P5 "
+        parts.append(f"lost output USD {_fmt(float(row['mean']))} on average (P5 "
                      f"{_fmt(float(row['P5']))}, P95 {_fmt(float(row['P95']))})")
     if controlled:
         parts.append("controlled: " + ", ".join(controlled))
@@ -119,8 +123,11 @@ def _stoppage_section(ds: xr.Dataset) -> Section:
                f"{first['probability']:.0%} of draws.")
         data = stoppers.rename(columns={"label": "region · sector", "probability": "P(stop)"})
         section.add(figure, alt, data.head(40).reset_index(drop=True))
-    shown = stoppers if len(stoppers) else table
-    section.table = shown.rename(columns={"label": "region · sector", "probability": "P(stop)",
+    if not len(stoppers):
+        section.note = (f"{name}: none of the {len(table)} region · sector pairs stops in any "
+                        "draw")
+        return section
+    section.table = stoppers.rename(columns={"label": "region · sector", "probability": "P(stop)",
                                           "p5": f"P5 ({unit})", "p50": f"P50 ({unit})",
                                           "p95": f"P95 ({unit})"}).reset_index(drop=True)
     section.note = (f"{name}: {len(stoppers)} of {len(table)} region · sector pairs stop in at "

@@ -27,7 +27,14 @@ PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e
 _STAGE_COLOURS = {"mining": "#8c564b", "separation": "#ff7f0e", "refining": "#bcbd22",
                   "metal": "#7f7f7f", "magnet": "#1f77b4", "recycling": "#2ca02c",
                   DEMAND: "#d62728"}
-_LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+_AXIS = {"gridcolor": "#EBF0F8", "linecolor": "#EBF0F8", "zerolinecolor": "#EBF0F8",
+         "automargin": True, "ticks": ""}
+#: A small white template (plotly's "plotly_white" copies a large dict into every figure: most of
+#: a report's build time and figure JSON).
+_TEMPLATE = go.layout.Template(layout={"paper_bgcolor": "white", "plot_bgcolor": "white",
+                                       "colorway": list(PALETTE), "xaxis": _AXIS, "yaxis": _AXIS,
+                                       "hoverlabel": {"align": "left"}})
+_LAYOUT = {"template": _TEMPLATE, "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
            "font": {"family": "system-ui, sans-serif", "size": 12}}
 
 

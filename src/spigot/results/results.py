@@ -5,6 +5,8 @@ Three kinds of variables (see docs/design.md, section Engine):
 - ``mean_*`` (dims ``time`` and an item dim): the mean over all draws of a weekly quantity;
 - per-draw totals (dim ``draw``): lost output, stopped weeks, first stoppage week, shortfall,
   and the conservation residual per commodity; quantiles come from these exactly;
+- quantiles over all draws (dim ``quantile``): ``cross_border_exports`` (time, commodity), and
+  with the market phase ``price`` and ``price_spread``;
 - ``traj_*`` (dims ``sample``, ``time``, item): full trajectories of the first kept draws.
 
 Every variable carries ``units`` and ``description`` in its attrs.
@@ -133,8 +135,14 @@ class Results:
                  totals: npt.NDArray[np.float64], sector_scalars: npt.NDArray[np.float64],
                  first_stop: npt.NDArray[np.int64], shortfall_total: npt.NDArray[np.float64],
                  residual: npt.NDArray[np.float64], throughput: npt.NDArray[np.float64],
-                 traj: npt.NDArray[np.float64], market: MarketTotals | None = None) -> Results:
-        """Assemble results from the engine's arrays (used by :func:`spigot.simulate`)."""
+                 traj: npt.NDArray[np.float64], market: MarketTotals | None = None,
+                 export_quantiles: npt.NDArray[np.float64] | None = None) -> Results:
+        """Assemble results from the engine's arrays (used by :func:`spigot.simulate`).
+
+        ``export_quantiles`` (quantile, time, commodity): quantiles over all draws of each
+        draw's cross-border exports per commodity (levels :data:`PRICE_QUANTILES`); stored as
+        ``cross_border_exports``.
+        """
         net = m.net
         draws = sector_scalars.shape[0]
         step = pd.Timedelta(weeks=scen.step_weeks)
@@ -198,6 +206,13 @@ class Results:
             "sector_value": (("sector",), net.sector_value, {"units": "USD/unit"}),
             "sector_output": (("sector",), net.sector_output, {"units": "unit/step"}),
         })
+        if export_quantiles is not None:
+            coords["quantile"] = list(PRICE_QUANTILES)
+            data_vars["cross_border_exports"] = (
+                ("time", "commodity", "quantile"), np.moveaxis(export_quantiles, 0, -1),
+                {"units": "t/step", "description": "t leaving exporters on cross-border routes "
+                 "(exporter region != destination region), per commodity: quantiles over all "
+                 "draws (exact)"})
         if market is not None and m.market is not None:
             _market_variables(m, market, draws, coords, data_vars)
         data = xr.Dataset(data_vars, coords=coords,

@@ -28,7 +28,7 @@ from spigot.market.parameters import MarketParams, load_market_params
 from spigot.network import SupplyNetwork
 from spigot.network.compiled import CompiledNetwork
 from spigot.policy.plan import BlockParams, PolicyPlan
-from spigot.results.results import MarketTotals, Results
+from spigot.results.results import PRICE_QUANTILES, MarketTotals, Results
 from spigot.scenario.loader import check_names, dataset_error
 from spigot.scenario.models import Scenario
 from spigot.sim.model import PRICE_BINS, SimModel, build_model
@@ -130,6 +130,8 @@ def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int) -> dic
         "price_max": np.full((n_blocks, T, 3, CM), -np.inf),
         "restart_step": np.full((draws, N if mk is not None else 0), -1, dtype=np.int64),
         "recycled_total": np.zeros((draws, CM)),
+        # cross-border exports per draw and commodity (quantiles over all draws)
+        "export_draw": np.zeros((T, draws, C)),
     }
 
 
@@ -231,6 +233,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
     price_max = np.full((model.steps, 3, n_c), -np.inf)
     restart_step = np.full((n_draws, n_n), -1, dtype=np.int64)
     recycled_total = np.zeros((n_draws, n_c))
+    export_draw = np.zeros((model.steps, n_draws, C))
     t_sample = t_run = 0.0
     for b0 in range(0, n_blocks, per_chunk):
         b1 = min(n_blocks, b0 + per_chunk)
@@ -261,6 +264,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
             price_max = np.maximum(price_max, out["price_max"].max(axis=0))
         restart_step[d0:d1] = out["restart_step"]
         recycled_total[d0:d1] = out["recycled_total"]
+        export_draw[:, d0:d1] = out["export_draw"]
         sector_scalars[d0:d1] = out["sector_scalars"]
         first_stop[d0:d1] = out["first_stop"]
         shortfall_total[d0:d1] = out["shortfall_total"]
@@ -296,4 +300,5 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         restart_step=restart_step, recycled_total=recycled_total)
     return Results.from_run(model, scen, manifest, totals=totals, sector_scalars=sector_scalars,
                             first_stop=first_stop, shortfall_total=shortfall_total,
-                            residual=residual, throughput=throughput, traj=traj, market=market)
+                            residual=residual, throughput=throughput, traj=traj, market=market,
+                            export_quantiles=np.quantile(export_draw, PRICE_QUANTILES, axis=1))

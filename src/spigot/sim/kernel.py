@@ -51,7 +51,13 @@ from spigot.market.supply import (
     route_weights_step,
 )
 from spigot.policy.plan import BlockParams
-from spigot.sim.model import MAX_ORDER_FACTOR, NODE_COVER_WEEKS, PRICE_BINS, SimModel
+from spigot.sim.model import (
+    MAX_ORDER_FACTOR,
+    NODE_COVER_WEEKS,
+    PRICE_BINS,
+    SimModel,
+    export_route_commodity,
+)
 
 __all__ = ["LANES", "market_tuple", "model_tuple", "run_chunk_numba"]
 
@@ -1066,8 +1072,12 @@ def _mk_tax(t: Any, draws: Any, g: Any, pa: Any, mg: Any, ms: Any) -> None:
 def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, block_sum_b: Any,
                traj: Any, sector_scalars: Any, first_stop_out: Any, short_out: Any,
                resid_out: Any, thru_out: Any, mg: Any, mrec: Any, msum_b: Any, price_bin: Any,
-               pmin_b: Any, pmax_b: Any, restart_out: Any, recyc_out: Any) -> None:
+               pmin_b: Any, pmax_b: Any, restart_out: Any, recyc_out: Any, exp_rc: Any,
+               exp_out: Any) -> None:
     """Simulate the draws ``draws`` side by side, one lane each; the first ``n_live`` are real.
+
+    ``exp_out`` (T, n_live, C) receives each draw's exports on the cross-border routes, summed
+    by commodity (``exp_rc[k]``: route ``k``'s commodity, -1 for a domestic route).
 
     ``mg`` is the market phase's tuple (:func:`market_tuple`); its first item says whether the
     run has one. Without it every market array has a zero size and the market branches (one
@@ -1527,6 +1537,11 @@ def _run_lanes(draws: Any, n_live: int, g: Any, pa: Any, rec: Any, keep: Any, bl
             if keep[ln] >= 0:
                 for f in range(F):
                     traj[keep[ln], t, f] = rec[f, ln]
+        for k in range(K):
+            ck = exp_rc[k]
+            if ck >= 0:
+                for ln in range(n_live):
+                    exp_out[t, ln, ck] += rec[o_exp + k, ln]
         if mkt:  # the market record (spigot.sim.model.MarketLayout), its sums and the bins
             _mk_record(t, n_live, g, mg, ms, fs)
 
@@ -1596,7 +1611,8 @@ def _lane_width(size: int) -> int:
 def _run_blocks(g: Any, pa: Any, block_ptr: Any, keep: Any, F: int, block_sum: Any, traj: Any,
                 sector_scalars: Any, first_stop: Any, short_tot: Any, resid: Any,
                 thru: Any, mg: Any, MF: int, market_sum: Any, price_bin: Any, price_min: Any,
-                price_max: Any, restart_step: Any, recycled_total: Any) -> None:
+                price_max: Any, restart_step: Any, recycled_total: Any, exp_rc: Any,
+                export_draw: Any) -> None:
     n_blocks = block_ptr.shape[0] - 1
     for b in nb.prange(n_blocks):
         W = _lane_width(block_ptr[b + 1] - block_ptr[b])
@@ -1614,7 +1630,8 @@ def _run_blocks(g: Any, pa: Any, block_ptr: Any, keep: Any, F: int, block_sum: A
             _run_lanes(draws, n_live, g, pa, rec, kept, block_sum[b], traj,
                        sector_scalars[d0:d1], first_stop[d0:d1], short_tot[d0:d1],
                        resid[d0:d1], thru[d0:d1], mg, mrec, market_sum[b], price_bin[:, d0:d1],
-                       price_min[b], price_max[b], restart_step[d0:d1], recycled_total[d0:d1])
+                       price_min[b], price_max[b], restart_step[d0:d1], recycled_total[d0:d1],
+                       exp_rc, export_draw[:, d0:d1])
             d0 += n_live
 
 
@@ -1780,4 +1797,4 @@ def run_chunk_numba(m: SimModel, p: BlockParams, block_ptr: np.ndarray, keep: np
                 out["traj"], out["sector_scalars"], out["first_stop"], out["shortfall_total"],
                 out["residual"], out["throughput"], market_tuple(m), mf, out["market_sum"],
                 out["price_bin"], out["price_min"], out["price_max"], out["restart_step"],
-                out["recycled_total"])
+                out["recycled_total"], export_route_commodity(m), out["export_draw"])

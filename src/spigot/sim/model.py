@@ -82,6 +82,15 @@ class Layout(_Groups):
                  ("licence_pipeline", self.n_slots)]
 
 
+def export_route_commodity(m: SimModel) -> npt.NDArray[np.int64]:
+    """Per route: its commodity's index if it crosses a border (exporter region != destination
+    region), else -1; the engines add each draw's exports on these routes by commodity
+    (output ``export_draw``), for quantiles of exports over all draws."""
+    net = m.net
+    cross = np.asarray(net.route_origin_region) != np.asarray(net.route_dest_region)
+    return np.where(cross, np.asarray(net.route_commodity), -1).astype(np.int64)
+
+
 #: Bins of the per-draw price histograms (quantiles over draws without keeping every path).
 PRICE_BINS = 256
 

@@ -50,6 +50,7 @@ from spigot.sim.model import (
     PRICE_BINS,
     MarketModel,
     SimModel,
+    export_route_commodity,
     zone_stock_use,
 )
 
@@ -693,7 +694,9 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
     - ``first_stop`` (D, S): first stopped step, -1: never;
     - ``shortfall_total`` (D, n_rbuf): the record's shortfall summed over steps;
     - ``residual``, ``throughput`` (D, C): ``initial + produced + recycled_total - used -
-      consumed - final`` and ``initial + produced + recycled_total + used + consumed``.
+      consumed - final`` and ``initial + produced + recycled_total + used + consumed``;
+    - ``export_draw`` (T, D, C): ``+=`` the record's exports of each cross-border route
+      to its commodity, routes in order (:func:`~spigot.sim.model.export_route_commodity`).
 
     Market phase (only when ``m.market`` is not ``None``; otherwise these arrays have a zero
     size and are not written):
@@ -716,6 +719,9 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
     """
     S = len(m.sector_output)
     mk = m.market
+    exp_rc = export_route_commodity(m)
+    exp_routes = np.flatnonzero(exp_rc >= 0)
+    o_exp = m.layout.groups["exports"][0]
     for b in range(len(block_ptr) - 1):
         for d in range(block_ptr[b], block_ptr[b + 1]):
             draw = _Draw(m, p, d)
@@ -740,6 +746,8 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                 a, z = m.layout.groups["shortfall"]
                 shortfall += rec[a:z]
                 out["block_sum"][b, t] += rec
+                for k in exp_routes:
+                    out["export_draw"][t, d, exp_rc[k]] += rec[o_exp + k]
                 if keep[d] >= 0:
                     out["traj"][keep[d], t] = rec
                 if mk is not None:

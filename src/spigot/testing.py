@@ -1,4 +1,17 @@
-"""Helpers shared by the engine tests: toy scenarios and a run that always checks conservation."""
+"""Toy worlds and checks for testing models built on spigot (and spigot's own tests).
+
+>>> from spigot.testing import toy_scenario, run
+>>> res = run(toy_scenario(), draws=8, seed=1)   # doctest: +SKIP - compiles the engine
+>>> res.draws                                    # doctest: +SKIP
+8
+
+* :data:`TOY_LICENCE` and :func:`toy_scenario`: a licence, a ban, a quota and a suspension on the
+  bundled ``toy`` world (a few nodes, three regions), in YAML you can edit;
+* :func:`run`: simulate and check conservation of mass (every run in a test should go through it);
+* :func:`assert_same`: two runs equal variable by variable (bit for bit or to a tolerance);
+* :func:`total_shortfall`: mean t short over the horizon, a scalar to compare scenarios by;
+* :func:`toy_with_stockpile`: the toy world with every stockpile set to a size and release rate.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +21,9 @@ import numpy as np
 
 import spigot as sp
 from spigot.scenario import load_text
+
+__all__ = ["TOY_LICENCE", "assert_same", "run", "total_shortfall", "toy_scenario",
+           "toy_with_stockpile"]
 
 TOY_LICENCE = """
 name: toy-licence
