@@ -6,12 +6,13 @@ compare, and a bad upload shown inline.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.web.conftest import LiveServer
 
@@ -88,8 +89,8 @@ def test_launch_a_scenario_wait_and_see_its_charts(page: Page, tmp_path: Path) -
     pg = page
     open_page(pg, "/scenario")
     pg.select_option("#builtin-select", "licence-squeeze")
-    pg.wait_for_function(
-        "document.getElementById('yaml-text').value.includes('ExportLicence')")
+    # expect() polls without eval, which the dashboard's Content-Security-Policy forbids
+    expect(pg.locator("#yaml-text")).to_have_value(re.compile("ExportLicence"))
     pg.fill("#draws", "64")
     pg.click("#validate-button")
     pg.wait_for_selector("#validation:not([hidden])")
@@ -147,8 +148,7 @@ def test_bad_uploads_are_shown_inline(page: Page, tmp_path: Path, console_errors
                    "    exporter: CHN\n    commodities: [unobtainium]\n", encoding="utf-8")
     pg.set_input_files("#upload", str(bad))
     pg.click("#run-button")
-    pg.wait_for_function(
-        "document.getElementById('errors').innerText.includes('unobtainium')")
+    expect(pg.locator("#errors")).to_contain_text("unobtainium")
     assert "unknown commodity" in pg.inner_text("#errors")
     assert pg.is_hidden("#job")
     # the browser logs the two refused requests; nothing else may have gone wrong

@@ -27,7 +27,8 @@ class Format(enum.StrEnum):
 
 # Options shared by the commands (one declaration each).
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-SeedOption = Annotated[int | None, typer.Option("--seed", "-s", min=0, help="Random seed.")]
+SeedOption = Annotated[int | None, typer.Option("--seed", "-s", min=0, max=2**63 - 1,
+                                                help="Random seed (0 to 2**63 - 1).")]
 EngineOption = Annotated[str, typer.Option("--engine", help="numba (fast) or reference (slow).")]
 SaveOption = Annotated[bool, typer.Option("--save/--no-save", help="Keep the run in the store.")]
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or notes.")]

@@ -12,7 +12,8 @@ import typer
 from spigot import scenarios
 from spigot.cli.output import Format, FormatOption, emit
 from spigot.scenario import json_schema, load_file
-from spigot.sim import prepare
+from spigot.scenario.checks import scenario_warnings
+from spigot.sim import cost, prepare
 
 app = typer.Typer(help="Built-in scenarios: list, show, and the JSON Schema of scenario files.",
                   no_args_is_help=True)
@@ -57,13 +58,21 @@ def validate(path: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
              fmt: FormatOption = Format.table) -> None:
     """Check a scenario file: its fields, and its names against its dataset."""
     scen = load_file(path)
+    cost.check_steps(scen)  # before preparing: a huge step count makes preparing slow
     model = prepare(scen)
+    run_cost = cost.check(cost.estimate(model, scen.draws, keep=scen.keep_trajectories))
+    warnings = scenario_warnings(scen)
+    for problem in warnings:
+        typer.echo(f"warning: {problem.describe()}", err=True)
     doc = {"path": str(path), "valid": True, "name": scen.name, "dataset": scen.dataset,
            "policies": len(scen.policies), "measures": list(model.plan.ids),
-           "licensed_routes": model.plan.n_slots}
+           "licensed_routes": model.plan.n_slots,
+           "cost": {"bytes": run_cost.bytes, "seconds": round(run_cost.seconds, 3)},
+           "warnings": [p.describe() for p in warnings]}
     if fmt is Format.table:
         typer.echo(f"{path}: valid scenario {scen.name!r} ({len(scen.policies)} policies on "
                    f"dataset {scen.dataset!r}; {model.plan.n_slots} licensed routes)")
     else:
-        emit(pd.DataFrame([{k: v for k, v in doc.items() if k != "measures"}]), fmt,
+        emit(pd.DataFrame([{k: v for k, v in doc.items()
+                            if k not in ("measures", "cost", "warnings")}]), fmt,
              document=doc)

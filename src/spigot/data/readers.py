@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from spigot.errors import DataError, Problem, did_you_mean
+from spigot.data.files import read_text
+from spigot.errors import DataError, InputError, Problem, did_you_mean
 from spigot.schema import ColumnSpec, TableSchema
 from spigot.units import BASES, convert, parse_unit
 
@@ -41,11 +42,10 @@ def read_raw_file(path: Path) -> RawTable:
         If the file cannot be parsed.
     """
     suffix = path.suffix.lower()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise DataError(Problem("file is not UTF-8 text", file=str(path),
-                                hint=f"save it as UTF-8 ({exc.reason} at byte {exc.start})")) from exc
+    try:  # a regular local file within the size cap (never a FIFO, device or URL)
+        text = read_text(path, what="a CSV or YAML table file")
+    except InputError as exc:
+        raise DataError(exc.problems) from None
     if suffix == ".csv":
         return _read_csv_text(text, path)
     if suffix in {".yaml", ".yml"}:
@@ -315,6 +315,8 @@ def _check_allowed(value: Any, spec: ColumnSpec) -> str | None:
         return None
     if allowed == ">=0":
         return "negative value" if value < 0 else None
+    if allowed == ">0":
+        return "value must be positive" if value <= 0 else None
     if allowed == "<=0":
         return "positive value" if value > 0 else None
     if ".." in allowed:
@@ -334,6 +336,8 @@ def _expected(spec: ColumnSpec) -> str:
         return kind + unit
     if allowed == ">=0":
         return f"a number >= 0{unit}"
+    if allowed == ">0":
+        return f"a number > 0{unit}"
     if allowed == "<=0":
         return f"a number <= 0{unit}"
     if ".." in allowed:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import yaml
 
-from spigot.errors import UnknownNameError
+from spigot.data.files import is_url
+from spigot.errors import DataError, Problem, UnknownNameError
 from spigot.network import SupplyNetwork
 
-__all__ = ["describe", "export", "load", "names", "path"]
+__all__ = ["REQUIRED_TABLES", "check_folder", "describe", "export", "load", "names", "path"]
 
 
 def _root() -> Path:
@@ -68,10 +69,40 @@ def load(name: str = "base") -> SupplyNetwork:
     """
     if name in names():
         return _load_cached(name)
+    if is_url(name):
+        raise DataError(Problem("URLs are not read: spigot fetches nothing from the network",
+                                field="dataset", value=name,
+                                expected="a bundled dataset name or a dataset folder on this "
+                                         "machine"))
     if Path(name).is_dir():
+        check_folder(name)
         return SupplyNetwork.from_folder(name)
     path(name)  # raises UnknownNameError with a suggestion
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: Tables a dataset folder must have: without them there is no world to simulate.
+REQUIRED_TABLES: tuple[str, ...] = ("commodities", "regions", "nodes", "routes", "sectors", "bom")
+
+
+def check_folder(folder: str | Path) -> None:
+    """Refuse a folder that is not a dataset (a system folder, a typo'd path) before reading it.
+
+    Raises
+    ------
+    DataError
+        Naming the folder and the required table files it lacks.
+    """
+    root = Path(folder)
+    missing = [t for t in REQUIRED_TABLES
+               if not any((root / f"{t}{ext}").is_file() for ext in (".csv", ".yaml", ".yml"))]
+    if missing:
+        raise DataError(Problem(
+            "not a spigot dataset folder: missing table file(s) "
+            + ", ".join(f"{t}.csv" for t in missing), file=str(root), field="dataset",
+            expected="a folder with one CSV or YAML file per table (at least "
+                     + ", ".join(REQUIRED_TABLES) + ")",
+            hint="export a bundled one to start from: 'spigot data export base DIR'"))
 
 
 def export(name: str, folder: str | Path, *, overwrite: bool = False) -> Path:

@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from spigot.data.files import read_csv_table
 from spigot.errors import InputError, Problem, did_you_mean
 from spigot.network.compiled import STAGES, STATUSES, ZONES, CompiledNetwork
 
@@ -377,10 +378,10 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         table, file = default_table(), _FILE
     else:
         file = str(path)
-        try:
-            table = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except FileNotFoundError:
-            raise InputError(Problem("file not found", file=file)) from None
+        table = read_csv_table(path, [str(c) for c in default_table().columns],
+                               field="market.parameters",
+                               what="a parameter table (CSV with the columns of spigot's "
+                                    "parameters.csv)")
     if overrides:
         table = _apply_overrides(table, overrides)
     table = _validate(table, net, file)

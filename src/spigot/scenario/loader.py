@@ -15,8 +15,9 @@ from typing import Any
 import pydantic
 import yaml
 
+from spigot.data.files import is_url, read_text
 from spigot.data.regions import COMMON_MISTAKES
-from spigot.errors import Problem, ScenarioError, UnknownNameError, did_you_mean
+from spigot.errors import InputError, Problem, ScenarioError, UnknownNameError, did_you_mean
 from spigot.scenario.models import AllExcept, ExportLicence, Scenario, Suspension
 
 __all__ = ["check_names", "field_path", "load_file", "load_text"]
@@ -232,14 +233,14 @@ def load_file(path: str | os.PathLike[str]) -> Scenario:
         If the file is missing, unreadable or invalid.
     """
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not is_url(str(path)) and not os.path.lexists(file):
         raise ScenarioError(Problem("no such file", file=str(file),
                                     expected="a scenario YAML file or a built-in name",
-                                    hint="'spigot scenario list' shows the built-in ones")) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(Problem(f"cannot read the file: {exc}", file=str(file))) from None
+                                    hint="'spigot scenario list' shows the built-in ones"))
+    try:  # a regular local file within the size cap: never a URL, FIFO or device
+        text = read_text(file, what="a scenario YAML file")
+    except InputError as exc:
+        raise ScenarioError(exc.problems) from None
     scenario = load_text(text, str(file))
     if scenario.name == "scenario":
         source = scenario._source

@@ -14,12 +14,21 @@ import hashlib
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from spigot.scenario.dists import Dist, LogNormal, Param
 
 __all__ = [
     "END_USES",
+    "MAX_SEED",
     "Approval",
     "Destinations",
     "ExportBan",
@@ -39,8 +48,22 @@ __all__ = [
 END_USES: tuple[str, ...] = ("civil", "dual-use", "military")
 EndUse = Literal["civil", "dual-use", "military"]
 
+#: Largest seed: the run store keeps seeds as signed 64-bit integers.
+MAX_SEED = 2**63 - 1
+
 #: Days per unit of a processing time: working days (5 a week), calendar days, weeks.
 DAYS_PER_WEEK: dict[str, float] = {"working_days": 5.0, "days": 7.0, "weeks": 1.0}
+
+
+def _lowest(value: Any) -> float:
+    """The lowest value a number or distribution can take (``-inf`` for an unbounded normal)."""
+    if isinstance(value, int | float):
+        return float(value)
+    low = {"fixed": lambda d: d.value, "uniform": lambda d: d.low,
+           "triangular": lambda d: d.low, "lognormal": lambda d: 0.0,
+           "beta": lambda d: 0.0}.get(getattr(value, "dist", ""), lambda d: float("-inf"))(value)
+    floor = getattr(value, "min", None)
+    return float(low if floor is None else max(low, floor))
 
 
 class _Model(BaseModel):
@@ -93,6 +116,16 @@ class ProcessingTime(_Model):
     distribution: Dist | float = Field(description="Processing time in 'unit' (number or dist).")
     unit: Literal["working_days", "days", "weeks"] = "working_days"
     scale: Param = Field(1.0, description="Per-draw multiplier (number or distribution).")
+
+    @model_validator(mode="after")
+    def _not_negative(self) -> ProcessingTime:
+        for name, value in (("distribution", self.distribution), ("scale", self.scale)):
+            low = _lowest(value)
+            if low < 0:
+                raise ValueError(f"processing time can be negative: {name} reaches {low:g} "
+                                 "(a decision cannot come before the application); use values "
+                                 ">= 0, or set 'min: 0' on the distribution")
+        return self
 
 
 class Approval(_Model):
@@ -207,7 +240,8 @@ class Scenario(_Model):
     horizon_weeks: int = Field(104, ge=1, le=5200, description="Simulated weeks.")
     step_weeks: float = Field(1.0, gt=0, le=13, description="Length of a time step in weeks.")
     draws: int = Field(1000, ge=1, le=10_000_000, description="Monte Carlo draws.")
-    seed: int = Field(0, ge=0, description="Seed of the random streams.")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="Seed of the random streams "
+                      "(0 to 2**63 - 1: the store keeps it as a 64-bit integer).")
     stop_below: float = Field(0.9, gt=0, le=1, description="A sector counts as stopped in a "
                               "step when it makes less than this share of its planned output.")
     end_use: dict[str, EndUse] = Field(
@@ -248,7 +282,19 @@ class Scenario(_Model):
         """A copy with some top-level fields changed (validated)."""
         data = self.model_dump(mode="json")
         data.update({k: v for k, v in changes.items() if v is not None})
-        return Scenario.model_validate(data)
+        try:
+            return Scenario.model_validate(data)
+        except ValidationError as exc:  # an option out of range (--draws, --weeks, --seed)
+            from spigot.errors import Problem, ScenarioError
+            from spigot.scenario.loader import field_path
+
+            raise ScenarioError([Problem(str(e.get("msg", "invalid value")),
+                                         field=field_path(e.get("loc", ())) or None,
+                                         value=e.get("input") if not isinstance(
+                                             e.get("input"), dict | list) else None,
+                                         hint="change the option or the scenario's field")
+                                 for e in exc.errors()],
+                                title="invalid option for this scenario:") from None
 
     def content_hash(self) -> str:
         """SHA-256 of the scenario's canonical JSON form."""

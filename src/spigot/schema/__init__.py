@@ -5,7 +5,7 @@ stating, per column: dtype, unit, whether it is required, the default, the allow
 description. Validation, defaults, unit conversion and the data documentation are derived from
 these files; adding a column is a one-line data change.
 
-Allowed values use a small language: ``a|b|c`` (one of), ``>=0`` / ``<=0`` (sign), ``0..1`` (closed
+Allowed values use a small language: ``a|b|c`` (one of), ``>=0`` / ``>0`` / ``<=0`` (sign), ``0..1`` (closed
 range), ``ref:table.column`` (a reference; several separated by ``|``), ``refs:...`` (a
 semicolon-separated list of such references).
 """

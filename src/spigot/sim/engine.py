@@ -29,8 +29,11 @@ from spigot.network import SupplyNetwork
 from spigot.network.compiled import CompiledNetwork
 from spigot.policy.plan import BlockParams, PolicyPlan
 from spigot.results.results import PRICE_QUANTILES, MarketTotals, Results
+from spigot.scenario.checks import scenario_warnings
 from spigot.scenario.loader import check_names, dataset_error
 from spigot.scenario.models import Scenario
+from spigot.sim import cost
+from spigot.sim.cost import RunLimits
 from spigot.sim.model import PRICE_BINS, SimModel, build_model
 from spigot.sim.reference import run_chunk_reference
 
@@ -171,7 +174,8 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
              weeks: int | None = None, engine: Engine = "numba", chunk_size: int | None = None,
              keep_trajectories: int | None = None,
              network: SupplyNetwork | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Results:
+             progress: Callable[[int, int], None] | None = None,
+             limits: RunLimits | None = None) -> Results:
     """Run a scenario's Monte Carlo draws and return their :class:`~spigot.results.Results`.
 
     Parameters
@@ -191,6 +195,9 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         Use this world instead of the scenario's ``dataset``.
     progress
         Called after each chunk with (draws done, draws in all).
+    limits
+        Run-cost limits checked before anything large is allocated (default: the command-line
+        limits with the ``SPIGOT_MAX_RUN_*`` environment variables; :mod:`spigot.sim.cost`).
 
     Returns
     -------
@@ -203,6 +210,9 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         If the scenario names things the dataset lacks.
     InputError
         For an unknown engine or a bad option value.
+    RunTooLargeError
+        If the run would cost more than ``limits`` (checked before the model is prepared and
+        before the result arrays are allocated).
     """
     scen = scenario.with_options(draws=draws, seed=seed, horizon_weeks=weeks,
                                  keep_trajectories=keep_trajectories)
@@ -210,10 +220,16 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         raise InputError(Problem("chunk size must be at least 1", field="chunk_size",
                                  value=chunk_size))
     run_chunk = _runner(engine)
+    limits = limits or RunLimits.from_env()
+    cost.check_steps(scen, limits)
+    for problem in scenario_warnings(scen):
+        logger.warning("%s", problem.describe())
     t0 = time.perf_counter()
     model = prepare(scen, network)
     t_prepare = time.perf_counter() - t0
     n_draws = scen.draws
+    cost.check(cost.estimate(model, n_draws, keep=scen.keep_trajectories,
+                             chunk_draws=chunk_size or DEFAULT_CHUNK), limits)
     n_blocks = math.ceil(n_draws / BLOCK_SIZE)
     per_chunk = max(1, math.ceil((chunk_size or DEFAULT_CHUNK) / BLOCK_SIZE))
     n_keep = min(scen.keep_trajectories, n_draws)

@@ -16,8 +16,9 @@ that the next save, delete or listing removes. Readers see committed runs only.
 
 from __future__ import annotations
 
+import builtins
+import contextlib
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -26,7 +27,7 @@ import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,10 +37,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xarray as xr
 
-from spigot._version import __version__
 from spigot.errors import InputError, Problem, UnknownNameError, did_you_mean
 from spigot.store import catalog
 from spigot.store._files import fsync_dir, fsync_tree, pause_point, write_parquet
+from spigot.store._rows import manifest_columns as _manifest_columns
 from spigot.store.catalog import StoreError, connect, ensure_schema, quote, writer_lock
 from spigot.store.codec import (
     column_name,
@@ -50,6 +51,7 @@ from spigot.store.codec import (
     layout_json,
     tidy_frame,
 )
+from spigot.store.snapshot import CatalogSnapshot
 
 __all__ = ["KINDS", "RUN_ID_PATTERN", "RunInfo", "RunStore", "StoredRun", "UnknownRunError",
            "default_store_path", "is_run_id"]
@@ -143,6 +145,9 @@ class RunStore:
     timeout
         Seconds to wait for another process that holds the store before raising
         :class:`~spigot.store.catalog.StoreBusyError`.
+    snapshot
+        Answer reads from an in-memory copy of the catalog, refreshed when the file changes
+        (:mod:`spigot.store.snapshot`), instead of opening the file for each read.
 
     Examples
     --------
@@ -151,9 +156,27 @@ class RunStore:
     >>> store.get(run_id).dataset                                         # doctest: +SKIP
     """
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0):
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 30.0,
+                 snapshot: bool = False):
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         self.timeout = timeout
+        #: Reads from an in-memory copy of the catalog (long-lived readers: the dashboard).
+        self.snapshot = CatalogSnapshot(self.path, timeout) if snapshot else None
+
+    @contextlib.contextmanager
+    def _reader(self, fresh: bool = False) -> Iterator[Any]:
+        """A read-only view of the catalog: the snapshot's cursor, or the file opened briefly;
+        ``None`` while the store has no runs table."""
+        if self.snapshot is not None and not fresh:
+            with self.snapshot.cursor() as cur:
+                yield cur
+        else:
+            with connect(self.path, read_only=True, timeout=self.timeout) as con:
+                yield con if con is not None and _has_runs_table(con) else None
+
+    def _written(self) -> None:
+        if self.snapshot is not None:
+            self.snapshot.invalidate()
 
     def __repr__(self) -> str:
         return f"RunStore({str(self.path)!r})"
@@ -223,6 +246,7 @@ class RunStore:
                        "layout": layout_json(layout), "files": json.dumps(files)}
                 self._commit(row, frame, started)
                 committed = True
+                self._written()
             finally:
                 if not committed:
                     shutil.rmtree(staging, ignore_errors=True)
@@ -301,6 +325,7 @@ class RunStore:
                     con.execute("ROLLBACK")
                     raise
             shutil.rmtree(self.path / "runs" / run_id, ignore_errors=True)
+            self._written()
 
     def cleanup(self) -> list[str]:
         """Remove staging folders and run folders that no committed run owns.
@@ -330,8 +355,11 @@ class RunStore:
                 removed.append(f"tmp/{entry.name}")
         runs = self.path / "runs"
         if runs.is_dir():
-            known = set(self._ids())
-            for entry in runs.iterdir():
+            listed = set(self._ids())
+            suspects = [e for e in runs.iterdir() if e.name not in listed]
+            # confirmed from the file itself: never delete by a stale snapshot
+            known = set(self._ids(fresh=True)) if suspects else set()
+            for entry in suspects:
                 if entry.name not in known:
                     shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink()
                     removed.append(f"runs/{entry.name}")
@@ -341,17 +369,23 @@ class RunStore:
         return removed
 
     # ----------------------------------------------------------------- read
-    def _ids(self) -> list[str]:
-        with connect(self.path, read_only=True, timeout=self.timeout) as con:
-            if con is None or not _has_runs_table(con):
+    def _ids(self, fresh: bool = False) -> list[str]:
+        def query(con: Any) -> list[str]:
+            if con is None:
                 return []
             return [str(r[0]) for r in con.execute("SELECT run_id FROM runs").fetchall()]
+
+        if self.snapshot is not None and not fresh:
+            return list(self.snapshot.cached("ids", query))
+        with self._reader(fresh) as con:
+            return query(con)
 
     def list(self, kind: str | None = None) -> list[RunInfo]:
         """Committed runs, newest first (removes orphans of interrupted writes on the way)."""
         self.cleanup()
-        with connect(self.path, read_only=True, timeout=self.timeout) as con:
-            if con is None or not _has_runs_table(con):
+
+        def query(con: Any) -> list[RunInfo]:
+            if con is None:
                 return []
             sql = f"SELECT {', '.join(_INFO_COLUMNS)} FROM runs"
             params: list[Any] = []
@@ -359,7 +393,12 @@ class RunStore:
                 sql += " WHERE kind = ?"
                 params.append(kind)
             rows = con.execute(sql + " ORDER BY created_at DESC, run_id DESC", params).fetchall()
-        return [_info(r) for r in rows]
+            return [_info(r) for r in rows]
+
+        if self.snapshot is not None:
+            return list(self.snapshot.cached(("list", kind), query))
+        with self._reader() as con:
+            return query(con)
 
     def resolve(self, ref: str) -> str:
         """The id of the run ``ref`` names: a full id, a unique prefix of one, or ``latest``.
@@ -393,8 +432,26 @@ class RunStore:
         """The catalog row of a run."""
         return self._row(self.resolve(run_id))[0]
 
+    def infos(self, run_ids: Sequence[str]) -> builtins.list[RunInfo]:
+        """The catalog rows of several runs (full ids), in one query, in the order given.
+
+        Raises
+        ------
+        UnknownRunError
+            If one of them is not a stored run.
+        """
+        with self._reader() as con:
+            rows = [] if con is None else con.execute(
+                f"SELECT {', '.join(_INFO_COLUMNS)} FROM runs WHERE run_id IN "
+                f"({', '.join('?' for _ in run_ids)})", list(run_ids)).fetchall()
+        found = {str(r[0]): _info(r) for r in rows}
+        for run_id in run_ids:
+            if run_id not in found:
+                raise UnknownRunError(run_id, sorted(found))
+        return [found[r] for r in run_ids]
+
     def _row(self, run_id: str) -> tuple[RunInfo, dict[str, Any], str, dict[str, Any]]:
-        with connect(self.path, read_only=True, timeout=self.timeout) as con:
+        with self._reader() as con:
             found = None if con is None else con.execute(
                 f"SELECT {', '.join(_INFO_COLUMNS)}, manifest, scenario_text, layout "
                 "FROM runs WHERE run_id = ?", [run_id]).fetchone()
@@ -444,7 +501,7 @@ class RunStore:
         return StoredRun(info, manifest, scenario_text, dataset, layout)
 
     def _summary_rows(self, run_id: str, names: Sequence[str]) -> dict[str, pd.DataFrame]:
-        with connect(self.path, read_only=True, timeout=self.timeout) as con:
+        with self._reader() as con:
             assert con is not None
             frame = con.execute(
                 f"SELECT * FROM summary WHERE run_id = ? AND variable IN "
@@ -457,7 +514,7 @@ class RunStore:
         layout = self._row(run_id)[3]
         dims = sorted({column_name(d) for v in layout["variables"].values()
                        if v["where"] == "summary" for d in v["dims"]})
-        with connect(self.path, read_only=True, timeout=self.timeout) as con:
+        with self._reader() as con:
             assert con is not None
             select = ", ".join(["variable", "unit", *(quote(d) for d in dims), "value"])
             frame = con.execute(f"SELECT {select} FROM summary WHERE run_id = ? "
@@ -516,51 +573,6 @@ def _has_runs_table(con: Any) -> bool:
 def _info(row: Sequence[Any]) -> RunInfo:
     values = dict(zip(_INFO_COLUMNS, row, strict=True))
     return RunInfo(**values)
-
-
-def _first(mapping: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        value = mapping.get(key)
-        if value is not None and value != "":
-            return value
-    return None
-
-
-def _as_int(value: Any) -> int | None:
-    try:
-        return None if value is None else int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _manifest_columns(manifest: Mapping[str, Any], scenario_text: str) -> dict[str, Any]:
-    """The catalog columns taken from a manifest (tolerant of nested or missing keys)."""
-    scenario = manifest.get("scenario")
-    scenario_map = scenario if isinstance(scenario, Mapping) else {}
-    dataset = manifest.get("dataset")
-    dataset_map = dataset if isinstance(dataset, Mapping) else {}
-    timings = _first(manifest, "timings", "timings_s")
-    run_seconds = None
-    if isinstance(timings, Mapping):
-        total = _first(timings, "total", "total_s", "total_seconds", "wall", "wall_s")
-        numbers = [v for v in timings.values() if isinstance(v, int | float)]
-        run_seconds = float(total) if isinstance(total, int | float) else (
-            float(sum(numbers)) if numbers else None)
-    elif isinstance(timings, int | float):
-        run_seconds = float(timings)
-    scenario_hash = _first(manifest, "scenario_hash") or _first(scenario_map, "hash")
-    return {
-        "scenario": str(_first(scenario_map, "name") or (scenario if isinstance(scenario, str)
-                        else None) or _first(manifest, "scenario_name", "name") or "") or None,
-        "spigot_version": str(_first(manifest, "spigot_version", "version") or __version__),
-        "dataset": (str(_first(dataset_map, "name") or (dataset if isinstance(dataset, str) else None)
-                    or _first(manifest, "dataset_name") or "") or None),
-        "dataset_hash": _first(manifest, "dataset_hash") or _first(dataset_map, "hash"),
-        "scenario_hash": str(scenario_hash or hashlib.sha256(scenario_text.encode()).hexdigest()),
-        "seed": _as_int(_first(manifest, "seed")),
-        "draws": _as_int(_first(manifest, "draws")),
-        "run_seconds": run_seconds,
-    }
 
 
 def _summary_frame(dataset: xr.Dataset, names: Sequence[str], run_id: str) -> pd.DataFrame:

@@ -1,16 +1,17 @@
 """The dashboard: FastAPI app with HTML pages and a JSON API (OpenAPI at ``/openapi.json``).
 
-Safety rules (see docs/dashboard.md): bound to 127.0.0.1 by default; request bodies over the
-upload limit get 413 before they are read; draws per request are capped; YAML is loaded with
-``yaml.safe_load`` and aliases are refused; run ids must match the run-id pattern and are looked up
-in the catalog; scenarios are built-in names or uploaded text, and their dataset must be a bundled
-one, so no file path from a request ever reaches the file system.
+Safety rules (see docs/dashboard.md, "Security model"): bound to 127.0.0.1 by default; the Host
+allow-list, optional token, CSRF checks and security headers of :mod:`spigot.web.security`; request
+bodies over the upload limit get 413 before they are read; uploads are parsed and prepared off the
+event loop within size, depth, step, cost and time limits (:mod:`spigot.web.intake`); run ids must
+match the run-id pattern and are looked up in the catalog; scenarios are built-in names or
+uploaded text naming bundled data only, so no file path or URL from a request reaches the file
+system or the network.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -20,21 +21,23 @@ from typing import Annotated, Any
 
 import pandas as pd
 import plotly.utils
-import yaml
 from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spigot import datasets, scenarios
 from spigot._version import __version__
-from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
+from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.report import build_content
 from spigot.schema import TABLE_ORDER
-from spigot.store import RunStore, StoreBusyError, UnknownRunError, is_run_id
+from spigot.sim.cost import WEB_LIMITS, RunLimits
+from spigot.store import KINDS, RunStore, UnknownRunError, is_run_id
+from spigot.web.errors import install_error_handlers
+from spigot.web.intake import check_scenario, off_loop
 from spigot.web.jobs import JobManager, Runner
 from spigot.web.limits import BodyLimit
+from spigot.web.memo import OnceCache
+from spigot.web.security import LOCAL_HOSTS, Security
 
 __all__ = ["create_app"]
 
@@ -51,29 +54,10 @@ def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return list(json.loads(frame.to_json(orient="records", date_format="iso")))
 
 
-def _problems(exc: InputError) -> list[dict[str, Any]]:
-    return [{"message": p.message, "file": p.file, "line": p.line, "field": p.field,
-             "value": None if p.value is None else str(p.value), "expected": p.expected,
-             "hint": p.hint, "text": p.describe()} for p in exc.problems]
-
-
-def _check_yaml_safety(text: str) -> None:
-    """Refuse YAML aliases (``*name``): scenarios need none and they can blow up on expansion."""
-    try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                mark = event.start_mark
-                raise InputError(Problem("YAML aliases are not allowed in uploaded scenarios",
-                                         file="uploaded scenario",
-                                         line=mark.line + 1 if mark else None,
-                                         value=f"*{event.anchor}",
-                                         expected="plain values (write the value out)"))
-    except yaml.YAMLError:
-        return  # the scenario loader reports the syntax error with its line
-
-
 def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
-               max_upload_bytes: int = 1024 * 1024, runner: Runner | None = None) -> FastAPI:
+               max_upload_bytes: int = 1024 * 1024, runner: Runner | None = None,
+               allowed_hosts: tuple[str, ...] | list[str] = LOCAL_HOSTS,
+               token: str | None = None, run_limits: RunLimits | None = None) -> FastAPI:
     """Build the dashboard app.
 
     Parameters
@@ -87,8 +71,16 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
     runner
         Run jobs in the server's process with this function (tests); by default each run goes
         to a child process.
+    allowed_hosts
+        Host names accepted in the ``Host`` header (``"*"``: any).
+    token
+        Access token required on every request but ``/api/health`` (``None``: no token).
+    run_limits
+        Run-cost limits of requested runs (default: :data:`spigot.sim.cost.WEB_LIMITS`, lowered by
+        the ``SPIGOT_MAX_RUN_*`` environment variables).
     """
-    store = RunStore(store_path)
+    store = RunStore(store_path, snapshot=True, timeout=10.0)
+    limits = run_limits or RunLimits.from_env(WEB_LIMITS)
     jobs = JobManager(store.path, runner)
     templates = Jinja2Templates(directory=str(_TEMPLATES))
 
@@ -102,47 +94,9 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
                   description="Critical-minerals supply system and export controls: datasets, "
                               "risk metrics, scenario runs and their results.")
     app.state.store, app.state.jobs, app.state.max_draws = store, jobs, max_draws
+    install_error_handlers(app, templates)  # errors as JSON or a page; innermost middleware
     app.add_middleware(BodyLimit, max_bytes=max_upload_bytes)
-
-    # ------------------------------------------------------------------ errors as JSON
-    @app.exception_handler(SpigotError)
-    async def _spigot_error(request: Request, exc: SpigotError) -> JSONResponse:
-        if isinstance(exc, UnknownRunError):
-            status = 404
-        elif isinstance(exc, InputError):
-            status = 422
-        elif isinstance(exc, StoreBusyError):
-            status = 503
-        else:
-            logger.error("internal error on %s: %s", request.url.path, exc)
-            status = 500
-        body: dict[str, Any] = {"detail": str(exc)}
-        if isinstance(exc, InputError):
-            body["problems"] = _problems(exc)
-        return JSONResponse(body, status_code=status)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = exc.detail
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = f"not found: there is no page or API route {request.url.path!r}"
-        elif exc.status_code == 405:
-            detail = f"method {request.method} is not allowed on {request.url.path!r}"
-        return JSONResponse({"detail": detail}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for err in exc.errors():
-            where = ".".join(str(x) for x in err.get("loc", ()) if x not in ("body", "query"))
-            parts.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
-        return JSONResponse({"detail": "; ".join(parts), "errors": jsonable_errors(exc)},
-                            status_code=422)
-
-    def jsonable_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-        return [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg"))}
-                for e in exc.errors()]
+    app.add_middleware(Security, allowed_hosts=allowed_hosts, token=token)  # outermost
 
     def run_id_of(ref: str) -> str:
         if ref != "latest" and not is_run_id(ref):
@@ -199,8 +153,8 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
     # ------------------------------------------------------------------ API: world
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, Any]:
-        """Liveness and version."""
-        return {"status": "ok", "version": __version__, "store": str(store.path)}
+        """Liveness and version (nothing about the machine: it answers without a token)."""
+        return {"status": "ok", "version": __version__}
 
     @app.get("/api/datasets", tags=["world"])
     def list_datasets() -> list[dict[str, Any]]:
@@ -285,44 +239,34 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
                                          value=filename, expected="a YAML text file")) from None
         return "uploaded text", str(text)
 
-    def checked(label: str, text: str) -> Any:
-        from spigot.scenario import load_text
-        from spigot.sim import prepare
-
-        _check_yaml_safety(text)
-        scen = load_text(text, label)
-        if scen.dataset not in datasets.names():
-            raise InputError(Problem("the dashboard runs scenarios on bundled datasets only",
-                                     file=label, field="dataset", value=scen.dataset,
-                                     expected="one of " + ", ".join(datasets.names()),
-                                     hint="run scenarios on your own data with 'spigot run'"))
-        prepare(scen)  # checks every commodity and region name against the dataset
-        return scen
-
     @app.post("/api/scenarios/validate", tags=["scenarios"])
     async def validate(scenario: ScenarioForm = None, yaml_text: YamlForm = None,
                        file: FileForm = None) -> dict[str, Any]:
         """Check a scenario: YAML, fields, and names against its dataset (422 with problems)."""
         label, text = await source_of(scenario, yaml_text, file)
-        scen = checked(label, text)
-        return {"valid": True, "name": scen.name, "dataset": scen.dataset,
-                "weeks": scen.horizon_weeks, "draws": scen.draws, "policies": len(scen.policies)}
+        done = await off_loop(check_scenario, label, text, limits=limits, max_draws=max_draws,
+                              for_run=False)
+        scen = done.scenario
+        out: dict[str, Any] = {"valid": True, "name": scen.name, "dataset": scen.dataset,
+                               "weeks": scen.horizon_weeks, "draws": scen.draws,
+                               "policies": len(scen.policies)}
+        if done.warnings:
+            out["warnings"] = [p.describe() for p in done.warnings]
+        return out
 
     # ------------------------------------------------------------------ API: runs
     @app.post("/api/runs", status_code=202, tags=["runs"])
     async def start_run(scenario: ScenarioForm = None, yaml_text: YamlForm = None,
                         file: FileForm = None,
                         draws: Annotated[int | None, Form(ge=1)] = None,
-                        seed: Annotated[int | None, Form(ge=0)] = None) -> dict[str, Any]:
+                        seed: Annotated[int | None, Form(ge=0, le=2**63 - 1)] = None
+                        ) -> dict[str, Any]:
         """Validate a scenario and run it in the background; poll ``/api/jobs/{job_id}``."""
         label, text = await source_of(scenario, yaml_text, file)
-        scen = checked(label, text)
-        wanted = draws if draws is not None else scen.draws
-        if wanted > max_draws:
-            raise InputError(Problem("too many draws for one request", field="draws",
-                                     value=wanted, expected=f"at most {max_draws}",
-                                     hint="ask for fewer draws, or use 'spigot run' for more"))
-        job = jobs.submit(scen.name, text, wanted, seed)
+        done = await off_loop(check_scenario, label, text, limits=limits, max_draws=max_draws,
+                              draws=draws)
+        scen = done.scenario
+        job = jobs.submit(scen.name, text, done.cost.draws, seed)
         return {"job_id": job.job_id, "status_url": f"/api/jobs/{job.job_id}", **job.to_dict()}
 
     @app.get("/api/jobs", tags=["runs"])
@@ -340,26 +284,34 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
 
     @app.get("/api/runs", tags=["runs"])
     def list_runs(kind: str | None = None) -> list[dict[str, Any]]:
-        """Stored runs, newest first."""
+        """Stored runs, newest first; ``kind`` is ``run`` or ``replay`` (422 otherwise)."""
+        if kind is not None and kind not in KINDS:
+            raise UnknownNameError("run kind", kind, KINDS, field="kind")
         return [r.to_dict() for r in store.list(kind=kind)]
 
-    @app.get("/api/runs/{run_id}", tags=["runs"])
-    def show_run(run_id: str) -> dict[str, Any]:
-        """A run's catalog row, manifest, scenario text and variables."""
-        stored = store.get(run_id_of(run_id), variables=[])
+    def run_json(run_id: str) -> dict[str, Any]:
+        stored = store.get(run_id, variables=[])
         variables = [{"name": n, "dims": v["dims"], "units": v["attrs"].get("units", ""),
                       "stored": v["where"]} for n, v in stored.layout["variables"].items()]
         return {"run": stored.info.to_dict(), "manifest": stored.manifest,
                 "scenario_text": stored.scenario_text, "sizes": stored.layout["sizes"],
                 "variables": variables}
 
-    @functools.lru_cache(maxsize=16)
-    def report_json(run_id: str) -> tuple[str, list[dict[str, Any]]]:
+    run_cache = OnceCache(run_json, size=256)  # stored runs never change
+
+    @app.get("/api/runs/{run_id}", tags=["runs"])
+    def show_run(run_id: str) -> dict[str, Any]:
+        """A run's catalog row, manifest, scenario text and variables."""
+        return run_cache(run_id_of(run_id))
+
+    def build_report(run_id: str) -> tuple[str, list[dict[str, Any]]]:
         """A run's report as JSON text, and its headline rows (runs never change once stored)."""
         content = build_content(store.get(run_id))
         headline = content.section("headline").table
         return (json.dumps(content.to_json(), cls=plotly.utils.PlotlyJSONEncoder),
                 [] if headline is None else _frame_json(headline))
+
+    report_json = OnceCache(build_report, size=64)  # each report built once, even under load
 
     @app.get("/api/runs/{run_id}/report", tags=["runs"])
     def run_report(run_id: str) -> Response:
@@ -371,15 +323,15 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
         """Delete a stored run."""
         store.delete(run_id_of(run_id))
         report_json.cache_clear()
+        run_cache.cache_clear()
         return Response(status_code=204)
 
     @app.get("/api/compare", tags=["runs"])
     def compare(a: str, b: str) -> dict[str, Any]:
         """Two runs side by side: their catalog rows and headline numbers."""
-        out: dict[str, Any] = {}
-        for key, ref in (("a", a), ("b", b)):
-            run_id = run_id_of(ref)
-            out[key] = {"run": store.info(run_id).to_dict(), "headline": report_json(run_id)[1]}
-        return out
+        ids = [run_id_of(a), run_id_of(b)]
+        infos = store.infos(ids)  # both catalog rows in one query
+        return {key: {"run": info.to_dict(), "headline": report_json(run_id)[1]}
+                for key, run_id, info in zip(("a", "b"), ids, infos, strict=True)}
 
     return app

@@ -24,7 +24,7 @@ from typing import Any
 
 from spigot.errors import InputError
 
-__all__ = ["Job", "JobManager", "Report", "Runner", "execute"]
+__all__ = ["Job", "JobManager", "QueueFullError", "Report", "Runner", "execute"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,13 @@ logger = logging.getLogger(__name__)
 Report = Callable[[float, str], None]
 #: ``runner(store_path, scenario_text, draws, seed, report) -> run_id``.
 Runner = Callable[[Path, str, int | None, int | None, Report], str]
+
+class QueueFullError(InputError):
+    """The run queue is full (HTTP 429 with ``Retry-After``)."""
+
+    #: Seconds after which a client may try again.
+    retry_after = 30
+
 
 _SIMULATE_SHARE = 0.85  # share of the progress bar for the simulation; the rest is saving
 
@@ -175,14 +182,14 @@ class JobManager:
 
         Raises
         ------
-        InputError
-            If ``max_queued`` jobs are already waiting or running.
+        QueueFullError
+            If ``max_queued`` jobs are already waiting or running (HTTP 429).
         """
         with self._lock:
             active = sum(j.status in ("queued", "running") for j in self._jobs.values())
             if active >= self.max_queued:
-                raise InputError(f"{active} runs are already queued or running; wait for one to "
-                                 f"finish (the limit is {self.max_queued})")
+                raise QueueFullError(f"{active} runs are already queued or running; wait for one "
+                                     f"to finish (the limit is {self.max_queued})")
             job = Job(secrets.token_hex(8), scenario_name, draws, seed, text=scenario_text)
             self._jobs[job.job_id] = job
             self._forget_old()

@@ -2,6 +2,29 @@
 // text (textContent), never as HTML.
 "use strict";
 
+// CSRF (issue 15): state-changing requests to this server carry the server's CSRF token, which
+// it sets in the cookie spigot_csrf_<port>; the server refuses them without it (403).
+(() => {
+  const plainFetch = window.fetch.bind(window);
+  const port = location.port || (location.protocol === "https:" ? "443" : "80");
+  function csrfToken() {
+    const name = "spigot_csrf_" + port + "=";
+    const found = document.cookie.split("; ").find((c) => c.startsWith(name));
+    return found ? decodeURIComponent(found.slice(name.length)) : "";
+  }
+  window.fetch = (resource, options) => {
+    const opts = Object.assign({}, options || {});
+    const method = (opts.method || "GET").toUpperCase();
+    const url = new URL(typeof resource === "string" ? resource : resource.url, location.href);
+    if (!["GET", "HEAD", "OPTIONS"].includes(method) && url.origin === location.origin) {
+      const headers = new Headers(opts.headers || {});
+      headers.set("X-Spigot-CSRF", csrfToken());
+      opts.headers = headers;
+    }
+    return plainFetch(resource, opts);
+  };
+})();
+
 const spigot = (() => {
   async function api(path, options) {
     const response = await fetch(path, options);
