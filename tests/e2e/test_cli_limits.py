@@ -9,15 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from spigot.cli.app import main
 from spigot.store import RunStore
 from spigot.testing import TOY_LICENCE
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.clikit import cli
 
 
 @pytest.fixture

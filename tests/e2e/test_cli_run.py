@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from spigot.cli.app import main
 from spigot.testing import TOY_LICENCE
+from tests.clikit import cli
 
 #: The documented top-level keys of `spigot run --format json` (docs/cli.md): an interface.
 RUN_KEYS = {"schema", "manifest", "summary", "sectors", "shortfall", "exports", "licences",
@@ -27,12 +27,6 @@ LICENCE_KEYS = {"route", "exporter", "commodity", "destination", "applied_t", "a
 MANIFEST_KEYS = {"spigot_version", "scenario", "scenario_hash", "dataset", "dataset_hash", "seed",
                  "draws", "weeks", "steps", "step_weeks", "start", "engine", "markets", "block_size",
                  "chunk_draws", "keep_trajectories", "timings_s"}
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from spigot.cli.app import main
 from spigot.store import RunStore
+from tests.clikit import cli as run
 from tests.store.fakes import SCENARIO_TEXT, fake_dataset, fake_manifest
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import statistics
 import threading
 import time
 from collections.abc import Iterator
@@ -136,7 +137,11 @@ def test_a_slow_request_in_flight_does_not_stop_others(client: httpx.Client,
         thread.join(60)
     assert outcome["response"].status_code == 422  # description must be text
     assert answered_while_busy >= 3, "the hostile request finished before the others were sent"
-    assert max(latencies) < 1.0, latencies
+    # the others are answered in well under a second while it runs (a frozen server answered
+    # none until the hostile request ended: 14 s and more); the bound on the slowest one leaves
+    # room for a 2-core machine that other jobs load (seen: 1.2 s once under load 5)
+    assert statistics.median(latencies) < 1.0, latencies
+    assert max(latencies) < 3.0, latencies
 
 
 def test_a_check_over_its_deadline_answers_422_quickly(client: httpx.Client,
