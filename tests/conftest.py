@@ -10,6 +10,9 @@ import pytest
 
 import spigot as sp
 
+#: Fixtures shared across folders: ``browser`` (headless Chromium for the browser tests).
+pytest_plugins = ["tests.browserkit"]
+
 #: Test files that start servers, browsers or subprocesses, or run many simulations: marked
 #: ``slow`` so that ``pytest -m "not slow"`` is a loop of under a minute for developers;
 #: ``make test`` (and CI) runs everything. Chosen from ``pytest --durations=0`` (docs/design.md).

@@ -3,31 +3,14 @@ picker shows the picked commodity's chart, every chart has its text alternative.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 import spigot as sp
 from spigot.report import write_report
 from spigot.store import RunStore
 from tests.store.fakes import SCENARIO_TEXT, fake_dataset, fake_manifest
-
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        pytest.fail("Chromium is not installed: run 'make test' (it installs it)")
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=found, args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_picker_shows_and_draws_the_picked_commodity(browser: Browser, tmp_path: Path) -> None:

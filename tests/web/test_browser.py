@@ -7,41 +7,21 @@ compare, and a bad upload shown inline.
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import LiveServer
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 RUN_TIMEOUT_MS = 300_000  # a scenario run (spawned process, numba) on a busy 2-core machine
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.fail("Chromium is not installed: run 'make test' (it installs it) or "
-                "'apt-get install -y chromium'")
 
 
 @pytest.fixture(scope="module")
 def live(live_factory: object) -> LiveServer:
     # the default runner: each run in its own process, as with 'spigot serve'
     return live_factory(max_draws=2000)  # type: ignore[operator]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -17,13 +17,12 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from spigot.web.jobs import execute
 from tests.store.fakes import SCENARIO_TEXT, fake_dataset, fake_manifest
 from tests.web.conftest import LiveServer, start_server
 from tests.web.real_runs import WEEKS, store_real_runs
-from tests.web.test_browser import CHROMIUM_ARGS, _chromium
 
 LOAD_MS = 120_000  # a report on a busy 2-core machine
 
@@ -36,14 +35,6 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LiveServer,
     live = start_server(folder, runner=execute, max_draws=200)
     yield live, ids
     live.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
