@@ -126,6 +126,22 @@ def test_page_facts_and_baseline_offer(client: httpx.Client, run_id: str) -> Non
     assert valid.json()["weeks"] == 12
 
 
+def test_page_facts_are_the_run_s_own(live: LiveServer, client: httpx.Client) -> None:
+    # 'spigot run --weeks 7' stores the scenario text (12 weeks) and the run's own 7 weeks
+    from tests.store.fakes import SCENARIO_TEXT, fake_dataset, fake_manifest
+
+    short = live.store.save(fake_dataset(seed=11), fake_manifest(seed=11, weeks=7,
+                                                                 start="2025-02-03"),
+                            SCENARIO_TEXT)
+    try:
+        facts = client.get(f"/api/runs/{short}/page").json()
+        assert (facts["weeks"], facts["start"]) == (7, "2025-02-03")
+        offer = client.get(f"/api/runs/{short}/baseline").json()
+        assert "horizon_weeks: 7" in offer["yaml"].splitlines()
+    finally:
+        client.delete(f"/api/runs/{short}")
+
+
 def test_downloads(client: httpx.Client, run_id: str) -> None:
     response = client.get(f"/api/runs/{run_id}/tables.csv")
     assert response.headers["content-type"].startswith("text/csv")

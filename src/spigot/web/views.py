@@ -83,6 +83,18 @@ def _scenario_facts(text: str) -> dict[str, Any]:
             "dataset": data.get("dataset"), "controlled": controlled}
 
 
+def _stored_facts(stored: Any) -> dict[str, Any]:
+    """:func:`_scenario_facts` of a stored run, with the horizon and start it actually ran
+    (``spigot run --weeks`` and the form's fields override the scenario text's)."""
+    facts = _scenario_facts(stored.scenario_text)
+    manifest = stored.manifest or {}
+    if manifest.get("weeks") is not None:
+        facts["weeks"] = manifest["weeks"]
+    if manifest.get("start") is not None:
+        facts["start"] = str(manifest["start"])
+    return facts
+
+
 def _csv_response(frame: pd.DataFrame, filename: str) -> Response:
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, float_format="%.6g")
@@ -180,9 +192,9 @@ def register_views(app: FastAPI, templates: Jinja2Templates) -> None:
         run_id = run_id_of(run_id)
         stored = store.get(run_id, variables=[])
         info = stored.info.to_dict()
-        facts = _scenario_facts(stored.scenario_text)
+        facts = _stored_facts(stored)
         return {"run": info, "label": get_labels(store).get(run_id), **facts,
-                "baseline": _baseline_of(store, info, facts)}
+                "baseline": _baseline_of(store, stored)}
 
     @app.get("/api/runs/{run_id}/baseline", tags=["runs"])
     def baseline(run_id: str) -> dict[str, Any]:
@@ -192,8 +204,8 @@ def register_views(app: FastAPI, templates: Jinja2Templates) -> None:
         run_id = run_id_of(run_id)
         stored = store.get(run_id, variables=[])
         info = stored.info.to_dict()
-        facts = _scenario_facts(stored.scenario_text)
-        found = _baseline_of(store, info, facts)
+        facts = _stored_facts(stored)
+        found = _baseline_of(store, stored)
         text = scenarios.path("baseline").read_text(encoding="utf-8")
         base = yaml.safe_load(text)
         for key, value in (("dataset", info.get("dataset") or facts.get("dataset")),
@@ -325,20 +337,16 @@ def _set_top_level(text: str, key: str, value: Any) -> str:
     return text.rstrip("\n") + "\n" + line + "\n"
 
 
-def _baseline_of(store: RunStore, info: dict[str, Any], facts: dict[str, Any]) -> str | None:
-    """The newest stored run of scenario ``baseline`` on the run's dataset (not the run itself);
-    one with the same start and horizon is preferred."""
-    if info.get("scenario") == "baseline":
+def _baseline_of(store: RunStore, stored: Any) -> str | None:
+    """The stored ``baseline`` run to compare a run with: the newest one on the same dataset,
+    start, step and horizon (same draws and seed preferred; :func:`spigot.report.find_reference`,
+    as ``spigot run --against``); None for a baseline run itself or when none is comparable (the
+    page then offers to run one with this run's settings)."""
+    from spigot.report.compare import find_reference
+
+    if stored.info.scenario == "baseline":
         return None
-    candidates = [r for r in store.list() if r.scenario == "baseline"
-                  and r.dataset == info.get("dataset") and r.run_id != info["run_id"]]
-    if not candidates:
-        return None
-    for run in candidates:  # newest first
-        other = _scenario_facts(store.get(run.run_id, variables=[]).scenario_text)
-        if other["weeks"] == facts["weeks"] and other["start"] == facts["start"]:
-            return run.run_id
-    return candidates[0].run_id
+    return find_reference(store, "baseline", stored.manifest, stored.info.run_id)
 
 
 def _comparison_json(app: FastAPI, store: RunStore, a: str, b: str) -> str:
