@@ -1,7 +1,7 @@
 """Repository-wide quality gates that CI enforces through `make test`.
 
-ruff and mypy must be clean, the public namespace must match ``__all__``, and the generated
-schema documentation must match the schema files.
+ruff, mypy and the import-linter layer contract must be clean, the public namespace must match
+``__all__``, and the generated schema documentation must match the schema files.
 """
 
 from __future__ import annotations
@@ -22,6 +22,13 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_ruff_is_clean() -> None:
     proc = _run("ruff", "check", "src", "tests", "benchmarks", "tools")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_layers_are_kept() -> None:
+    # import-linter's contract in pyproject.toml: a lower layer never imports a higher one
+    proc = subprocess.run([str(Path(sys.executable).with_name("lint-imports"))], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
