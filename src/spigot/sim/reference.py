@@ -19,8 +19,8 @@ a sequence of phases, each a method of :class:`_Draw`:
 9. stockpiles release by their rule.
 
 Without a market phase (``SimModel.market is None``) every market quantity keeps its neutral
-value (no reduction, plans 1, multipliers 1, today's capacity and route split), and the results
-are bit for bit those of the engine before the market phase existed.
+value (log prices 0, no reduction, plans 1, multipliers 1, today's capacity and route split)
+and the stockpiles release by the same rule with the price trigger off.
 """
 
 # ruff: noqa: N803, N806 - sizes are named as in the docs (N nodes, C commodities, ...)
@@ -92,6 +92,8 @@ class _Draw:
         self.target = m.sc_target  # pairs' target inventory, t
         self.plan_s = np.ones(len(m.sector_output))  # share of planned output wanted
         self.activity = np.asarray(net.node_base_activity, dtype=float).copy()  # planned
+        self.lrel = np.zeros((2, C))  # log relative prices (0: base)
+        self.released = np.zeros(len(m.pile_qty))  # t released by the stockpiles this step
         if self.mk is not None:
             self._init_market(self.mk, p.start[d])
 
@@ -99,7 +101,6 @@ class _Draw:
         """The market state of one draw (``MarketState`` with one lane), at the base state."""
         mp, m = mk.params, self.m
         C = len(m.net.commodities)
-        self.lrel = np.zeros((2, C))
         self.reduction = np.zeros(mp.n_uses)
         self.plan = np.ones(len(mp.group_zone))
         self.start = np.asarray(start, dtype=np.int64)
@@ -107,7 +108,6 @@ class _Draw:
         self.restart_at = np.full(len(m.node_cap), NEVER, dtype=np.int64)
         self.recycled = np.zeros(len(mp.rp_c))
         self.mult = np.ones(len(mp.buf_c))
-        self.released = np.zeros(len(m.pile_qty))
         self.tax = np.zeros(C)
         self.openness = np.ones(C)
         self.short_sb = np.zeros(len(mp.buf_c))
@@ -498,32 +498,26 @@ class _Draw:
         return inflow, target, amount
 
     def stockpiles(self) -> None:
-        m, mk = self.m, self.mk
-        if mk is not None:
-            self._release(mk)
-            return
-        for i in range(len(self.SP)):
-            b = m.pile_buf[i]
-            if b < 0 or self.SP[i] <= 0:
-                continue
-            pairs = m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]
-            on_hand = self.pool[b] + sum(self.SI[q] for q in pairs)
-            if on_hand / m.buf_use[b] < m.pile_cover[i]:
-                release = min(m.pile_max[i], self.SP[i])
-                self.SP[i] -= release
-                self.pool[b] += release
+        """Phase 9: the release rule of :mod:`spigot.market.stockpiles`.
 
-    def _release(self, mk: MarketModel) -> None:
-        """Phase 9 with the market phase: the release rule of :mod:`spigot.market.stockpiles`."""
-        m, mp = self.m, mk.params
+        A stockpile releases ``min(max, left)`` when its holder's cover (pool and sector
+        inventories over its base use) is below the threshold, or when the price in the
+        holder's zone is at the market's trigger; without a market phase the trigger is off
+        (``+inf``, log prices 0): the cover rule alone.
+        """
+        m, mk = self.m, self.mk
         on_hand = np.zeros(len(self.SP))
         for i, b in enumerate(m.pile_buf):
             if b >= 0:
                 pairs = m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]
                 on_hand[i] = self.pool[b] + sum(self.SI[q] for q in pairs)
+        if mk is None:
+            trigger, zone = math.inf, np.zeros(len(self.SP), dtype=np.int64)
+        else:
+            trigger, zone = mk.params.pile_log_trigger, mk.params.pile_zone
         self.SP, self.released = release_step_ref(
-            on_hand, mk.pile_use, m.pile_cover, mk.pile_max, mp.pile_log_trigger, self.lrel,
-            mp.pile_zone, mp.pile_c, self.SP)
+            on_hand, m.pile_use, m.pile_cover, m.pile_release, trigger, self.lrel, zone,
+            m.net.stock_commodity, self.SP)
         for i, b in enumerate(m.pile_buf):
             if b >= 0:
                 self.pool[b] += self.released[i]
