@@ -93,6 +93,7 @@ class _Draw:
         self.plan_s = np.ones(len(m.sector_output))  # share of planned output wanted
         self.activity = np.asarray(net.node_base_activity, dtype=float).copy()  # planned
         self.lrel = np.zeros((2, C))  # log relative prices (0: base)
+        self.destruction = np.zeros(len(m.sector_output))  # (1 - plan) x output, unit/step
         self.released = np.zeros(len(m.pile_qty))  # t released by the stockpiles this step
         if self.mk is not None:
             self._init_market(self.mk, p.start[d])
@@ -111,7 +112,6 @@ class _Draw:
         self.tax = np.zeros(C)
         self.openness = np.ones(C)
         self.short_sb = np.zeros(len(mp.buf_c))
-        self.destruction = np.zeros(len(m.sector_output))
         self.fill = np.ones((len(m.node_cap), C))  # share of orders shipped (fill_step)
         self.ship_D = np.zeros((len(m.node_cap), C))
         self.ship_ratio = np.zeros((len(m.node_cap), C))
@@ -404,11 +404,10 @@ class _Draw:
                     self.short_sb[mk.rbuf_sb[m.sc_rbuf[q]]] += short
                 self.SI[q] -= u * need[q]
                 self.consumed[m.sc_c[q]] += u * need[q]
-            if mk is None:
-                lost = (1.0 - u) * m.sector_output[s]
-            else:  # stoppages lose output of the plan; the rest is demand destruction
-                lost = (1.0 - u) * m.sector_output[s] * self.plan_s[s]
-                self.destruction[s] = (1.0 - self.plan_s[s]) * m.sector_output[s]
+            # stoppages lose output of the plan (1 without markets: x 1.0 is exact); the rest
+            # is demand destruction
+            lost = (1.0 - u) * m.sector_output[s] * self.plan_s[s]
+            self.destruction[s] = (1.0 - self.plan_s[s]) * m.sector_output[s]
             rec[lay.start("lost_units") + s] += lost
             scal[0, s] += lost
             scal[1, s] += lost * m.sector_value[s]
@@ -747,16 +746,11 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
             out["sector_scalars"][d] = scal
             out["first_stop"][d] = first_stop
             out["shortfall_total"][d] = shortfall
-            final = draw.totals()
-            if mk is None:
-                out["residual"][d] = (draw.initial + draw.produced - draw.used_in_recipes
-                                      - draw.consumed - final)
-                out["throughput"][d] = (draw.initial + draw.produced + draw.used_in_recipes
-                                        + draw.consumed)
-                continue
+            final = draw.totals()  # recycling is a source (0 without markets: + 0.0 is exact)
             out["residual"][d] = (draw.initial + draw.produced + draw.recycled_total
                                   - draw.used_in_recipes - draw.consumed - final)
             out["throughput"][d] = (draw.initial + draw.produced + draw.recycled_total
                                     + draw.used_in_recipes + draw.consumed)
-            out["restart_step"][d] = np.where(draw.restart_at < m.steps, draw.restart_at, -1)
-            out["recycled_total"][d] = draw.recycled_total
+            if mk is not None:
+                out["restart_step"][d] = np.where(draw.restart_at < m.steps, draw.restart_at, -1)
+                out["recycled_total"][d] = draw.recycled_total
