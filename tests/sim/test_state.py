@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from spigot.market.parameters import KIND_FIXED
 from spigot.sim import state
-from spigot.sim.arrays import market_pack, model_arrays, policy_arrays
+from spigot.sim.arrays import market_pack, model_arrays, neutral_items, policy_arrays
 from spigot.sim.engine import prepare
 from spigot.sim.model import SimModel
 from spigot.testing import toy_scenario
@@ -79,10 +80,22 @@ def test_every_market_item_is_packed_under_its_index() -> None:
                     "fs": len(pack.fsc), "is": len(pack.isc)}
 
 
-def test_without_markets_every_market_item_is_empty() -> None:
-    pack = market_pack(_model(False))
+def test_without_markets_the_pack_holds_neutral_values() -> None:
+    m = _model(False)
+    pack = market_pack(m)
     assert not pack.on
-    assert pack.floats.size == 0
-    assert pack.ints.size == 0
-    assert not pack.f_off.any()
-    assert not pack.i_off.any()
+    neutral = neutral_items(m)
+    n_nodes, n_c = m.recipe_in.shape
+    seen: dict[str, int] = {}
+    for item in state.MARKET_ITEMS:
+        index = seen.get(item.kind, 0)
+        seen[item.kind] = index + 1
+        if item.kind in ("f", "i"):
+            want = np.ravel(np.asarray(neutral.get(item.name, ())))
+            assert np.array_equal(_view(pack, item.kind, index), want), item.name
+    assert np.all(_view(pack, "i", state.NODE_KIND) == KIND_FIXED)
+    assert np.all(_view(pack, "i", state.NODE_USE) == -1)
+    assert _view(pack, "i", state.NODE_USE).size == n_nodes * n_c
+    assert np.all(_view(pack, "i", state.RBUF_SB) == -1)
+    assert pack.fsc[state.PILE_LOG_TRIGGER] == np.inf
+    assert _view(pack, "f", state.NODE_BASE).size == 0

@@ -10,15 +10,17 @@ in the order :data:`~spigot.sim.state.MARKET_ITEMS` declares them.
 # ruff: noqa: N803, N806 - sizes are named as in the docs (N nodes, C commodities, ...)
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
+from spigot.market.parameters import KIND_FIXED
 from spigot.policy.plan import BlockParams
 from spigot.sim.model import MAX_ORDER_FACTOR, NODE_COVER_WEEKS, SimModel
 from spigot.sim.state import MARKET_ITEMS, MarketPack, ModelArrays, PolicyArrays
 
-__all__ = ["market_pack", "model_arrays", "policy_arrays", "route_sets"]
+__all__ = ["market_pack", "model_arrays", "neutral_items", "policy_arrays", "route_sets"]
 
 
 def route_sets(m: SimModel) -> tuple[np.ndarray, np.ndarray]:
@@ -118,10 +120,28 @@ def _derived(m: SimModel) -> dict[str, Any]:
         "node_cover": NODE_COVER_WEEKS / m.net.step_weeks,
         "node_base_activity": m.net.node_base_activity,
         "export_k": np.flatnonzero(mk.route_export & route_sets(m)[1]),
-        "zs_ptr": zs_ptr, "zs_c": np.array([c for x in zs for c in x], dtype=np.int64)}
+        "zs_ptr": zs_ptr, "zs_c": np.array([c for x in zs for c in x], dtype=np.int64),
+        "node_joint": np.diff(m.out_ptr) > 1}
     for name, (start, _) in mk.layout.groups.items():
         out[f"o_{name}"] = start
     return out
+
+
+def neutral_items(m: SimModel) -> dict[str, Any]:
+    """The market items the flow phases read, at their values without a market phase.
+
+    Every node fixed (its capacity, its recipe's intensities, no joint pricing, zone 0), no
+    substitution use, one plan group (the kernel's single plan of 1.0), no safety stock, no
+    split buffer, the stockpiles' price trigger off. The other items are empty.
+    """
+    N, C = m.recipe_in.shape
+    B, S = m.n_buffers, len(m.sector_output)
+    return {"n_c": C, "n_n": N, "pile_log_trigger": math.inf,
+            "node_kind": np.full(N, KIND_FIXED), "node_zone": np.zeros(N, dtype=np.int64),
+            "node_joint": np.zeros(N, dtype=np.int64), "node_use": np.full((N, C), -1),
+            "margin_out_share": np.zeros((N, C)), "plan_group": np.zeros(S, dtype=np.int64),
+            "rbuf_sb": np.full(B - m.rbuf0, -1), "buf_new_node": np.full(B, -1),
+            "buf_weighted": np.zeros(B, dtype=np.int64)}
 
 
 def market_pack(m: SimModel) -> MarketPack:
@@ -129,29 +149,29 @@ def market_pack(m: SimModel) -> MarketPack:
 
     The items of each kind concatenated in the order of :data:`MARKET_ITEMS` (booleans as 0/1,
     2-D arrays flattened): a few flat arrays instead of a tuple of ~80 keep the compile time of
-    the parallel loop in check (LLVM's SROA on a large aggregate). Without a market phase every
-    item is empty (the kernel compiles once for both).
+    the parallel loop in check (LLVM's SROA on a large aggregate). Without a market phase the
+    items the flow phases read hold their neutral values (:func:`neutral_items`), the others
+    are empty: the same phase code runs both.
     """
     mk = m.market
     if mk is None:
-        counts = {kind: sum(1 for it in MARKET_ITEMS if it.kind == kind)
-                  for kind in ("f", "i", "fs", "is")}
-        return MarketPack(False, np.zeros(counts["fs"]), np.zeros(counts["is"], dtype=np.int64),
-                          np.zeros(0), np.zeros(counts["f"] + 1, dtype=np.int64),
-                          np.zeros(0, dtype=np.int64), np.zeros(counts["i"] + 1, dtype=np.int64))
-    sub = mk.rbuf_sb[m.sc_rbuf]
-    if len(sub) and sub.min() < 0:  # the kernel indexes multipliers by pair
-        raise AssertionError("a sector-commodity pair's region buffer has no safety stock")
-    derived = _derived(m)
-    owners = {"m": m, "mk": mk, "mp": mk.params}
+        neutral = neutral_items(m)
+        items = [(it.kind, neutral.get(it.name, 0 if it.kind in ("fs", "is") else ()))
+                 for it in MARKET_ITEMS]
+    else:
+        sub = mk.rbuf_sb[m.sc_rbuf]
+        if len(sub) and sub.min() < 0:  # the kernel indexes multipliers by pair
+            raise AssertionError("a sector-commodity pair's region buffer has no safety stock")
+        derived = _derived(m)
+        owners = {"m": m, "mk": mk, "mp": mk.params}
 
-    def value(source: str, name: str) -> Any:
-        if source == "derived":
-            return derived[name]
-        owner, attr = source.split(".")
-        return getattr(owners[owner], attr)
+        def value(source: str, name: str) -> Any:
+            if source == "derived":
+                return derived[name]
+            owner, attr = source.split(".")
+            return getattr(owners[owner], attr)
 
-    items = [(it.kind, value(it.source, it.name)) for it in MARKET_ITEMS]
+        items = [(it.kind, value(it.source, it.name)) for it in MARKET_ITEMS]
     fsc = np.array([float(v) for k, v in items if k == "fs"])
     isc = np.array([int(v) for k, v in items if k == "is"], dtype=np.int64)
     fl = [np.ravel(np.asarray(v, dtype=np.float64)) for k, v in items if k == "f"]
@@ -160,4 +180,5 @@ def market_pack(m: SimModel) -> MarketPack:
     f_off[1:] = np.cumsum([len(x) for x in fl])
     i_off = np.zeros(len(il) + 1, dtype=np.int64)
     i_off[1:] = np.cumsum([len(x) for x in il])
-    return MarketPack(True, fsc, isc, np.concatenate(fl), f_off, np.concatenate(il), i_off)
+    return MarketPack(mk is not None, fsc, isc, np.concatenate(fl), f_off, np.concatenate(il),
+                      i_off)

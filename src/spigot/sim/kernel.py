@@ -20,9 +20,10 @@ sampled beforehand (:mod:`spigot.policy.plan`). Running totals (material in tran
 licensing) replace the reference engine's sums over ring buffers.
 
 Without a market phase (``mg.on`` False) the market quantities keep their neutral values (log
-prices 0, no reduction, plans 1, no recycling) and the stockpiles release by the same rule with
-the price trigger off. Production, consumption and reorder take the flag as a compile-time
-constant (two specialisations); docs/model.md, "What the engine does (as built)".
+prices 0, no reduction, plans 1, no recycling, every node fixed, no safety stock, the
+stockpiles' price trigger off) and the same phase functions run the flow model; only the
+market phase itself (export tax, phase 8, the market record) is skipped. docs/model.md, "What
+the engine does (as built)".
 """
 
 # ruff: noqa: N803, N806 - sizes are named as in the docs (N nodes, C commodities, ...)
@@ -301,10 +302,7 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
             else:
                 for ln in range(W):
                     dem[n, c, ln] += orders[k, ln]
-        if mkt:  # the flag as a compile-time constant: two specialisations
-            produce(g, mg, ms, fs, True)
-        else:
-            produce(g, mg, ms, fs, False)
+        produce(g, mg, ms, fs)
         # ---- 4. shipping and licensing
         # output is shared over a node's routes in proportion to their orders: the share each
         # (node, commodity) can serve, then each route's shipment, taken from the output stock
@@ -466,15 +464,9 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
         # pairs' current need and target: the base ones without the market phase)
         allocate(g, ms, fs)
         # ---- 6. consumption (Leontief), lost output and stoppages
-        if mkt:  # the flag as a compile-time constant: two specialisations
-            consume(t, g, mg, ms, fs, True)
-        else:
-            consume(t, g, mg, ms, fs, False)
+        consume(t, g, mg, ms, fs)
         # ---- 7. reorder to the target inventory position (docs/design.md, section Engine)
-        if mkt:  # the flag as a compile-time constant: two specialisations
-            reorder(g, mg, ms, fs, True)
-        else:
-            reorder(g, mg, ms, fs, False)
+        reorder(g, mg, ms, fs)
         # ---- 8. markets and responses (docs/model.md, "Where each kernel runs")
         if mkt:
             markets(t, n_live, g, mg, ms, fs)

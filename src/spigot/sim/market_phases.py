@@ -124,7 +124,8 @@ def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArr
                 sc_want: np.ndarray) -> MarketState:
     """The market state of the lanes at the base state (docs/model.md, "State per lane block").
 
-    Returns the tuple ``ms`` the market phases share (zero-size arrays without a market phase);
+    Returns the market state ``ms`` (:class:`~spigot.sim.state.MarketState`; zero-size arrays
+    without a market phase but for the neutral ones the flow phases read);
     runs ``capacity_step(0)`` and the route weights (a project starts with its ramp at step 0).
     """
     recipe_in = g.recipe_in
@@ -183,7 +184,7 @@ def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArr
     exported = np.zeros((CM, W))
     blocked = np.zeros((CM, W))
     reduction = np.zeros((U, W))
-    plan = np.ones((G, W))
+    plan = np.ones((G if mkt else 1, W))  # one plan of 1.0 without markets (group 0)
     start = np.empty((NM, W), dtype=np.int64)
     above = np.zeros((NM, W), dtype=np.int64)
     restart_at = np.full((NM, W), NEVER, dtype=np.int64)

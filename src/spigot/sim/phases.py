@@ -6,17 +6,17 @@ Each phase runs on the state of a block's lanes (:class:`~spigot.sim.state.FlowS
 (:class:`~spigot.sim.state.MarketPack` ``mg``, read through :func:`fa` and :func:`ia`).
 Each is the rule of the same name in :mod:`spigot.sim.reference`, vectorised over lanes.
 
-Production, consumption and reorder take the run's market flag as a compile-time constant
-(``market``: two specialisations). Where the market phase changes a rule (planned activity of
-projects, substituted intensities, safety stocks, split orders, the need at the current plan)
-they test it; without a market phase they do the flow model's arithmetic (the base need and
-want per lane, a product with a plan of 1.0).
+Where the market phase changes a rule (planned activity of projects, joint products,
+substituted intensities, safety stocks, split orders, the need at the current plan) a phase
+reads the market's arrays; without a market phase the pack holds their neutral values (every
+node fixed, no substitution use, no safety stock, no split buffer, one plan of 1.0, the
+stockpiles' price trigger off: :func:`spigot.sim.arrays.market_pack`), so the same code does
+the flow model's arithmetic (a product with 1.0 is exact).
 """
 
 # ruff: noqa: N806 - sizes are named as in the docs (N nodes, C commodities, ...)
 from __future__ import annotations
 
-import numba as nb
 import numpy as np
 
 from spigot.market._common import jit
@@ -31,6 +31,7 @@ from spigot.sim.state import (
     N_N,
     NODE_ACT0,
     NODE_COVER,
+    NODE_JOINT,
     NODE_KIND,
     NODE_USE,
     NODE_ZONE,
@@ -137,16 +138,16 @@ def order_rate(n: int, joint: bool, net_of_stock: bool, dem: np.ndarray, inv_out
 
 
 @jit
-def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState, market: bool) -> None:
+def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 3: each node makes what its routes order less what it holds, within capacity and
     input stock (Leontief over its recipe).
 
-    Without the market phase every node is fixed at its capacity and its recipe's intensities;
-    with it, projects and idle nodes plan their activity and use the capacity of the step, and
-    inputs are at their substituted intensity; a node with more than one output runs for the
-    value of its orders (:func:`order_rate`).
+    Projects and idle nodes plan their activity and use the capacity of the step, inputs with
+    a substitution use are at their substituted intensity, and a joint-product node runs for
+    the value of its orders (:func:`order_rate`). Without the market phase the pack's neutral
+    values make every node fixed at its capacity, with its recipe's intensities and no joint
+    pricing (:func:`spigot.sim.arrays.market_pack`).
     """
-    mkt = nb.literally(market)
     recipe_in = g.recipe_in
     N = recipe_in.shape[0]
     W = fs.inv_in.shape[2]
@@ -165,6 +166,7 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState, mark
     node_act0 = fa(mg, NODE_ACT0)
     node_cap = g.node_cap
     node_kind = ia(mg, NODE_KIND)
+    node_joint = ia(mg, NODE_JOINT)
     node_use = ia(mg, NODE_USE).reshape((mg.isc[N_N], mg.isc[N_C]))
     out_c = g.out_c
     out_ptr = g.out_ptr
@@ -174,11 +176,11 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState, mark
     used = fs.used
     vec = fs.vec
     for n in range(N):
-        fixed = not mkt or node_kind[n] == KIND_FIXED
+        fixed = node_kind[n] == KIND_FIXED
         if fixed and node_cap[n] <= 0:
             continue
-        joint = mkt and out_ptr[n + 1] - out_ptr[n] > 1
-        z = node_zone[n] if mkt else 0
+        joint = node_joint[n] != 0
+        z = node_zone[n]
         if not fixed:  # a project or idle node plans for what its routes order (reorder)
             order_rate(n, joint, False, dem, inv_out, out_c, out_ptr, recipe_out, z,
                         joint_share, rel, vec, vsum)
@@ -198,7 +200,7 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState, mark
             c = in_c[i]
             r_in = recipe_in[n, c]
             if r_in > 0:
-                u = node_use[n, c] if mkt else -1
+                u = node_use[n, c]
                 if u >= 0:
                     for ln in range(W):
                         vec[ln] = min(vec[ln], inv_in[n, c, ln]
@@ -215,7 +217,7 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState, mark
         for i in range(in_ptr[n], in_ptr[n + 1]):
             c = in_c[i]
             r_in = recipe_in[n, c]
-            u = node_use[n, c] if mkt else -1
+            u = node_use[n, c]
             if u >= 0:
                 for ln in range(W):
                     rr = r_in * (1.0 - reduction[u, ln])
@@ -286,15 +288,15 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
 
 
 @jit
-def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState,
-            market: bool) -> None:
+def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 6: sectors consume their need (Leontief); lost output, shortfall and stoppages.
 
-    With the market phase the need is at the current intensity and plan, lost output is that
-    of the plan and the unplanned part is recorded as demand destruction; without it the need
-    is the base need and the plan 1 (the same arithmetic: a product with 1.0 is exact).
+    The need is at the current intensity and plan, lost output is that of the plan and the
+    unplanned part is recorded as demand destruction (market record). Without the market phase
+    the need is the base need and every sector's plan is 1 (plan group 0 of a single plan of
+    1.0: a product with 1.0 is exact) and there are no safety stocks.
     """
-    mkt = nb.literally(market)
+    on = mg.on
     sector_output = g.sector_output
     S = sector_output.shape[0]
     sb_c = ia(mg, SB_C)
@@ -304,7 +306,7 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
     first_stop = fs.first_stop
     mrec = fs.mrec
     need_l = ms.need_l
-    o_destr = mg.isc[O_DESTRUCTION] if mkt else 0
+    o_destr = mg.isc[O_DESTRUCTION] if on else 0
     o_lost = g.o_lost_units
     o_short = g.o_shortfall
     o_stop = g.o_stopped
@@ -337,22 +339,22 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
             q = sec_sc[h]
             c = sc_c[q]
             r = o_short + sc_rbuf[q]
-            sb = rbuf_sb[sc_rbuf[q]] if mkt else -1
+            sb = rbuf_sb[sc_rbuf[q]]
             for ln in range(W):
                 nd = need_l[q, ln]
                 short = max(0.0, nd - si[q, ln])
                 rec[r, ln] += short
-                if mkt:
+                if sb >= 0:
                     short_sb[sb, ln] += short
                 si[q, ln] -= vec[ln] * nd
                 consumed[c, ln] += vec[ln] * nd
         out_s = sector_output[s]
         val_s = sector_value[s]
-        gi = plan_group[s] if mkt else -1
+        gi = plan_group[s]
         for ln in range(W):
-            ps = plan[gi, ln] if mkt else 1.0  # the plan of the last market phase
+            ps = plan[gi, ln]  # the plan of the last market phase
             lost = (1.0 - vec[ln]) * out_s * ps
-            if mkt:
+            if on:
                 mrec[o_destr + s, ln] = (1.0 - ps) * out_s
             rec[o_lost + s, ln] = lost
             scal[0, s, ln] += lost
@@ -366,13 +368,13 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
 
 
 @jit
-def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState, market: bool) -> None:
+def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 7: each buffer orders from its routes to reach its target inventory position.
 
     With the market phase safety stocks raise the targets of region buffers, and buffers fed
-    by a project or an idle node split their total order by the routes' weights.
+    by a project or an idle node split their total order by the routes' weights; without it
+    the pack's neutral values (no safety stock, no split buffer) leave the flow model's rule.
     """
-    mkt = nb.literally(market)
     buf_c = g.buf_c
     B = buf_c.shape[0]
     W = fs.inv_in.shape[2]
@@ -442,9 +444,9 @@ def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState, mark
         target = buf_target_pos[b]
         inflow = buf_inflow[b]
         adj = buf_adjust[b]
-        sb = rbuf_sb[b - rbuf0] if mkt and buf_is_region[b] else -1
-        nn = buf_new_node[b] if mkt else -1
-        split = mkt and (nn >= 0 or buf_weighted[b])
+        sb = rbuf_sb[b - rbuf0] if buf_is_region[b] else -1
+        nn = buf_new_node[b]
+        split = nn >= 0 or buf_weighted[b] != 0
         if not split:  # the flow model's rule, the target raised by the safety stock
             if sb >= 0:
                 toh = buf_target_onhand[b]
@@ -589,7 +591,7 @@ def stockpiles(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -
                 vec[ln] += si[q, ln]
         for ln in range(W):
             on_hand[i, ln] = pool[b, ln] + vec[ln]
-    trigger = mg.fsc[PILE_LOG_TRIGGER] if mg.on else np.inf
+    trigger = mg.fsc[PILE_LOG_TRIGGER]  # +inf without markets
     released = ms.released
     release_step(on_hand, g.pile_use, g.pile_cover, g.pile_release, trigger, ms.lrel,
                  g.pile_zone, g.pile_c, fs.sp, released)

@@ -227,7 +227,8 @@ class MarketState(NamedTuple):
 class MarketPack(NamedTuple):
     """The market phase's static arrays packed by kind (``mg``; :data:`MARKET_ITEMS`).
 
-    Without a market phase ``on`` is False and every item is empty.
+    Without a market phase ``on`` is False and the items hold the neutral values the flow
+    phases read (:func:`spigot.sim.arrays.neutral_items`); the others are empty.
     """
 
     on: bool  # the run has a market phase
@@ -343,6 +344,7 @@ SB_ZONE = _item("i", "buf_zone", "(SB,)", "zone")
 SB_C = _item("i", "buf_c", "(SB,)", "commodity")
 PAIR_USE = _item("i", "pair_use", "(Q,)", "use, -1 if none", "mk.pair_use")
 NODE_USE = _item("i", "node_use", "(N, C)", "use, -1 if none", "mk.node_use")
+NODE_JOINT = _item("i", "node_joint", "(N,)", "0/1: runs for the value of its outputs", "derived")
 RBUF_ZONE = _item("i", "rbuf_zone", "(NR,)", "zone", "mk.rbuf_zone")
 RBUF_SB = _item("i", "rbuf_sb", "(NR,)", "safety-stock buffer, -1 if none", "mk.rbuf_sb")
 EXPORT_K = _item("i", "export_k", "(routes,)", "live export routes", "derived")
