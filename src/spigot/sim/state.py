@@ -26,6 +26,8 @@ item is declared once below with :func:`_item`, which returns its index in its p
 (``NODE_KIND``, ``SPEED``, ...) are those indices, generated from the declaration order, so
 adding an item shifts nothing by hand. The kernel takes a view with ``fa(mg, NODE_BASE)`` /
 ``ia(mg, NODE_KIND)`` and a scalar with ``mg.fsc[SPEED]`` / ``mg.isc[RESTART_LAG]``.
+Without a market phase the items the flow phases read hold neutral values
+(:func:`spigot.sim.arrays.neutral_items`), so the same phase code runs both modes.
 """
 
 from __future__ import annotations
@@ -186,8 +188,8 @@ class MarketState(NamedTuple):
     """The market phase's state of a block's lanes (``ms``).
 
     Without a market phase most arrays have a zero size; the ones the flow phases read keep
-    their neutral values: log prices 0, the base need and want, the stockpiles' on hand and
-    releases.
+    their neutral values: log prices 0, one plan of 1.0 (``plan`` is (1, W)), the base need
+    and want, no recycling, the stockpiles' on hand and releases.
     """
 
     lrel: FloatArray  # (Z, C, W) log relative prices
