@@ -144,8 +144,6 @@ class MarketModel:
     buf_weighted: npt.NDArray[np.bool_]  # (B,) buffer with a route out of a project/idle node
     buf_new_node: IntArray  # (B,) node of a node buffer of a project/idle node with no base
     # inflow (it orders for its current capacity), -1 otherwise
-    pile_max: FloatArray  # (P,) largest release per step, 0 if the holder has no buffer
-    pile_use: FloatArray  # (P,) base use of the holder's buffer, t/step (0 if none)
     bin_lo: FloatArray  # (3, C) lower edge of the price histograms: zone 0, zone 1, spread
     bin_scale: FloatArray  # (3, C) bins per unit of log price (PRICE_BINS / range)
     bin_hi: FloatArray  # (3, C) upper edge
@@ -473,7 +471,6 @@ def build_market(m: SimModel, mp: MarketParams) -> MarketModel:
         tax_measure=np.array([p[0] for p in pairs], dtype=np.int64),
         tax_c=np.array([p[1] for p in pairs], dtype=np.int64),
         buf_weighted=buf_weighted, buf_new_node=buf_new_node,
-        pile_max=m.pile_release, pile_use=m.pile_use,
         bin_lo=bin_lo, bin_scale=PRICE_BINS / (bin_hi - bin_lo), bin_hi=bin_hi)
     # cover targets from the engine's initial state (base activity, no response yet)
     stock0, use0 = zone_stock_use(
