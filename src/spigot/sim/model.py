@@ -153,8 +153,6 @@ class MarketModel:
     buf_weighted: npt.NDArray[np.bool_]  # (B,) buffer with a route out of a project/idle node
     buf_new_node: IntArray  # (B,) node of a node buffer of a project/idle node with no base
     # inflow (it orders for its current capacity), -1 otherwise
-    pile_max: FloatArray  # (P,) largest release per step, 0 if the holder has no buffer
-    pile_use: FloatArray  # (P,) base use of the holder's buffer, t/step (0 if none)
     bin_lo: FloatArray  # (3, C) lower edge of the price histograms: zone 0, zone 1, spread
     bin_scale: FloatArray  # (3, C) bins per unit of log price (PRICE_BINS / range)
     bin_hi: FloatArray  # (3, C) upper edge
@@ -218,6 +216,8 @@ class SimModel:
     pile_qty: FloatArray
     pile_cover: FloatArray
     pile_max: FloatArray
+    pile_use: FloatArray  # (P,) base use of the holder's buffer, t/step (0 if none)
+    pile_release: FloatArray  # (P,) largest release, t/step (0 if the holder has no buffer)
     # producer stock pairs
     npair_region: IntArray
     npair_c: IntArray
@@ -346,6 +346,8 @@ def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float,
         sector_output=net.sector_output, sector_value=net.sector_value,
         pile_buf=pile_buf, pile_qty=net.stock_quantity, pile_cover=net.stock_release_cover_steps,
         pile_max=net.stock_max_release,
+        pile_use=np.where(pile_buf >= 0, use[np.maximum(pile_buf, 0)], 0.0),
+        pile_release=np.where(pile_buf >= 0, net.stock_max_release, 0.0),
         npair_region=np.array([p[0] for p in npairs], dtype=np.int64),
         npair_c=np.array([p[1] for p in npairs], dtype=np.int64),
     )
@@ -465,8 +467,6 @@ def build_market(m: SimModel, mp: MarketParams) -> MarketModel:
         n = int(m.buf_place[b])
         if mp.node_kind[n] != KIND_FIXED and m.buf_inflow[b] <= 0:
             buf_new_node[b] = n
-    has_buf = m.pile_buf >= 0
-    pile_use = np.where(has_buf, m.buf_use[np.maximum(m.pile_buf, 0)], 0.0)
     # histogram ranges: zone log prices within [floor, cap]; the spread within +-(cap - floor)
     width = mp.log_cap - mp.log_floor
     bin_lo = np.stack([mp.log_floor, mp.log_floor, -width])
@@ -480,7 +480,6 @@ def build_market(m: SimModel, mp: MarketParams) -> MarketModel:
         tax_measure=np.array([p[0] for p in pairs], dtype=np.int64),
         tax_c=np.array([p[1] for p in pairs], dtype=np.int64),
         buf_weighted=buf_weighted, buf_new_node=buf_new_node,
-        pile_max=np.where(has_buf, m.pile_max, 0.0), pile_use=pile_use,
         bin_lo=bin_lo, bin_scale=PRICE_BINS / (bin_hi - bin_lo), bin_hi=bin_hi)
     # cover targets from the engine's initial state (base activity, no response yet)
     stock0, use0 = zone_stock_use(

@@ -19,8 +19,8 @@ a sequence of phases, each a method of :class:`_Draw`:
 9. stockpiles release by their rule.
 
 Without a market phase (``SimModel.market is None``) every market quantity keeps its neutral
-value (no reduction, plans 1, multipliers 1, today's capacity and route split), and the results
-are bit for bit those of the engine before the market phase existed.
+value (log prices 0, no reduction, plans 1, multipliers 1, today's capacity and route split)
+and the stockpiles release by the same rule with the price trigger off.
 """
 
 # ruff: noqa: N803, N806 - sizes are named as in the docs (N nodes, C commodities, ...)
@@ -93,6 +93,9 @@ class _Draw:
         self.target = m.sc_target  # pairs' target inventory, t
         self.plan_s = np.ones(len(m.sector_output))  # share of planned output wanted
         self.activity = np.asarray(net.node_base_activity, dtype=float).copy()  # planned
+        self.lrel = np.zeros((2, C))  # log relative prices (0: base)
+        self.destruction = np.zeros(len(m.sector_output))  # (1 - plan) x output, unit/step
+        self.released = np.zeros(len(m.pile_qty))  # t released by the stockpiles this step
         if self.mk is not None:
             self._init_market(self.mk, p.start[d])
 
@@ -100,7 +103,6 @@ class _Draw:
         """The market state of one draw (``MarketState`` with one lane), at the base state."""
         mp, m = mk.params, self.m
         C = len(m.net.commodities)
-        self.lrel = np.zeros((2, C))
         self.reduction = np.zeros(mp.n_uses)
         self.plan = np.ones(len(mp.group_zone))
         self.start = np.asarray(start, dtype=np.int64)
@@ -108,11 +110,9 @@ class _Draw:
         self.restart_at = np.full(len(m.node_cap), NEVER, dtype=np.int64)
         self.recycled = np.zeros(len(mp.rp_c))
         self.mult = np.ones(len(mp.buf_c))
-        self.released = np.zeros(len(m.pile_qty))
         self.tax = np.zeros(C)
         self.openness = np.ones(C)
         self.short_sb = np.zeros(len(mp.buf_c))
-        self.destruction = np.zeros(len(m.sector_output))
         self.fill = np.ones((len(m.node_cap), C))  # share of orders shipped (fill_step)
         self.ship_D = np.zeros((len(m.node_cap), C))
         self.ship_ratio = np.zeros((len(m.node_cap), C))
@@ -405,11 +405,10 @@ class _Draw:
                     self.short_sb[mk.rbuf_sb[m.sc_rbuf[q]]] += short
                 self.SI[q] -= u * need[q]
                 self.consumed[m.sc_c[q]] += u * need[q]
-            if mk is None:
-                lost = (1.0 - u) * m.sector_output[s]
-            else:  # stoppages lose output of the plan; the rest is demand destruction
-                lost = (1.0 - u) * m.sector_output[s] * self.plan_s[s]
-                self.destruction[s] = (1.0 - self.plan_s[s]) * m.sector_output[s]
+            # stoppages lose output of the plan (1 without markets: x 1.0 is exact); the rest
+            # is demand destruction
+            lost = (1.0 - u) * m.sector_output[s] * self.plan_s[s]
+            self.destruction[s] = (1.0 - self.plan_s[s]) * m.sector_output[s]
             rec[lay.start("lost_units") + s] += lost
             scal[0, s] += lost
             scal[1, s] += lost * m.sector_value[s]
@@ -499,32 +498,26 @@ class _Draw:
         return inflow, target, amount
 
     def stockpiles(self) -> None:
-        m, mk = self.m, self.mk
-        if mk is not None:
-            self._release(mk)
-            return
-        for i in range(len(self.SP)):
-            b = m.pile_buf[i]
-            if b < 0 or self.SP[i] <= 0:
-                continue
-            pairs = m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]
-            on_hand = self.pool[b] + sum(self.SI[q] for q in pairs)
-            if on_hand / m.buf_use[b] < m.pile_cover[i]:
-                release = min(m.pile_max[i], self.SP[i])
-                self.SP[i] -= release
-                self.pool[b] += release
+        """Phase 9: the release rule of :mod:`spigot.market.stockpiles`.
 
-    def _release(self, mk: MarketModel) -> None:
-        """Phase 9 with the market phase: the release rule of :mod:`spigot.market.stockpiles`."""
-        m, mp = self.m, mk.params
+        A stockpile releases ``min(max, left)`` when its holder's cover (pool and sector
+        inventories over its base use) is below the threshold, or when the price in the
+        holder's zone is at the market's trigger; without a market phase the trigger is off
+        (``+inf``, log prices 0): the cover rule alone.
+        """
+        m, mk = self.m, self.mk
         on_hand = np.zeros(len(self.SP))
         for i, b in enumerate(m.pile_buf):
             if b >= 0:
                 pairs = m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]
                 on_hand[i] = self.pool[b] + sum(self.SI[q] for q in pairs)
+        if mk is None:
+            trigger, zone = math.inf, np.zeros(len(self.SP), dtype=np.int64)
+        else:
+            trigger, zone = mk.params.pile_log_trigger, mk.params.pile_zone
         self.SP, self.released = release_step_ref(
-            on_hand, mk.pile_use, m.pile_cover, mk.pile_max, mp.pile_log_trigger, self.lrel,
-            mp.pile_zone, mp.pile_c, self.SP)
+            on_hand, m.pile_use, m.pile_cover, m.pile_release, trigger, self.lrel, zone,
+            m.net.stock_commodity, self.SP)
         for i, b in enumerate(m.pile_buf):
             if b >= 0:
                 self.pool[b] += self.released[i]
@@ -761,16 +754,11 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
             out["sector_scalars"][d] = scal
             out["first_stop"][d] = first_stop
             out["shortfall_total"][d] = shortfall
-            final = draw.totals()
-            if mk is None:
-                out["residual"][d] = (draw.initial + draw.produced - draw.used_in_recipes
-                                      - draw.consumed - final)
-                out["throughput"][d] = (draw.initial + draw.produced + draw.used_in_recipes
-                                        + draw.consumed)
-                continue
+            final = draw.totals()  # recycling is a source (0 without markets: + 0.0 is exact)
             out["residual"][d] = (draw.initial + draw.produced + draw.recycled_total
                                   - draw.used_in_recipes - draw.consumed - final)
             out["throughput"][d] = (draw.initial + draw.produced + draw.recycled_total
                                     + draw.used_in_recipes + draw.consumed)
-            out["restart_step"][d] = np.where(draw.restart_at < m.steps, draw.restart_at, -1)
-            out["recycled_total"][d] = draw.recycled_total
+            if mk is not None:
+                out["restart_step"][d] = np.where(draw.restart_at < m.steps, draw.restart_at, -1)
+                out["recycled_total"][d] = draw.recycled_total
