@@ -22,7 +22,7 @@ PAUSE_ENV = "SPIGOT_STORE_TEST_PAUSE"
 
 def write_parquet(dataset: xr.Dataset, name: str, path: Path) -> dict[str, Any]:
     """Write variable ``name`` in tidy form to ``path``; return its file entry."""
-    frame = tidy_frame(dataset, name, as_labels=False).drop(columns=["variable", "unit"])
+    frame = tidy_frame(dataset, name, as_labels=False, with_names=False)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     table = table.replace_schema_metadata({
         b"spigot.variable": name.encode(),

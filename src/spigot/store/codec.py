@@ -167,7 +167,8 @@ def _dim_values(dataset: xr.Dataset, dim: str) -> np.ndarray:
     return np.arange(dataset.sizes[dim])
 
 
-def tidy_frame(dataset: xr.Dataset, name: str, *, as_labels: bool) -> pd.DataFrame:
+def tidy_frame(dataset: xr.Dataset, name: str, *, as_labels: bool,
+               with_names: bool = True) -> pd.DataFrame:
     """Variable ``name`` in long form: one column per dimension, then ``variable``, ``unit``, ``value``.
 
     Parameters
@@ -179,6 +180,9 @@ def tidy_frame(dataset: xr.Dataset, name: str, *, as_labels: bool) -> pd.DataFra
     as_labels
         If true, dimension columns hold string labels (the catalog's form); otherwise their
         native values (Parquet keeps dates as timestamps and draws as integers).
+    with_names
+        Add the ``variable`` and ``unit`` columns (the same value on every row; a Parquet file
+        holds one variable and needs neither).
     """
     var = dataset[name]
     dims = [str(d) for d in var.dims]
@@ -190,14 +194,18 @@ def tidy_frame(dataset: xr.Dataset, name: str, *, as_labels: bool) -> pd.DataFra
             values = _dim_values(dataset, dim)
             if as_labels:
                 columns[column_name(dim)] = np.asarray(labels(values), dtype=object)[grids[axis]]
+            elif values.dtype.kind in "OUS":  # text labels: dictionary-encoded (one per label)
+                columns[column_name(dim)] = pd.Categorical.from_codes(
+                    grids[axis], categories=pd.Index(values.astype(str), dtype=object))
             else:
                 columns[column_name(dim)] = values[grids[axis]]
     data = np.asarray(var.values).reshape(-1)
     if data.dtype.kind == "M":
         seconds = data.astype("datetime64[ns]").astype(np.int64) / 1e9
         data = np.where(np.isnat(data), np.nan, seconds)
-    columns["variable"] = np.full(data.size, name, dtype=object)
-    columns["unit"] = np.full(data.size, str(var.attrs.get("units", "")), dtype=object)
+    if with_names:
+        columns["variable"] = np.full(data.size, name, dtype=object)
+        columns["unit"] = np.full(data.size, str(var.attrs.get("units", "")), dtype=object)
     columns["value"] = data.astype(np.float64)
     return pd.DataFrame(columns)
 
