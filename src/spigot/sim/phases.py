@@ -379,8 +379,6 @@ def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
     B = buf_c.shape[0]
     W = fs.inv_in.shape[2]
     activity = ms.activity
-    appr_l = fs.appr_l
-    banned = fs.banned
     buf_adjust = g.buf_adjust
     buf_inflow = g.buf_inflow
     buf_is_region = g.buf_is_region
@@ -394,32 +392,23 @@ def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
     buf_target_pos = g.buf_target_pos
     buf_weighted = ia(mg, BUF_WEIGHTED)
     fac = fs.fac
-    gov_e = fs.gov_e
-    gov_m = fs.gov_m
     in_transit = fs.in_transit
     infl = ms.infl
     inv_in = fs.inv_in
-    lead_l = fs.lead_l
-    lic_tot = fs.lic_tot
     live = g.live
     max_factor = g.max_factor
     mult = ms.mult
     node_cover = mg.fsc[NODE_COVER]
     node_use = ia(mg, NODE_USE).reshape((mg.isc[N_N], mg.isc[N_C]))
-    orders = fs.orders
-    pair_share = g.pair_share
     pool = fs.pool
     rbuf0 = g.rbuf0
     rbuf_sb = ia(mg, RBUF_SB)
     recipe_in = g.recipe_in
     reduction = ms.reduction
-    route_base = g.route_base
-    route_slot = g.route_slot
     route_transit = g.route_transit
     share_k = ms.share_k
     si = fs.si
     tgt = ms.tgt
-    valid = fs.valid
     vec = fs.vec
     vec2 = fs.vec2
     vec3 = ms.vec3
@@ -459,31 +448,7 @@ def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
             for ln in range(W):  # the buffer's own gap, for its unlicensed routes
                 fac[ln] = min(max_factor, max(0.0, 1.0 + (tgt[ln] - vec[ln]) / denom)) \
                     if inflow > 0 else 0.0
-            for h in range(buf_rt_ptr[b], buf_rt_ptr[b + 1]):
-                k = buf_rt[h]
-                if not live[k]:  # its orders stay 0
-                    continue
-                j = route_slot[k]
-                base = route_base[k]
-                if j < 0:
-                    for ln in range(W):
-                        orders[k, ln] = base * fac[ln]
-                    continue
-                for ln in range(W):
-                    position = vec[ln]
-                    goal = tgt[ln]
-                    if not banned[k, ln]:
-                        mi = gov_m[k, ln]
-                        if mi >= 0:
-                            e = gov_e[k, ln]
-                            position += appr_l[e, ln] * lic_tot[j, ln]
-                            if valid[j, ln] == 0:
-                                goal += base * pair_share[e] * lead_l[mi, ln]
-                        else:
-                            position += lic_tot[j, ln]
-                    factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
-                        if inflow > 0 else 0.0
-                    orders[k, ln] = base * factor
+            route_orders(buf_rt_ptr[b], buf_rt_ptr[b + 1], False, inflow, adj, g, ms, fs)
             continue
         # a buffer fed by a project or idle node: its total order split by the routes' weights
         for ln in range(W):
@@ -529,34 +494,67 @@ def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
             denom = infl[ln] * adj
             fac[ln] = min(max_factor, max(0.0, 1.0 + (tgt[ln] - vec[ln]) / denom)) \
                 if infl[ln] > 0 else 0.0
-        for h in range(r0, r1):
-            k = buf_rt[h]
-            if not live[k]:  # its orders stay 0
-                continue
-            j = route_slot[k]
-            base = route_base[k]
-            if j < 0:
-                for ln in range(W):
-                    orders[k, ln] = share_k[k, ln] * fac[ln]
-                continue
+        route_orders(r0, r1, True, 0.0, adj, g, ms, fs)
+
+@jit
+def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: ModelArrays,
+                 ms: MarketState, fs: FlowState) -> None:
+    """Phase 7 for the routes ``buf_rt[h0:h1]`` of one buffer: each route's order, t/step.
+
+    A route no licence covers orders its scale times the buffer's own factor (``fs.fac``). A
+    licensed route closes its own gap: its position adds what is in licensing (the approved
+    share of it under a measure) and, while no licence is valid, its goal adds the base flow
+    over the licence lead time. The scale and the inflow are the route's base flow and the
+    buffer's (``split`` false), or its part of a split buffer's order, ``ms.share_k``, and the
+    buffer's per-lane inflow, ``ms.infl`` (``split`` true).
+    """
+    buf_rt = g.buf_rt
+    live = g.live
+    route_slot = g.route_slot
+    route_base = g.route_base
+    pair_share = g.pair_share
+    max_factor = g.max_factor
+    orders = fs.orders
+    fac = fs.fac
+    vec = fs.vec
+    valid = fs.valid
+    banned = fs.banned
+    gov_m = fs.gov_m
+    gov_e = fs.gov_e
+    appr_l = fs.appr_l
+    lic_tot = fs.lic_tot
+    lead_l = fs.lead_l
+    tgt = ms.tgt
+    infl = ms.infl
+    share_k = ms.share_k
+    W = fs.inv_in.shape[2]
+    for h in range(h0, h1):
+        k = buf_rt[h]
+        if not live[k]:  # its orders stay 0
+            continue
+        j = route_slot[k]
+        base = route_base[k]
+        if j < 0:
             for ln in range(W):
-                position = vec[ln]
-                goal = tgt[ln]
-                if not banned[k, ln]:
-                    mi = gov_m[k, ln]
-                    if mi >= 0:
-                        e = gov_e[k, ln]
-                        position += appr_l[e, ln] * lic_tot[j, ln]
-                        if valid[j, ln] == 0:
-                            goal += base * pair_share[e] * lead_l[mi, ln]
-                    else:
-                        position += lic_tot[j, ln]
-                denom = infl[ln] * adj
-                factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
-                    if infl[ln] > 0 else 0.0
-                orders[k, ln] = share_k[k, ln] * factor
-
-
+                orders[k, ln] = (share_k[k, ln] if split else base) * fac[ln]
+            continue
+        for ln in range(W):
+            position = vec[ln]
+            goal = tgt[ln]
+            if not banned[k, ln]:
+                mi = gov_m[k, ln]
+                if mi >= 0:
+                    e = gov_e[k, ln]
+                    position += appr_l[e, ln] * lic_tot[j, ln]
+                    if valid[j, ln] == 0:
+                        goal += base * pair_share[e] * lead_l[mi, ln]
+                else:
+                    position += lic_tot[j, ln]
+            flow = infl[ln] if split else inflow
+            denom = flow * adj
+            factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
+                if flow > 0 else 0.0
+            orders[k, ln] = (share_k[k, ln] if split else base) * factor
 
 
 @jit
