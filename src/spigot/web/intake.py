@@ -35,7 +35,7 @@ from spigot.scenario.models import Scenario
 from spigot.sim.cost import RunCost, RunLimits
 
 __all__ = ["MAX_DEPTH", "MAX_SCENARIO_BYTES", "PREPARE_THREADS", "PREPARE_TIMEOUT_S", "Checked",
-           "ScenarioTooLargeError", "check_depth", "check_scenario", "off_loop"]
+           "ScenarioTooLargeError", "check_aliases", "check_depth", "check_scenario", "off_loop"]
 
 T = TypeVar("T")
 
@@ -116,7 +116,11 @@ def _too_deep(label: str, line: int, max_depth: int) -> None:
                              hint="scenarios need about six; write the value out flat"))
 
 
-def _check_aliases(text: str, label: str) -> None:
+def check_aliases(text: str, label: str) -> None:
+    """Refuse YAML aliases (``*name``): scenarios need none and they can blow up on expansion.
+
+    Text that is not YAML passes: whoever loads it reports the syntax error with its line.
+    """
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
             if isinstance(event, yaml.AliasEvent):
@@ -164,7 +168,7 @@ def check_scenario(label: str, text: str, *, limits: RunLimits, max_draws: int,
             "scenario text too large", file=label, value=f"{size:,} bytes",
             expected=f"at most {MAX_SCENARIO_BYTES:,} bytes"))
     check_depth(text, label)
-    _check_aliases(text, label)
+    check_aliases(text, label)
     scen = load_text(text, label)
     source = scen._source
     if scen.dataset not in datasets.names():

@@ -30,6 +30,7 @@ from spigot import datasets, scenarios
 from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.store import RunStore, UnknownRunError, is_run_id
 from spigot.store.labels import get_labels, set_label
+from spigot.web.intake import check_aliases, check_depth
 
 __all__ = ["STATIC", "register_views", "static_bytes", "static_url"]
 
@@ -286,39 +287,12 @@ def register_views(app: FastAPI, templates: Jinja2Templates) -> None:
         return _csv_response(stages, f"spigot-{name}-risk.csv")
 
 
-#: Deepest nesting of ``[``/``{`` and widest indentation the form's parser accepts (PyYAML's
-#: parser slows down quadratically on deeply nested text; scenarios need a few levels).
-MAX_DEPTH, MAX_INDENT = 32, 128
-
-
-def _too_deep(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        if ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return True
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-    return any(len(line) - len(line.lstrip(" ")) > MAX_INDENT for line in text.splitlines())
-
-
 def _load_yaml(text: str) -> Any:
-    """``yaml.safe_load`` of ``text``, refusing aliases and deep nesting; InputError with the
-    line otherwise."""
-    if _too_deep(text):
-        raise InputError(Problem("the YAML is nested too deeply", file="scenario text",
-                                 expected=f"at most {MAX_DEPTH} levels of brackets and "
-                                          f"{MAX_INDENT} spaces of indentation"))
+    """``yaml.safe_load`` of ``text`` after the upload checks of :mod:`spigot.web.intake` (nesting
+    depth, aliases); InputError with the line otherwise."""
+    check_depth(text, "scenario text")
+    check_aliases(text, "scenario text")
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.AliasEvent):
-                mark = event.start_mark
-                raise InputError(Problem("YAML aliases are not allowed in uploaded scenarios",
-                                         file="scenario text", field=None,
-                                         line=mark.line + 1 if mark else None,
-                                         value=f"*{event.anchor}",
-                                         expected="plain values (write the value out)"))
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
