@@ -7,6 +7,7 @@ import enum
 import json
 import math
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -76,15 +77,9 @@ def emit_rows(rows: list[dict[str, Any]], fmt: Format, *, title: str | None = No
             writer.writerow(["" if row[c] is None else f"{row[c]:.6g}"
                              if isinstance(row[c], float) else row[c] for c in columns])
     else:
-        table = Table(title=title, show_lines=False)
-        for column in columns:
-            numeric = all(isinstance(r[column], int | float) and not isinstance(r[column], bool)
-                          for r in rows)
-            table.add_column(str(column), justify="right" if numeric else "left",
-                             overflow="fold", max_width=60)
-        for row in rows:
-            table.add_row(*(_cell(row[c]) for c in columns))
-        Console(width=200 if not sys.stdout.isatty() else None).print(table)
+        numeric = [all(isinstance(r[c], int | float) and not isinstance(r[c], bool) for r in rows)
+                   for c in columns]
+        _print_table(title, columns, numeric, ([row[c] for c in columns] for row in rows))
 
 
 def emit(frame: pd.DataFrame, fmt: Format, *, title: str | None = None,
@@ -109,14 +104,21 @@ def emit(frame: pd.DataFrame, fmt: Format, *, title: str | None = None,
     elif fmt is Format.csv:
         frame.to_csv(sys.stdout, index=False, float_format="%.6g")
     else:
-        table = Table(title=title, show_lines=False)
-        for column in frame.columns:
-            numeric = pd.api.types.is_numeric_dtype(frame[column])
-            table.add_column(str(column), justify="right" if numeric else "left",
-                             overflow="fold", max_width=60)
-        for row in frame.itertuples(index=False):
-            table.add_row(*(_cell(v) for v in row))
-        Console(width=200 if not sys.stdout.isatty() else None).print(table)
+        _print_table(title, list(frame.columns),
+                     [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns],
+                     frame.itertuples(index=False))
+
+
+def _print_table(title: str | None, columns: list[Any], numeric: list[bool],
+                 rows: Iterable[Iterable[Any]]) -> None:
+    """A rich table: numeric columns right-aligned, long text folded."""
+    table = Table(title=title, show_lines=False)
+    for column, right in zip(columns, numeric, strict=True):
+        table.add_column(str(column), justify="right" if right else "left", overflow="fold",
+                         max_width=60)
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    Console(width=200 if not sys.stdout.isatty() else None).print(table)
 
 
 def _cell(value: Any) -> str:
