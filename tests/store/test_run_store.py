@@ -214,3 +214,18 @@ def test_default_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert RunStore().path == tmp_path / "env-store"
     monkeypatch.delenv("SPIGOT_STORE")
     assert default_store_path() == Path.home() / ".spigot" / "runs"
+
+
+def test_load_gives_results_whose_metrics_match_the_run(tmp_path: Path) -> None:
+    import spigot as sp
+    from spigot.sim import simulate
+
+    scen = sp.scenarios.load("licence-squeeze").with_options(horizon_weeks=26)
+    results = simulate(scen, draws=8, seed=5)
+    store = RunStore(tmp_path / "store")
+    run_id = store.save(results.data, results.manifest, scen.to_yaml())
+    loaded = store.load(run_id)
+    assert isinstance(loaded, sp.Results)
+    assert loaded.manifest["seed"] == results.manifest["seed"]
+    pd.testing.assert_frame_equal(loaded.metrics.lost_output(), results.metrics.lost_output())
+    pd.testing.assert_frame_equal(loaded.metrics.first_stoppage(), results.metrics.first_stoppage())

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import csv
 import functools
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
+from spigot.data.bundled import BundledCatalog
 from spigot.data.files import is_url
-from spigot.errors import DataError, Problem, UnknownNameError
+from spigot.errors import DataError, Problem
 
 if TYPE_CHECKING:  # imported where a world is loaded, so that names() and describe() stay light
     from spigot.network import SupplyNetwork
@@ -26,14 +26,12 @@ __all__ = ["REQUIRED_TABLES", "check_folder", "describe", "export", "load", "nam
            "table_rows"]
 
 
-def _root() -> Path:
-    return Path(str(resources.files("spigot.datasets")))
+_CATALOG = BundledCatalog("spigot.datasets", "dataset", "*/dataset.yaml")
 
 
 def names() -> tuple[str, ...]:
     """Names of the bundled datasets."""
-    return tuple(sorted(p.name for p in _root().iterdir()
-                        if p.is_dir() and (p / "dataset.yaml").exists()))
+    return _CATALOG.names()
 
 
 def path(name: str) -> Path:
@@ -44,9 +42,7 @@ def path(name: str) -> Path:
     UnknownNameError
         If there is no such dataset.
     """
-    if name not in names():
-        raise UnknownNameError("dataset", name, names())
-    return _root() / name
+    return _CATALOG.path(name)
 
 
 def describe(name: str) -> dict[str, object]:

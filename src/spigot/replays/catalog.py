@@ -12,23 +12,21 @@ timeline. ``spigot replay NAME`` runs it and compares it with the observed serie
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
-from spigot.errors import UnknownNameError
+from spigot.data.bundled import BundledCatalog
 from spigot.scenario.loader import load_file
 from spigot.scenario.models import Scenario
 
 __all__ = ["load_replay", "replay_names", "replay_path"]
 
 
-def _root() -> Path:
-    return Path(str(resources.files("spigot.replays")))
+_CATALOG = BundledCatalog("spigot.replays", "replay", "replay-*.yaml")
 
 
 def replay_names() -> tuple[str, ...]:
     """Names of the built-in replays, sorted."""
-    return tuple(sorted(p.stem for p in _root().glob("replay-*.yaml")))
+    return _CATALOG.names()
 
 
 def replay_path(name: str) -> Path:
@@ -39,9 +37,7 @@ def replay_path(name: str) -> Path:
     UnknownNameError
         If there is no such replay (the message suggests the closest name).
     """
-    if name not in replay_names():
-        raise UnknownNameError("replay", name, replay_names())
-    return _root() / f"{name}.yaml"
+    return _CATALOG.path(name)
 
 
 def load_replay(name: str) -> Scenario:

@@ -36,11 +36,11 @@ True
 from __future__ import annotations
 
 import functools
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from spigot.data.bundled import BundledCatalog
 from spigot.errors import UnknownNameError
 
 __all__ = ["describe", "load_observed", "names", "path"]
@@ -50,13 +50,13 @@ _TEXT_COLUMNS = ("region", "partner", "commodity", "hs", "spigot_commodity", "pe
                  "sectors", "commodities", "observed")
 
 
-def _root() -> Path:
-    return Path(str(resources.files("spigot.replays") / "data"))
+#: The series' folder; their names come from ``sources.csv`` there, not from file names.
+_FOLDER = BundledCatalog("spigot.replays", "observed series", "*.csv", subfolder="data")
 
 
 @functools.lru_cache(maxsize=1)
 def _sources() -> dict[str, dict[str, str]]:
-    frame = pd.read_csv(_root() / "sources.csv", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(_FOLDER.root() / "sources.csv", dtype=str, keep_default_na=False)
     return {str(row["name"]): {str(k): str(v) for k, v in row.items()}
             for row in frame.to_dict(orient="records")}
 
@@ -81,7 +81,7 @@ def describe(name: str) -> dict[str, str]:
 
 def path(name: str) -> Path:
     """The CSV file of observed series ``name``."""
-    return _root() / describe(name)["file"]
+    return _FOLDER.root() / describe(name)["file"]
 
 
 @functools.lru_cache(maxsize=8)

@@ -9,9 +9,9 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
+from spigot.data.bundled import BundledCatalog
 from spigot.errors import UnknownNameError
 from spigot.scenario.loader import load_file
 from spigot.scenario.models import Scenario
@@ -19,13 +19,12 @@ from spigot.scenario.models import Scenario
 __all__ = ["load", "names", "path"]
 
 
-def _root() -> Path:
-    return Path(str(resources.files("spigot.scenarios")))
+_CATALOG = BundledCatalog("spigot.scenarios", "scenario", "*.yaml")
 
 
 def names() -> tuple[str, ...]:
     """Names of the built-in scenarios."""
-    return tuple(sorted(p.stem for p in _root().glob("*.yaml")))
+    return _CATALOG.names()
 
 
 def path(name: str) -> Path:
@@ -36,9 +35,7 @@ def path(name: str) -> Path:
     UnknownNameError
         If there is no such scenario.
     """
-    if name not in names():
-        raise UnknownNameError("scenario", name, names())
-    return _root() / f"{name}.yaml"
+    return _CATALOG.path(name)
 
 
 def load(name: str) -> Scenario:

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -52,6 +52,9 @@ from spigot.store.codec import (
     tidy_frame,
 )
 from spigot.store.snapshot import CatalogSnapshot
+
+if TYPE_CHECKING:
+    from spigot.results import Results
 
 __all__ = ["KINDS", "RUN_ID_PATTERN", "RunInfo", "RunStore", "StoredRun", "UnknownRunError",
            "default_store_path", "is_run_id"]
@@ -499,6 +502,22 @@ class RunStore:
             data[name] = decode_variable(layout, coords, name, frame)
         dataset = xr.Dataset(data, coords=coords, attrs=layout.get("attrs") or {})
         return StoredRun(info, manifest, scenario_text, dataset, layout)
+
+    def load(self, run_id: str) -> Results:
+        """A stored run as :class:`~spigot.results.Results`, the one home of run summaries:
+        ``store.load("latest").metrics.lost_output()`` gives what ``spigot run`` printed.
+
+        Raises
+        ------
+        UnknownRunError
+            If there is no such run.
+        StoreError
+            If a file of the run is missing or damaged.
+        """
+        from spigot.results import Results
+
+        stored = self.get(run_id)
+        return Results(stored.dataset, stored.manifest)
 
     def _summary_rows(self, run_id: str, names: Sequence[str]) -> dict[str, pd.DataFrame]:
         with self._reader() as con:
