@@ -50,24 +50,10 @@ def sector_table(res: Results) -> pd.DataFrame:
 
 def run_document(res: Results) -> dict[str, Any]:
     """The JSON document of a run (an interface: keys documented in docs/cli.md)."""
-    ds = res.data
-    total_usd = ds["lost_output_usd"].values.sum(axis=1)
-    any_stop = (~np.isnan(ds["first_stop_week"].values)).any(axis=1)
-    resid = np.abs(ds["conservation_residual"].values)
-    m = res.manifest
     return {
         "schema": JSON_SCHEMA_ID,
-        "manifest": m,
-        "summary": {
-            "draws": res.draws,
-            "weeks": m.get("weeks"),
-            "share_draws_with_stoppage": float(any_stop.mean()),
-            "lost_output_usd_mean": float(total_usd.mean()),
-            "lost_output_usd_p5": float(np.percentile(total_usd, 5)),
-            "lost_output_usd_p50": float(np.percentile(total_usd, 50)),
-            "lost_output_usd_p95": float(np.percentile(total_usd, 95)),
-            "max_abs_conservation_residual_t": float(resid.max()) if resid.size else 0.0,
-        },
+        "manifest": res.manifest,
+        "summary": res.metrics.summary(),
         "sectors": sector_table(res),
         "shortfall": res.metrics.shortfall(),
         "exports": res.metrics.exports(),
@@ -118,31 +104,6 @@ def market_document(res: Results) -> dict[str, Any]:
         "safety_multiplier": _nonzero(ds["mean_safety_multiplier"], "rc", neutral=1.0),
     }
     return {"prices": prices, "spread": spreads, "responses": responses}
-
-
-def price_table(res: Results) -> pd.DataFrame:
-    """Per commodity whose price moved: P50 relative to base at the end, and the peak of the
-    mean ex-China price (both zones), and the median spread at the end."""
-    ds = res.data
-    if "price" not in ds:
-        return pd.DataFrame()
-    base = ds["base_price"].values  # (Z, C)
-    p50 = ds["price"].sel(quantile=0.5).values / base[None]  # (T, Z, C)
-    mean = ds["mean_price"].values / base[None]
-    spread = ds["price_spread"].sel(quantile=0.5).values  # (T, C)
-    rows = []
-    for c, name in enumerate(ds["commodity"].values):
-        moved = np.abs(np.log(mean[:, :, c])).max()
-        if moved < 0.01:
-            continue
-        rows.append({"commodity": str(name), "china_p50_end": p50[-1, 0, c],
-                     "ex_china_p50_end": p50[-1, 1, c], "china_mean_peak": mean[:, 0, c].max(),
-                     "ex_china_mean_peak": mean[:, 1, c].max(), "spread_p50_end": spread[-1, c],
-                     "moved": moved})
-    frame = pd.DataFrame(rows)
-    if frame.empty:
-        return frame
-    return frame.sort_values("moved", ascending=False).drop(columns="moved")
 
 
 def run(
@@ -206,7 +167,7 @@ def run(
         emit(short[short["shortfall_t_mean"] > 0].sort_values("shortfall_t_mean",
                                                               ascending=False).head(15),
              fmt, title="Shortfall by region and commodity (t over the horizon)")
-    prices = price_table(res)
+    prices = res.metrics.prices()
     if len(prices):
         emit(prices.head(15), fmt, title="Prices relative to base (P50 at the end, peak of the "
              "mean; spread = ex-China / China)")

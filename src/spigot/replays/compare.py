@@ -34,6 +34,7 @@ import pandas as pd
 
 from spigot.replays.monthly import ALL
 from spigot.replays.observed import load_observed
+from spigot.results.metrics import draw_quantiles
 
 __all__ = ["Context", "compare_exports", "compare_japan", "compare_prices", "compare_quotas",
            "evaluate_targets"]
@@ -92,7 +93,7 @@ def _q(values: FloatArray) -> tuple[float, float, float]:
     finite = values[np.isfinite(values)]
     if not finite.size:
         return (math.nan, math.nan, math.nan)
-    p5, p50, p95 = np.percentile(finite, [5, 50, 95])
+    p5, p50, p95 = draw_quantiles(finite)
     return float(p5), float(p50), float(p95)
 
 
@@ -320,7 +321,7 @@ def compare_exports(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
         sub = sub.sort_values("date")
         idx = [ctx.month_index(d.strftime("%Y-%m")) for d in sub["date"]]
         values = ctx.flows[key][:, [i for i in idx if i is not None]]
-        q = np.percentile(values, [5, 50, 95], axis=0)
+        q = draw_quantiles(values)
         o = sub["value"].to_numpy(dtype=float)
         months = [d.strftime("%Y-%m") for d in sub["date"]]
         for j, month in enumerate(months):

@@ -21,6 +21,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from spigot.results import Results
+from spigot.results.metrics import QUANTILES as RUN_QUANTILES
+from spigot.results.metrics import draw_quantiles
 
 __all__ = ["ALL", "QUANTILES", "Flow", "month_weights", "monthly_flows", "monthly_prices",
            "quantile_frame"]
@@ -28,7 +30,7 @@ __all__ = ["ALL", "QUANTILES", "Flow", "month_weights", "monthly_flows", "monthl
 #: Destination label of the total over every destination outside the exporting zone.
 ALL = "ALL"
 #: Quantiles over draws reported for every monthly figure (name, percent).
-QUANTILES: tuple[tuple[str, float], ...] = (("p5", 5.0), ("p50", 50.0), ("p95", 95.0))
+QUANTILES = RUN_QUANTILES
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -130,8 +132,7 @@ def monthly_flows(res: Results, flows: Sequence[Flow], weights: FloatArray,
 def quantile_frame(values: FloatArray, months: pd.DatetimeIndex,
                    labels: Sequence[Mapping[str, str]]) -> pd.DataFrame:
     """Long frame of P5/P50/P95 and the mean across draws (axis 0) of ``values`` (S, M, F)."""
-    q = np.percentile(values, [p for _, p in QUANTILES], axis=0) if values.shape[0] else \
-        np.full((len(QUANTILES), *values.shape[1:]), np.nan)
+    q = draw_quantiles(values)
     mean = values.mean(axis=0) if values.shape[0] else np.full(values.shape[1:], np.nan)
     rows = []
     month_text = [m.strftime("%Y-%m") for m in months]

@@ -32,6 +32,7 @@ from spigot.report.variables import (
     stoppage_table,
     unit_of,
 )
+from spigot.results.metrics import draw_quantiles
 from spigot.store import StoredRun
 
 __all__ = ["BAND", "NOT_AVAILABLE", "Chart", "ReportContent", "Section", "band", "build_content",
@@ -339,7 +340,7 @@ def _headline_table(ds: xr.Dataset) -> pd.DataFrame:
             finite = total[np.isfinite(total)]
             if not finite.size:
                 continue
-            p5, p50, p95 = np.quantile(finite, BAND)
+            p5, p50, p95 = draw_quantiles(finite)
             mean = float(finite.mean())
         elif _QUANTILE in dims:
             if not _covers_band(da):

@@ -16,6 +16,7 @@ import xarray as xr
 import yaml
 
 from spigot.network import SupplyNetwork
+from spigot.results.metrics import draw_quantiles
 from spigot.store import StoredRun
 
 __all__ = ["BAND", "band", "controlled_commodities", "cross_border_by_commodity", "pick",
@@ -160,7 +161,7 @@ def stoppage_table(ds: xr.Dataset) -> tuple[pd.DataFrame, str, str] | None:
         if _DRAW in cell.dims:
             values = cell.values[np.isfinite(cell.values)]
             prob = values.size / cell.sizes[_DRAW]
-            qs = np.quantile(values, BAND) if values.size else [np.nan] * 3
+            qs = [float(q) for q in draw_quantiles(values)]
         else:
             levels = np.asarray(cell[_QUANTILE].values, dtype=float)
             qs = [float(cell.values[int(np.argmin(np.abs(levels - q)))]) for q in BAND]

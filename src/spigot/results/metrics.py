@@ -17,19 +17,35 @@ from spigot.errors import InputError, Problem, did_you_mean
 if TYPE_CHECKING:
     from spigot.results.results import Results
 
-__all__ = ["QUANTILES", "Metrics"]
+__all__ = ["QUANTILES", "Metrics", "draw_quantiles"]
 
 #: Quantiles reported next to the mean.
 QUANTILES: tuple[tuple[str, float], ...] = (("p5", 5.0), ("p50", 50.0), ("p95", 95.0))
 
 
+def draw_quantiles(values: npt.ArrayLike, axis: int = 0) -> npt.NDArray[np.float64]:
+    """P5, P50 and P95 (:data:`QUANTILES`) over draws along ``axis``, stacked on a new first axis.
+
+    The one quantile rule of run summaries (``np.percentile``'s linear interpolation); an empty
+    axis gives NaN. Drop non-finite draws first where they mean "did not happen".
+
+    >>> draw_quantiles([1.0, 2.0, 3.0]).tolist()
+    [1.1, 2.0, 2.9]
+    """
+    arr = np.asarray(values, dtype=float)
+    if arr.shape[axis] == 0:
+        shape = list(arr.shape)
+        del shape[axis]
+        return np.full((len(QUANTILES), *shape), np.nan)
+    return np.asarray(np.percentile(arr, [q for _, q in QUANTILES], axis=axis), dtype=float)
+
+
 def _stats(values: npt.NDArray[np.float64], prefix: str) -> dict[str, float]:
     """Mean and quantiles over draws (axis 0) of a 1-D array; NaN-aware."""
-    out: dict[str, float] = {}
     finite = values[~np.isnan(values)]
-    out[f"{prefix}_mean"] = float(finite.mean()) if finite.size else float("nan")
-    for name, q in QUANTILES:
-        out[f"{prefix}_{name}"] = float(np.percentile(finite, q)) if finite.size else float("nan")
+    out = {f"{prefix}_mean": float(finite.mean()) if finite.size else float("nan")}
+    for (name, _), value in zip(QUANTILES, draw_quantiles(finite), strict=True):
+        out[f"{prefix}_{name}"] = float(value)
     return out
 
 
@@ -214,3 +230,47 @@ class Metrics:
         frame = pd.DataFrame(rows)
         frame.attrs["units"] = {"start_t": "t", "end_t": "t", "min_t": "t"}
         return frame
+
+    def summary(self) -> dict[str, Any]:
+        """The run in numbers: draws, weeks, share of draws with a stoppage, lost output (USD,
+        mean and quantiles over draws of each draw's total) and the largest conservation residual
+        (t). What ``spigot run`` prints first and the ``summary`` key of its JSON."""
+        ds = self._ds
+        total_usd = ds["lost_output_usd"].values.sum(axis=1)
+        any_stop = (~np.isnan(ds["first_stop_week"].values)).any(axis=1)
+        resid = np.abs(ds["conservation_residual"].values)
+        return {
+            "draws": self._res.draws,
+            "weeks": self._res.manifest.get("weeks"),
+            "share_draws_with_stoppage": float(any_stop.mean()),
+            **_stats(total_usd, "lost_output_usd"),
+            "max_abs_conservation_residual_t": float(resid.max()) if resid.size else 0.0,
+        }
+
+    def prices(self, moved_above: float = 0.01) -> pd.DataFrame:
+        """Per commodity whose mean price moved by more than ``moved_above`` in |log| in a zone:
+        P50 relative to base at the end in each zone, the peak of the mean relative price, and the
+        median ex-China / China spread at the end; largest moves first. Empty without a market
+        phase."""
+        ds = self._ds
+        if "price" not in ds:
+            return pd.DataFrame()
+        base = ds["base_price"].values  # (Z, C)
+        p50 = ds["price"].sel(quantile=0.5).values / base[None]  # (T, Z, C)
+        mean = ds["mean_price"].values / base[None]
+        spread = ds["price_spread"].sel(quantile=0.5).values  # (T, C)
+        rows = []
+        for c, name in enumerate(ds["commodity"].values):
+            moved = np.abs(np.log(mean[:, :, c])).max()
+            if moved < moved_above:
+                continue
+            rows.append({"commodity": str(name), "china_p50_end": p50[-1, 0, c],
+                         "ex_china_p50_end": p50[-1, 1, c], "china_mean_peak": mean[:, 0, c].max(),
+                         "ex_china_mean_peak": mean[:, 1, c].max(),
+                         "spread_p50_end": spread[-1, c], "moved": moved})
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            return frame
+        frame = frame.sort_values("moved", ascending=False).drop(columns="moved")
+        frame.attrs["units"] = {c: "1 (relative to base)" for c in frame.columns if c != "commodity"}
+        return frame.reset_index(drop=True)
