@@ -55,7 +55,7 @@ policies:
 def fill_store(path: Path, runs: int) -> list[str]:
     """Simulate once and save the results ``runs`` times; return the run ids."""
     import spigot as sp
-    from spigot.scenario import load_text
+    from spigot.scenarios import load_text
     from spigot.store import RunStore
 
     results = sp.simulate(load_text(SCENARIO, "bench"), seed=1)

@@ -23,7 +23,7 @@ SLOW_FILES = frozenset({
     "tests/e2e/test_open_every_run.py", "tests/store/test_atomicity.py",
     "tests/store/test_cli_runs.py", "tests/store/test_run_store.py",
     "tests/properties/test_engine_properties.py", "tests/sim/test_markets_engine.py",
-    "tests/sim/test_markets_numba.py", "tests/metrics/test_base.py", "tests/test_quality.py",
+    "tests/sim/test_markets_numba.py", "tests/risk/test_base.py", "tests/test_quality.py",
 })
 
 

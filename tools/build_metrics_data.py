@@ -1,8 +1,8 @@
-"""Build the curated copies in ``src/spigot/metrics/data/`` from ``../shared/data``.
+"""Build the curated copies in ``src/spigot/risk/data/`` from ``../shared/data``.
 
 Run once by a developer (``python tools/build_metrics_data.py``); the package and its tests only
 read the curated copies. Every output row keeps a ``source`` column. See
-``src/spigot/metrics/data/README.md`` for provenance and for the corrections applied.
+``src/spigot/risk/data/README.md`` for provenance and for the corrections applied.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ ratio moving the wrong way) over targets of ``calibration_targets_2010``:
 
 1. **Japan customs holds** (a scenario parameter of replay-2010): the median hold time, working
    days, of the inspections on shipments to Japan from 21 Sep 2010, on ``jpn_oct_drop`` and
-   ``jpn_nov_drop``. Written into ``src/spigot/replays/replay-2010.yaml`` (the line marked
+   ``jpn_nov_drop``. Written into ``src/spigot/scenarios/builtin/replays/replay-2010.yaml`` (the line marked
    ``# calibrated``).
 2. **Price response** (market parameters): ``price_inv_flexibility`` of ``dy_oxide`` and
    ``ndpr_oxide`` and ``price_adjust_speed``, on the price targets (rise by Jul/Dec 2010, peak
@@ -47,7 +47,7 @@ from pathlib import Path
 import yaml
 
 from spigot.replays import catalog, runner
-from spigot.scenario.models import Scenario
+from spigot.scenarios.models import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 REPLAY = ROOT / "src" / "spigot" / "replays" / "replay-2010.yaml"

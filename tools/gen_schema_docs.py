@@ -2,7 +2,7 @@
 
 * between ``<!-- schema:start -->`` and ``<!-- schema:end -->``: one section per table, listing its
   columns with dtype, unit, whether required, default, allowed values and meaning, taken from
-  ``src/spigot/schema/tables/*.csv``;
+  ``src/spigot/network/schema/tables/*.csv``;
 * between ``<!-- facilities:start -->`` and ``<!-- facilities:end -->``: the named facilities of the
   bundled dataset ``base`` (its ``nodes.csv`` rows of kind ``facility``).
 
@@ -16,7 +16,7 @@ import csv
 import sys
 from pathlib import Path
 
-from spigot.schema import TABLE_ORDER, schemas
+from spigot.network.schema import TABLE_ORDER, schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "data.md"

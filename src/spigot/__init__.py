@@ -7,7 +7,7 @@ The public API (see docs/):
 >>> net.validate().compile()  # doctest: +SKIP
 
 Sub-packages and the top-level names are imported on first use (PEP 562), so ``import spigot``
-and the CLI's ``--help`` stay fast; ``sp.metrics``, ``sp.replays``, ``sp.store`` and
+and the CLI's ``--help`` stay fast; ``sp.risk``, ``sp.replays``, ``sp.store`` and
 ``sp.report`` work like the other sub-packages after ``import spigot as sp``.
 """
 
@@ -22,11 +22,11 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
     from spigot import (
         datasets,
         errors,
-        metrics,
         network,
         replays,
         report,
         results,
+        risk,
         scenarios,
         sim,
         store,
@@ -34,16 +34,15 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
     )
     from spigot.network import CompiledNetwork, SupplyNetwork
     from spigot.results import Results
-    from spigot.scenario import Scenario
+    from spigot.scenarios import Scenario
     from spigot.sim import simulate
 
 #: Sub-packages reachable as ``sp.<name>``.
-_SUBPACKAGES = ("data", "datasets", "errors", "market", "metrics", "network", "policy", "replays",
-                "report", "results", "scenario", "scenarios", "schema", "sim", "store", "testing",
-                "units")
+_SUBPACKAGES = ("datasets", "errors", "market", "network", "policy", "replays", "report",
+                "results", "risk", "scenarios", "sim", "store", "testing", "units")
 #: Top-level names -> the module that defines them.
 _NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
-          "Results": "spigot.results", "Scenario": "spigot.scenario", "simulate": "spigot.sim"}
+          "Results": "spigot.results", "Scenario": "spigot.scenarios", "simulate": "spigot.sim"}
 
 __all__ = [
     "CompiledNetwork",
@@ -53,11 +52,11 @@ __all__ = [
     "__version__",
     "datasets",
     "errors",
-    "metrics",
     "network",
     "replays",
     "report",
     "results",
+    "risk",
     "scenarios",
     "sim",
     "simulate",

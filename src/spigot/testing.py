@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 import spigot as sp
-from spigot.scenario import load_text
+from spigot.scenarios import load_text
 
 __all__ = ["TOY_LICENCE", "assert_same", "run", "total_shortfall", "toy_scenario",
            "toy_with_stockpile"]

@@ -9,7 +9,7 @@ import pytest
 
 import spigot as sp
 from spigot.cli.app import main
-from spigot.schema import TABLE_ORDER, schema
+from spigot.network.schema import TABLE_ORDER, schema
 from spigot.units import parse_unit
 
 REQUIRED_COMMODITIES = {"re_concentrate", "ndpr_oxide", "dy_oxide", "tb_oxide", "ndfeb_magnet",

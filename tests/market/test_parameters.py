@@ -60,8 +60,8 @@ def test_loads_aligned_to_base_and_toy(net: sp.network.CompiledNetwork) -> None:
 
 def test_pairs_match_the_engine(net: sp.network.CompiledNetwork) -> None:
     from spigot.policy.plan import PolicyPlan
-    from spigot.scenario.models import Scenario
-    from spigot.sim.model import build_model
+    from spigot.scenarios.models import Scenario
+    from spigot.sim.build.model import build_model
 
     scen = Scenario.model_validate({"name": "t", "dataset": "base", "policies": []})
     plan = PolicyPlan(scen, net, {}, {}, ["civil"] * len(net.sectors))

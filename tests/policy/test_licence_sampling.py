@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from spigot.policy.plan import LICENCE, BlockParams, PolicyPlan
-from spigot.scenario import load_text
+from spigot.scenarios import load_text
 from spigot.sim.engine import prepare
 from spigot.testing import run
 

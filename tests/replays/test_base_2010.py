@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import spigot as sp
-from spigot.schema import TABLE_ORDER, schema
+from spigot.network.schema import TABLE_ORDER, schema
 from spigot.units import parse_unit
 
 RE_CHAIN = {"re_concentrate", "re_concentrate_ionic", "la_oxide", "ce_oxide", "ndpr_oxide", "sm_oxide",

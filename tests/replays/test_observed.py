@@ -145,7 +145,7 @@ def test_no_engine_imports() -> None:
 
     tree = ast.parse(inspect.getsource(observed))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
-    allowed = {"spigot.errors", "spigot.data.bundled"}  # errors and the bundled-file catalog
+    allowed = {"spigot.errors", "spigot.bundled"}  # errors and the bundled-file catalog
     assert not {m for m in imported if m.startswith("spigot.") and m not in allowed}
 
 

@@ -145,7 +145,7 @@ def test_sankey_of_the_base_world_has_every_stage() -> None:
 def test_report_of_a_real_run(store: RunStore, tmp_path: Path) -> None:
     scenario_text = (Path(__file__).parents[1] / "web" / "conftest.py").read_text()
     text = scenario_text.split('TOY_SCENARIO = """\\\n', 1)[1].split('"""', 1)[0]
-    from spigot.scenario import load_text
+    from spigot.scenarios import load_text
     from spigot.sim import simulate
 
     results = simulate(load_text(text), draws=64, seed=2)

@@ -1,4 +1,4 @@
-"""The kernel's named arrays (``spigot.sim.state``, ``spigot.sim.arrays``) hold what they name.
+"""The kernel's named arrays (``spigot.sim.state``, ``spigot.sim.build.arrays``) hold what they name.
 
 The kernel reads every static array by name: a model field by its ``ModelArrays`` name, a market
 item through the index ``spigot.sim.state`` declares for it. These tests check the names against
@@ -13,9 +13,9 @@ import pytest
 
 from spigot.market.parameters import KIND_FIXED
 from spigot.sim import state
-from spigot.sim.arrays import market_pack, model_arrays, neutral_items, policy_arrays
+from spigot.sim.build.arrays import market_pack, model_arrays, neutral_items, policy_arrays
+from spigot.sim.build.model import SimModel
 from spigot.sim.engine import prepare
-from spigot.sim.model import SimModel
 from spigot.testing import toy_scenario
 
 

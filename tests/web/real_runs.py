@@ -10,7 +10,7 @@ from pathlib import Path
 
 from spigot import scenarios
 from spigot.replays import load_replay
-from spigot.scenario import Scenario
+from spigot.scenarios import Scenario
 from spigot.sim import simulate
 from spigot.store import RunStore
 

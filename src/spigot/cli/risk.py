@@ -14,16 +14,17 @@ from spigot.errors import UnknownNameError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from spigot import datasets, metrics
-    from spigot.metrics._common import commodity_groups, parse_date, resolve_commodity, resolve_region
+    from spigot import datasets
+    from spigot import risk as risk_metrics
     from spigot.network import SupplyNetwork
+    from spigot.risk._common import commodity_groups, parse_date, resolve_commodity, resolve_region
 else:
     datasets = lazy_from("spigot", "datasets")
-    metrics = lazy_from("spigot", "metrics")
-    commodity_groups = lazy_from("spigot.metrics._common", "commodity_groups")
-    parse_date = lazy_from("spigot.metrics._common", "parse_date")
-    resolve_commodity = lazy_from("spigot.metrics._common", "resolve_commodity")
-    resolve_region = lazy_from("spigot.metrics._common", "resolve_region")
+    risk_metrics = lazy_from("spigot", "risk")
+    commodity_groups = lazy_from("spigot.risk._common", "commodity_groups")
+    parse_date = lazy_from("spigot.risk._common", "parse_date")
+    resolve_commodity = lazy_from("spigot.risk._common", "resolve_commodity")
+    resolve_region = lazy_from("spigot.risk._common", "resolve_region")
     SupplyNetwork = lazy_from("spigot.network", "SupplyNetwork")
     pd = lazy_import("pandas")
 
@@ -46,7 +47,7 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
 def _eu(net: SupplyNetwork, names: list[str], at: str, year: int | None) -> pd.DataFrame:
     for name in names:
         try:
-            return metrics.eu_supply_risk(net, name, at=at, year=year)
+            return risk_metrics.eu_supply_risk(net, name, at=at, year=year)
         except UnknownNameError:
             continue
     return pd.DataFrame(columns=EU_COLUMNS)
@@ -60,17 +61,17 @@ def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: st
         resolve_commodity(net, commodity, field="--commodity")
     if importer is not None:
         resolve_region(net, importer, field="--importer")
-    stages = metrics.chokepoints(net, commodity, year=year)
+    stages = risk_metrics.chokepoints(net, commodity, year=year)
     groups = commodity_groups(net)
     if importer is not None:
-        all_reliance = metrics.net_import_reliance(net, importer)
-        all_exposed = metrics.exposure(net, importer, at=day)
-        all_gpr = metrics.geopolrisk(net, importer, year=year)
-        all_sources = metrics.import_sources(net, importer, None)
-        all_published = metrics.usgs_published_reliance(importer=importer)
+        all_reliance = risk_metrics.net_import_reliance(net, importer)
+        all_exposed = risk_metrics.exposure(net, importer, at=day)
+        all_gpr = risk_metrics.geopolrisk(net, importer, year=year)
+        all_sources = risk_metrics.import_sources(net, importer, None)
+        all_published = risk_metrics.usgs_published_reliance(importer=importer)
     chains = []
     for chain, block in stages.groupby("chain", sort=False):
-        members = metrics.chain_members(net, str(chain))
+        members = risk_metrics.chain_members(net, str(chain))
         choke = block[block["chokepoint"]].iloc[0]
         mining = block[block["stage"] == "mining"]
         entry: dict[str, Any] = {
@@ -123,7 +124,7 @@ def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: st
                               "(2017) JRC106997",
             "net_import_reliance": "USGS Mineral Commodity Summaries 2026, Appendix C",
             "geopolrisk": "Santillán-Saldivar et al. (2021) doi:10.1016/j.resconrec.2020.105108",
-            "docs": "docs/metrics.md",
+            "docs": "docs/risk_metrics.md",
         },
     }
 

@@ -15,14 +15,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from spigot import scenarios
-    from spigot.scenario import json_schema, load_file
-    from spigot.scenario.checks import scenario_warnings
+    from spigot.scenarios import json_schema, load_file
+    from spigot.scenarios.checks import scenario_warnings
     from spigot.sim import cost, prepare
 else:
     scenarios = lazy_from("spigot", "scenarios")
-    json_schema = lazy_from("spigot.scenario", "json_schema")
-    load_file = lazy_from("spigot.scenario", "load_file")
-    scenario_warnings = lazy_from("spigot.scenario.checks", "scenario_warnings")
+    json_schema = lazy_from("spigot.scenarios", "json_schema")
+    load_file = lazy_from("spigot.scenarios", "load_file")
+    scenario_warnings = lazy_from("spigot.scenarios.checks", "scenario_warnings")
     cost = lazy_from("spigot.sim", "cost")
     prepare = lazy_from("spigot.sim", "prepare")
     pd = lazy_import("pandas")

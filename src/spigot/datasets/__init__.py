@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from spigot.data.bundled import BundledCatalog
-from spigot.data.files import is_url
+from spigot.bundled import BundledCatalog
 from spigot.errors import DataError, Problem
+from spigot.network.files import is_url
 
 if TYPE_CHECKING:  # imported where a world is loaded, so that names() and describe() stay light
     from spigot.network import SupplyNetwork

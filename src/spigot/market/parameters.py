@@ -28,9 +28,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from spigot.data.files import read_csv_table
 from spigot.errors import InputError, Problem, did_you_mean
 from spigot.network.compiled import STAGES, STATUSES, ZONES, CompiledNetwork
+from spigot.network.files import read_csv_table
 
 __all__ = [
     "EXPORTER_ZONE",
@@ -49,7 +49,7 @@ BoolArray = npt.NDArray[np.bool_]
 #: Zone whose export controls the model studies (index into ``ZONES``): idle capacity restarts
 #: only outside it, and its export openness scales the upper arbitrage band.
 EXPORTER_ZONE = ZONES.index("china")
-#: Weeks of input the engine's processing nodes hold in its initial state (spigot.sim.model).
+#: Weeks of input the engine's processing nodes hold in its initial state (spigot.sim.build.model).
 NODE_COVER_WEEKS = 2.0
 #: Node kinds for the capacity kernel.
 KIND_FIXED, KIND_PROJECT, KIND_IDLE = 0, 1, 2
@@ -308,7 +308,7 @@ def market_pairs(net: CompiledNetwork) -> tuple[IntArray, IntArray, IntArray, In
     """Sector-commodity pairs in the engine's order: ``(pair_sector, pair_c, sec_ptr, sec_pair)``.
 
     Identical to ``SimModel.sc_sector``, ``sc_c``, ``sec_ptr`` and ``sec_sc`` of
-    :func:`spigot.sim.model.build_model`: pairs with ``bom > 0`` and ``output > 0``, sector-major.
+    :func:`spigot.sim.build.model.build_model`: pairs with ``bom > 0`` and ``output > 0``, sector-major.
     """
     S, C = net.bom.shape
     sc = [(s, c) for s in range(S) for c in range(C) if net.bom[s, c] > 0 and net.sector_output[s] > 0]

@@ -1,6 +1,6 @@
 """Consistency and balance checks across the tables of a supply network.
 
-Each table is checked on its own when it is read (:mod:`spigot.data.readers`); the checks here
+Each table is checked on its own when it is read (:mod:`spigot.network.io`); the checks here
 need several tables: unique ids, references between tables, bases of units against commodities,
 recipes, and the supply-use balance of the base year.
 """
@@ -12,9 +12,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from spigot.data.regions import is_iso3, suggest_region
 from spigot.errors import Problem, did_you_mean
-from spigot.schema import schemas
+from spigot.network.regions import is_iso3, suggest_region
+from spigot.network.schema import schemas
 from spigot.units import parse_unit
 
 __all__ = ["BALANCE_ABS_TOLERANCE", "BALANCE_REL_TOLERANCE", "balance_table", "consistency_problems"]

@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spigot.data.readers import read_table, read_table_file
 from spigot.errors import ConsistencyError, DataError, Problem
 from spigot.network.checks import balance_table, consistency_problems
 from spigot.network.compiled import STAGES, STATUSES, ZONES, CompiledNetwork
-from spigot.schema import TABLE_ORDER, schema, schemas
+from spigot.network.io import read_table, read_table_file
+from spigot.network.schema import TABLE_ORDER, schema, schemas
 from spigot.units import WEEKS_PER_YEAR
 
 __all__ = ["SupplyNetwork"]
@@ -32,7 +32,7 @@ Rows = pd.DataFrame | Sequence[Mapping[str, Any]] | Mapping[str, Sequence[Any]]
 class SupplyNetwork:
     """A world of commodities, regions, nodes, routes, demand sectors, prices and stockpiles.
 
-    Each table follows its schema (``spigot/schema/tables/*.csv``, documented in ``docs/data.md``);
+    Each table follows its schema (``spigot/network/schema/tables/*.csv``, documented in ``docs/data.md``);
     values are converted to canonical units on the way in. A network is immutable: :meth:`add`
     returns a new network and inputs are never mutated.
 

@@ -24,9 +24,9 @@ import numpy.typing as npt
 from spigot.market.parameters import MarketParams
 from spigot.market.supply import sample_project_starts
 from spigot.network.compiled import CompiledNetwork
-from spigot.scenario.dists import LogNormal, Normal, Param, param_cdf, sample_param
-from spigot.scenario.loader import date_to_step
-from spigot.scenario.models import (
+from spigot.scenarios.dists import LogNormal, Normal, Param, param_cdf, sample_param
+from spigot.scenarios.loader import date_to_step
+from spigot.scenarios.models import (
     DAYS_PER_WEEK,
     END_USES,
     AllExcept,

@@ -1,4 +1,5 @@
-"""The built-in replay scenarios: YAML files ``replay-*.yaml`` in this package.
+"""The built-in replay scenarios: YAML files ``replay-*.yaml`` in
+``spigot/scenarios/builtin/replays/``.
 
 A replay is an ordinary scenario file (``docs/scenarios.md``) whose policies encode one historical
 episode as announced, each with a comment naming its row of the project's export-control
@@ -14,14 +15,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spigot.data.bundled import BundledCatalog
-from spigot.scenario.loader import load_file
-from spigot.scenario.models import Scenario
+from spigot.bundled import BundledCatalog
+from spigot.scenarios.loader import load_file
+from spigot.scenarios.models import Scenario
 
 __all__ = ["load_replay", "replay_names", "replay_path"]
 
 
-_CATALOG = BundledCatalog("spigot.replays", "replay", "replay-*.yaml")
+_CATALOG = BundledCatalog("spigot.scenarios", "replay", "replay-*.yaml", subfolder="builtin/replays")
 
 
 def replay_names() -> tuple[str, ...]:

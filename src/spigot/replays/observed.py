@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from spigot.data.bundled import BundledCatalog
+from spigot.bundled import BundledCatalog
 from spigot.errors import UnknownNameError
 
 __all__ = ["describe", "load_observed", "names", "path"]

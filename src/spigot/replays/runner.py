@@ -31,7 +31,7 @@ from spigot.replays.compare import (
 from spigot.replays.monthly import ALL, Flow, month_weights, monthly_flows, monthly_prices, quantile_frame
 from spigot.replays.skill import skill as replay_skill
 from spigot.results import Results
-from spigot.scenario.models import ExportBan, ExportLicence, ExportQuota, Scenario
+from spigot.scenarios.models import ExportBan, ExportLicence, ExportQuota, Scenario
 from spigot.sim import simulate
 
 __all__ = ["EXPORTER_ZONE", "JSON_SCHEMA_ID", "STORED_TRAJECTORIES", "ReplayResult", "run_replay"]

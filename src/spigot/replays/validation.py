@@ -286,7 +286,7 @@ def render_all(names: Sequence[str] | None = None) -> str:
     """The whole page for the given replays (default: all built-in replays)."""
     parts = [HEADER, "## Fitted parameters", "",
              "Market parameters (`src/spigot/market/parameters.csv`); the Japan hold time is in "
-             "`src/spigot/replays/replay-2010.yaml` (the line marked `# calibrated`).", "",
+             "`src/spigot/scenarios/builtin/replays/replay-2010.yaml` (the line marked `# calibrated`).", "",
              _md(fitted_parameters(), ["parameter", "key", "value", "unit", "source"]), ""]
     for name in names or replay_names():
         parts.append(render(run_replay(name)))

@@ -40,8 +40,8 @@ _CHOKEPOINT_CACHE: dict[str, pd.DataFrame] = {}
 
 
 def _chokepoints(net: SupplyNetwork) -> pd.DataFrame:
-    """:func:`spigot.metrics.chokepoints` of ``net``, cached by content (networks are immutable)."""
-    from spigot.metrics import chokepoints
+    """:func:`spigot.risk.chokepoints` of ``net``, cached by content (networks are immutable)."""
+    from spigot.risk import chokepoints
 
     key = net.content_hash()
     if key not in _CHOKEPOINT_CACHE:
@@ -66,7 +66,7 @@ def chokepoint_section(net: SupplyNetwork | None) -> Section:
                            "top_supplier", "top_share", "chokepoint", "source") if c in table]
     section.table = table[columns].reset_index(drop=True)
     section.note = ("concentration of each stage (HHI, 0-10,000 points); the chokepoint is the "
-                    "most concentrated stage of each chain (spigot.metrics.chokepoints)")
+                    "most concentrated stage of each chain (spigot.risk.chokepoints)")
     return section
 
 

@@ -26,8 +26,8 @@ from spigot.errors import ConservationError
 
 if TYPE_CHECKING:
     from spigot.results.metrics import Metrics
-    from spigot.scenario.models import Scenario
-    from spigot.sim.model import SimModel
+    from spigot.scenarios.models import Scenario
+    from spigot.sim.build.model import SimModel
 
 __all__ = ["PRICE_QUANTILES", "MarketTotals", "Results", "histogram_quantiles"]
 

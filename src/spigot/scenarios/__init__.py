@@ -1,4 +1,5 @@
-"""Built-in scenarios, stored as YAML files in this package.
+"""Scenarios: YAML files validated by pydantic (line numbers in every error message), and the
+built-in ones, stored as YAML in ``builtin/`` (the historical replays in ``builtin/replays/``).
 
 >>> import spigot as sp
 >>> sp.scenarios.names()
@@ -11,15 +12,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from spigot.data.bundled import BundledCatalog
+from spigot.bundled import BundledCatalog
 from spigot.errors import UnknownNameError
-from spigot.scenario.loader import load_file
-from spigot.scenario.models import Scenario
+from spigot.scenarios.loader import check_names, load_file, load_text
+from spigot.scenarios.models import (
+    ExportBan,
+    ExportLicence,
+    ExportQuota,
+    ExportTax,
+    Scenario,
+    Suspension,
+)
 
-__all__ = ["load", "names", "path"]
+__all__ = [
+    "ExportBan",
+    "ExportLicence",
+    "ExportQuota",
+    "ExportTax",
+    "Scenario",
+    "Suspension",
+    "check_names",
+    "json_schema",
+    "load",
+    "load_file",
+    "load_text",
+    "names",
+    "path",
+]
 
 
-_CATALOG = BundledCatalog("spigot.scenarios", "scenario", "*.yaml")
+_CATALOG = BundledCatalog("spigot.scenarios", "scenario", "*.yaml", subfolder="builtin")
 
 
 def names() -> tuple[str, ...]:
@@ -54,3 +76,11 @@ def load(name: str) -> Scenario:
     if candidate.suffix.lower() in {".yaml", ".yml"} or candidate.exists():
         return load_file(candidate)
     raise UnknownNameError("scenario", name, names())
+
+
+def json_schema() -> dict[str, object]:
+    """JSON Schema of scenario files (for editors: ``spigot scenario schema > scenario.json``)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "spigot scenario"
+    return schema

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING
 from spigot.errors import InputError, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from spigot.scenario.models import Scenario
-    from spigot.sim.model import SimModel
+    from spigot.scenarios.models import Scenario
+    from spigot.sim.build.model import SimModel
 
 __all__ = ["CLI_LIMITS", "WEB_LIMITS", "RunCost", "RunLimits", "RunTooLargeError", "check",
            "check_steps", "estimate"]
@@ -190,7 +190,7 @@ def estimate(model: SimModel, draws: int, *, keep: int = 10, chunk_draws: int = 
     chunk_draws
         Draws simulated at once (rounded up to blocks of 64).
     """
-    from spigot.sim.model import PRICE_BINS
+    from spigot.sim.build.model import PRICE_BINS
 
     block = 64
     steps, size = int(model.steps), int(model.layout.size)

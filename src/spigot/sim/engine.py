@@ -29,12 +29,12 @@ from spigot.network import SupplyNetwork
 from spigot.network.compiled import CompiledNetwork
 from spigot.policy.plan import BlockParams, PolicyPlan
 from spigot.results.results import PRICE_QUANTILES, MarketTotals, Results
-from spigot.scenario.checks import scenario_warnings
-from spigot.scenario.loader import check_names, dataset_error
-from spigot.scenario.models import Scenario
+from spigot.scenarios.checks import scenario_warnings
+from spigot.scenarios.loader import check_names, dataset_error
+from spigot.scenarios.models import Scenario
 from spigot.sim import cost
+from spigot.sim.build.model import PRICE_BINS, SimModel, build_model
 from spigot.sim.cost import RunLimits
-from spigot.sim.model import PRICE_BINS, SimModel, build_model
 from spigot.sim.reference import run_chunk_reference
 
 __all__ = ["BLOCK_SIZE", "allocate_outputs", "prepare", "simulate"]

@@ -34,9 +34,9 @@ import numpy as np
 
 from spigot.market._common import jit
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
-from spigot.sim.arrays import market_pack, model_arrays, policy_arrays
+from spigot.sim.build.arrays import market_pack, model_arrays, policy_arrays
+from spigot.sim.build.model import SimModel
 from spigot.sim.market_phases import market_init, market_record, market_tax, markets
-from spigot.sim.model import SimModel
 from spigot.sim.phases import (
     add_lanes,
     allocate,
@@ -68,7 +68,7 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     ``exp_out`` (T, n_live, C) receives each draw's exports on the cross-border routes, summed
     by commodity (``g.export_c``), for the quantiles of exports over all draws.
 
-    ``mg`` is the market phase's pack (:func:`~spigot.sim.arrays.market_pack`); ``mg.on`` says
+    ``mg`` is the market phase's pack (:func:`~spigot.sim.build.arrays.market_pack`); ``mg.on`` says
     whether the run has one. Without it the market arrays have a zero size and the market
     branches (one test per phase) are skipped.
     """
@@ -521,7 +521,7 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
             if ck >= 0:
                 for ln in range(n_live):
                     exp_out[t, ln, ck] += rec[o_exp + k, ln]
-        if mkt:  # the market record (spigot.sim.model.MarketLayout), its sums and the bins
+        if mkt:  # the market record (spigot.sim.build.model.MarketLayout), its sums and the bins
             market_record(t, n_live, g, mg, ms, fs)
 
     # ---- outputs and conservation: what is left everywhere, by commodity

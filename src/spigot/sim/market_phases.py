@@ -28,7 +28,7 @@ from spigot.market.supply import (
     margin_step,
     route_weights_step,
 )
-from spigot.sim.model import PRICE_BINS
+from spigot.sim.build.model import PRICE_BINS
 from spigot.sim.phases import add_lanes, fa, ia
 from spigot.sim.state import (
     ADOPT_RATE,
@@ -398,7 +398,7 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
             held_c = blocked[c, ln]  # nothing held: exactly 1 (x / x), no division
             sent_c = exported[c, ln] + held_c
             openness[c, ln] = exported[c, ln] / sent_c if held_c != 0.0 and sent_c > 0 else 1.0
-    # zone stocks and uses (spigot.sim.model.zone_stock_use, in its order; the node
+    # zone stocks and uses (spigot.sim.build.model.zone_stock_use, in its order; the node
     # pairs that are always 0 are skipped, which adds nothing)
     for z in range(2):
         for c in range(C):

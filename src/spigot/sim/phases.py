@@ -10,7 +10,7 @@ Where the market phase changes a rule (planned activity of projects, joint produ
 substituted intensities, safety stocks, split orders, the need at the current plan) a phase
 reads the market's arrays; without a market phase the pack holds their neutral values (every
 node fixed, no substitution use, no safety stock, no split buffer, one plan of 1.0, the
-stockpiles' price trigger off: :func:`spigot.sim.arrays.market_pack`), so the same code does
+stockpiles' price trigger off: :func:`spigot.sim.build.arrays.market_pack`), so the same code does
 the flow model's arithmetic (a product with 1.0 is exact).
 """
 
@@ -146,7 +146,7 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
     a substitution use are at their substituted intensity, and a joint-product node runs for
     the value of its orders (:func:`order_rate`). Without the market phase the pack's neutral
     values make every node fixed at its capacity, with its recipe's intensities and no joint
-    pricing (:func:`spigot.sim.arrays.market_pack`).
+    pricing (:func:`spigot.sim.build.arrays.market_pack`).
     """
     recipe_in = g.recipe_in
     N = recipe_in.shape[0]

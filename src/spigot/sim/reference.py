@@ -44,7 +44,7 @@ from spigot.market.supply import (
     route_weights_step_ref,
 )
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
-from spigot.sim.model import (
+from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
     PRICE_BINS,
@@ -599,7 +599,7 @@ class _Draw:
                 self.tax[c] = max(self.tax[c], self.p.tax[self.d, mi])
 
     def record_market(self, mrec: FloatArray) -> None:
-        """One step's market record (see :class:`~spigot.sim.model.MarketLayout`)."""
+        """One step's market record (see :class:`~spigot.sim.build.model.MarketLayout`)."""
         mk = self.mk
         assert mk is not None
         mp, lay = mk.params, mk.layout
@@ -689,13 +689,13 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
     - ``residual``, ``throughput`` (D, C): ``initial + produced + recycled_total - used -
       consumed - final`` and ``initial + produced + recycled_total + used + consumed``;
     - ``export_draw`` (T, D, C): ``+=`` the record's exports of each cross-border route
-      to its commodity, routes in order (:func:`~spigot.sim.model.export_route_commodity`).
+      to its commodity, routes in order (:func:`~spigot.sim.build.model.export_route_commodity`).
 
     Market phase (only when ``m.market`` is not ``None``; otherwise these arrays have a zero
     size and are not written):
 
     - ``market_sum`` (nb, T, MarketLayout.size): ``+=`` each draw's market record of the step,
-      written after phase 9 (groups in :class:`~spigot.sim.model.MarketLayout`: ``exp(lrel)``
+      written after phase 9 (groups in :class:`~spigot.sim.build.model.MarketLayout`: ``exp(lrel)``
       of the new prices, ``reduction`` and ``recycled`` after this step's update, demand
       destruction of this step's consumption, ``cap_avail - node_base`` of the capacity this
       step's production used (projects and idle nodes only, 0 for others), ``released`` of

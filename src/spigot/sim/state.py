@@ -13,7 +13,7 @@ Masses are in t, rates in t per step (t/step), times in steps, prices as log rel
 Four groups are ``typing.NamedTuple`` classes (numba compiles ``g.route_base`` to the same
 static item access as ``g[12]``; docs/design.md, "Named state", has the measurements):
 
-- :class:`ModelArrays` (``g``): the model's static arrays (:class:`~spigot.sim.model.SimModel`
+- :class:`ModelArrays` (``g``): the model's static arrays (:class:`~spigot.sim.build.model.SimModel`
   flattened for the kernel, plus the route sets and offsets it derives);
 - :class:`PolicyArrays` (``pa``): the chunk's per-draw policy parameters
   (:class:`~spigot.policy.plan.BlockParams`);
@@ -27,7 +27,7 @@ item is declared once below with :func:`_item`, which returns its index in its p
 adding an item shifts nothing by hand. The kernel takes a view with ``fa(mg, NODE_BASE)`` /
 ``ia(mg, NODE_KIND)`` and a scalar with ``mg.fsc[SPEED]`` / ``mg.isc[RESTART_LAG]``.
 Without a market phase the items the flow phases read hold neutral values
-(:func:`spigot.sim.arrays.neutral_items`), so the same phase code runs both modes.
+(:func:`spigot.sim.build.arrays.neutral_items`), so the same phase code runs both modes.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 class ModelArrays(NamedTuple):
-    """The model's static arrays for the kernel (``g``; :func:`spigot.sim.arrays.model_arrays`)."""
+    """The model's static arrays for the kernel (``g``; :func:`spigot.sim.build.arrays.model_arrays`)."""
 
     # nodes
     node_cap: FloatArray  # (N,) usable capacity, t activity/step (0: not operating)
@@ -113,7 +113,7 @@ class ModelArrays(NamedTuple):
     steps: int  # T
     stop_below: float  # a sector stops below this share of its planned output
     max_factor: float  # largest order, multiple of the base flow
-    # the step record's groups (spigot.sim.model.Layout): offsets
+    # the step record's groups (spigot.sim.build.model.Layout): offsets
     o_exports: int  # (K,) t shipped
     o_held: int  # (K,) t held back in the exporter's stock
     o_lost_units: int  # (S,) unit of output lost
@@ -127,7 +127,7 @@ class ModelArrays(NamedTuple):
     o_licence_denied: int  # (J,) t denied
     o_licence_queue: int  # (J,) t waiting for review
     o_licence_pipeline: int  # (J,) t under review
-    # route sets (spigot.sim.arrays: routes that never carry material are skipped)
+    # route sets (spigot.sim.build.arrays: routes that never carry material are skipped)
     live: BoolArray  # (K,) a route that can carry material
     live_k: IntArray  # routes that can carry material
     ctrl_k: IntArray  # routes under a policy
@@ -231,7 +231,7 @@ class MarketPack(NamedTuple):
     """The market phase's static arrays packed by kind (``mg``; :data:`MARKET_ITEMS`).
 
     Without a market phase ``on`` is False and the items hold the neutral values the flow
-    phases read (:func:`spigot.sim.arrays.neutral_items`); the others are empty.
+    phases read (:func:`spigot.sim.build.arrays.neutral_items`); the others are empty.
     """
 
     on: bool  # the run has a market phase
@@ -250,7 +250,7 @@ class MarketItem:
     ``kind``: ``f`` float array, ``i`` int array (booleans as 0/1), ``fs``/``is`` float/int
     scalar. ``source``: where the packer reads it, ``mp.<name>`` (``MarketParams``),
     ``mk.<name>`` (``MarketModel``), ``m.<name>`` (``SimModel``) or ``derived`` (computed by
-    :func:`spigot.sim.arrays.market_pack`).
+    :func:`spigot.sim.build.arrays.market_pack`).
     """
 
     kind: str
@@ -271,7 +271,7 @@ def _item(kind: str, name: str, shape: str, unit: str, source: str = "") -> int:
     return index
 
 
-# ---- int scalars: sizes and the market record's offsets (spigot.sim.model.MarketLayout)
+# ---- int scalars: sizes and the market record's offsets (spigot.sim.build.model.MarketLayout)
 N_C = _item("is", "n_c", "", "count", "derived")  # C
 N_N = _item("is", "n_n", "", "count", "derived")  # N
 RESTART_LAG = _item("is", "restart_lag", "", "steps")

@@ -28,8 +28,8 @@ from fastapi.templating import Jinja2Templates
 from spigot import datasets, scenarios
 from spigot._version import __version__
 from spigot.errors import InputError, Problem, UnknownNameError
+from spigot.network.schema import TABLE_ORDER
 from spigot.report import build_content
-from spigot.schema import TABLE_ORDER
 from spigot.sim.cost import WEB_LIMITS, RunLimits
 from spigot.store import KINDS, RunStore, UnknownRunError, is_run_id
 from spigot.web.errors import install_error_handlers
@@ -185,7 +185,7 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
     @app.get("/api/datasets/{name}/risk", tags=["world"])
     def dataset_risk(name: str) -> dict[str, Any]:
         """Concentration of every stage of every chain, with the chokepoints flagged."""
-        from spigot.metrics import chokepoints
+        from spigot.risk import chokepoints
 
         net = dataset_of(name)
         frame = chokepoints(net)

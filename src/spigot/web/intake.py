@@ -31,7 +31,7 @@ import yaml
 
 from spigot import datasets
 from spigot.errors import InputError, Problem
-from spigot.scenario.models import Scenario
+from spigot.scenarios.models import Scenario
 from spigot.sim.cost import RunCost, RunLimits
 
 __all__ = ["MAX_DEPTH", "MAX_SCENARIO_BYTES", "PREPARE_THREADS", "PREPARE_TIMEOUT_S", "Checked",
@@ -158,8 +158,8 @@ def check_scenario(label: str, text: str, *, limits: RunLimits, max_draws: int,
     InputError
         For any other problem (YAML, fields, names, data references, limits).
     """
-    from spigot.scenario import load_text
-    from spigot.scenario.checks import scenario_warnings
+    from spigot.scenarios import load_text
+    from spigot.scenarios.checks import scenario_warnings
     from spigot.sim import cost, prepare
 
     size = len(text.encode("utf-8"))

@@ -96,7 +96,7 @@ def execute(store_path: Path, scenario_text: str, draws: int | None, seed: int |
     InputError
         If the scenario is invalid or names things its dataset lacks.
     """
-    from spigot.scenario import load_text
+    from spigot.scenarios import load_text
     from spigot.sim import simulate
     from spigot.store import RunStore
 

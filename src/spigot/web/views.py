@@ -121,7 +121,7 @@ def report_tables(content_json: dict[str, Any]) -> pd.DataFrame:
 def world_data(name: str) -> str:
     """Map data of bundled dataset ``name`` as JSON text: production shares by commodity, stage
     and country; concentration per stage; exposure of each importer to controls in force."""
-    from spigot.metrics import chokepoints, exposure, stage_shares
+    from spigot.risk import chokepoints, exposure, stage_shares
 
     net = datasets.load(name)
     shares = stage_shares(net)

@@ -1,0 +1,150 @@
+"""Helpers shared by the risk metrics: bundled reference tables, names, dates and frame attrs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Mapping
+from importlib import resources
+from typing import TypeVar
+
+import pandas as pd
+
+from spigot.errors import InputError, Problem, UnknownNameError
+from spigot.network import SupplyNetwork
+from spigot.network.regions import COMMON_MISTAKES
+
+__all__ = [
+    "STAGE_ORDER",
+    "commodity_groups",
+    "parse_date",
+    "reference_table",
+    "resolve_commodity",
+    "resolve_region",
+    "tidy",
+]
+
+T = TypeVar("T")
+
+#: Stages from upstream to downstream (the order of the ``production`` table's ``stage`` column).
+STAGE_ORDER: tuple[str, ...] = ("mining", "separation", "refining", "metal", "magnet", "recycling")
+
+
+@functools.cache
+def _read_reference(name: str) -> pd.DataFrame:
+    folder = resources.files("spigot.risk") / "data"
+    with (folder / f"{name}.csv").open(encoding="utf-8") as fh:
+        return pd.read_csv(fh, keep_default_na=True)
+
+
+def reference_table(name: str) -> pd.DataFrame:
+    """A copy of bundled reference table ``name`` (``src/spigot/risk/data/<name>.csv``).
+
+    The tables and their provenance are listed in ``src/spigot/risk/data/README.md``.
+    """
+    return _read_reference(name).copy()
+
+
+def parse_date(value: str | dt.date | pd.Timestamp | None, field: str = "at") -> pd.Timestamp:
+    """Parse a calendar date given as ``YYYY-MM-DD`` (today if ``None``).
+
+    Raises
+    ------
+    InputError
+        Naming ``field``, the bad value and the expected format.
+    """
+    if value is None:
+        return pd.Timestamp(dt.date.today())
+    if isinstance(value, pd.Timestamp | dt.date):
+        return pd.Timestamp(value).normalize()
+    text = str(value).strip()
+    try:
+        parsed = dt.date.fromisoformat(text)
+    except ValueError:
+        parsed = None
+    if parsed is None or len(text) != 10:
+        raise InputError(Problem("invalid date", field=field, value=value,
+                                 expected="a date in the format YYYY-MM-DD, e.g. 2025-06-01"))
+    return pd.Timestamp(parsed)
+
+
+_MEMO: dict[tuple[int, str], tuple[weakref.ref[SupplyNetwork], object]] = {}
+
+
+def memo(net: SupplyNetwork, key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per (network, key); networks are immutable, so the value stays valid.
+
+    The cache holds a weak reference to the network and drops entries of collected networks.
+    """
+    slot = (id(net), key)
+    hit = _MEMO.get(slot)
+    if hit is not None and hit[0]() is net:
+        return hit[1]  # type: ignore[return-value]
+    for stale in [k for k, (ref, _) in _MEMO.items() if ref() is None]:
+        del _MEMO[stale]
+    value = compute()
+    _MEMO[slot] = (weakref.ref(net), value)
+    return value
+
+
+def commodity_groups(net: SupplyNetwork) -> dict[str, str]:
+    """Commodity id -> group id (an id without a group is its own group)."""
+    return dict(memo(net, "commodity_groups", lambda: _commodity_groups(net)))
+
+
+def _commodity_groups(net: SupplyNetwork) -> dict[str, str]:
+    table = net.commodities
+    out: dict[str, str] = {}
+    for row in table.to_dict(orient="records"):
+        group = row.get("group")
+        out[str(row["id"])] = str(group) if isinstance(group, str) and group else str(row["id"])
+    return out
+
+
+def known_commodities(net: SupplyNetwork) -> list[str]:
+    """Commodity ids, groups, and names used in the production statistics."""
+    groups = commodity_groups(net)
+    names = set(groups) | set(groups.values()) | {str(c) for c in net.production["commodity"]}
+    return sorted(names)
+
+
+def resolve_commodity(net: SupplyNetwork, commodity: str, field: str = "commodity") -> str:
+    """Return ``commodity`` if it is a commodity id or group of ``net``.
+
+    Raises
+    ------
+    UnknownNameError
+        With a "did you mean" among the ids and groups.
+    """
+    choices = known_commodities(net)
+    if commodity not in choices:
+        raise UnknownNameError("commodity", commodity, choices, field=field)
+    return commodity
+
+
+def resolve_region(net: SupplyNetwork, region: str, field: str = "importer",
+                   extra: Iterable[str] = ()) -> str:
+    """Return ``region`` if it is a region id of ``net`` (or in ``extra``).
+
+    Raises
+    ------
+    UnknownNameError
+        With a suggestion for common mistakes (``UK`` -> ``GBR``) or close ids.
+    """
+    choices = sorted({str(r) for r in net.regions["id"]} | set(extra))
+    if region not in choices:
+        raise UnknownNameError("region", region, choices, field=field, aliases=COMMON_MISTAKES)
+    return region
+
+
+def tidy(frame: pd.DataFrame, units: Mapping[str, str], reference: str,
+         **attrs: object) -> pd.DataFrame:
+    """Attach ``units`` and ``reference`` (and any ``attrs``) to ``frame`` and return it."""
+    frame = frame.reset_index(drop=True)
+    frame.attrs.clear()
+    frame.attrs["units"] = dict(units)
+    frame.attrs["reference"] = reference
+    for key, value in attrs.items():
+        frame.attrs[key] = value
+    return frame
