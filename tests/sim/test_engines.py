@@ -72,16 +72,18 @@ def test_toy_baseline_is_flat_and_never_stops() -> None:
 
 
 def test_base_baseline_produces_no_stoppage() -> None:
-    # over the scenario's own horizon (104 weeks), then over three years (docs/model.md, Known
-    # limits: the base world drifts slowly)
+    # over the scenario's own horizon (104 weeks), then over three years with projects starting
     res = run(sp.scenarios.load("baseline"), draws=4)
     ds = res.data
     assert ds.sizes["time"] == 104
     assert np.isnan(ds["first_stop_week"].values).all()
     assert ds["lost_output_usd"].values.max() == pytest.approx(0.0, abs=1e-6)
     assert res.metrics.first_stoppage()["share_stopped"].max() == 0.0
-    res = run(sp.scenarios.load("baseline"), draws=4, weeks=156)
+    # with the scheduled capacity projects as growth input (docs/scenarios.md, Growth)
+    scheduled = sp.scenarios.load("baseline").with_options(growth={"projects": "scheduled"})
+    res = run(scheduled, draws=4, weeks=156)
     ds = res.data
+    assert np.abs(ds["mean_capacity_added"].values).max() > 0.0
     # Lynas's heavy concentrate is separated in China, not booked as China's final use, and
     # India has a second Ce supplier (docs/design.md, Data layer): before, China's `other` sector
     # stopped in week 129 in 1 draw of 4

@@ -74,8 +74,8 @@ def test_numba_agrees_with_reference_with_recycling_stockpiles_and_safety_stocks
 
 def test_numba_agrees_with_reference_on_base_with_projects() -> None:
     """A short base run: licences, projects that ramp and weighted orders (few draws, weeks)."""
-    scen = sp.scenarios.load("licence-squeeze").with_options(draws=2, horizon_weeks=12,
-                                                             keep_trajectories=1)
+    scen = sp.scenarios.load("licence-squeeze").with_options(
+        draws=2, horizon_weeks=12, keep_trajectories=1, growth={"projects": "scheduled"})
     fast, slow = _both(scen)
     assert_same(fast, slow, rtol=1e-9)
     assert np.abs(fast.data["mean_capacity_added"].values).max() > 0.0

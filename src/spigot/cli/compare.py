@@ -135,15 +135,15 @@ def run_against(res: Results, run_id: str | None, against: str, store: Path | No
                 fmt: Format, *, save: bool, quiet: bool) -> None:
     """Compare a fresh run with a run of scenario ``against`` and print the comparison.
 
-    The reference is the newest stored run of ``against`` on the same dataset, start, step and
-    horizon (same draws and seed preferred); if there is none, ``against`` is simulated with the
-    run's draws, seed, horizon and engine and stored (unless ``save`` is false).
+    The reference is the newest stored run of ``against`` on the same dataset, start, step,
+    horizon and growth (same draws and seed preferred); if there is none, ``against`` is simulated
+    with the run's draws, seed, horizon, growth and engine and stored (unless ``save`` is false).
     """
     from spigot.sim import simulate
 
     runs = open_store(store)
-    scen = scenarios.load(against)
     m = res.manifest
+    scen = scenarios.load(against).with_options(growth=m.get("growth"))
     ref_id = find_reference(runs, scen.name, m, run_id) if runs.path.exists() else None
     if ref_id is not None:
         ref = runs.get(ref_id)

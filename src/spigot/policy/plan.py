@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from spigot.market.parameters import MarketParams
-from spigot.market.supply import sample_project_starts
+from spigot.market.supply import NEVER, sample_project_starts
 from spigot.network.compiled import CompiledNetwork
 from spigot.scenarios.dists import LogNormal, Normal, Param, param_cdf, sample_param
 from spigot.scenarios.loader import date_to_step
@@ -325,9 +325,11 @@ class PolicyPlan:
                     active[d, m, max(0, start[d]):max(0, min(T, end[d]))] = 0
         lead = (kernel * np.arange(self.kernel_steps, dtype=float)).sum(axis=2)
         # project starts come last, so that adding the market phase moves no policy draw
-        if self.market is not None:
+        if self.market is not None and scen.growth.projects == "scheduled":
             start_steps = sample_project_starts(self.market, rng, size,
                                                 decimal_year(scen.start))
+        elif self.market is not None:  # no growth: every project keeps its base output
+            start_steps = np.full((size, len(self.market.node_kind)), NEVER, dtype=np.int64)
         else:
             start_steps = np.zeros((size, 0), dtype=np.int64)
         return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps)

@@ -377,11 +377,12 @@ def find_reference(store: RunStore, scenario: str, manifest: dict[str, Any],
     What ``spigot run S --against baseline`` compares with, and what a "compare with baseline"
     button can look up: ``find_reference(store, "baseline", stored.manifest, stored.run_id)``.
 
-    Comparable: the same dataset (name and content hash), start date, step and horizon. Among
+    Comparable: the same dataset (name and content hash), start date, step, horizon and growth
+    (``growth`` of the scenario: runs with and without scheduled projects differ). Among
     those, one with the same draws and seed is preferred. ``exclude`` (the run being compared)
     is never chosen.
     """
-    keys = ("dataset", "dataset_hash", "start", "step_weeks", "weeks")
+    keys = ("dataset", "dataset_hash", "start", "step_weeks", "weeks", "growth")
     matches = []
     for info in store.list(kind="run"):
         if info.scenario != scenario or info.run_id == exclude:

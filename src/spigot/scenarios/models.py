@@ -36,6 +36,7 @@ __all__ = [
     "ExportQuota",
     "ExportTax",
     "FastTrack",
+    "Growth",
     "MarketOptions",
     "Policy",
     "ProcessingTime",
@@ -211,6 +212,21 @@ Policy = Annotated[ExportLicence | ExportQuota | ExportBan | ExportTax | Suspens
                    Field(discriminator="type")]
 
 
+class Growth(_Model):
+    """What changes in the world with no measure in force (``docs/scenarios.md``, Growth).
+
+    The bundled worlds are equilibria of the model's rules: without growth every flow, stock and
+    price stays at its base level. Growth is an explicit input, never a side effect.
+    """
+
+    projects: Literal["none", "scheduled"] = Field(
+        "none", description="'scheduled': capacity projects (nodes with status planned or "
+        "ramping and a start date) start on their announced date plus a sampled delay and ramp "
+        "up, as history or their owners schedule them (used by the replays); 'none': every node "
+        "keeps its base-year output (used by the built-in scenarios, so that a measure's effect "
+        "is not mixed with supply growth that no demand growth absorbs).")
+
+
 class MarketOptions(_Model):
     """Settings of the market and behaviour phase (prices, responses; ``docs/model.md``)."""
 
@@ -255,6 +271,9 @@ class Scenario(_Model):
                           "(false: flows only, as before issue 4).")
     market: MarketOptions = Field(MarketOptions(parameters=None),
                                   description="Market parameters (used when 'markets' is true).")
+    growth: Growth = Field(Growth(projects="none"),
+                           description="Supply growth (scheduled projects) in the world; none "
+                           "by default: the world stays at its base balance.")
     #: The YAML source the scenario came from (for line numbers in later error messages).
     _source: Any = PrivateAttr(None)
 

@@ -315,6 +315,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         "start": scen.start.isoformat(),
         "engine": engine,
         "markets": mk is not None,
+        "growth": scen.growth.model_dump(mode="json"),
         "block_size": BLOCK_SIZE,
         "chunk_draws": per_chunk * BLOCK_SIZE,
         "keep_trajectories": n_keep,
