@@ -25,8 +25,8 @@ LICENCE_KEYS = {"route", "exporter", "commodity", "destination", "applied_t", "a
                 "approved_t", "denied_t", "approval_share", "queue_t_mean", "in_review_t_mean",
                 "mean_wait_weeks"}
 MANIFEST_KEYS = {"spigot_version", "scenario", "scenario_hash", "dataset", "dataset_hash", "seed",
-                 "draws", "weeks", "steps", "step_weeks", "start", "engine", "markets", "block_size",
-                 "chunk_draws", "keep_trajectories", "timings_s"}
+                 "draws", "weeks", "steps", "step_weeks", "start", "engine", "markets", "growth",
+                 "block_size", "chunk_draws", "keep_trajectories", "timings_s"}
 
 
 @pytest.fixture

@@ -75,9 +75,14 @@ class BlockParams:
     #: (D, N) start step of each planned project (``spigot.market.supply.NEVER`` for other
     #: nodes); (D, 0) when the run has no market phase.
     start: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    #: (D, M, T) 1 from a licence's announcement to its start (importers plan for its lead
+    #: time); all 0 for measures without an announcement.
+    announced: npt.NDArray[np.uint8] = field(
+        default_factory=lambda: np.zeros((0, 0, 0), dtype=np.uint8))
 
     #: Field names in order (what :meth:`concat` and :meth:`take` stack and slice).
-    FIELDS = ("active", "approve", "kernel", "capacity", "quota", "tax", "lead", "start")
+    FIELDS = ("active", "approve", "kernel", "capacity", "quota", "tax", "lead", "start",
+              "announced")
 
     @staticmethod
     def concat(blocks: Sequence[BlockParams]) -> BlockParams:
@@ -281,6 +286,7 @@ class PolicyPlan:
         T = self.steps
         M = len(self.measures)
         active = np.zeros((size, M, T), dtype=np.uint8)
+        announced = np.zeros((size, M, T), dtype=np.uint8)
         approve = np.zeros((size, self.n_pairs))
         kernel = np.zeros((size, M, self.kernel_steps))
         capacity = np.full((size, M), np.inf)
@@ -300,6 +306,13 @@ class PolicyPlan:
                 start = np.maximum(start, ft_step)
             for d in range(size):
                 active[d, m, max(0, start[d]):max(0, min(T, end[d]))] = 1
+            if meas.parent < 0 and isinstance(p, ExportLicence) and p.announced is not None:
+                # the warning moves with the start (a delayed start was announced later)
+                ahead = date_to_step(p.start, scen.start, scen.step_weeks, 0) \
+                    - date_to_step(p.announced, scen.start, scen.step_weeks, 0)
+                for d in range(size):
+                    if start[d] < T:
+                        announced[d, m, max(0, start[d] - ahead):max(0, min(T, start[d]))] = 1
             n_e = len(meas.routes)
             if meas.kind == LICENCE:
                 kernel[:, m, :] = self._kernel(meas, rng, size)
@@ -332,7 +345,8 @@ class PolicyPlan:
             start_steps = np.full((size, len(self.market.node_kind)), NEVER, dtype=np.int64)
         else:
             start_steps = np.zeros((size, 0), dtype=np.int64)
-        return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps)
+        return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps,
+                           announced)
 
     def _window(self, p: ExportLicence | ExportQuota | ExportBan | ExportTax | Suspension,
                 rng: np.random.Generator, size: int, T: int) -> tuple[IntArray, IntArray]:

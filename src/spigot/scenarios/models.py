@@ -179,6 +179,18 @@ class ExportLicence(_Trade):
     validity_weeks: float = Field(0.0, ge=0, description="Weeks an approved licence covers "
                                   "further shipments on the route (0: one licence per shipment).")
     fast_track: list[FastTrack] = Field(default_factory=list)
+    announced: dt.date | None = Field(
+        None, description="Date the regime was announced (default: no warning). From it, "
+        "importers plan for the licence lead time: they order ahead (front-load) to hold "
+        "the base flow over the mean licence delay before the regime starts, as fast as "
+        "their order rule allows (at most twice the base flow a step).")
+
+    @model_validator(mode="after")
+    def _announced_before_start(self) -> ExportLicence:
+        if self.announced and self.start and self.announced > self.start:
+            raise ValueError(f"announced ({self.announced}) is after start ({self.start}): a "
+                             "regime is announced on or before the day it takes effect")
+        return self
 
 
 class ExportQuota(_Trade):

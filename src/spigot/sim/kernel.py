@@ -86,7 +86,7 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     route_slot, slot_route, L, T = g.route_slot, g.slot_route, g.n_lags, g.steps
     live_k, ctrl_k, free_k, first_k, sum_ranges = (g.live_k, g.ctrl_k, g.free_k, g.first_k,
                                                    g.sum_ranges)
-    active, approve, kernel = pa.active, pa.approve, pa.kernel
+    active, approve, kernel, announced = pa.active, pa.approve, pa.kernel, pa.announced
     capacity, quota, lead = pa.capacity, pa.quota, pa.lead
     mkt = mg.on
     o_exp, o_held, o_short = g.o_exports, g.o_held, g.o_shortfall
@@ -152,6 +152,8 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     banned = np.zeros((K, W), dtype=np.bool_)
     gov_m = np.full((K, W), -1, dtype=np.int64)
     gov_e = np.full((K, W), -1, dtype=np.int64)
+    plan_m = np.full((K, W), -1, dtype=np.int64)
+    plan_e = np.full((K, W), -1, dtype=np.int64)
     ratio = np.zeros((N, C, W))  # share of a node's orders of c that it can ship this step
     act = np.zeros((M, W), dtype=np.bool_)  # measures in force this step
     fac = np.zeros(W)
@@ -217,7 +219,8 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     fs = FlowState(
         inv_in=inv_in, inv_out=inv_out, dem=dem, pool=pool, si=si, sp=sp, rec=rec,
         in_transit=in_transit, orders=orders, lic_tot=lic_tot, banned=banned, gov_m=gov_m,
-        gov_e=gov_e, valid=valid, appr_l=appr_l, lead_l=lead_l, used=used, produced=produced,
+        gov_e=gov_e, plan_m=plan_m, plan_e=plan_e, valid=valid, appr_l=appr_l, lead_l=lead_l,
+        used=used, produced=produced,
         consumed=consumed, scal=scal, first_stop=first_stop, vec=vec, vec2=vec2, fac=fac,
         mrec=mrec, msum_b=msum_b, price_bin=price_bin, pmin_b=pmin_b, pmax_b=pmax_b,
         ratio=ratio)
@@ -263,6 +266,8 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
                     banned[k, ln] = False
                     gov_m[k, ln] = -1
                     gov_e[k, ln] = -1
+                    plan_m[k, ln] = -1
+                    plan_e[k, ln] = -1
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
                     for ln in range(W):
@@ -272,6 +277,9 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
                             elif kind[mi] == LICENCE:
                                 gov_m[k, ln] = mi
                                 gov_e[k, ln] = rm_pair[pos]
+                        elif kind[mi] == LICENCE and announced[draws[ln], mi, t]:
+                            plan_m[k, ln] = mi
+                            plan_e[k, ln] = rm_pair[pos]
             for j in range(J):
                 for ln in range(W):
                     if valid[j, ln] > 0:

@@ -504,7 +504,8 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     A route no licence covers orders its scale times the buffer's own factor (``fs.fac``). A
     licensed route closes its own gap: its position adds what is in licensing (the approved
     share of it under a measure) and, while no licence is valid, its goal adds the base flow
-    over the licence lead time. The scale and the inflow are the route's base flow and the
+    over the licence lead time; so does it while a licence is announced but not yet in force
+    (``fs.plan_m``: importers front-load). The scale and the inflow are the route's base flow and the
     buffer's (``split`` false), or its part of a split buffer's order, ``ms.share_k``, and the
     buffer's per-lane inflow, ``ms.infl`` (``split`` true).
     """
@@ -521,6 +522,8 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     banned = fs.banned
     gov_m = fs.gov_m
     gov_e = fs.gov_e
+    plan_m = fs.plan_m
+    plan_e = fs.plan_e
     appr_l = fs.appr_l
     lic_tot = fs.lic_tot
     lead_l = fs.lead_l
@@ -550,6 +553,9 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
                         goal += base * pair_share[e] * lead_l[mi, ln]
                 else:
                     position += lic_tot[j, ln]
+                    pm = plan_m[k, ln]
+                    if pm >= 0:
+                        goal += base * pair_share[plan_e[k, ln]] * lead_l[pm, ln]
             flow = infl[ln] if split else inflow
             denom = flow * adj
             factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \

@@ -168,6 +168,8 @@ class _Draw:
         self.banned = [False] * K
         self.gov_measure = [-1] * K
         self.gov_pair = [-1] * K
+        self.plan_measure = [-1] * K  # an announced licence not yet in force
+        self.plan_pair = [-1] * K
         self.quotas: list[list[int]] = [[] for _ in range(K)]
         if plan.quota_reset[t]:
             self.quota_left[:] = 0.0
@@ -178,6 +180,9 @@ class _Draw:
             for pos in range(plan.rm_ptr[k], plan.rm_ptr[k + 1]):
                 mi = int(plan.rm_measure[pos])
                 if not p.active[d, mi, t]:
+                    if plan.kind[mi] == LICENCE and p.announced[d, mi, t]:
+                        self.plan_measure[k] = mi
+                        self.plan_pair[k] = int(plan.rm_pair[pos])
                     continue
                 if plan.kind[mi] == BAN:
                     self.banned[k] = True
@@ -462,6 +467,9 @@ class _Draw:
                             target += m.route_base[k] * plan.pair_share[e] * p.lead[d, mi]
                     else:
                         position += pending
+                        if self.plan_measure[k] >= 0:  # announced: importers front-load
+                            target += (m.route_base[k] * plan.pair_share[self.plan_pair[k]]
+                                       * p.lead[d, self.plan_measure[k]])
                 if inflow > 0:
                     factor = min(MAX_ORDER_FACTOR, max(
                         0.0, 1.0 + (target - position) / (inflow * m.buf_adjust[b])))

@@ -148,6 +148,7 @@ class PolicyArrays(NamedTuple):
     lead: FloatArray  # (D, M) mean licence delay, steps
     tax: FloatArray  # (D, M) export tax rate, share of the price
     start: IntArray  # (D, N) start step of each project (NEVER: none); (D, 0) without markets
+    announced: npt.NDArray[np.uint8]  # (D, M, T) 1 from a licence's announcement to its start
 
 
 class FlowState(NamedTuple):
@@ -166,6 +167,8 @@ class FlowState(NamedTuple):
     banned: BoolArray  # (K, W) under a ban this step
     gov_m: IntArray  # (K, W) governing licence measure, -1 if none
     gov_e: IntArray  # (K, W) its measure-route pair, -1 if none
+    plan_m: IntArray  # (K, W) announced licence not yet in force that importers plan for, -1
+    plan_e: IntArray  # (K, W) its measure-route pair, -1 if none
     valid: IntArray  # (J, W) steps left on the slot's licence, 0: none
     appr_l: FloatArray  # (E, W) approval shares, lane-major
     lead_l: FloatArray  # (M, W) mean licence delays, steps, lane-major

@@ -103,7 +103,8 @@ def policy_arrays(p: BlockParams) -> PolicyArrays:
     return PolicyArrays(
         active=p.active, approve=p.approve, kernel=p.kernel, capacity=p.capacity,
         quota=p.quota, lead=p.lead, tax=np.ascontiguousarray(p.tax, dtype=np.float64),
-        start=np.ascontiguousarray(p.start, dtype=np.int64))
+        start=np.ascontiguousarray(p.start, dtype=np.int64),
+        announced=p.announced if p.announced.size else np.zeros_like(p.active))
 
 
 def _derived(m: SimModel) -> dict[str, Any]:
