@@ -32,6 +32,7 @@ policies:
     start: 2025-03-03
     processing_time: {distribution: PROCESSING, unit: days}
     approval: {default: 0.6}
+    refile_weeks: null  # denied is final here: the wait is the processing time alone
 """
 
 START_STEP = 8  # 2025-03-03 is eight weeks after 2025-01-06

@@ -79,10 +79,12 @@ class BlockParams:
     #: time); all 0 for measures without an announcement.
     announced: npt.NDArray[np.uint8] = field(
         default_factory=lambda: np.zeros((0, 0, 0), dtype=np.uint8))
+    #: (D, E) share of a pair's denied flow that is re-filed (denied at non-zero odds).
+    refile: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     #: Field names in order (what :meth:`concat` and :meth:`take` stack and slice).
     FIELDS = ("active", "approve", "kernel", "capacity", "quota", "tax", "lead", "start",
-              "announced")
+              "announced", "refile")
 
     @staticmethod
     def concat(blocks: Sequence[BlockParams]) -> BlockParams:
@@ -251,6 +253,13 @@ class PolicyPlan:
             round(m.policy.validity_weeks / self.scenario.step_weeks)
             if isinstance(m.policy, ExportLicence) and m.fast is None else 0
             for m in self.measures], dtype=np.int64)
+        # re-filing lag of each licence measure in steps (0: never; a fast track re-files as
+        # its parent does), and the length of the re-filing ring
+        self.refile_steps = np.array([
+            max(1, round(m.policy.refile_weeks / self.scenario.step_weeks))
+            if isinstance(m.policy, ExportLicence) and m.policy.refile_weeks is not None else 0
+            for m in self.measures], dtype=np.int64)
+        self.refile_ring = int(self.refile_steps.max(initial=0)) + 1
 
     def _processing(self, m: _Measure) -> ProcessingTime:
         if m.fast is not None:
@@ -288,6 +297,7 @@ class PolicyPlan:
         active = np.zeros((size, M, T), dtype=np.uint8)
         announced = np.zeros((size, M, T), dtype=np.uint8)
         approve = np.zeros((size, self.n_pairs))
+        refile = np.zeros((size, self.n_pairs))
         kernel = np.zeros((size, M, self.kernel_steps))
         capacity = np.full((size, M), np.inf)
         quota = np.zeros((size, M))
@@ -316,7 +326,8 @@ class PolicyPlan:
             n_e = len(meas.routes)
             if meas.kind == LICENCE:
                 kernel[:, m, :] = self._kernel(meas, rng, size)
-                approve[:, e0:e0 + n_e] = self._approval(meas, rng, size)
+                approve[:, e0:e0 + n_e], refile[:, e0:e0 + n_e] = \
+                    self._approval(meas, rng, size)
                 cap = p.review_capacity if isinstance(p, ExportLicence) else None
                 if cap is not None and meas.fast is None:
                     capacity[:, m] = sample_param(cap.applications_per_week, rng, size) \
@@ -346,7 +357,7 @@ class PolicyPlan:
         else:
             start_steps = np.zeros((size, 0), dtype=np.int64)
         return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps,
-                           announced)
+                           announced, refile)
 
     def _window(self, p: ExportLicence | ExportQuota | ExportBan | ExportTax | Suspension,
                 rng: np.random.Generator, size: int, T: int) -> tuple[IntArray, IntArray]:
@@ -378,11 +389,15 @@ class PolicyPlan:
         kernel = np.diff(cdf, axis=1, prepend=0.0)
         return np.asarray(np.maximum(kernel, 0.0), dtype=float)
 
-    def _approval(self, meas: _Measure, rng: np.random.Generator, size: int) -> FloatArray:
+    def _approval(self, meas: _Measure, rng: np.random.Generator, size: int
+                  ) -> tuple[FloatArray, FloatArray]:
+        """Approval share of each covered route's flow and the share of its denied flow that is
+        re-filed (the part denied at non-zero odds), per draw: two (size, routes) arrays."""
         p = meas.policy
         assert isinstance(p, ExportLicence)
         n_e = len(meas.routes)
         out = np.zeros((size, n_e))
+        again = np.zeros((size, n_e))
         covered = [END_USES.index(e) for e in p.end_uses]
         mult = np.ones((size, len(END_USES)))
         if meas.fast is not None:
@@ -405,10 +420,17 @@ class PolicyPlan:
                         break
             w = meas.weights[j]
             acc = np.zeros(size)
+            denied = np.zeros(size)
+            refiled = np.zeros(size)
             for e in covered:
-                acc += w[e] * np.clip(p_dest * mult[:, e], 0.0, 1.0)
+                odds = np.clip(p_dest * mult[:, e], 0.0, 1.0)
+                acc += w[e] * odds
+                denied += w[e] * (1.0 - odds)
+                refiled += np.where(odds > 0.0, w[e] * (1.0 - odds), 0.0)
             out[:, j] = acc / meas.shares[j]
-        return np.clip(out, 0.0, 1.0)
+            if p.refile_weeks is not None:
+                again[:, j] = np.divide(refiled, denied, out=np.zeros(size), where=denied > 0)
+        return np.clip(out, 0.0, 1.0), np.clip(again, 0.0, 1.0)
 
 
 def decimal_year(day: dt.date) -> float:

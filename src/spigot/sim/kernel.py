@@ -83,10 +83,12 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     quota_reset, kind, rm_ptr, rm_measure, rm_pair = (g.quota_reset, g.kind, g.rm_ptr,
                                                       g.rm_measure, g.rm_pair)
     pair_share, pair_ship_t, validity_steps = g.pair_share, g.pair_ship_t, g.validity_steps
+    refile_steps, RR = g.refile_steps, g.n_refile
     route_slot, slot_route, L, T = g.route_slot, g.slot_route, g.n_lags, g.steps
     live_k, ctrl_k, free_k, first_k, sum_ranges = (g.live_k, g.ctrl_k, g.free_k, g.first_k,
                                                    g.sum_ranges)
     active, approve, kernel, announced = pa.active, pa.approve, pa.kernel, pa.announced
+    refile = pa.refile
     capacity, quota, lead = pa.capacity, pa.quota, pa.lead
     mkt = mg.on
     o_exp, o_held, o_short = g.o_exports, g.o_held, g.o_shortfall
@@ -137,6 +139,7 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     queue = np.zeros((J, W))
     lic_ok = np.zeros((J, L, W))  # licence decisions due in ring slot s: [j, s, lane]
     lic_no = np.zeros((J, L, W))
+    lic_re = np.zeros((J, RR, W))  # denied flow waiting to be re-filed: [j, ring slot, lane]
     ok_l = np.zeros(W)  # one slot's decisions of this step, per lane
     no_l = np.zeros(W)
     wt_l = np.zeros((L, W))  # their processing-time weights when the lanes' measures differ
@@ -390,6 +393,14 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
                 in_transit[k, ln] += x
                 rec[o_exp + k, ln] += x
         if J > 0:
+            r0 = t % RR  # denied flow whose re-filing lag ends now joins the queue again
+            for j in range(J):
+                for ln in range(W):
+                    again = lic_re[j, r0, ln]
+                    if again > 0.0:
+                        lic_re[j, r0, ln] = 0.0
+                        queue[j, ln] += again
+                        rec[o_app + j, ln] += again
             for mi in range(M):
                 for ln in range(W):
                     apps[mi, ln] = 0.0
@@ -458,19 +469,26 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
                     no = lic_no[j, s0, ln]
                     lic_ok[j, s0, ln] = 0.0
                     lic_no[j, s0, ln] = 0.0
-                    lic_tot[j, ln] -= ok + no
                     rec[o_ok + j, ln] += ok
                     rec[o_no + j, ln] += no
                     if banned[k, ln]:
+                        lic_tot[j, ln] -= ok + no
                         inv_out[n, c, ln] += ok + no
                         rec[o_held + k, ln] += ok + no
                     else:
-                        inv_out[n, c, ln] += no
-                        rec[o_held + k, ln] += no
+                        # what was denied at non-zero odds waits to be filed again; the rest
+                        # returns to the exporter
+                        mi = gov_m[k, ln]
+                        again = 0.0
+                        if no > 0.0 and mi >= 0 and refile_steps[mi] > 0:
+                            again = no * refile[draws[ln], gov_e[k, ln]]
+                            lic_re[j, (t + refile_steps[mi]) % RR, ln] += again
+                        lic_tot[j, ln] -= ok + no - again
+                        inv_out[n, c, ln] += no - again
+                        rec[o_held + k, ln] += no - again
                         pipe[slot, ln] += ok
                         in_transit[k, ln] += ok
                         rec[o_exp + k, ln] += ok
-                        mi = gov_m[k, ln]
                         if ok > 0 and mi >= 0 and validity_steps[mi] > 0:
                             valid[j, ln] = validity_steps[mi]
         # ---- 5. allocation to sectors: priority classes, then pro rata (requests from the
@@ -559,6 +577,8 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
                 tot += lic_ok[j, lag, ln]
             for lag in range(L):
                 tot += lic_no[j, lag, ln]
+            for lag in range(RR):
+                tot += lic_re[j, lag, ln]
             final[c, ln] += tot
     for ln in range(n_live):
         for s in range(S):

@@ -78,6 +78,7 @@ class _Draw:
         self.queue = np.zeros(n_slots)
         self.lic_ok = np.zeros((n_slots, L))
         self.lic_no = np.zeros((n_slots, L))
+        self.lic_re = np.zeros((n_slots, m.plan.refile_ring))  # denied, waiting to be re-filed
         self.valid = np.zeros(n_slots, dtype=np.int64)
         self.quota_left = np.zeros(len(m.plan.ids))
         self.orders = m.route_base.copy()
@@ -157,8 +158,14 @@ class _Draw:
         for i, c in enumerate(m.net.stock_commodity):
             out[c] += self.SP[i]
         for j, k in enumerate(m.plan.slot_route):
-            out[m.route_c[k]] += self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
+            out[m.route_c[k]] += self._licensing(j)
         return out
+
+    def _licensing(self, j: int) -> float:
+        """t of slot ``j`` in licensing: queued, under review, or denied and waiting to be
+        re-filed."""
+        return float(self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
+                     + self.lic_re[j].sum())
 
     # ------------------------------------------------------------------ phases
     def policies(self, t: int) -> None:
@@ -323,6 +330,14 @@ class _Draw:
             rec[lay.start("held") + k] += held
             self.pipes[k][t % len(self.pipes[k])] += x
             rec[lay.start("exports") + k] += x
+        # denied flow whose re-filing lag ends now joins the queue again
+        r0 = t % plan.refile_ring
+        for j in range(len(self.queue)):
+            again = self.lic_re[j, r0]
+            if again > 0:
+                self.lic_re[j, r0] = 0.0
+                self.queue[j] += again
+                rec[lay.start("licence_applications") + j] += again
         # review: each licence decides at most its capacity of applications this step
         M = len(plan.ids)
         apps = np.zeros(M)
@@ -346,7 +361,8 @@ class _Draw:
                 if w > 0:
                     self.lic_ok[j, (t + lag) % L] += ok * w
                     self.lic_no[j, (t + lag) % L] += no * w
-        # decisions that fall due: approved flow ships, denied flow returns to the exporter
+        # decisions that fall due: approved flow ships; denied flow is re-filed (the part denied
+        # at non-zero odds, after the measure's lag) or returns to the exporter
         for j, k in enumerate(plan.slot_route):
             n, c = m.route_origin[k], m.route_c[k]
             s = t % L
@@ -359,8 +375,13 @@ class _Draw:
                 self.O[n, c] += ok + no
                 rec[lay.start("held") + k] += ok + no
             else:
-                self.O[n, c] += no
-                rec[lay.start("held") + k] += no
+                mi = self.gov_measure[k]
+                again = 0.0
+                if no > 0 and mi >= 0 and plan.refile_steps[mi] > 0:
+                    again = no * p.refile[d, self.gov_pair[k]]
+                    self.lic_re[j, (t + plan.refile_steps[mi]) % plan.refile_ring] += again
+                self.O[n, c] += no - again
+                rec[lay.start("held") + k] += no - again
                 self.pipes[k][t % len(self.pipes[k])] += ok
                 rec[lay.start("exports") + k] += ok
                 mi = self.gov_measure[k]
@@ -460,7 +481,7 @@ class _Draw:
                 target = target_b
                 j, mi, e = plan.route_slot[k], self.gov_measure[k], self.gov_pair[k]
                 if j >= 0 and not self.banned[k]:
-                    pending = self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
+                    pending = self._licensing(j)
                     if mi >= 0:
                         position += p.approve[d, e] * pending
                         if self.valid[j] == 0:
@@ -550,7 +571,7 @@ class _Draw:
         for c in range(len(self.tax)):
             sent = exported[c] + blocked[c]
             self.openness[c] = exported[c] / sent if sent > 0 else 1.0
-        licensing = np.array([self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
+        licensing = np.array([self._licensing(j)
                               for j in range(len(self.queue))])
         stock, use = zone_stock_use(m, mk, self.I, self.O, self.pool, self.SI, self.SP,
                                     self.reduction, self.plan, self.mult, self.activity,
@@ -660,7 +681,7 @@ class _Draw:
             rec[lay.start("stockpile") + i] = self.SP[i]
         for j in range(len(self.queue)):
             rec[lay.start("licence_queue") + j] = self.queue[j]
-            rec[lay.start("licence_pipeline") + j] = self.lic_ok[j].sum() + self.lic_no[j].sum()
+            rec[lay.start("licence_pipeline") + j] = self._licensing(j) - self.queue[j]
 
 
 def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.int64],

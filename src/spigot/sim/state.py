@@ -109,6 +109,8 @@ class ModelArrays(NamedTuple):
     route_slot: IntArray  # (K,) licence slot of a licensed route, -1 if none
     slot_route: IntArray  # (J,) route of each licence slot
     validity_steps: IntArray  # (M,) steps a licence stays valid after an approval (0: one)
+    refile_steps: IntArray  # (M,) steps after which denied flow is re-filed (0: never)
+    n_refile: int  # length of the re-filing ring (largest lag + 1)
     n_lags: int  # L: delay-kernel steps (licence ring length)
     steps: int  # T
     stop_below: float  # a sector stops below this share of its planned output
@@ -149,6 +151,7 @@ class PolicyArrays(NamedTuple):
     tax: FloatArray  # (D, M) export tax rate, share of the price
     start: IntArray  # (D, N) start step of each project (NEVER: none); (D, 0) without markets
     announced: npt.NDArray[np.uint8]  # (D, M, T) 1 from a licence's announcement to its start
+    refile: FloatArray  # (D, E) share of a pair's denied flow that is re-filed
 
 
 class FlowState(NamedTuple):
@@ -163,7 +166,7 @@ class FlowState(NamedTuple):
     rec: FloatArray  # (F, W) this step's record
     in_transit: FloatArray  # (K, W) t in transit
     orders: FloatArray  # (K, W) orders, t/step
-    lic_tot: FloatArray  # (J, W) t in licensing (queue and review)
+    lic_tot: FloatArray  # (J, W) t in licensing (queue, review and waiting to be re-filed)
     banned: BoolArray  # (K, W) under a ban this step
     gov_m: IntArray  # (K, W) governing licence measure, -1 if none
     gov_e: IntArray  # (K, W) its measure-route pair, -1 if none

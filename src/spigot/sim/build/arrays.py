@@ -89,7 +89,8 @@ def model_arrays(m: SimModel) -> ModelArrays:
         quota_reset=plan.quota_reset, kind=plan.kind, rm_ptr=plan.rm_ptr,
         rm_measure=plan.rm_measure, rm_pair=plan.rm_pair, pair_share=plan.pair_share,
         pair_ship_t=plan.pair_ship_t, route_slot=plan.route_slot, slot_route=plan.slot_route,
-        validity_steps=plan.validity_steps, n_lags=int(plan.kernel_steps), steps=int(m.steps),
+        validity_steps=plan.validity_steps, refile_steps=plan.refile_steps,
+        n_refile=int(plan.refile_ring), n_lags=int(plan.kernel_steps), steps=int(m.steps),
         stop_below=float(m.stop_below), max_factor=MAX_ORDER_FACTOR,
         live=live, live_k=live_k, ctrl_k=np.flatnonzero(controlled).astype(np.int64),
         free_k=np.flatnonzero(live & ~controlled).astype(np.int64), first_k=first,
@@ -104,7 +105,8 @@ def policy_arrays(p: BlockParams) -> PolicyArrays:
         active=p.active, approve=p.approve, kernel=p.kernel, capacity=p.capacity,
         quota=p.quota, lead=p.lead, tax=np.ascontiguousarray(p.tax, dtype=np.float64),
         start=np.ascontiguousarray(p.start, dtype=np.int64),
-        announced=p.announced if p.announced.size else np.zeros_like(p.active))
+        announced=p.announced if p.announced.size else np.zeros_like(p.active),
+        refile=p.refile if p.refile.size else np.zeros_like(p.approve))
 
 
 def _derived(m: SimModel) -> dict[str, Any]:
