@@ -81,10 +81,12 @@ class BlockParams:
         default_factory=lambda: np.zeros((0, 0, 0), dtype=np.uint8))
     #: (D, E) share of a pair's denied flow that is re-filed (denied at non-zero odds).
     refile: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    #: (D, M) steps a measure has been in force before step 0 (0: it starts cold in the run).
+    warm: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
 
     #: Field names in order (what :meth:`concat` and :meth:`take` stack and slice).
     FIELDS = ("active", "approve", "kernel", "capacity", "quota", "tax", "lead", "start",
-              "announced", "refile")
+              "announced", "refile", "warm")
 
     @staticmethod
     def concat(blocks: Sequence[BlockParams]) -> BlockParams:
@@ -298,6 +300,7 @@ class PolicyPlan:
         announced = np.zeros((size, M, T), dtype=np.uint8)
         approve = np.zeros((size, self.n_pairs))
         refile = np.zeros((size, self.n_pairs))
+        warm = np.zeros((size, M), dtype=np.int64)
         kernel = np.zeros((size, M, self.kernel_steps))
         capacity = np.full((size, M), np.inf)
         quota = np.zeros((size, M))
@@ -316,6 +319,7 @@ class PolicyPlan:
                 start = np.maximum(start, ft_step)
             for d in range(size):
                 active[d, m, max(0, start[d]):max(0, min(T, end[d]))] = 1
+            warm[:, m] = np.where((start < 0) & (end > 0), -start, 0)
             if meas.parent < 0 and isinstance(p, ExportLicence) and p.announced is not None:
                 # the warning moves with the start (a delayed start was announced later)
                 ahead = date_to_step(p.start, scen.start, scen.step_weeks, 0) \
@@ -357,7 +361,7 @@ class PolicyPlan:
         else:
             start_steps = np.zeros((size, 0), dtype=np.int64)
         return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps,
-                           announced, refile)
+                           announced, refile, warm)
 
     def _window(self, p: ExportLicence | ExportQuota | ExportBan | ExportTax | Suspension,
                 rng: np.random.Generator, size: int, T: int) -> tuple[IntArray, IntArray]:

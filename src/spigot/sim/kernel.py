@@ -46,6 +46,7 @@ from spigot.sim.phases import (
     stockpiles,
 )
 from spigot.sim.state import FlowState, MarketPack, ModelArrays, PolicyArrays
+from spigot.sim.warm import warm_rings_jit
 
 __all__ = ["LANES", "run_chunk_numba"]
 
@@ -88,7 +89,7 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     live_k, ctrl_k, free_k, first_k, sum_ranges = (g.live_k, g.ctrl_k, g.free_k, g.first_k,
                                                    g.sum_ranges)
     active, approve, kernel, announced = pa.active, pa.approve, pa.kernel, pa.announced
-    refile = pa.refile
+    refile, warm, max_factor = pa.refile, pa.warm, g.max_factor
     capacity, quota, lead = pa.capacity, pa.quota, pa.lead
     mkt = mg.on
     o_exp, o_held, o_short = g.o_exports, g.o_held, g.o_shortfall
@@ -183,6 +184,29 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     for i in range(P):
         for ln in range(W):
             initial[pile_c[i], ln] += sp[i, ln]
+    # regimes in force before step 0 start with their pipelines (sim/warm.py)
+    for j in range(J):
+        k = slot_route[j]
+        for ln in range(W):
+            d = draws[ln]
+            mi = -1
+            e = -1
+            barred = False
+            for pos in range(rm_ptr[k], rm_ptr[k + 1]):
+                mx = rm_measure[pos]
+                if active[d, mx, 0]:
+                    if kind[mx] == BAN:
+                        barred = True
+                    elif kind[mx] == LICENCE:
+                        mi = mx
+                        e = rm_pair[pos]
+            if mi < 0 or barred or warm[d, mi] <= 0:
+                continue
+            put = warm_rings_jit(kernel[d, mi], warm[d, mi], route_base[k] * pair_share[e],
+                                 approve[d, e], refile[d, e], refile_steps[mi], max_factor,
+                                 lic_ok[j, :, ln], lic_no[j, :, ln], lic_re[j, :, ln])
+            lic_tot[j, ln] += put
+            initial[route_c[k], ln] += put
     # Per-lane parameters copied lane-major once, so that the weekly loop reads them without
     # going through draws[ln]: review capacity, approval shares, processing-time kernels (with
     # their non-zero span: the licence phase spreads decisions over these lags only, the

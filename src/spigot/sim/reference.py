@@ -53,6 +53,7 @@ from spigot.sim.build.model import (
     export_route_commodity,
     zone_stock_use,
 )
+from spigot.sim.warm import warm_rings
 
 __all__ = ["run_chunk_reference"]
 
@@ -86,6 +87,7 @@ class _Draw:
         self.used_in_recipes = np.zeros(C)
         self.consumed = np.zeros(C)
         self.recycled_total = np.zeros(C)
+        self._warm_start()
         self.initial = self.totals()
         # market quantities at their neutral values (what a run without a market phase keeps)
         self.mk: MarketModel | None = m.market
@@ -160,6 +162,27 @@ class _Draw:
         for j, k in enumerate(m.plan.slot_route):
             out[m.route_c[k]] += self._licensing(j)
         return out
+
+    def _warm_start(self) -> None:
+        """Regimes in force before step 0 start with their pipelines (``sim/warm.py``): the
+        licence that governs a slot's route at step 0 fills its rings, unless a ban bars it."""
+        m, p, d = self.m, self.p, self.d
+        plan = m.plan
+        for j, k in enumerate(plan.slot_route):
+            mi, e, barred = -1, -1, False
+            for pos in range(plan.rm_ptr[k], plan.rm_ptr[k + 1]):
+                mx = int(plan.rm_measure[pos])
+                if p.active[d, mx, 0]:
+                    if plan.kind[mx] == BAN:
+                        barred = True
+                    elif plan.kind[mx] == LICENCE:
+                        mi, e = mx, int(plan.rm_pair[pos])
+            if mi < 0 or barred or p.warm[d, mi] <= 0:
+                continue
+            warm_rings(p.kernel[d, mi], int(p.warm[d, mi]),
+                       float(m.route_base[k] * plan.pair_share[e]), float(p.approve[d, e]),
+                       float(p.refile[d, e]), int(plan.refile_steps[mi]), MAX_ORDER_FACTOR,
+                       self.lic_ok[j], self.lic_no[j], self.lic_re[j])
 
     def _licensing(self, j: int) -> float:
         """t of slot ``j`` in licensing: queued, under review, or denied and waiting to be

@@ -152,6 +152,7 @@ class PolicyArrays(NamedTuple):
     start: IntArray  # (D, N) start step of each project (NEVER: none); (D, 0) without markets
     announced: npt.NDArray[np.uint8]  # (D, M, T) 1 from a licence's announcement to its start
     refile: FloatArray  # (D, E) share of a pair's denied flow that is re-filed
+    warm: IntArray  # (D, M) steps a measure has been in force before step 0
 
 
 class FlowState(NamedTuple):

@@ -106,7 +106,8 @@ def policy_arrays(p: BlockParams) -> PolicyArrays:
         quota=p.quota, lead=p.lead, tax=np.ascontiguousarray(p.tax, dtype=np.float64),
         start=np.ascontiguousarray(p.start, dtype=np.int64),
         announced=p.announced if p.announced.size else np.zeros_like(p.active),
-        refile=p.refile if p.refile.size else np.zeros_like(p.approve))
+        refile=p.refile if p.refile.size else np.zeros_like(p.approve),
+        warm=p.warm if p.warm.size else np.zeros(p.capacity.shape, dtype=np.int64))
 
 
 def _derived(m: SimModel) -> dict[str, Any]:
