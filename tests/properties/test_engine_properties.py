@@ -154,6 +154,8 @@ def test_synthetic_worlds_are_steady_and_agree(transit: list[int], cover: list[i
                           destinations="all", month=2, median=25, sigma=0.5, scale=1.0, p=0.6,
                           validity=0, capacity=CAPACITY[1])
     scen = toy_scenario(text)
+    # atol 1e-6: with zero cover a sector's stock is exactly what arrives, and the engines'
+    # different order of additions can leave it 1e-16 t short: 3e-9 USD "lost" in one engine
     assert_same(run(scen, network=world), run(scen, network=world, engine="reference"),
-                rtol=1e-9)
+                rtol=1e-9, atol=1e-6)
     assert isinstance(world.routes, pd.DataFrame)
