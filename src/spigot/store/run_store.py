@@ -506,13 +506,7 @@ class RunStore:
     def load(self, run_id: str) -> Results:
         """A stored run as :class:`~spigot.results.Results`, the one home of run summaries:
         ``store.load("latest").metrics.lost_output()`` gives what ``spigot run`` printed.
-
-        Raises
-        ------
-        UnknownRunError
-            If there is no such run.
-        StoreError
-            If a file of the run is missing or damaged.
+        Raises what :meth:`get` raises (an unknown run, a missing or damaged file).
         """
         from spigot.results import Results
 
