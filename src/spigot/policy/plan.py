@@ -6,15 +6,17 @@ measure covers, in which order measures take precedence, and how stochastic para
 from that block's own random stream, so a draw's parameters do not depend on how draws are chunked
 nor on which engine runs them.
 
-Measure kinds: ``LICENCE`` (a licence regime or one of its fast tracks), ``BAN``, ``QUOTA`` and
-``TAX`` (a price wedge kept for the market phase; it does not move flows by itself).
+Each policy kind (:mod:`spigot.scenarios.kinds`) says which measures it makes and how it samples
+them; the plan handles what all share: the timing windows, suspensions, announcements and the
+route index. Engine kinds (``KIND_IDS``): ``LICENCE`` (a licence regime or one of its fast
+tracks), ``BAN``, ``QUOTA``, ``TAX`` (a price wedge kept for the market phase; it does not move
+flows by itself) and ``RELEASE`` (a strategic stockpile's release window).
 """
 
 # ruff: noqa: N803, N806 - sizes are named as in the docs (N nodes, C commodities, ...)
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -24,30 +26,27 @@ import numpy.typing as npt
 from spigot.market.parameters import MarketParams
 from spigot.market.supply import NEVER, sample_project_starts
 from spigot.network.compiled import CompiledNetwork
-from spigot.scenarios.dists import LogNormal, Normal, Param, param_cdf, sample_param
-from spigot.scenarios.loader import date_to_step
-from spigot.scenarios.models import (
-    DAYS_PER_WEEK,
+from spigot.scenarios.dists import sample_param
+from spigot.scenarios.kinds import (
     END_USES,
+    KIND_IDS,
     AllExcept,
-    ExportBan,
     ExportLicence,
-    ExportQuota,
-    ExportTax,
-    FastTrack,
-    ProcessingTime,
-    Scenario,
+    Measure,
+    SampleArrays,
     Suspension,
+    by_name,
+    date_to_step,
 )
+from spigot.scenarios.kinds._base import Timed, Trade
+from spigot.scenarios.models import Scenario
 from spigot.units import WEEKS_PER_YEAR
 
-__all__ = ["BAN", "LICENCE", "QUOTA", "TAX", "BlockParams", "PolicyPlan", "block_seed",
-           "decimal_year"]
+__all__ = ["BAN", "LICENCE", "QUOTA", "RELEASE", "TAX", "BlockParams", "PolicyPlan",
+           "block_seed", "decimal_year"]
 
-LICENCE, BAN, QUOTA, TAX = 0, 1, 2, 3
-KIND_NAMES = ("licence", "ban", "quota", "tax")
-#: Longest licence delay kernel, in steps.
-MAX_KERNEL_STEPS = 520
+LICENCE, BAN, QUOTA, TAX, RELEASE = (KIND_IDS[k] for k in ("licence", "ban", "quota", "tax",
+                                                           "release"))
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -99,18 +98,6 @@ class BlockParams:
         return BlockParams(*(getattr(self, f)[:size] for f in BlockParams.FIELDS))
 
 
-@dataclass
-class _Measure:
-    id: str
-    kind: int
-    policy: ExportLicence | ExportQuota | ExportBan | ExportTax
-    routes: list[int]
-    shares: list[float]
-    weights: list[FloatArray]  # end-use weights per route (licences)
-    parent: int = -1  # fast tracks: index of the parent licence
-    fast: FastTrack | None = None
-
-
 class PolicyPlan:
     """Static policy structure for one scenario on one compiled network.
 
@@ -142,11 +129,12 @@ class PolicyPlan:
         self._rgroups = {k: list(v) for k, v in region_groups.items()}
         self._cgroups = {k: list(v) for k, v in commodity_groups.items()}
         self._end_use_w = _end_use_weights(net, sector_end_use)
-        self.measures: list[_Measure] = []
+        self.measures: list[Measure] = []
         self._suspensions: list[Suspension] = []
-        self._build()
+        self.step_weeks = scenario.step_weeks
+        self.kernel_len = max((m.kernel_steps for m in self._build()), default=1)
+        self.kernel_steps = self.kernel_len
         self._index_routes()
-        self.kernel_steps = self._kernel_length()
         dates = [scenario.start + dt.timedelta(weeks=scenario.step_weeks * t)
                  for t in range(self.steps)]
         self.quota_reset = np.array([t > 0 and dates[t].year != dates[t - 1].year
@@ -161,8 +149,9 @@ class PolicyPlan:
                     out.add(self.net.regions.index(r))
         return out
 
-    def _covered(self, p: ExportLicence | ExportQuota | ExportBan | ExportTax,
-                 destinations: object = None) -> list[int]:
+    def covered(self, p: Trade, destinations: object = None) -> list[int]:
+        """Routes from ``p``'s exporter to its destinations (or ``destinations``) that carry a
+        covered commodity."""
         net = self.net
         exporters = self._regions([p.exporter])
         comms = {net.commodities.index(c) for name in p.commodities
@@ -181,34 +170,28 @@ class PolicyPlan:
                 and int(net.route_dest_region[k]) in dests
                 and int(net.route_commodity[k]) in comms]
 
-    def _build(self) -> None:
+    def end_use_weights(self, route: int) -> FloatArray:
+        """Civil, dual-use and military shares of ``route``'s destination use."""
+        return self._end_use_w[route]
+
+    def region_in(self, region: str, name: str) -> bool:
+        """Whether ``region`` is the region or in the group ``name``."""
+        return name == region or region in self._rgroups.get(name, [])
+
+    def _build(self) -> list[Measure]:
+        """Each policy's measures, by its kind (suspensions are applied when sampling)."""
         for p in self.scenario.policies:
-            if isinstance(p, Suspension):
+            kind = by_name(p.type)
+            assert kind is not None  # the scenario model validated the type
+            if kind.measures is None:
                 self._suspensions.append(p)
                 continue
-            routes = self._covered(p)
-            if isinstance(p, ExportLicence):
-                covered = [END_USES.index(e) for e in p.end_uses]
-                ks, shares, weights = [], [], []
-                for k in routes:
-                    w = self._end_use_w[k]
-                    share = float(w[covered].sum())
-                    if share > 0:
-                        ks.append(k)
-                        shares.append(share)
-                        weights.append(w)
-                parent = len(self.measures)
-                self.measures.append(_Measure(p.id, LICENCE, p, ks, shares, weights))
-                for i, ft in enumerate(p.fast_track):
-                    ft_routes = set(self._covered(p, ft.destinations))
-                    sel = [j for j, k in enumerate(ks) if k in ft_routes]
-                    self.measures.append(_Measure(
-                        f"{p.id}.fast_track[{i}]", LICENCE, p, [ks[j] for j in sel],
-                        [shares[j] for j in sel], [weights[j] for j in sel], parent, ft))
-            else:
-                kind = BAN if isinstance(p, ExportBan) else QUOTA if isinstance(
-                    p, ExportQuota) else TAX
-                self.measures.append(_Measure(p.id, kind, p, routes, [1.0] * len(routes), []))
+            base = len(self.measures)
+            for meas in kind.measures(self, p):
+                if meas.parent >= 0:
+                    meas.parent += base
+                self.measures.append(meas)
+        return self.measures
 
     def _index_routes(self) -> None:
         n_routes = len(self.net.routes)
@@ -237,48 +220,19 @@ class PolicyPlan:
         self.kind = np.array([m.kind for m in self.measures], dtype=np.int64)
         self.ids = tuple(m.id for m in self.measures)
         self.pair_share = np.array([s for m in self.measures for s in m.shares], dtype=np.float64)
-        ship = []
-        for meas in self.measures:
-            cap = meas.policy.review_capacity if isinstance(meas.policy, ExportLicence) else None
-            for k in meas.routes:
-                size = 1.0 if cap is None else cap.shipment_t
-                if isinstance(size, dict):
-                    size = size.get(self.net.commodities[int(self.net.route_commodity[k])], 1.0)
-                ship.append(float(size))
-        self.pair_ship_t = np.array(ship, dtype=np.float64)
+        self.pair_ship_t = np.array([t for m in self.measures
+                                     for t in (m.ship_t or [1.0] * len(m.routes))],
+                                    dtype=np.float64)
         licensed = sorted({k for m in self.measures if m.kind == LICENCE for k in m.routes})
         self.route_slot = np.full(n_routes, -1, dtype=np.int64)
         for j, k in enumerate(licensed):
             self.route_slot[k] = j
         self.slot_route = np.array(licensed, dtype=np.int64)
-        self.validity_steps = np.array([
-            round(m.policy.validity_weeks / self.scenario.step_weeks)
-            if isinstance(m.policy, ExportLicence) and m.fast is None else 0
-            for m in self.measures], dtype=np.int64)
+        self.validity_steps = np.array([m.validity_steps for m in self.measures], dtype=np.int64)
         # re-filing lag of each licence measure in steps (0: never; a fast track re-files as
         # its parent does), and the length of the re-filing ring
-        self.refile_steps = np.array([
-            max(1, round(m.policy.refile_weeks / self.scenario.step_weeks))
-            if isinstance(m.policy, ExportLicence) and m.policy.refile_weeks is not None else 0
-            for m in self.measures], dtype=np.int64)
+        self.refile_steps = np.array([m.refile_steps for m in self.measures], dtype=np.int64)
         self.refile_ring = int(self.refile_steps.max(initial=0)) + 1
-
-    def _processing(self, m: _Measure) -> ProcessingTime:
-        if m.fast is not None:
-            return m.fast.processing_time
-        assert isinstance(m.policy, ExportLicence)
-        return m.policy.processing_time
-
-    def _kernel_length(self) -> int:
-        longest = 1
-        for m in self.measures:
-            if m.kind != LICENCE:
-                continue
-            pt = self._processing(m)
-            hi = _upper(pt.distribution) * _upper(pt.scale)
-            steps = hi / DAYS_PER_WEEK[pt.unit] / self.scenario.step_weeks
-            longest = max(longest, min(MAX_KERNEL_STEPS, math.ceil(steps - 1e-9) + 1))
-        return int(longest)
 
     @property
     def n_slots(self) -> int:
@@ -305,6 +259,7 @@ class PolicyPlan:
         capacity = np.full((size, M), np.inf)
         quota = np.zeros((size, M))
         tax = np.zeros((size, M))
+        arrays = SampleArrays(approve, refile, kernel, capacity, quota, tax)
         windows: dict[str, tuple[IntArray, IntArray]] = {}
         e0 = 0
         for m, meas in enumerate(self.measures):
@@ -327,23 +282,11 @@ class PolicyPlan:
                 for d in range(size):
                     if start[d] < T:
                         announced[d, m, max(0, start[d] - ahead):max(0, min(T, start[d]))] = 1
-            n_e = len(meas.routes)
-            if meas.kind == LICENCE:
-                kernel[:, m, :] = self._kernel(meas, rng, size)
-                approve[:, e0:e0 + n_e], refile[:, e0:e0 + n_e] = \
-                    self._approval(meas, rng, size)
-                cap = p.review_capacity if isinstance(p, ExportLicence) else None
-                if cap is not None and meas.fast is None:
-                    capacity[:, m] = sample_param(cap.applications_per_week, rng, size) \
-                        * scen.step_weeks
-            elif meas.kind == QUOTA:
-                assert isinstance(p, ExportQuota)
-                quota[:, m] = sample_param(p.annual_t, rng, size) * scen.step_weeks \
-                    / WEEKS_PER_YEAR
-            elif meas.kind == TAX:
-                assert isinstance(p, ExportTax)
-                tax[:, m] = sample_param(p.rate, rng, size)
-            e0 += n_e
+            kind = by_name(p.type)
+            assert kind is not None
+            if kind.sample is not None:
+                kind.sample(self, meas, m, e0, rng, size, arrays)
+            e0 += len(meas.routes)
         for s in self._suspensions:
             start, end = self._window(s, rng, size, T)
             for m, meas in enumerate(self.measures):
@@ -363,8 +306,7 @@ class PolicyPlan:
         return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps,
                            announced, refile, warm)
 
-    def _window(self, p: ExportLicence | ExportQuota | ExportBan | ExportTax | Suspension,
-                rng: np.random.Generator, size: int, T: int) -> tuple[IntArray, IntArray]:
+    def _window(self, p: Timed, rng: np.random.Generator, size: int, T: int) -> tuple[IntArray, IntArray]:
         scen = self.scenario
         start = np.full(size, date_to_step(p.start, scen.start, scen.step_weeks, 0),
                         dtype=np.int64)
@@ -382,80 +324,10 @@ class PolicyPlan:
         start = np.where(occurs, start, T)
         return start, np.where(occurs, end, T)
 
-    def _kernel(self, meas: _Measure, rng: np.random.Generator, size: int) -> FloatArray:
-        pt = self._processing(meas)
-        scale = np.maximum(sample_param(pt.scale, rng, size), 1e-12)
-        L = self.kernel_steps
-        grid = np.arange(L, dtype=float) * self.scenario.step_weeks * DAYS_PER_WEEK[pt.unit]
-        x = grid[None, :] / scale[:, None]
-        cdf = param_cdf(pt.distribution, x.ravel()).reshape(size, L)
-        cdf[:, -1] = 1.0
-        kernel = np.diff(cdf, axis=1, prepend=0.0)
-        return np.asarray(np.maximum(kernel, 0.0), dtype=float)
-
-    def _approval(self, meas: _Measure, rng: np.random.Generator, size: int
-                  ) -> tuple[FloatArray, FloatArray]:
-        """Approval share of each covered route's flow and the share of its denied flow that is
-        re-filed (the part denied at non-zero odds), per draw: two (size, routes) arrays."""
-        p = meas.policy
-        assert isinstance(p, ExportLicence)
-        n_e = len(meas.routes)
-        out = np.zeros((size, n_e))
-        again = np.zeros((size, n_e))
-        covered = [END_USES.index(e) for e in p.end_uses]
-        mult = np.ones((size, len(END_USES)))
-        if meas.fast is not None:
-            base = {None: sample_param(meas.fast.approval, rng, size)}
-        else:
-            base = {None: sample_param(p.approval.default, rng, size)}
-            for name, prm in p.approval.by_destination.items():
-                base[name] = sample_param(prm, rng, size)  # type: ignore[index]
-            for e_name, prm in p.approval.by_end_use.items():
-                mult[:, END_USES.index(e_name)] = sample_param(prm, rng, size)
-        if p.deny_military:
-            mult[:, END_USES.index("military")] = 0.0
-        for j, k in enumerate(meas.routes):
-            region = self.net.regions[int(self.net.route_dest_region[k])]
-            p_dest = base[None]
-            if meas.fast is None:
-                for name in p.approval.by_destination:
-                    if name == region or region in self._rgroups.get(name, []):
-                        p_dest = base[name]  # type: ignore[index]
-                        break
-            w = meas.weights[j]
-            acc = np.zeros(size)
-            denied = np.zeros(size)
-            refiled = np.zeros(size)
-            for e in covered:
-                odds = np.clip(p_dest * mult[:, e], 0.0, 1.0)
-                acc += w[e] * odds
-                denied += w[e] * (1.0 - odds)
-                refiled += np.where(odds > 0.0, w[e] * (1.0 - odds), 0.0)
-            out[:, j] = acc / meas.shares[j]
-            if p.refile_weeks is not None:
-                again[:, j] = np.divide(refiled, denied, out=np.zeros(size), where=denied > 0)
-        return np.clip(out, 0.0, 1.0), np.clip(again, 0.0, 1.0)
-
 
 def decimal_year(day: dt.date) -> float:
     """``day`` as a decimal year, as the network reads node start dates (``2025-01-01`` -> 2025.0)."""
     return day.year + (day.timetuple().tm_yday - 1) / 365.25
-
-
-def _upper(param: Param) -> float:
-    """A value the parameter (or distribution) does not exceed, for sizing kernels."""
-    if isinstance(param, int | float):
-        return float(param)
-    if param.max is not None:
-        return float(param.max)
-    for attr in ("value", "high"):
-        if hasattr(param, attr):
-            return float(getattr(param, attr))
-    if isinstance(param, LogNormal):
-        return float(param.median * math.exp(6.0 * param.sigma))
-    if isinstance(param, Normal):
-        return float(param.mean + 6.0 * param.sd)
-    return 1.0
 
 
 def _end_use_weights(net: CompiledNetwork, sector_end_use: Sequence[str]) -> list[FloatArray]:

@@ -6,7 +6,6 @@ line, the field path (``policies[0].approval.default``), the bad value and what 
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,9 +17,10 @@ import yaml
 from spigot.errors import InputError, Problem, ScenarioError, UnknownNameError, did_you_mean
 from spigot.network.files import is_url, read_text
 from spigot.network.regions import COMMON_MISTAKES
-from spigot.scenarios.models import AllExcept, ExportLicence, Scenario, Suspension
+from spigot.scenarios.kinds import KINDS, by_name, date_to_step
+from spigot.scenarios.models import Scenario
 
-__all__ = ["check_names", "field_path", "load_file", "load_text"]
+__all__ = ["check_names", "date_to_step", "field_path", "load_file", "load_text"]
 
 Loc = tuple[int | str, ...]
 
@@ -61,7 +61,7 @@ def _line_of(root: yaml.Node | None, loc: Loc) -> int | None:
 
 def _clean_loc(loc: Loc) -> Loc:
     """Drop the union tags pydantic inserts (``ExportLicence``, ``float``, ``uniform``...)."""
-    tags = {"ExportLicence", "ExportQuota", "ExportBan", "ExportTax", "Suspension", "float", "int",
+    tags = {*(k.name for k in KINDS), "float", "int",
             "fixed", "uniform", "triangular", "lognormal", "normal", "beta", "list[str]",
             "AllExcept", "literal['all']", "function-after[_order(), Uniform]",
             "function-after[_order(), Triangular]", "function-after[_bounds(), Fixed]"}
@@ -126,8 +126,6 @@ def _problem_from_pydantic(err: Mapping[str, Any], source: _Source) -> Problem:
 
 def _fields_at(loc: Loc, source: _Source) -> list[str]:
     """Allowed field names of the model at ``loc`` (best effort, for suggestions)."""
-    from spigot.scenarios import models
-
     if not loc:
         return list(Scenario.model_fields)
     data = source.data
@@ -137,9 +135,9 @@ def _fields_at(loc: Loc, source: _Source) -> list[str]:
     except (KeyError, IndexError, TypeError):
         return []
     if len(loc) == 2 and loc[0] == "policies" and isinstance(data, dict):
-        cls = getattr(models, str(data.get("type")), None)
-        if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel):
-            return list(cls.model_fields)
+        kind = by_name(str(data.get("type")))
+        if kind is not None:
+            return list(kind.model.model_fields)
     return []
 
 
@@ -279,33 +277,12 @@ def check_names(scenario: Scenario, commodities: Iterable[str], commodity_groups
                                     expected=f"a {kind} of dataset {scenario.dataset!r}",
                                     hint=did_you_mean(value, pool, aliases) or None))
 
+    pools = {"region": reg_pool, "commodity": comm_pool}
     for i, p in enumerate(scenario.policies):
-        base: Loc = ("policies", i)
-        if isinstance(p, Suspension):
-            continue
-        check(p.exporter, reg_pool, "region", (*base, "exporter"))
-        for j, c in enumerate(p.commodities):
-            check(c, comm_pool, "commodity", (*base, "commodities", j))
-        dests: list[str] = []
-        if isinstance(p.destinations, list):
-            dests = p.destinations
-            dloc: Loc = (*base, "destinations")
-        elif isinstance(p.destinations, AllExcept):
-            dests = p.destinations.all_except
-            dloc = (*base, "destinations", "all_except")
-        for j, r in enumerate(dests):
-            check(r, reg_pool, "region", (*dloc, j))
-        if isinstance(p, ExportLicence):
-            for r in p.approval.by_destination:
-                check(r, reg_pool, "region", (*base, "approval", "by_destination", r))
-            for k, ft in enumerate(p.fast_track):
-                for j, r in enumerate(ft.destinations):
-                    check(r, reg_pool, "region", (*base, "fast_track", k, "destinations", j))
-            cap = p.review_capacity
-            if cap is not None and isinstance(cap.shipment_t, dict):
-                for c in cap.shipment_t:
-                    check(c, comm_pool, "commodity",
-                          (*base, "review_capacity", "shipment_t", c))
+        kind = by_name(p.type)
+        assert kind is not None  # the model validated the type
+        for what, name, loc in kind.references(p):
+            check(name, pools[what], what, ("policies", i, *loc))
     if problems:
         where = file or f"scenario {scenario.name!r}"
         raise ScenarioError(problems, title=f"{where} names things that are not in the dataset:")
@@ -320,11 +297,3 @@ def dataset_error(scenario: Scenario, exc: UnknownNameError) -> ScenarioError:
         line=source.line(("dataset",)) if source else None, field="dataset",
         value=problem.value, expected=(problem.expected or "") + ", or a dataset folder",
         hint=problem.hint))
-
-
-def date_to_step(date: dt.date | None, start: dt.date, step_weeks: float, default: int) -> int:
-    """Index of the step that contains ``date`` (``default`` if ``date`` is None)."""
-    if date is None:
-        return default
-    days = (date - start).days
-    return int(days // (7 * step_weeks))
