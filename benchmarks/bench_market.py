@@ -67,6 +67,7 @@ def _drive(which: int, steps: int, blocks: int, a: tuple, b: tuple) -> None:
                                   mult)
             if which in (-1, 7):
                 release_step(on_hand, use_p, cover_p, max_p, p_trig, lrel, pile_zone, pile_c,
+                             np.full(len(pile_c), -1), np.zeros((0, lrel.shape[2]), np.bool_),
                              left, released)
 
 
@@ -158,6 +159,7 @@ def main() -> None:
               p.safety_extra, p.safety_log_trigger, p.safety_up_rate, p.safety_down_rate, s.mult)
         timed("stockpiles", release_step, s.on_hand, use_p, net.stock_release_cover_steps,
               net.stock_max_release, p.pile_log_trigger, s.lrel, p.pile_zone, p.pile_c,
+              np.full(len(p.pile_c), -1), np.zeros((0, s.lrel.shape[2]), np.bool_),
               s.left, s.released)
 
     one_step(0)  # compile or load the caches

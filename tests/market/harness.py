@@ -160,7 +160,8 @@ def simulate(w: World) -> Outcome:
                           1 - np.exp(-1 / 52), mult)
         # 9. stockpiles
         release_step(np.array([[s_ex]]), np.array([w.d_ex]), np.array([w.pile_cover]),
-                     np.array([w.pile_max]), np.inf, lrel, zone[1:], comm[:1], left, released)
+                     np.array([w.pile_max]), np.array([np.inf]), lrel, zone[1:], comm[:1],
+                     np.array([-1]), np.zeros((0, 1), dtype=np.bool_), left, released)
         s_ex += float(released[0, 0])
         p_cn[t], p_ex[t] = np.exp(lrel[0, 0, 0]), np.exp(lrel[1, 0, 0])
     final = o_cn_stock + s_cn + s_ex + pipe + float(left[0, 0])

@@ -22,15 +22,48 @@ ZONE = np.array([1, 1], dtype=np.int64)
 COMM = np.array([0, 1], dtype=np.int64)
 
 
+NO_OWNER = np.array([-1, -1], dtype=np.int64)
+
+
+def log_triggers(trigger: float) -> np.ndarray:
+    return np.full(2, math.log(trigger) if trigger > 0 else math.inf)
+
+
 def release(on_hand: np.ndarray, left: np.ndarray, rel: np.ndarray | None = None,
-            trigger: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+            trigger: float = 0.0, owner: np.ndarray = NO_OWNER,
+            active: tuple[bool, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
     rel = np.ones((2, 2)) if rel is None else rel
     lft = left[:, None].astype(float).copy()
     out = np.zeros((2, 1))
-    log_trigger = math.log(trigger) if trigger > 0 else math.inf
-    release_step(on_hand[:, None].astype(float), USE, COVER_BELOW, MAX_RELEASE, log_trigger,
-                 np.log(rel)[:, :, None], ZONE, COMM, lft, out)
+    act = np.array(active, dtype=np.bool_).reshape(len(active), 1)
+    release_step(on_hand[:, None].astype(float), USE, COVER_BELOW, MAX_RELEASE,
+                 log_triggers(trigger), np.log(rel)[:, :, None], ZONE, COMM, owner, act, lft,
+                 out)
     return lft[:, 0], out[:, 0]
+
+
+def test_an_owned_pile_releases_only_while_its_measure_is_in_force() -> None:
+    owner = np.array([0, -1], dtype=np.int64)  # pile 0 belongs to measure 0
+    left = np.array([10.0, 10.0])
+    _, off = release(np.zeros(2), left, owner=owner, active=(False,))
+    _, on = release(np.zeros(2), left, owner=owner, active=(True,))
+    assert np.array_equal(off, [0.0, 1.0])  # the dataset pile releases either way
+    assert np.array_equal(on, [3.0, 1.0])
+    ref_left, ref_out = release_step_ref(np.zeros(2), USE, COVER_BELOW, MAX_RELEASE,
+                                         log_triggers(0.0), np.zeros((2, 2)), ZONE, COMM,
+                                         np.array([False, True]), left)
+    assert np.array_equal(ref_out, off)
+    assert np.array_equal(ref_left, left - off)
+
+
+def test_each_pile_has_its_own_price_trigger() -> None:
+    lft = np.array([[10.0], [10.0]])
+    out = np.zeros((2, 1))
+    rel = np.log(np.array([[1.0, 1.0], [2.0, 2.0]]))[:, :, None]
+    on_hand = (USE * COVER_BELOW)[:, None]  # enough cover: only a price trigger releases
+    release_step(on_hand, USE, COVER_BELOW, MAX_RELEASE, np.log([1.5, 3.0]), rel, ZONE, COMM,
+                 NO_OWNER, np.zeros((0, 1), dtype=np.bool_), lft, out)
+    assert np.array_equal(out[:, 0], [3.0, 0.0])
 
 
 def test_release_until_empty_then_stop() -> None:
@@ -69,9 +102,9 @@ def test_release_mass_monotone_and_reference(on_hand: np.ndarray, left: np.ndarr
     np.testing.assert_allclose(new_left + out, left, rtol=1e-15, atol=0)
     assert np.all(out >= 0)
     assert np.all(new_left >= 0)
-    log_trigger = math.log(trigger) if trigger > 0 else math.inf
-    ref_left, ref_out = release_step_ref(on_hand, USE, COVER_BELOW, MAX_RELEASE, log_trigger,
-                                         np.log(rel), ZONE, COMM, left)
+    ref_left, ref_out = release_step_ref(on_hand, USE, COVER_BELOW, MAX_RELEASE,
+                                         log_triggers(trigger), np.log(rel), ZONE, COMM,
+                                         np.ones(2, dtype=bool), left)
     assert np.array_equal(ref_left, new_left)
     assert np.array_equal(ref_out, out)
     # more stockpile never lowers released supply

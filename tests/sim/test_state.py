@@ -73,7 +73,7 @@ def test_every_market_item_is_packed_under_its_index() -> None:
     # the names the kernel uses are those indices
     assert np.array_equal(_view(pack, "i", state.NODE_KIND), mk.params.node_kind)
     assert np.array_equal(_view(pack, "f", state.NODE_BASE), mk.params.node_base)
-    assert pack.fsc[state.PILE_LOG_TRIGGER] == mk.params.pile_log_trigger
+    assert np.array_equal(_view(pack, "f", state.PILE_LOG_TRIGGER), mk.params.pile_log_trigger)
     assert pack.isc[state.N_C] == len(m.net.commodities)
     assert pack.isc[state.O_RELEASE] == mk.layout.start("stockpile_release")
     assert seen == {"f": len(pack.f_off) - 1, "i": len(pack.i_off) - 1,
@@ -97,5 +97,7 @@ def test_without_markets_the_pack_holds_neutral_values() -> None:
     assert np.all(_view(pack, "i", state.NODE_USE) == -1)
     assert _view(pack, "i", state.NODE_USE).size == n_nodes * n_c
     assert np.all(_view(pack, "i", state.RBUF_SB) == -1)
-    assert pack.fsc[state.PILE_LOG_TRIGGER] == np.inf
+    triggers = _view(pack, "f", state.PILE_LOG_TRIGGER)
+    assert triggers.size == len(m.pile_qty)
+    assert np.all(triggers == np.inf)
     assert _view(pack, "f", state.NODE_BASE).size == 0

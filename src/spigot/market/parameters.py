@@ -177,7 +177,8 @@ class MarketParams:
     # ---- stockpiles and safety stocks
     pile_zone: IntArray  # (P,)
     pile_c: IntArray  # (P,)
-    pile_log_trigger: float  # log of stockpile_price_trigger; inf: off
+    pile_log_trigger: FloatArray  # (P,) log of the pile's own price trigger, else of
+    # stockpile_price_trigger; inf: off
     buf_region: IntArray  # (B,) region buffers: region
     buf_c: IntArray  # (B,) commodity
     buf_zone: IntArray  # (B,)
@@ -592,7 +593,9 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         recycle_log_full=math.log(g["recycling_price_full"]),
         pile_zone=net.region_zone[net.stock_holder].astype(np.int64),
         pile_c=np.asarray(net.stock_commodity, dtype=np.int64),
-        pile_log_trigger=_log_trigger(g["stockpile_price_trigger"]),
+        pile_log_trigger=np.array([_log_trigger(own) if own > 0 else
+                                   _log_trigger(g["stockpile_price_trigger"])
+                                   for own in net.stock_release_above_price], dtype=float),
         buf_region=buf_region, buf_c=np.array([c for _, c in rb], dtype=np.int64),
         buf_zone=net.region_zone[buf_region].astype(np.int64) if len(rb) else buf_region.copy(),
         safety_extra=g["safety_stock_extra"],

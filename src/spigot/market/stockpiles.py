@@ -2,11 +2,11 @@
 
 **Release** (``docs/model.md``, section Stockpiles): a stockpile ``i`` with ``left_i > 0``
 releases ``min(max_release_i, left_i)`` t into its holder's pool in a step when the holder's
-cover of the commodity, ``on_hand / use``, is below ``release_below_cover_i`` steps, or, if
-``stockpile_price_trigger > 0``, when the relative price in the holder's zone is at least that
-trigger (the kernels compare log prices; an off trigger is ``+inf``). Mass: ``left +
-released`` is the quantity before the step. With the price trigger off this is the engine's
-phase-9 rule exactly.
+cover of the commodity, ``on_hand / use``, is below ``release_below_cover_i`` steps, or when the
+relative price in the holder's zone is at least the pile's trigger (its own
+``release_above_price``, else ``stockpile_price_trigger``; the kernels compare log prices; an off
+trigger is ``+inf``). A pile that a measure owns (a ``StockpileRelease``) releases only in the
+steps that measure is in force. Mass: ``left + released`` is the quantity before the step.
 
 **Safety stocks**: a region buffer's cover target is multiplied by ``m``, which moves towards
 ``1 + extra`` while the buffer is in shock (a shortfall this step, or the relative price in its
@@ -48,8 +48,9 @@ _releases_jit = jit(_releases)
 
 @jit
 def release_step(on_hand: FloatArray, use: FloatArray, cover_below: FloatArray,
-                 max_release: FloatArray, log_trigger: float, lrel: FloatArray,
-                 pile_zone: IntArray, pile_c: IntArray, left: FloatArray,
+                 max_release: FloatArray, log_trigger: FloatArray, lrel: FloatArray,
+                 pile_zone: IntArray, pile_c: IntArray, pile_measure: IntArray,
+                 active: npt.NDArray[np.bool_], left: FloatArray,
                  released: FloatArray) -> None:
     """Release stockpiles by their rule for a block of lanes.
 
@@ -62,11 +63,14 @@ def release_step(on_hand: FloatArray, use: FloatArray, cover_below: FloatArray,
     cover_below, max_release
         (P,) release threshold in steps of cover (0: never by cover), largest release per step.
     log_trigger
-        Log of the relative price at which a stockpile also releases (``inf``: off).
+        (P,) log of the relative price at which a stockpile also releases (``inf``: off).
     lrel
         (2, C, W) log relative prices.
     pile_zone, pile_c
         (P,) holder's zone and the commodity.
+    pile_measure, active
+        (P,) measure that owns the pile (-1: none) and (M, W) whether each measure is in
+        force this step: an owned pile releases only while its measure is.
     left
         (P, W) t still held; updated in place.
     released
@@ -77,23 +81,31 @@ def release_step(on_hand: FloatArray, use: FloatArray, cover_below: FloatArray,
     for i in range(P):
         z = pile_zone[i]
         c = pile_c[i]
+        m = pile_measure[i]
         for lane in range(W):
+            if m >= 0 and not active[m, lane]:
+                released[i, lane] = 0.0
+                continue
             r = _releases_jit(left[i, lane], on_hand[i, lane], use[i], cover_below[i],
-                              max_release[i], log_trigger, lrel[z, c, lane])
+                              max_release[i], log_trigger[i], lrel[z, c, lane])
             left[i, lane] -= r
             released[i, lane] = r
 
 
 def release_step_ref(on_hand: FloatArray, use: FloatArray, cover_below: FloatArray,
-                     max_release: FloatArray, log_trigger: float, lrel: FloatArray,
-                     pile_zone: IntArray, pile_c: IntArray,
+                     max_release: FloatArray, log_trigger: FloatArray, lrel: FloatArray,
+                     pile_zone: IntArray, pile_c: IntArray, on: npt.NDArray[np.bool_],
                      left: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Reference twin of :func:`release_step` for one draw; returns ``(left, released)``."""
+    """Reference twin of :func:`release_step` for one draw (``on``: (P,) whether each pile may
+    release this step); returns ``(left, released)``."""
     new_left = np.array(left, dtype=float)
     released = np.zeros(len(new_left))
     for i in range(len(new_left)):
+        if not on[i]:
+            continue
         released[i] = _releases(float(new_left[i]), float(on_hand[i]), float(use[i]),
-                                float(cover_below[i]), float(max_release[i]), log_trigger,
+                                float(cover_below[i]), float(max_release[i]),
+                                float(log_trigger[i]),
                                 float(lrel[pile_zone[i], pile_c[i]]))
         new_left[i] -= released[i]
     return new_left, released

@@ -125,6 +125,7 @@ class CompiledNetwork:
     stock_quantity: FloatArray
     stock_release_cover_steps: FloatArray
     stock_max_release: FloatArray
+    stock_release_above_price: FloatArray
     sector_names: tuple[str, ...] = field(default=())
 
     @property

@@ -376,6 +376,7 @@ class SupplyNetwork:
             stock_release_cover_steps=stock_t["release_below_cover_weeks"].to_numpy(dtype=float)
             / step_weeks,
             stock_max_release=stock_t["max_release_per_week"].to_numpy(dtype=float) * step_weeks,
+            stock_release_above_price=stock_t["release_above_price"].to_numpy(dtype=float),
             sector_names=tuple(str(s) for s in sectors_t["sector"]),
         )
 

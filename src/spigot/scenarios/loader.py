@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pydantic
 import yaml
@@ -20,7 +20,10 @@ from spigot.network.regions import COMMON_MISTAKES
 from spigot.scenarios.kinds import KINDS, by_name, date_to_step
 from spigot.scenarios.models import Scenario
 
-__all__ = ["check_names", "date_to_step", "field_path", "load_file", "load_text"]
+if TYPE_CHECKING:
+    from spigot.network import SupplyNetwork
+
+__all__ = ["adjusted_world", "check_names", "date_to_step", "field_path", "load_file", "load_text"]
 
 Loc = tuple[int | str, ...]
 
@@ -286,6 +289,33 @@ def check_names(scenario: Scenario, commodities: Iterable[str], commodity_groups
     if problems:
         where = file or f"scenario {scenario.name!r}"
         raise ScenarioError(problems, title=f"{where} names things that are not in the dataset:")
+
+
+def adjusted_world(scenario: Scenario, world: SupplyNetwork) -> SupplyNetwork:
+    """The world with what the scenario's measures add to it (a strategic stockpile: see each
+    kind's ``adjust_world``); the world itself when no measure adds anything.
+
+    Raises
+    ------
+    ScenarioError
+        If a measure adds a row whose id the world already has.
+    """
+    for i, p in enumerate(scenario.policies):
+        kind = by_name(p.type)
+        if kind is None or kind.adjust_world is None:
+            continue
+        try:
+            world = kind.adjust_world(p, world)
+        except InputError as exc:
+            source = _source_of(scenario)
+            raise ScenarioError(Problem(
+                f"policy {p.id!r} cannot be added to the world: "
+                f"{exc.problems[0].message if exc.problems else exc}",
+                file=source.file if source else None,
+                line=source.line(("policies", i, "id")) if source else None,
+                field=f"policies[{i}].id", value=p.id,
+                hint="give the measure an id that the dataset's tables do not use")) from None
+    return world
 
 
 def dataset_error(scenario: Scenario, exc: UnknownNameError) -> ScenarioError:

@@ -30,7 +30,7 @@ from spigot.network.compiled import CompiledNetwork
 from spigot.policy.plan import BlockParams, PolicyPlan
 from spigot.results.results import PRICE_QUANTILES, MarketTotals, Results
 from spigot.scenarios.checks import scenario_warnings
-from spigot.scenarios.loader import check_names, dataset_error
+from spigot.scenarios.loader import adjusted_world, check_names, dataset_error
 from spigot.scenarios.models import Scenario
 from spigot.sim import cost
 from spigot.sim.build.model import PRICE_BINS, SimModel, build_model
@@ -95,10 +95,10 @@ def prepare(scenario: Scenario, network: SupplyNetwork | None = None,
         world = _network(scenario, network)
     except UnknownNameError as exc:
         raise dataset_error(scenario, exc) from None
-    net = world.compile(step_weeks=scenario.step_weeks)
     rgroups = _groups(world.regions, "groups")
     cgroups = _groups(world.commodities, "group")
-    check_names(scenario, net.commodities, cgroups, net.regions, rgroups)
+    check_names(scenario, world.commodities["id"], cgroups, world.regions["id"], rgroups)
+    net = adjusted_world(scenario, world).compile(step_weeks=scenario.step_weeks)
     names = net.sector_names or tuple(s.split(".")[-1] for s in net.sectors)
     end_use = [scenario.end_use.get(s, "civil") for s in names]
     use_markets = scenario.markets if markets is None else markets

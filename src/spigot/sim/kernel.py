@@ -526,7 +526,7 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
         if mkt:
             markets(t, n_live, g, mg, ms, fs)
         # ---- 9. stockpiles (the price trigger is off without markets)
-        stockpiles(g, mg, ms, fs)
+        stockpiles(g, mg, ms, fs, act)
         # ---- record stocks
         for b in range(rbuf0, B):
             r = o_sstock + b - rbuf0

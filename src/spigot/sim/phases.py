@@ -564,13 +564,15 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
 
 
 @jit
-def stockpiles(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
+def stockpiles(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState,
+               act: np.ndarray) -> None:
     """Phase 9: each stockpile releases by the rule of :func:`spigot.market.stockpiles.release_step`.
 
     A stockpile releases ``min(max, left)`` when its holder's cover (pool and sector
     inventories over the holder's base use) is below its threshold, or when the price in the
-    holder's zone is at the market's trigger. Without a market phase the trigger is off
-    (``+inf``; the log prices stay 0): the cover rule alone.
+    holder's zone is at its trigger. Without a market phase the trigger is off (``+inf``;
+    the log prices stay 0): the cover rule alone. A pile a measure owns releases only while
+    ``act`` (M, W) says that measure is in force.
     """
     pile_buf = g.pile_buf
     buf_sc = g.buf_sc
@@ -595,10 +597,10 @@ def stockpiles(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -
                 vec[ln] += si[q, ln]
         for ln in range(W):
             on_hand[i, ln] = pool[b, ln] + vec[ln]
-    trigger = mg.fsc[PILE_LOG_TRIGGER]  # +inf without markets
+    trigger = fa(mg, PILE_LOG_TRIGGER)  # +inf without markets
     released = ms.released
     release_step(on_hand, g.pile_use, g.pile_cover, g.pile_release, trigger, ms.lrel,
-                 g.pile_zone, g.pile_c, fs.sp, released)
+                 g.pile_zone, g.pile_c, g.pile_measure, act, fs.sp, released)
     for i in range(P):
         b = pile_buf[i]
         if b >= 0:

@@ -2,7 +2,8 @@
 
 It is slow (Python loops over every route, buffer and sector, one draw after another) and serves
 as the specification the numba kernel (:mod:`spigot.sim.kernel`) is tested against. Each step is
-a sequence of phases, each a method of :class:`_Draw`:
+a sequence of phases, each a method of :class:`_Draw` (phase 8, the market rules, in
+:mod:`spigot.sim.reference_market`):
 
 1. policies: which measure governs each route this step;
 2. arrivals: shipments whose transit ends are delivered to their buffer;
@@ -31,15 +32,11 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from spigot.market.demand import plan_step_ref, substitution_step_ref
 from spigot.market.parameters import KIND_FIXED
-from spigot.market.prices import price_step_ref
-from spigot.market.recycling import recycling_step_ref
-from spigot.market.stockpiles import release_step_ref, safety_stock_step_ref
+from spigot.market.stockpiles import release_step_ref
 from spigot.market.supply import (
     NEVER,
     capacity_step_ref,
-    fill_step_ref,
     margin_step_ref,
     route_weights_step_ref,
 )
@@ -47,12 +44,11 @@ from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
 from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
-    PRICE_BINS,
     MarketModel,
     SimModel,
     export_route_commodity,
-    zone_stock_use,
 )
+from spigot.sim.reference_market import markets, policies_market, price_bins, record_market
 from spigot.sim.warm import warm_rings
 
 __all__ = ["run_chunk_reference"]
@@ -549,13 +545,14 @@ class _Draw:
             target = inflow * cover + sum(amount[int(k)] * m.route_transit[k] for k in routes)
         return inflow, target, amount
 
-    def stockpiles(self) -> None:
+    def stockpiles(self, t: int) -> None:
         """Phase 9: the release rule of :mod:`spigot.market.stockpiles`.
 
         A stockpile releases ``min(max, left)`` when its holder's cover (pool and sector
         inventories over its base use) is below the threshold, or when the price in the
-        holder's zone is at the market's trigger; without a market phase the trigger is off
-        (``+inf``, log prices 0): the cover rule alone.
+        holder's zone is at its trigger; without a market phase the trigger is off (``+inf``,
+        log prices 0): the cover rule alone. A pile a measure owns releases only while that
+        measure is in force.
         """
         m, mk = self.m, self.mk
         on_hand = np.zeros(len(self.SP))
@@ -564,129 +561,16 @@ class _Draw:
                 pairs = m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]
                 on_hand[i] = self.pool[b] + sum(self.SI[q] for q in pairs)
         if mk is None:
-            trigger, zone = math.inf, np.zeros(len(self.SP), dtype=np.int64)
+            trigger, zone = np.full(len(self.SP), math.inf), np.zeros(len(self.SP), dtype=int)
         else:
             trigger, zone = mk.params.pile_log_trigger, mk.params.pile_zone
+        on = np.array([mi < 0 or bool(self.p.active[self.d, mi, t]) for mi in m.pile_measure])
         self.SP, self.released = release_step_ref(
             on_hand, m.pile_use, m.pile_cover, m.pile_release, trigger, self.lrel, zone,
-            m.net.stock_commodity, self.SP)
+            m.net.stock_commodity, on, self.SP)
         for i, b in enumerate(m.pile_buf):
             if b >= 0:
                 self.pool[b] += self.released[i]
-
-    # ------------------------------------------------------------------ markets (phase 8)
-    def markets(self, t: int, rec: FloatArray) -> None:
-        """Prices and responses (docs/model.md, "Where each kernel runs"), in this order."""
-        mk, m = self.mk, self.m
-        assert mk is not None
-        mp = mk.params
-        lay = m.layout
-        # export tax in force and the openness of the exporting zone's exports this step
-        exported = np.zeros(len(self.tax))
-        blocked = np.zeros(len(self.tax))
-        for k in np.flatnonzero(mk.route_export):
-            c = m.route_c[k]
-            exported[c] += rec[lay.start("exports") + k]
-            blocked[c] += rec[lay.start("held") + k]
-            j = m.plan.route_slot[k]
-            if j >= 0:
-                blocked[c] += rec[lay.start("licence_applications") + j]
-        for c in range(len(self.tax)):
-            sent = exported[c] + blocked[c]
-            self.openness[c] = exported[c] / sent if sent > 0 else 1.0
-        licensing = np.array([self._licensing(j)
-                              for j in range(len(self.queue))])
-        stock, use = zone_stock_use(m, mk, self.I, self.O, self.pool, self.SI, self.SP,
-                                    self.reduction, self.plan, self.mult, self.activity,
-                                    licensing)
-        self.lrel = price_step_ref(stock, use, mk.cover_target, mp.inv_flex, mp.log_floor,
-                                   mp.log_cap, mp.zone_share, mp.speed, mp.band,
-                                   mp.arb_strength, self.tax, self.openness, self.lrel)
-        self.reduction = substitution_step_ref(
-            self.lrel, mp.use_zone, mp.use_c, mp.use_cap, mp.subst_log_on, mp.subst_log_full,
-            mp.adopt_rate, mp.revert_rate, self.reduction)
-        self.plan = plan_step_ref(self.lrel, mp.group_zone, mp.group_elasticity, mp.group_ptr,
-                                  mp.entry_c, mp.entry_w, mp.plan_floor)
-        self.recycled = recycling_step_ref(
-            self.lrel, mp.rp_zone, mp.rp_c, mp.rp_capacity, mp.recycle_log_on,
-            mp.recycle_log_full, mp.recycle_rate, self.recycled)
-        for i, y in enumerate(self.recycled):
-            c = mp.rp_c[i]
-            if mk.rp_buf[i] >= 0:
-                self.pool[mk.rp_buf[i]] += y
-            else:
-                self.I[mk.rp_node[i], c] += y
-            self.recycled_total[c] += y
-        self.cap_used = self.cap.copy()  # the capacity of this step, for the record
-        self.fill = fill_step_ref(mp, m.recipe_out, self.ship_D, self.ship_ratio, mp.fill_rate,
-                                  self.fill)
-        self._capacity(t + 1)
-        self.mult = safety_stock_step_ref(
-            self.lrel, self.short_sb, mp.buf_zone, mp.buf_c, mp.safety_extra,
-            mp.safety_log_trigger, mp.safety_up_rate, mp.safety_down_rate, self.mult)
-        self._apply_responses()
-
-    def _apply_responses(self) -> None:
-        """Intensities, plans and cover multipliers for the next step's allocation."""
-        mk, m = self.mk, self.m
-        assert mk is not None
-        mp = mk.params
-        self.plan_s = self.plan[mp.plan_group]
-        need = np.zeros(len(m.sc_need))
-        target = np.zeros(len(m.sc_need))
-        for q in range(len(need)):
-            u = mk.pair_use[q]
-            keep = 1.0 - self.reduction[u] if u >= 0 else 1.0
-            need[q] = m.sc_need[q] * keep * self.plan_s[m.sc_sector[q]]
-            target[q] = m.sc_target[q] * keep * self.mult[mk.rbuf_sb[m.sc_rbuf[q]]]
-        self.need, self.target = need, target
-
-    def policies_market(self, t: int) -> None:
-        """Phase 1 with the market phase: the export tax in force on each commodity."""
-        mk = self.mk
-        assert mk is not None
-        self.tax[:] = 0.0
-        for mi, c in zip(mk.tax_measure, mk.tax_c, strict=True):
-            if self.p.active[self.d, mi, t]:
-                self.tax[c] = max(self.tax[c], self.p.tax[self.d, mi])
-
-    def record_market(self, mrec: FloatArray) -> None:
-        """One step's market record (see :class:`~spigot.sim.build.model.MarketLayout`)."""
-        mk = self.mk
-        assert mk is not None
-        mp, lay = mk.params, mk.layout
-        C = self.lrel.shape[1]
-        a = lay.start("price")
-        for z in range(2):
-            for c in range(C):
-                mrec[a + z * C + c] = math.exp(self.lrel[z, c])
-        a = lay.start("demand_reduction")
-        mrec[a:a + len(self.reduction)] = self.reduction
-        a = lay.start("demand_destruction")
-        mrec[a:a + len(self.destruction)] = self.destruction
-        a = lay.start("capacity_added")
-        for n in range(len(self.cap_used)):
-            if mp.node_kind[n] != KIND_FIXED:
-                mrec[a + n] = self.cap_used[n] - mp.node_base[n]
-        a = lay.start("recycled")
-        mrec[a:a + len(self.recycled)] = self.recycled
-        a = lay.start("stockpile_release")
-        mrec[a:a + len(self.released)] = self.released
-        a = lay.start("safety_multiplier")
-        for i, sb in enumerate(mk.rbuf_sb):
-            mrec[a + i] = self.mult[sb] if sb >= 0 else 1.0
-
-    def price_bins(self) -> tuple[npt.NDArray[np.uint8], FloatArray]:
-        """Histogram bins (3, C) of China, ex-China and spread log prices, and the values."""
-        mk = self.mk
-        assert mk is not None
-        values = np.stack([self.lrel[0], self.lrel[1], self.lrel[1] - self.lrel[0]])
-        bins = np.zeros(values.shape, dtype=np.uint8)
-        for k in range(3):
-            for c in range(values.shape[1]):
-                x = int((values[k, c] - mk.bin_lo[k, c]) * mk.bin_scale[k, c])
-                bins[k, c] = min(PRICE_BINS - 1, max(0, x))
-        return bins, values
 
     def record_stocks(self, rec: FloatArray) -> None:
         m = self.m
@@ -777,7 +661,7 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                 rec = np.zeros(m.layout.size)
                 draw.policies(t)
                 if mk is not None:
-                    draw.policies_market(t)
+                    policies_market(draw, t)
                 draw.arrivals(t)
                 draw.production()
                 draw.ship(t, rec)
@@ -785,8 +669,8 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                 draw.consume(t, rec, scal, first_stop)
                 draw.reorder()
                 if mk is not None:
-                    draw.markets(t, rec)
-                draw.stockpiles()
+                    markets(draw, t, rec)
+                draw.stockpiles(t)
                 draw.record_stocks(rec)
                 a, z = m.layout.groups["shortfall"]
                 shortfall += rec[a:z]
@@ -797,9 +681,9 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                     out["traj"][keep[d], t] = rec
                 if mk is not None:
                     mrec = np.zeros(mk.layout.size)
-                    draw.record_market(mrec)
+                    record_market(draw, mrec)
                     out["market_sum"][b, t] += mrec
-                    bins, values = draw.price_bins()
+                    bins, values = price_bins(draw)
                     out["price_bin"][t, d] = bins
                     out["price_min"][b, t] = np.minimum(out["price_min"][b, t], values)
                     out["price_max"][b, t] = np.maximum(out["price_max"][b, t], values)

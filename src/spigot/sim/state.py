@@ -98,9 +98,11 @@ class ModelArrays(NamedTuple):
     pile_zone: IntArray  # (P,) the holder's zone (0 without markets)
     pile_use: FloatArray  # (P,) the holder's base use, t/step (0: no holder buffer)
     pile_release: FloatArray  # (P,) largest release, t/step (0: no holder buffer)
+    pile_measure: IntArray  # (P,) measure that owns the pile (it releases only while the
+    # measure is in force; a StockpileRelease), -1: a dataset pile, always on
     # policies (spigot.policy.plan.PolicyPlan)
     quota_reset: np.ndarray  # (T,) bool: quota allowances reset at this step
-    kind: IntArray  # (M,) measure kind (spigot.policy.plan.LICENCE, BAN, QUOTA, TAX)
+    kind: IntArray  # (M,) measure kind (spigot.scenarios.kinds.KIND_IDS)
     rm_ptr: IntArray  # (K + 1,) CSR of the measures on each route
     rm_measure: IntArray  # (rm_ptr[K],) measure
     rm_pair: IntArray  # (rm_ptr[K],) its measure-route pair (E)
@@ -307,7 +309,6 @@ SAFETY_EXTRA = _item("fs", "safety_extra", "", "share")
 SAFETY_LOG_TRIGGER = _item("fs", "safety_log_trigger", "", "log price")
 SAFETY_UP_RATE = _item("fs", "safety_up_rate", "", "1/step")
 SAFETY_DOWN_RATE = _item("fs", "safety_down_rate", "", "1/step")
-PILE_LOG_TRIGGER = _item("fs", "pile_log_trigger", "", "log price (inf: off)")
 NODE_COVER = _item("fs", "node_cover", "", "steps", "derived")
 MARGIN_ELASTICITY = _item("fs", "margin_elasticity", "", "1")
 FILL_RATE = _item("fs", "fill_rate", "", "1/step")
@@ -327,6 +328,7 @@ NODE_USABLE = _item("f", "node_usable", "(N,)", "t activity/step")
 NODE_RAMP = _item("f", "node_ramp_steps", "(N,)", "steps")
 MROUTE_BASE = _item("f", "route_base", "(K,)", "t/step")
 ROUTE_WEIGHT = _item("f", "route_weight", "(K,)", "1")
+PILE_LOG_TRIGGER = _item("f", "pile_log_trigger", "(P,)", "log price (inf: off)")
 BIN_LO = _item("f", "bin_lo", "(Z + 1, C)", "log price", "mk.bin_lo")
 BIN_SCALE = _item("f", "bin_scale", "(Z + 1, C)", "bins per log price", "mk.bin_scale")
 BUF_TARGET_ONHAND = _item("f", "buf_target_onhand", "(B,)", "t", "m.buf_target_onhand")

@@ -78,7 +78,7 @@ def model_arrays(m: SimModel) -> ModelArrays:
              "buf_place", "buf_c", "buf_target_pos", "buf_inflow", "buf_adjust", "buf_use",
              "buf_rt_ptr", "buf_rt", "buf_sc_ptr", "buf_sc", "sc_c", "sc_need", "sc_target",
              "sc_priority", "sc_rbuf", "sec_ptr", "sec_sc", "sector_output", "sector_value",
-             "pile_buf", "pile_qty", "pile_cover", "pile_use", "pile_release")
+             "pile_buf", "pile_qty", "pile_cover", "pile_use", "pile_release", "pile_measure")
     arrays: dict[str, Any] = {name: getattr(m, name) for name in names}
     arrays.update(offsets)
     return ModelArrays(
@@ -141,7 +141,7 @@ def neutral_items(m: SimModel) -> dict[str, Any]:
     """
     N, C = m.recipe_in.shape
     B, S = m.n_buffers, len(m.sector_output)
-    return {"n_c": C, "n_n": N, "pile_log_trigger": math.inf,
+    return {"n_c": C, "n_n": N, "pile_log_trigger": np.full(len(m.pile_qty), math.inf),
             "node_kind": np.full(N, KIND_FIXED), "node_zone": np.zeros(N, dtype=np.int64),
             "node_joint": np.zeros(N, dtype=np.int64), "node_use": np.full((N, C), -1),
             "margin_out_share": np.zeros((N, C)), "plan_group": np.zeros(S, dtype=np.int64),

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from spigot.market.parameters import EXPORTER_ZONE, KIND_FIXED, MarketParams
 from spigot.network.compiled import STATUSES, ZONES, CompiledNetwork
-from spigot.policy.plan import TAX, PolicyPlan
+from spigot.policy.plan import RELEASE, TAX, PolicyPlan
 
 __all__ = ["MAX_ORDER_FACTOR", "NODE_COVER_WEEKS", "PRICE_BINS", "Layout", "MarketLayout",
            "MarketModel", "SimModel", "build_market", "build_model"]
@@ -218,6 +218,7 @@ class SimModel:
     pile_max: FloatArray
     pile_use: FloatArray  # (P,) base use of the holder's buffer, t/step (0 if none)
     pile_release: FloatArray  # (P,) largest release, t/step (0 if the holder has no buffer)
+    pile_measure: IntArray  # (P,) owning measure (releases only while it is in force), -1: none
     # producer stock pairs
     npair_region: IntArray
     npair_c: IntArray
@@ -236,6 +237,13 @@ def _csr(groups: list[list[int]]) -> tuple[IntArray, IntArray]:
     ptr[1:] = np.cumsum([len(g) for g in groups])
     flat = np.array([i for g in groups for i in g], dtype=np.int64)
     return ptr, flat
+
+
+def _pile_measure(net: CompiledNetwork, plan: PolicyPlan) -> IntArray:
+    """Per stockpile, the release measure that owns it (a world row whose id is a measure's id;
+    it releases only while that measure is in force), -1 for the dataset's own piles."""
+    owner = {i: m for m, i in enumerate(plan.ids) if plan.kind[m] == RELEASE}
+    return np.array([owner.get(i, -1) for i in net.stockpiles], dtype=np.int64)
 
 
 def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float,
@@ -348,6 +356,7 @@ def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float,
         pile_max=net.stock_max_release,
         pile_use=np.where(pile_buf >= 0, use[np.maximum(pile_buf, 0)], 0.0),
         pile_release=np.where(pile_buf >= 0, net.stock_max_release, 0.0),
+        pile_measure=_pile_measure(net, plan),
         npair_region=np.array([p[0] for p in npairs], dtype=np.int64),
         npair_c=np.array([p[1] for p in npairs], dtype=np.int64),
     )
