@@ -55,7 +55,8 @@ BAD = {
     "policy type": ("policies:\n  - type: ExportLicense\n    id: a\n",
                     "s.yaml, line 2: field 'policies[0]': unknown type: got 'ExportLicense'; "
                     "expected one of ExportLicence, ExportQuota, ExportBan, ExportTax, "
-                    "Suspension; did you mean one of 'ExportLicence', 'ExportBan'?"),
+                    "Suspension, StockpileRelease; did you mean one of 'ExportLicence', "
+                    "'ExportBan'?"),
     "bound": ("horizon_weeks: -3\n", "s.yaml, line 1: field 'horizon_weeks': Input should be "
               "greater than or equal to 1: got -3"),
     "yaml syntax": ("name: x\npolicies: [\n  - a: b\n",

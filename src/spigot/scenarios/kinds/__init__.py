@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
 
-from spigot.scenarios.kinds import export_ban, export_licence, export_quota, export_tax, suspension
+from spigot.scenarios.kinds import (
+    export_ban,
+    export_licence,
+    export_quota,
+    export_tax,
+    stockpile_release,
+    suspension,
+)
 from spigot.scenarios.kinds._base import (
     DAYS_PER_WEEK,
     END_USES,
@@ -38,16 +45,17 @@ from spigot.scenarios.kinds.export_licence import (
 )
 from spigot.scenarios.kinds.export_quota import ExportQuota
 from spigot.scenarios.kinds.export_tax import ExportTax
+from spigot.scenarios.kinds.stockpile_release import StockpileRelease
 from spigot.scenarios.kinds.suspension import Suspension
 
 __all__ = ["DAYS_PER_WEEK", "END_USES", "KINDS", "KIND_IDS", "AllExcept", "Approval",
            "Destinations", "EndUse", "ExportBan", "ExportLicence", "ExportQuota", "ExportTax",
            "FastTrack", "Measure", "PlanContext", "Policy", "PolicyKind", "ProcessingTime",
-           "ReviewCapacity", "SampleArrays", "Suspension", "by_name", "date_to_step"]
+           "ReviewCapacity", "SampleArrays", "StockpileRelease", "Suspension", "by_name", "date_to_step"]
 
 #: Every policy kind, in the order docs list them.
 KINDS: tuple[PolicyKind, ...] = (export_licence.KIND, export_quota.KIND, export_ban.KIND,
-                                  export_tax.KIND, suspension.KIND)
+                                  export_tax.KIND, suspension.KIND, stockpile_release.KIND)
 
 if TYPE_CHECKING:
     Policy = Any
