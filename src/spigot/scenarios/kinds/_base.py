@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from spigot.scenarios.dists import Param
+from spigot.scenarios.dists import Param, sample_param
 
 if TYPE_CHECKING:
     from spigot.network import SupplyNetwork
@@ -220,6 +220,18 @@ def all_routes(ctx: PlanContext, p: Trade, kind: int) -> list[Measure]:
     """One measure governing the whole flow of every covered route (ban, quota, tax)."""
     routes = ctx.covered(p)
     return [Measure(p.id, kind, p, routes, [1.0] * len(routes))]
+
+
+def parameter_sampler(attr: str, array: str,
+                      transform: Callable[[PlanContext, FloatArray], FloatArray] | None = None
+                      ) -> Sampler:
+    """A sampler that draws the policy's parameter ``attr`` (a number or a distribution) once
+    per draw into row ``m`` of ``arrays.<array>``, through ``transform(context, values)``."""
+    def sample(ctx: PlanContext, meas: Measure, m: int, e0: int, rng: np.random.Generator,
+               size: int, out: SampleArrays) -> None:
+        values = sample_param(getattr(meas.policy, attr), rng, size)
+        getattr(out, array)[:, m] = values if transform is None else transform(ctx, values)
+    return sample
 
 
 def ids(kinds: Sequence[PolicyKind]) -> list[str]:

@@ -3,20 +3,17 @@ unused allowance lapses at year end (the engine resets it on the first step of a
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
 from pydantic import Field
 
-from spigot.scenarios.dists import Param, sample_param
+from spigot.scenarios.dists import Param
 from spigot.scenarios.kinds._base import (
     KIND_IDS,
-    Measure,
-    PlanContext,
     PolicyKind,
-    SampleArrays,
     Trade,
     all_routes,
+    parameter_sampler,
     trade_references,
 )
 from spigot.units import WEEKS_PER_YEAR
@@ -31,12 +28,9 @@ class ExportQuota(Trade):
     annual_t: Param = Field(description="Cap in t per year over all covered routes.")
 
 
-def _sample(ctx: PlanContext, meas: Measure, m: int, e0: int, rng: np.random.Generator,
-            size: int, out: SampleArrays) -> None:
-    p: Any = meas.policy
-    out.quota[:, m] = sample_param(p.annual_t, rng, size) * ctx.step_weeks / WEEKS_PER_YEAR
-
-
 KIND = PolicyKind("ExportQuota", ExportQuota, "an annual cap in t, released evenly",
                   measures=lambda ctx, p: all_routes(ctx, p, KIND_IDS["quota"]),
-                  references=trade_references, sample=_sample)
+                  references=trade_references,
+                  # t per year -> allowance per step
+                  sample=parameter_sampler("annual_t", "quota", lambda ctx, t_per_year:
+                                           t_per_year * ctx.step_weeks / WEEKS_PER_YEAR))

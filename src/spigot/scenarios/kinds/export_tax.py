@@ -3,39 +3,24 @@ phase (it does not move flows by itself)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
 from pydantic import Field
 
-from spigot.scenarios.dists import Param, sample_param
-from spigot.scenarios.kinds._base import (
-    KIND_IDS,
-    Measure,
-    PlanContext,
-    PolicyKind,
-    SampleArrays,
-    Trade,
-    all_routes,
-    trade_references,
-)
+from spigot.scenarios.dists import Param
+from spigot.scenarios.kinds import _base as base
 
 __all__ = ["KIND", "ExportTax"]
 
 
-class ExportTax(Trade):
+class ExportTax(base.Trade):
     """An export tax: a price wedge (used by the market phase; no effect on flows without it)."""
 
     type: Literal["ExportTax"]
     rate: Param = Field(description="Tax as a fraction of the price (0.25 = 25 %).")
 
 
-def _sample(ctx: PlanContext, meas: Measure, m: int, e0: int, rng: np.random.Generator,
-            size: int, out: SampleArrays) -> None:
-    p: Any = meas.policy
-    out.tax[:, m] = sample_param(p.rate, rng, size)
-
-
-KIND = PolicyKind("ExportTax", ExportTax, "a price wedge for the market phase",
-                  measures=lambda ctx, p: all_routes(ctx, p, KIND_IDS["tax"]),
-                  references=trade_references, sample=_sample)
+KIND = base.PolicyKind(
+    "ExportTax", ExportTax, "a price wedge for the market phase",
+    measures=lambda ctx, p: base.all_routes(ctx, p, base.KIND_IDS["tax"]),
+    references=base.trade_references, sample=base.parameter_sampler("rate", "tax"))
