@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import xarray as xr
 
 from spigot.errors import InputError, Problem
@@ -37,6 +38,7 @@ __all__ = [
     "encode_layout",
     "jsonable",
     "labels",
+    "summary_table",
     "tidy_frame",
 ]
 
@@ -208,6 +210,38 @@ def tidy_frame(dataset: xr.Dataset, name: str, *, as_labels: bool,
         columns["unit"] = np.full(data.size, str(var.attrs.get("units", "")), dtype=object)
     columns["value"] = data.astype(np.float64)
     return pd.DataFrame(columns)
+
+
+def summary_table(dataset: xr.Dataset, names: list[str], run_id: str) -> pa.Table:
+    """The catalog's summary rows of variables ``names``: :func:`tidy_frame` with labels, as one
+    Arrow table (``run_id``, one column per dimension, ``variable``, ``unit``, ``value``).
+
+    Built in Arrow rather than pandas: a 10,000 x 520 run has ~10^6 summary rows, and Python
+    string objects per cell cost seconds to build and to hand to DuckDB.
+    """
+    tables = []
+    for name in names:
+        var = dataset[name]
+        size = int(np.prod(var.shape))
+        if size == 0:
+            continue
+        columns: dict[str, pa.Array] = {"run_id": pa.array([run_id] * size, pa.string())}
+        grids = np.indices(var.shape).reshape(len(var.dims), size)
+        for axis, dim in enumerate(str(d) for d in var.dims):
+            names_of_cells = pa.array(labels(_dim_values(dataset, dim)), pa.string())
+            columns[column_name(dim)] = names_of_cells.take(pa.array(grids[axis]))
+        data = np.asarray(var.values).reshape(-1)
+        if data.dtype.kind == "M":
+            seconds = data.astype("datetime64[ns]").astype(np.int64) / 1e9
+            data = np.where(np.isnat(data), np.nan, seconds)
+        columns["variable"] = pa.array([name], pa.string()).take(pa.array(np.zeros(size, int)))
+        columns["unit"] = pa.array([str(var.attrs.get("units", ""))], pa.string()).take(
+            pa.array(np.zeros(size, int)))
+        columns["value"] = pa.array(data.astype(np.float64))
+        tables.append(pa.table(columns))
+    if not tables:
+        return pa.table({})
+    return pa.concat_tables(tables, promote_options="default")
 
 
 def decode_coords(layout: Mapping[str, Any]) -> dict[str, xr.Variable]:

@@ -49,7 +49,7 @@ from spigot.store.codec import (
     encode_layout,
     jsonable,
     layout_json,
-    tidy_frame,
+    summary_table,
 )
 from spigot.store.snapshot import CatalogSnapshot
 
@@ -242,7 +242,7 @@ class RunStore:
                 pause_point("renamed")
                 if progress:
                     progress("writing catalog", len(sampled), total)
-                frame = _summary_frame(dataset, summaries, run_id)
+                frame = summary_table(dataset, summaries, run_id)
                 row = {**columns, "run_id": run_id, "kind": kind,
                        "created_at": dt.datetime.now(dt.UTC).replace(tzinfo=None),
                        "manifest": manifest_text, "scenario_text": scenario_text,
@@ -272,17 +272,17 @@ class RunStore:
         """
         return self.save(results.data, results.manifest, scenario_text, kind, progress=progress)
 
-    def _commit(self, row: dict[str, Any], frame: pd.DataFrame, started: float) -> None:
+    def _commit(self, row: dict[str, Any], frame: pa.Table, started: float) -> None:
         with connect(self.path, read_only=False, timeout=self.timeout) as con:
             assert con is not None
             ensure_schema(con)
             con.execute("BEGIN TRANSACTION")
             try:
                 present = set(catalog.summary_columns(con))
-                for column in frame.columns:
+                for column in frame.column_names:
                     if column not in present:
                         con.execute(f"ALTER TABLE summary ADD COLUMN {quote(column)} VARCHAR")
-                if len(frame):
+                if frame.num_rows:
                     con.register("incoming_summary", frame)
                     con.execute("INSERT INTO summary BY NAME SELECT * FROM incoming_summary")
                     con.unregister("incoming_summary")
@@ -586,16 +586,3 @@ def _has_runs_table(con: Any) -> bool:
 def _info(row: Sequence[Any]) -> RunInfo:
     values = dict(zip(_INFO_COLUMNS, row, strict=True))
     return RunInfo(**values)
-
-
-def _summary_frame(dataset: xr.Dataset, names: Sequence[str], run_id: str) -> pd.DataFrame:
-    frames = [tidy_frame(dataset, n, as_labels=True) for n in names]
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame()
-    frame = pd.concat(frames, ignore_index=True, sort=False)
-    frame.insert(0, "run_id", run_id)
-    for column in frame.columns:
-        if column != "value":
-            frame[column] = frame[column].astype(object)
-    return frame
