@@ -87,22 +87,38 @@ def test_a_price_trigger_releases_only_with_markets() -> None:
 
 
 release = st.fixed_dictionaries({"stock": st.floats(0.0, 8.0), "rate": st.floats(0.05, 1.0),
-                                 "more_stock": st.floats(0.0, 4.0),
-                                 "more_rate": st.floats(0.0, 0.5),
-                                 "markets": st.booleans()})
+                                 "more_stock": st.floats(0.0, 4.0), "markets": st.booleans()})
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(release)
 def test_more_release_never_raises_lost_output(p: dict[str, float]) -> None:
-    def lost(stock: float, rate: float) -> float:
-        scen = toy_scenario(BAN + RELEASE.format(stock=stock, rate=rate),
+    """More stock released at the same rate never raises lost output. (The same stock released
+    faster can: a lump in the holder's pool makes its inventory position look healthy and it
+    orders less from its free suppliers; test below.)"""
+    def lost(stock: float) -> float:
+        scen = toy_scenario(BAN + RELEASE.format(stock=stock, rate=p["rate"]),
                             markets=bool(p["markets"]), horizon_weeks=24)
         return float(run(scen).data["lost_output_usd"].sum("sector").mean())
 
-    base = lost(p["stock"], p["rate"])
-    more = lost(p["stock"] + p["more_stock"], p["rate"] + p["more_rate"])
-    assert more <= base * (1 + 1e-9) + 1e-6
+    assert lost(p["stock"] + p["more_stock"]) <= lost(p["stock"]) * (1 + 1e-9) + 1e-6
+
+
+def test_the_same_stock_released_faster_can_crowd_out_imports() -> None:
+    """Measured (hypothesis found it): 1.5 t at 1 t/week loses nothing, at 1.5 t/week the lump
+    cuts the USA's orders from Japan for weeks and output is lost later. Pinned so that a change
+    of the ordering rule that removes the effect is noticed (and docs/scenarios.md updated)."""
+    def run_at(rate: float) -> sp.Results:
+        return run(toy_scenario(BAN + RELEASE.format(stock=1.5, rate=rate), draws=1,
+                                horizon_weeks=24))
+
+    slow, fast = run_at(1.0), run_at(1.5)
+    usa = ["mag_jpn_usa", "conc_usa"]
+    slow_in = slow.data["mean_exports"].sel(route=usa).sum("route").values[6:12].sum()
+    fast_in = fast.data["mean_exports"].sel(route=usa).sum("route").values[6:12].sum()
+    assert fast_in < slow_in  # the lump displaces imports
+    assert usa_lost(slow) == 0.0
+    assert usa_lost(fast) > 0.0
 
 
 def test_a_release_needs_a_trigger_and_known_names() -> None:
