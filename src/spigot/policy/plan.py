@@ -38,7 +38,7 @@ from spigot.scenarios.kinds import (
     by_name,
     date_to_step,
 )
-from spigot.scenarios.kinds._base import Timed, Trade
+from spigot.scenarios.kinds._base import Sampler, Timed, Trade
 from spigot.scenarios.models import Scenario
 from spigot.units import WEEKS_PER_YEAR
 
@@ -132,8 +132,8 @@ class PolicyPlan:
         self.measures: list[Measure] = []
         self._suspensions: list[Suspension] = []
         self.step_weeks = scenario.step_weeks
-        self.kernel_len = max((m.kernel_steps for m in self._build()), default=1)
-        self.kernel_steps = self.kernel_len
+        self._samplers: list[Sampler | None] = []  # each measure's kind's sampler
+        self.kernel_steps = max((m.kernel_steps for m in self._build()), default=1)
         self._index_routes()
         dates = [scenario.start + dt.timedelta(weeks=scenario.step_weeks * t)
                  for t in range(self.steps)]
@@ -191,6 +191,7 @@ class PolicyPlan:
                 if meas.parent >= 0:
                     meas.parent += base
                 self.measures.append(meas)
+                self._samplers.append(kind.sample)
         return self.measures
 
     def _index_routes(self) -> None:
@@ -282,10 +283,9 @@ class PolicyPlan:
                 for d in range(size):
                     if start[d] < T:
                         announced[d, m, max(0, start[d] - ahead):max(0, min(T, start[d]))] = 1
-            kind = by_name(p.type)
-            assert kind is not None
-            if kind.sample is not None:
-                kind.sample(self, meas, m, e0, rng, size, arrays)
+            sample = self._samplers[m]
+            if sample is not None:
+                sample(self, meas, m, e0, rng, size, arrays)
             e0 += len(meas.routes)
         for s in self._suspensions:
             start, end = self._window(s, rng, size, T)

@@ -187,29 +187,37 @@ def tidy_frame(dataset: xr.Dataset, name: str, *, as_labels: bool,
         holds one variable and needs neither).
     """
     var = dataset[name]
-    dims = [str(d) for d in var.dims]
-    shape = var.shape
     columns: dict[str, Any] = {}
-    if dims:
-        grids = np.indices(shape).reshape(len(dims), -1)
-        for axis, dim in enumerate(dims):
-            values = _dim_values(dataset, dim)
-            if as_labels:
-                columns[column_name(dim)] = np.asarray(labels(values), dtype=object)[grids[axis]]
-            elif values.dtype.kind in "OUS":  # text labels: dictionary-encoded (one per label)
-                columns[column_name(dim)] = pd.Categorical.from_codes(
-                    grids[axis], categories=pd.Index(values.astype(str), dtype=object))
-            else:
-                columns[column_name(dim)] = values[grids[axis]]
+    for dim, cells in _cells(var):
+        values = _dim_values(dataset, dim)
+        if as_labels:
+            columns[column_name(dim)] = np.asarray(labels(values), dtype=object)[cells]
+        elif values.dtype.kind in "OUS":  # text labels: dictionary-encoded (one per label)
+            columns[column_name(dim)] = pd.Categorical.from_codes(
+                cells, categories=pd.Index(values.astype(str), dtype=object))
+        else:
+            columns[column_name(dim)] = values[cells]
+    data = _flat_values(var)
+    if with_names:
+        columns["variable"] = np.full(data.size, name, dtype=object)
+        columns["unit"] = np.full(data.size, str(var.attrs.get("units", "")), dtype=object)
+    columns["value"] = data
+    return pd.DataFrame(columns)
+
+
+def _cells(var: xr.DataArray) -> list[tuple[str, np.ndarray]]:
+    """For each dimension of ``var``, the index along it of every cell (C order)."""
+    grids = np.indices(var.shape).reshape(len(var.dims), int(np.prod(var.shape)))
+    return [(str(dim), grids[axis]) for axis, dim in enumerate(var.dims)]
+
+
+def _flat_values(var: xr.DataArray) -> np.ndarray:
+    """``var``'s values in C order as float64 (datetimes as seconds since 1970, NaT as NaN)."""
     data = np.asarray(var.values).reshape(-1)
     if data.dtype.kind == "M":
         seconds = data.astype("datetime64[ns]").astype(np.int64) / 1e9
         data = np.where(np.isnat(data), np.nan, seconds)
-    if with_names:
-        columns["variable"] = np.full(data.size, name, dtype=object)
-        columns["unit"] = np.full(data.size, str(var.attrs.get("units", "")), dtype=object)
-    columns["value"] = data.astype(np.float64)
-    return pd.DataFrame(columns)
+    return data.astype(np.float64)
 
 
 def summary_table(dataset: xr.Dataset, names: list[str], run_id: str) -> pa.Table:
@@ -225,19 +233,13 @@ def summary_table(dataset: xr.Dataset, names: list[str], run_id: str) -> pa.Tabl
         size = int(np.prod(var.shape))
         if size == 0:
             continue
-        columns: dict[str, pa.Array] = {"run_id": pa.array([run_id] * size, pa.string())}
-        grids = np.indices(var.shape).reshape(len(var.dims), size)
-        for axis, dim in enumerate(str(d) for d in var.dims):
+        columns: dict[str, pa.Array] = {"run_id": pa.repeat(pa.scalar(run_id), size)}
+        for dim, cells in _cells(var):
             names_of_cells = pa.array(labels(_dim_values(dataset, dim)), pa.string())
-            columns[column_name(dim)] = names_of_cells.take(pa.array(grids[axis]))
-        data = np.asarray(var.values).reshape(-1)
-        if data.dtype.kind == "M":
-            seconds = data.astype("datetime64[ns]").astype(np.int64) / 1e9
-            data = np.where(np.isnat(data), np.nan, seconds)
-        columns["variable"] = pa.array([name], pa.string()).take(pa.array(np.zeros(size, int)))
-        columns["unit"] = pa.array([str(var.attrs.get("units", ""))], pa.string()).take(
-            pa.array(np.zeros(size, int)))
-        columns["value"] = pa.array(data.astype(np.float64))
+            columns[column_name(dim)] = names_of_cells.take(pa.array(cells))
+        columns["variable"] = pa.repeat(pa.scalar(name), size)
+        columns["unit"] = pa.repeat(pa.scalar(str(var.attrs.get("units", ""))), size)
+        columns["value"] = pa.array(_flat_values(var))
         tables.append(pa.table(columns))
     if not tables:
         return pa.table({})

@@ -13,7 +13,7 @@ test read that list.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -162,7 +162,7 @@ class PlanContext(Protocol):
 
     net: CompiledNetwork
     step_weeks: float
-    kernel_len: int
+    kernel_steps: int  # L: length of every measure's delay kernel in the sampled arrays
 
     def covered(self, p: Trade, destinations: object = None) -> list[int]:
         """Routes from the exporter to the destinations carrying the covered commodities."""
@@ -232,8 +232,3 @@ def parameter_sampler(attr: str, array: str,
         values = sample_param(getattr(meas.policy, attr), rng, size)
         getattr(out, array)[:, m] = values if transform is None else transform(ctx, values)
     return sample
-
-
-def ids(kinds: Sequence[PolicyKind]) -> list[str]:
-    """The ``type`` names of ``kinds``."""
-    return [k.name for k in kinds]

@@ -209,7 +209,7 @@ def _kernel(ctx: PlanContext, meas: Measure, rng: np.random.Generator,
     """Per draw, the share of a step's applications decided ``l`` steps later (D, L)."""
     pt = meas.fast.processing_time if meas.fast is not None else meas.policy.processing_time
     scale = np.maximum(sample_param(pt.scale, rng, size), 1e-12)
-    L = ctx.kernel_len
+    L = ctx.kernel_steps
     grid = np.arange(L, dtype=float) * ctx.step_weeks * DAYS_PER_WEEK[pt.unit]
     x = grid[None, :] / scale[:, None]
     cdf = param_cdf(pt.distribution, x.ravel()).reshape(size, L)
