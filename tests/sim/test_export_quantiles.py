@@ -4,8 +4,11 @@ cross-border exports per commodity (not of the few kept trajectories)."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spigot.results.results import PRICE_QUANTILES
+from spigot.sim.engine import _quantiles_by_step
 from spigot.testing import run, toy_scenario
 
 
@@ -32,3 +35,26 @@ def test_export_quantiles_cover_every_draw() -> None:
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-9, err_msg=str(commodity))
     spread = q.sel(quantile=0.95) - q.sel(quantile=0.05)
     assert float(spread.max()) > 0  # the draws differ: a real band
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 3), st.integers(1, 60), st.integers(1, 3), st.integers(0, 2**32 - 1),
+       st.sampled_from(["normal", "ties", "zeros", "nan", "inf"]))
+def test_compiled_quantiles_equal_numpy(steps: int, draws: int, commodities: int, seed: int,
+                                        kind: str) -> None:
+    """The engine's compiled quantiles over draws are numpy's (linear method) bit for bit,
+    ties, NaN (the band is NaN) and infinities included."""
+    rng = np.random.default_rng(seed)
+    values = rng.lognormal(size=(steps, draws, commodities))
+    if kind == "ties":
+        values = np.round(values, 0)
+    elif kind == "zeros":
+        values[:, : draws // 2] = 0.0
+    elif kind == "nan":
+        values[0, rng.integers(draws), 0] = np.nan
+    elif kind == "inf":
+        values[-1, rng.integers(draws), -1] = np.inf
+    with np.errstate(invalid="ignore"):  # numpy's lerp of inf with inf
+        want = np.quantile(values, PRICE_QUANTILES, axis=1)
+    got = _quantiles_by_step(values.copy())
+    assert np.array_equal(got, want, equal_nan=True)

@@ -7,7 +7,7 @@ from typing import Any, TypeVar, cast
 
 import numba as nb
 
-__all__ = ["jit", "ramp", "ramp_py"]
+__all__ = ["inner", "jit", "ramp", "ramp_py"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,6 +19,19 @@ def jit(fn: F) -> F:
     model (a division by zero gives inf or nan, never raises), GIL released.
     """
     return cast("F", nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)(fn))
+
+
+def inner(fn: F) -> F:
+    """Compile ``fn`` as :func:`jit` does, for calls from compiled code only.
+
+    No CPython or C wrapper is generated: the engine's phase functions take the named tuples of
+    :mod:`spigot.sim.state` (some eighty arrays), and building a wrapper that boxes and unboxes
+    them was about a fifth of the engine's first compile. Such a function cannot be called from
+    Python (numba raises a TypeError saying it has no CPython wrapper).
+    """
+    no_wrappers: dict[str, Any] = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+    return cast("F", nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True,
+                             **no_wrappers)(fn))
 
 
 def ramp_py(x: float, on: float, full: float) -> float:

@@ -14,7 +14,11 @@ advance a head index, a licence decision is spread over the non-zero lags of its
 copied lane-major before the weekly loop, a quotient shared by several items (a node's shipping
 ratio, a priority class's share, a buffer's order factor) is computed once, and the block sums
 skip the parts of the record that are structurally 0. None of this changes a result bit.
-Blocks of draws run in parallel (``prange``). The weekly
+Blocks of draws run in parallel: :func:`run_chunk_numba` hands one block at a time to a pool of
+``numba.get_num_threads()`` Python threads, and the compiled block function releases the GIL
+(a ``prange`` over blocks made numba compile the whole engine a second time, as a parfor: 64 of
+the first run's 150 s). The phase functions are compiled without CPython wrappers
+(:func:`spigot.market._common.inner`); only :func:`_run_block` is called from Python. The weekly
 loop allocates nothing and draws no random numbers: all per-draw parameters arrive in arrays
 sampled beforehand (:mod:`spigot.policy.plan`). Running totals (material in transit, in
 licensing) replace the reference engine's sums over ring buffers.
@@ -29,10 +33,12 @@ the engine does (as built)".
 # ruff: noqa: N803, N806 - sizes are named as in the docs (N nodes, C commodities, ...)
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numba as nb
 import numpy as np
 
-from spigot.market._common import jit
+from spigot.market._common import inner, jit
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
 from spigot.sim.build.arrays import market_pack, model_arrays, policy_arrays
 from spigot.sim.build.model import SimModel
@@ -57,22 +63,45 @@ LANE_STEP = 8
 
 
 @jit
-def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
-               rec: np.ndarray, keep: np.ndarray, block_sum_b: np.ndarray, traj: np.ndarray,
-               sector_scalars: np.ndarray, first_stop_out: np.ndarray, short_out: np.ndarray,
-               resid_out: np.ndarray, thru_out: np.ndarray, mg: MarketPack, mrec: np.ndarray,
-               msum_b: np.ndarray, price_bin: np.ndarray, pmin_b: np.ndarray,
-               pmax_b: np.ndarray, restart_out: np.ndarray, recyc_out: np.ndarray,
-               exp_out: np.ndarray) -> None:
-    """Simulate the draws ``draws`` side by side, one lane each; the first ``n_live`` are real.
+def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
+               keep_all: np.ndarray, F: int, block_sum: np.ndarray, traj: np.ndarray,
+               scalars_all: np.ndarray, first_stop_all: np.ndarray, short_all: np.ndarray,
+               resid_all: np.ndarray, thru_all: np.ndarray, mg: MarketPack, MF: int,
+               market_sum: np.ndarray, price_bin_all: np.ndarray, price_min: np.ndarray,
+               price_max: np.ndarray, restart_all: np.ndarray, recyc_all: np.ndarray,
+               exp_all: np.ndarray, exp_off: int) -> None:
+    """Simulate block ``b`` of a chunk, draws ``block_ptr[b]`` to ``block_ptr[b + 1]`` (at most
+    :data:`LANES`), side by side, one lane each.
 
-    ``exp_out`` (T, n_live, C) receives each draw's exports on the cross-border routes, summed
-    by commodity (``g.export_c``), for the quantiles of exports over all draws.
+    Blocks write disjoint parts of the outputs (the arrays of
+    :func:`spigot.sim.engine.allocate_outputs`, ``*_all``: the whole chunk's), and the GIL is
+    released, so several threads run blocks at once (:func:`run_chunk_numba`). The lane width is
+    the block's size rounded up to :data:`LANE_STEP`; the spare lanes repeat the last draw.
+    ``exp_out`` (T, n_live, C), columns ``exp_off + d0`` on of ``exp_all`` (the whole run's
+    array), receives each draw's exports on the cross-border routes, summed by commodity
+    (``g.export_c``), for the quantiles of exports over all draws.
 
     ``mg`` is the market phase's pack (:func:`~spigot.sim.build.arrays.market_pack`); ``mg.on`` says
     whether the run has one. Without it the market arrays have a zero size and the market
     branches (one test per phase) are skipped.
     """
+    d0, d1 = block_ptr[b], block_ptr[b + 1]
+    n_live = d1 - d0
+    W = _lane_width(n_live)
+    rec = np.zeros((F, W))
+    mrec = np.zeros((MF, W))
+    draws = np.empty(W, dtype=np.int64)
+    keep = np.empty(W, dtype=np.int64)
+    for ln in range(W):
+        draws[ln] = d0 + min(ln, n_live - 1)
+        keep[ln] = keep_all[d0 + ln] if ln < n_live else -1
+    block_sum_b, msum_b = block_sum[b], market_sum[b]
+    pmin_b, pmax_b = price_min[b], price_max[b]
+    sector_scalars, first_stop_out = scalars_all[d0:d1], first_stop_all[d0:d1]
+    short_out, resid_out, thru_out = short_all[d0:d1], resid_all[d0:d1], thru_all[d0:d1]
+    price_bin, restart_out = price_bin_all[:, d0:d1], restart_all[d0:d1]
+    recyc_out, exp_out = recyc_all[d0:d1], exp_all[:, exp_off + d0:exp_off + d1]
+
     recipe_in, in_ptr, in_c, out_ptr, out_c = g.recipe_in, g.in_ptr, g.in_c, g.out_ptr, g.out_c
     node_in0, node_npair = g.node_in0, g.node_npair
     route_origin, route_c, route_base, route_transit = (g.route_origin, g.route_c, g.route_base,
@@ -97,7 +126,6 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
     o_sstock, o_nstock, o_pile = g.o_sector_stock, g.o_producer_stock, g.o_stockpile
     o_app, o_ok, o_no = g.o_licence_applications, g.o_licence_approved, g.o_licence_denied
     o_queue, o_pipe = g.o_licence_queue, g.o_licence_pipeline
-    W = rec.shape[1]
     N, C = recipe_in.shape
     K = route_base.shape[0]
     B = buf_c.shape[0]
@@ -626,49 +654,31 @@ def _run_lanes(draws: np.ndarray, n_live: int, g: ModelArrays, pa: PolicyArrays,
                 restart_out[ln, n] = ra if ra < T else -1
 
 
-@jit
+@inner
 def _lane_width(size: int) -> int:
     """Lanes for a block of ``size`` draws: all of them up to :data:`LANES`, rounded up to
     :data:`LANE_STEP` (a short block does not simulate 64 lanes for a few draws)."""
     return min(LANES, (size + LANE_STEP - 1) // LANE_STEP * LANE_STEP)
 
 
-@nb.njit(cache=True, fastmath=False, error_model="numpy", parallel=True)
-def _run_blocks(g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray, keep: np.ndarray,
-                F: int, block_sum: np.ndarray, traj: np.ndarray, sector_scalars: np.ndarray,
-                first_stop: np.ndarray, short_tot: np.ndarray, resid: np.ndarray,
-                thru: np.ndarray, mg: MarketPack, MF: int, market_sum: np.ndarray,
-                price_bin: np.ndarray, price_min: np.ndarray, price_max: np.ndarray,
-                restart_step: np.ndarray, recycled_total: np.ndarray,
-                export_draw: np.ndarray) -> None:
-    n_blocks = block_ptr.shape[0] - 1
-    for b in nb.prange(n_blocks):
-        W = _lane_width(block_ptr[b + 1] - block_ptr[b])
-        rec = np.zeros((F, W))
-        mrec = np.zeros((MF, W))
-        draws = np.zeros(W, dtype=np.int64)
-        kept = np.full(W, -1, dtype=np.int64)
-        d0 = block_ptr[b]
-        while d0 < block_ptr[b + 1]:
-            n_live = min(W, block_ptr[b + 1] - d0)
-            for ln in range(W):
-                draws[ln] = d0 + min(ln, n_live - 1)  # spare lanes repeat the last draw
-                kept[ln] = keep[d0 + ln] if ln < n_live else -1
-            d1 = d0 + n_live
-            _run_lanes(draws, n_live, g, pa, rec, kept, block_sum[b], traj,
-                       sector_scalars[d0:d1], first_stop[d0:d1], short_tot[d0:d1],
-                       resid[d0:d1], thru[d0:d1], mg, mrec, market_sum[b], price_bin[:, d0:d1],
-                       price_min[b], price_max[b], restart_step[d0:d1], recycled_total[d0:d1],
-                       export_draw[:, d0:d1])
-            d0 += n_live
-
-
 def run_chunk_numba(m: SimModel, p: BlockParams, block_ptr: np.ndarray, keep: np.ndarray,
                     out: dict[str, np.ndarray]) -> None:
     """Run the draws of one chunk with the compiled kernel, filling ``out`` (see the reference)."""
     mf = m.market.layout.size if m.market is not None else 0
-    _run_blocks(model_arrays(m), policy_arrays(p), block_ptr, keep, int(m.layout.size),
-                out["block_sum"], out["traj"], out["sector_scalars"], out["first_stop"],
-                out["shortfall_total"], out["residual"], out["throughput"], market_pack(m), mf,
-                out["market_sum"], out["price_bin"], out["price_min"], out["price_max"],
-                out["restart_step"], out["recycled_total"], out["export_draw"])
+    args = (model_arrays(m), policy_arrays(p), block_ptr, keep, int(m.layout.size),
+            out["block_sum"], out["traj"], out["sector_scalars"], out["first_stop"],
+            out["shortfall_total"], out["residual"], out["throughput"], market_pack(m), mf,
+            out["market_sum"], out["price_bin"], out["price_min"], out["price_max"],
+            out["restart_step"], out["recycled_total"], out["export_draw"],
+            int(out["draw_offset"]))
+    n_blocks = block_ptr.shape[0] - 1
+    if n_blocks and int(np.diff(block_ptr).max()) > LANES:
+        raise ValueError(f"blocks of more than {LANES} draws (the engine's lane width)")
+    threads = min(nb.get_num_threads(), n_blocks)
+    if threads <= 1:
+        for b in range(n_blocks):
+            _run_block(b, *args)
+        return
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        # list() re-raises the first error of any block
+        list(pool.map(lambda b: _run_block(b, *args), range(n_blocks)))

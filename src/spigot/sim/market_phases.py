@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from spigot.market._common import jit
+from spigot.market._common import inner
 from spigot.market.demand import plan_step, substitution_step
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.prices import price_step
@@ -119,7 +119,7 @@ from spigot.sim.state import (
 __all__ = ["market_init", "market_record", "market_tax", "markets"]
 
 
-@jit
+@inner
 def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArrays,
                 sc_want: np.ndarray) -> MarketState:
     """The market state of the lanes at the base state (docs/model.md, "State per lane block").
@@ -243,7 +243,7 @@ def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArr
 
 
 
-@jit
+@inner
 def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 8: markets and responses (docs/model.md, "Where each kernel runs").
 
@@ -499,7 +499,7 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
             want_l[q, ln] = tg * keep_q * mult[sb, ln] + need_q
 
 
-@jit
+@inner
 def market_record(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState,
                   fs: FlowState) -> None:
     """The market record (``MarketLayout``), its block sums, the price bins and their range."""
@@ -575,7 +575,7 @@ def market_record(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: Marke
 
 
 
-@jit
+@inner
 def market_tax(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, mg: MarketPack,
                ms: MarketState) -> None:
     """Phase 1 with the market phase: the export tax in force on each commodity (largest)."""

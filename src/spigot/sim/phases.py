@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spigot.market._common import jit
+from spigot.market._common import inner
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.stockpiles import release_step
 from spigot.sim.state import (
@@ -48,20 +48,20 @@ from spigot.sim.state import (
 
 __all__ = ["add_lanes", "allocate", "consume", "fa", "ia", "order_rate", "produce", "reorder", "stockpiles"]
 
-@jit
+@inner
 def fa(mg: MarketPack, item: int) -> np.ndarray:
     """Float array ``item`` of the market pack (a view; ``item``: a float index of
     :mod:`spigot.sim.state`, e.g. ``NODE_BASE``)."""
     return mg.floats[mg.f_off[item]:mg.f_off[item + 1]]
 
 
-@jit
+@inner
 def ia(mg: MarketPack, item: int) -> np.ndarray:
     """Int array ``item`` of the market pack (a view; e.g. ``NODE_KIND``)."""
     return mg.ints[mg.i_off[item]:mg.i_off[item + 1]]
 
 
-@jit
+@inner
 def add_lanes(rec: np.ndarray, f: int, f_end: int, n_live: int, sums: np.ndarray) -> None:
     """Add rows ``f .. f_end - 1`` of ``rec`` (rows x lanes) over their first ``n_live`` lanes,
     in lane (draw) order, into ``sums[f .. f_end - 1]``; eight rows at a time (eight
@@ -103,7 +103,7 @@ def add_lanes(rec: np.ndarray, f: int, f_end: int, n_live: int, sums: np.ndarray
 
 
 
-@jit
+@inner
 def order_rate(n: int, joint: bool, net_of_stock: bool, dem: np.ndarray, inv_out: np.ndarray,
                out_c: np.ndarray, out_ptr: np.ndarray, recipe_out: np.ndarray, z: int,
                share: np.ndarray, rel: np.ndarray, vec: np.ndarray, vsum: np.ndarray) -> None:
@@ -137,7 +137,7 @@ def order_rate(n: int, joint: bool, net_of_stock: bool, dem: np.ndarray, inv_out
             vec[ln] = vec[ln] / vsum[ln] if vsum[ln] > 0 else 0.0
 
 
-@jit
+@inner
 def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 3: each node makes what its routes order less what it holds, within capacity and
     input stock (Leontief over its recipe).
@@ -235,7 +235,7 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
                 produced[c, ln] += vec[ln] * r_out
 
 
-@jit
+@inner
 def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
     """Phase 5: each region pool to its sectors by priority class, then pro rata to requests.
 
@@ -287,7 +287,7 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
             pool[b, ln] = vec[ln]
 
 
-@jit
+@inner
 def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 6: sectors consume their need (Leontief); lost output, shortfall and stoppages.
 
@@ -367,7 +367,7 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
                     first_stop[s, ln] = t
 
 
-@jit
+@inner
 def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 7: each buffer orders from its routes to reach its target inventory position.
 
@@ -496,7 +496,7 @@ def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
                 if infl[ln] > 0 else 0.0
         route_orders(r0, r1, True, 0.0, adj, g, ms, fs)
 
-@jit
+@inner
 def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: ModelArrays,
                  ms: MarketState, fs: FlowState) -> None:
     """Phase 7 for the routes ``buf_rt[h0:h1]`` of one buffer: each route's order, t/step.
@@ -563,7 +563,7 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
             orders[k, ln] = (share_k[k, ln] if split else base) * factor
 
 
-@jit
+@inner
 def stockpiles(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState,
                act: np.ndarray) -> None:
     """Phase 9: each stockpile releases by the rule of :func:`spigot.market.stockpiles.release_step`.

@@ -625,7 +625,8 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
     - ``residual``, ``throughput`` (D, C): ``initial + produced + recycled_total - used -
       consumed - final`` and ``initial + produced + recycled_total + used + consumed``;
     - ``export_draw`` (T, D, C): ``+=`` the record's exports of each cross-border route
-      to its commodity, routes in order (:func:`~spigot.sim.build.model.export_route_commodity`).
+      to its commodity, routes in order (:func:`~spigot.sim.build.model.export_route_commodity`);
+      the chunk's draw ``d`` is column ``draw_offset + d`` (the array may be the whole run's).
 
     Market phase (only when ``m.market`` is not ``None``; otherwise these arrays have a zero
     size and are not written):
@@ -651,6 +652,7 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
     exp_rc = export_route_commodity(m)
     exp_routes = np.flatnonzero(exp_rc >= 0)
     o_exp = m.layout.groups["exports"][0]
+    off = int(out["draw_offset"])
     for b in range(len(block_ptr) - 1):
         for d in range(block_ptr[b], block_ptr[b + 1]):
             draw = _Draw(m, p, d)
@@ -676,7 +678,7 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                 shortfall += rec[a:z]
                 out["block_sum"][b, t] += rec
                 for k in exp_routes:
-                    out["export_draw"][t, d, exp_rc[k]] += rec[o_exp + k]
+                    out["export_draw"][t, off + d, exp_rc[k]] += rec[o_exp + k]
                 if keep[d] >= 0:
                     out["traj"][keep[d], t] = rec
                 if mk is not None:
