@@ -50,7 +50,7 @@ from spigot.replays import catalog, runner
 from spigot.scenarios.models import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-REPLAY = ROOT / "src" / "spigot" / "replays" / "replay-2010.yaml"
+REPLAY = ROOT / "src" / "spigot" / "scenarios" / "builtin" / "replays" / "replay-2010.yaml"
 PARAMS = ROOT / "src" / "spigot" / "market" / "parameters.csv"
 SOURCE = "calibrated to 2010-2012 (tools/calibrate_2010.py)"
 JAPAN = ("jpn_oct_drop", "jpn_nov_drop")
