@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["spigot.risk", "spigot.risk.chokepoint", "spigot.risk.concentration",
            "spigot.risk.eu_supply_risk", "spigot.risk.exposure", "spigot.risk.geopolrisk",
-           "spigot.risk.governance", "spigot.risk.reliance"]
+           "spigot.risk.governance", "spigot.risk.reliance", "spigot.risk.audit"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -20,7 +20,7 @@ def test_docstring_examples(name: str) -> None:
 
 @pytest.mark.parametrize("table", ["eu_crm_2023_results", "eu_crm_2023_trade_parameters",
                                    "eu_crm_2023_shares", "wgi", "usgs_net_import_reliance",
-                                   "eu_material_map"])
+                                   "eu_material_map", "independent_totals"])
 def test_every_reference_row_has_a_source(table: str) -> None:
     from spigot.risk._common import reference_table
 

@@ -1,4 +1,4 @@
-"""``spigot data``: list, show, validate and export datasets."""
+"""``spigot data``: list, show, validate, audit and export datasets."""
 
 from __future__ import annotations
 
@@ -16,13 +16,15 @@ if TYPE_CHECKING:
     from spigot import datasets
     from spigot.network import SupplyNetwork
     from spigot.network.statistics import production_shares
+    from spigot.risk.audit import audit as audit_world
 else:
     datasets = lazy_from("spigot", "datasets")
     SupplyNetwork = lazy_from("spigot.network", "SupplyNetwork")
     production_shares = lazy_from("spigot.network.statistics", "production_shares")
+    audit_world = lazy_from("spigot.risk.audit", "audit")
     pd = lazy_import("pandas")
 
-app = typer.Typer(help="Bundled and user datasets: list, show, validate, export.",
+app = typer.Typer(help="Bundled and user datasets: list, show, validate, audit, export.",
                   no_args_is_help=True)
 
 DatasetOption = Annotated[str, typer.Option("--dataset", "-d", help="Bundled dataset name, "
@@ -83,6 +85,27 @@ def validate(path: Annotated[Path, typer.Argument(help="Folder with one file per
                    f"{int((summary['rows'] > 0).sum())} tables; balanced within 5 %)")
     else:
         emit(summary, fmt, document={"path": str(path), "valid": True, "tables": summary})
+
+
+@app.command("audit")
+def audit(
+    dataset: Annotated[str, typer.Argument(help="Bundled dataset name, or a folder in the "
+                                           "same format.")] = "base",
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Compare a world with independent totals (USGS import sources and production, customs).
+
+    One row per comparison, with the published figure, the world's, the error and whether it
+    is within the tolerance; docs/data-audit.md explains them.
+    """
+    net = (SupplyNetwork.from_folder(Path(dataset)) if Path(dataset).is_dir()
+           else datasets.load(dataset))
+    table = audit_world(net)
+    columns = ["id", "fact", "model", "unit", "error", "tolerance", "within", "source"]
+    document = {"dataset": net.name, "comparisons": len(table),
+                "within": int(table["within"].sum()) if len(table) else 0, "rows": table}
+    emit(table[columns] if fmt is Format.table else table, fmt,
+         title=f"{net.name} against independent totals", document=document)
 
 
 @app.command("export")
