@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from _gendoc import write_or_check
+
 import spigot as sp
 from spigot.risk.audit import audit
 
@@ -55,16 +57,7 @@ def render() -> str:
 
 
 def main() -> int:
-    text = render()
-    if "--check" in sys.argv[1:]:
-        if not DOC.exists() or DOC.read_text(encoding="utf-8") != text:
-            print(f"{DOC} is out of date: run .venv/bin/python tools/gen_data_audit.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    DOC.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC}")
-    return 0
+    return write_or_check(DOC, render(), sys.argv[1:], "tools/gen_data_audit.py")
 
 
 if __name__ == "__main__":

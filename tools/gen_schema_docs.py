@@ -16,6 +16,8 @@ import csv
 import sys
 from pathlib import Path
 
+from _gendoc import write_or_check
+
 from spigot.network.schema import TABLE_ORDER, schemas
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -94,14 +96,7 @@ def main(argv: list[str]) -> int:
     text = DOC.read_text(encoding="utf-8")
     new = replace_between(text, "schema", schema_section())
     new = replace_between(new, "facilities", facilities_section())
-    if "--check" in argv:
-        if new != text:
-            print(f"{DOC} is out of date: run tools/gen_schema_docs.py")
-            return 1
-        return 0
-    DOC.write_text(new, encoding="utf-8")
-    print(f"wrote {DOC.relative_to(ROOT)}")
-    return 0
+    return write_or_check(DOC, new, argv, "tools/gen_schema_docs.py")
 
 
 if __name__ == "__main__":
