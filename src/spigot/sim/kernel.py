@@ -679,6 +679,8 @@ def run_chunk_numba(m: SimModel, p: BlockParams, block_ptr: np.ndarray, keep: np
         for b in range(n_blocks):
             _run_block(b, *args)
         return
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        # list() re-raises the first error of any block
+    pool = ThreadPoolExecutor(max_workers=threads)
+    try:  # list() re-raises the first error of any block
         list(pool.map(lambda b: _run_block(b, *args), range(n_blocks)))
+    finally:  # on an error or Ctrl-C, blocks not yet started are dropped, running ones finish
+        pool.shutdown(wait=True, cancel_futures=True)
