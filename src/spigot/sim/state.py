@@ -277,7 +277,7 @@ def _item(kind: str, name: str, shape: str, unit: str, source: str = "") -> int:
     """Declare a packed item; returns its index among the items of its kind."""
     index = sum(1 for it in MARKET_ITEMS if it.kind == kind)
     MARKET_ITEMS.append(MarketItem(kind, name, shape, unit, source or f"mp.{name}"))
-    return index
+    return np.int64(index)  # type: ignore[return-value]  # numba: a typed constant, not a literal
 
 
 # ---- int scalars: sizes and the market record's offsets (spigot.sim.build.model.MarketLayout)
