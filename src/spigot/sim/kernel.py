@@ -112,7 +112,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     pile_qty, pile_c = g.pile_qty, g.pile_c
     quota_reset, kind, rm_ptr, rm_measure, rm_pair = (g.quota_reset, g.kind, g.rm_ptr,
                                                       g.rm_measure, g.rm_pair)
-    pair_share, pair_ship_t, validity_steps = g.pair_share, g.pair_ship_t, g.validity_steps
+    pair_share = g.pair_share
     refile_steps, RR = g.refile_steps, g.n_refile
     route_slot, slot_route, L, T = g.route_slot, g.slot_route, g.n_lags, g.steps
     live_k, ctrl_k, free_k, first_k, sum_ranges = (g.live_k, g.ctrl_k, g.free_k, g.first_k,
@@ -124,7 +124,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     o_exp, o_held, o_short = g.o_exports, g.o_held, g.o_shortfall
     export_c = g.export_c
     o_sstock, o_nstock, o_pile = g.o_sector_stock, g.o_producer_stock, g.o_stockpile
-    o_app, o_ok, o_no = g.o_licence_applications, g.o_licence_approved, g.o_licence_denied
+    o_app = g.o_licence_applications
     o_queue, o_pipe = g.o_licence_queue, g.o_licence_pipeline
     N, C = recipe_in.shape
     K = route_base.shape[0]
@@ -445,104 +445,8 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                 in_transit[k, ln] += x
                 rec[o_exp + k, ln] += x
         if J > 0:
-            r0 = t % RR  # denied flow whose re-filing lag ends now joins the queue again
-            for j in range(J):
-                for ln in range(W):
-                    again = lic_re[j, r0, ln]
-                    if again > 0.0:
-                        lic_re[j, r0, ln] = 0.0
-                        queue[j, ln] += again
-                        rec[o_app + j, ln] += again
-            for mi in range(M):
-                for ln in range(W):
-                    apps[mi, ln] = 0.0
-            for j in range(J):
-                k = slot_route[j]
-                for ln in range(W):
-                    if gov_m[k, ln] >= 0 and not banned[k, ln]:
-                        apps[gov_m[k, ln], ln] += queue[j, ln] / pair_ship_t[gov_e[k, ln]]
-            s0 = t % L
-            for j in range(J):
-                k = slot_route[j]
-                m0 = -1  # the measure of the first deciding lane
-                mixed = False  # lanes governed by different measures
-                lo = L  # the lags any deciding lane's kernel spans
-                hi = 0
-                for ln in range(W):
-                    mi = gov_m[k, ln]
-                    if mi < 0 or banned[k, ln]:
-                        ok_l[ln] = 0.0
-                        no_l[ln] = 0.0
-                        continue
-                    cap = cap_l[mi, ln]
-                    share = 1.0 if apps[mi, ln] <= cap else cap / apps[mi, ln]
-                    decided = queue[j, ln] * share
-                    queue[j, ln] -= decided
-                    ok = decided * appr_l[gov_e[k, ln], ln]
-                    ok_l[ln] = ok
-                    no_l[ln] = decided - ok
-                    if m0 < 0:
-                        m0 = mi
-                    elif mi != m0:
-                        mixed = True
-                    lo = min(lo, lag_lo[mi, ln])
-                    hi = max(hi, lag_hi[mi, ln])
-                if m0 < 0:
-                    continue
-                # spread over the kernels' lags, all lanes at once: ring slot s0 + lag, in two
-                # runs (before and after the ring wraps). A lane adds ok * w: 0 where it does
-                # not decide (ok = 0) or its kernel has no weight, which leaves its slot as is.
-                if mixed:
-                    for lag in range(lo, hi):
-                        for ln in range(W):
-                            mi = gov_m[k, ln]
-                            wt_l[lag, ln] = kern_l[mi, lag, ln] if mi >= 0 else 0.0
-                    wt = wt_l
-                else:
-                    wt = kern_l[m0]
-                wrap = L - s0  # first lag that wraps
-                for lag in range(lo, min(hi, wrap)):
-                    s = s0 + lag
-                    for ln in range(W):
-                        lic_ok[j, s, ln] += ok_l[ln] * wt[lag, ln]
-                        lic_no[j, s, ln] += no_l[ln] * wt[lag, ln]
-                for lag in range(max(lo, wrap), hi):
-                    s = lag - wrap
-                    for ln in range(W):
-                        lic_ok[j, s, ln] += ok_l[ln] * wt[lag, ln]
-                        lic_no[j, s, ln] += no_l[ln] * wt[lag, ln]
-            for j in range(J):
-                k = slot_route[j]
-                n = route_origin[k]
-                c = route_c[k]
-                slot = pipe_off[k] + head[k]
-                for ln in range(W):
-                    ok = lic_ok[j, s0, ln]
-                    no = lic_no[j, s0, ln]
-                    lic_ok[j, s0, ln] = 0.0
-                    lic_no[j, s0, ln] = 0.0
-                    rec[o_ok + j, ln] += ok
-                    rec[o_no + j, ln] += no
-                    if banned[k, ln]:
-                        lic_tot[j, ln] -= ok + no
-                        inv_out[n, c, ln] += ok + no
-                        rec[o_held + k, ln] += ok + no
-                    else:
-                        # what was denied at non-zero odds waits to be filed again; the rest
-                        # returns to the exporter
-                        mi = gov_m[k, ln]
-                        again = 0.0
-                        if no > 0.0 and mi >= 0 and refile_steps[mi] > 0:
-                            again = no * refile[draws[ln], gov_e[k, ln]]
-                            lic_re[j, (t + refile_steps[mi]) % RR, ln] += again
-                        lic_tot[j, ln] -= ok + no - again
-                        inv_out[n, c, ln] += no - again
-                        rec[o_held + k, ln] += no - again
-                        pipe[slot, ln] += ok
-                        in_transit[k, ln] += ok
-                        rec[o_exp + k, ln] += ok
-                        if ok > 0 and mi >= 0 and validity_steps[mi] > 0:
-                            valid[j, ln] = validity_steps[mi]
+            _licensing(t, draws, g, pa, fs, queue, lic_ok, lic_no, lic_re, apps, ok_l, no_l, wt_l,
+                       kern_l, cap_l, lag_lo, lag_hi, pipe, head)
         # ---- 5. allocation to sectors: priority classes, then pro rata (requests from the
         # pairs' current need and target: the base ones without the market phase)
         allocate(g, ms, fs)
@@ -652,6 +556,135 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             for n in range(N):
                 ra = restart_at[n, ln]
                 restart_out[ln, n] = ra if ra < T else -1
+
+
+@inner
+def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: FlowState,
+               queue: np.ndarray, lic_ok: np.ndarray, lic_no: np.ndarray, lic_re: np.ndarray,
+               apps: np.ndarray, ok_l: np.ndarray, no_l: np.ndarray, wt_l: np.ndarray,
+               kern_l: np.ndarray, cap_l: np.ndarray, lag_lo: np.ndarray, lag_hi: np.ndarray,
+               pipe: np.ndarray, head: np.ndarray) -> None:
+    """Phase 4b, the licence office (routes with a licence slot): re-filed flow rejoins the
+    queue, each measure reviews up to its capacity pro rata over its queues, decisions are
+    spread over the processing-time kernel's lags, and the decisions due this step ship
+    (approved), wait to be filed again or return to the exporter (denied, banned).
+
+    ``queue``, ``lic_ok``, ``lic_no``, ``lic_re``: the licence state of :func:`_run_block`;
+    ``apps``, ``ok_l``, ``no_l``, ``wt_l``: scratch; ``kern_l``, ``cap_l``, ``lag_lo``,
+    ``lag_hi``: the per-lane kernels, capacities and kernel spans; ``pipe``, ``head``: the
+    transit rings and their heads.
+    """
+    slot_route, route_origin, route_c, pipe_off = (g.slot_route, g.route_origin, g.route_c,
+                                                   g.pipe_off)
+    pair_ship_t, refile_steps, validity_steps = g.pair_ship_t, g.refile_steps, g.validity_steps
+    RR, L = g.n_refile, g.n_lags
+    o_app, o_ok, o_no = g.o_licence_applications, g.o_licence_approved, g.o_licence_denied
+    o_held, o_exp = g.o_held, g.o_exports
+    refile = pa.refile
+    gov_m, gov_e, banned, appr_l = fs.gov_m, fs.gov_e, fs.banned, fs.appr_l
+    lic_tot, inv_out, rec, in_transit, valid = (fs.lic_tot, fs.inv_out, fs.rec, fs.in_transit,
+                                                fs.valid)
+    M = g.kind.shape[0]
+    J = slot_route.shape[0]
+    W = ok_l.shape[0]
+    r0 = t % RR  # denied flow whose re-filing lag ends now joins the queue again
+    for j in range(J):
+        for ln in range(W):
+            again = lic_re[j, r0, ln]
+            if again > 0.0:
+                lic_re[j, r0, ln] = 0.0
+                queue[j, ln] += again
+                rec[o_app + j, ln] += again
+    for mi in range(M):
+        for ln in range(W):
+            apps[mi, ln] = 0.0
+    for j in range(J):
+        k = slot_route[j]
+        for ln in range(W):
+            if gov_m[k, ln] >= 0 and not banned[k, ln]:
+                apps[gov_m[k, ln], ln] += queue[j, ln] / pair_ship_t[gov_e[k, ln]]
+    s0 = t % L
+    for j in range(J):
+        k = slot_route[j]
+        m0 = -1  # the measure of the first deciding lane
+        mixed = False  # lanes governed by different measures
+        lo = L  # the lags any deciding lane's kernel spans
+        hi = 0
+        for ln in range(W):
+            mi = gov_m[k, ln]
+            if mi < 0 or banned[k, ln]:
+                ok_l[ln] = 0.0
+                no_l[ln] = 0.0
+                continue
+            cap = cap_l[mi, ln]
+            share = 1.0 if apps[mi, ln] <= cap else cap / apps[mi, ln]
+            decided = queue[j, ln] * share
+            queue[j, ln] -= decided
+            ok = decided * appr_l[gov_e[k, ln], ln]
+            ok_l[ln] = ok
+            no_l[ln] = decided - ok
+            if m0 < 0:
+                m0 = mi
+            elif mi != m0:
+                mixed = True
+            lo = min(lo, lag_lo[mi, ln])
+            hi = max(hi, lag_hi[mi, ln])
+        if m0 < 0:
+            continue
+        # spread over the kernels' lags, all lanes at once: ring slot s0 + lag, in two
+        # runs (before and after the ring wraps). A lane adds ok * w: 0 where it does
+        # not decide (ok = 0) or its kernel has no weight, which leaves its slot as is.
+        if mixed:
+            for lag in range(lo, hi):
+                for ln in range(W):
+                    mi = gov_m[k, ln]
+                    wt_l[lag, ln] = kern_l[mi, lag, ln] if mi >= 0 else 0.0
+            wt = wt_l
+        else:
+            wt = kern_l[m0]
+        wrap = L - s0  # first lag that wraps
+        for lag in range(lo, min(hi, wrap)):
+            s = s0 + lag
+            for ln in range(W):
+                lic_ok[j, s, ln] += ok_l[ln] * wt[lag, ln]
+                lic_no[j, s, ln] += no_l[ln] * wt[lag, ln]
+        for lag in range(max(lo, wrap), hi):
+            s = lag - wrap
+            for ln in range(W):
+                lic_ok[j, s, ln] += ok_l[ln] * wt[lag, ln]
+                lic_no[j, s, ln] += no_l[ln] * wt[lag, ln]
+    for j in range(J):
+        k = slot_route[j]
+        n = route_origin[k]
+        c = route_c[k]
+        slot = pipe_off[k] + head[k]
+        for ln in range(W):
+            ok = lic_ok[j, s0, ln]
+            no = lic_no[j, s0, ln]
+            lic_ok[j, s0, ln] = 0.0
+            lic_no[j, s0, ln] = 0.0
+            rec[o_ok + j, ln] += ok
+            rec[o_no + j, ln] += no
+            if banned[k, ln]:
+                lic_tot[j, ln] -= ok + no
+                inv_out[n, c, ln] += ok + no
+                rec[o_held + k, ln] += ok + no
+            else:
+                # what was denied at non-zero odds waits to be filed again; the rest
+                # returns to the exporter
+                mi = gov_m[k, ln]
+                again = 0.0
+                if no > 0.0 and mi >= 0 and refile_steps[mi] > 0:
+                    again = no * refile[draws[ln], gov_e[k, ln]]
+                    lic_re[j, (t + refile_steps[mi]) % RR, ln] += again
+                lic_tot[j, ln] -= ok + no - again
+                inv_out[n, c, ln] += no - again
+                rec[o_held + k, ln] += no - again
+                pipe[slot, ln] += ok
+                in_transit[k, ln] += ok
+                rec[o_exp + k, ln] += ok
+                if ok > 0 and mi >= 0 and validity_steps[mi] > 0:
+                    valid[j, ln] = validity_steps[mi]
 
 
 @inner
