@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from spigot.network import SupplyNetwork
-from spigot.risk._common import reference_table, tidy
+from spigot.risk._common import commodity_groups, reference_table, tidy
 from spigot.risk._flows import regional_production, route_flows
 
 __all__ = ["KINDS", "YEARS_APART", "audit", "model_value"]
@@ -63,13 +63,11 @@ def model_value(net: SupplyNetwork, kind: str, commodities: list[str], region: s
     """
     if kind in ("production", "china_production_share"):
         prod = regional_production(net)
-        prod = prod[prod["commodity"].isin(commodities)]
-        world = float(prod["production"].sum())
-        china = float(prod.loc[prod["region"] == "CHN", "production"].sum())
+        by_region = prod[prod["commodity"].isin(commodities)].groupby("region")["production"].sum()
+        world = float(by_region.sum())
         if kind == "china_production_share":
-            return _share(china, world)
-        return world if region == "WLD" else float(
-            prod.loc[prod["region"] == region, "production"].sum())
+            return _share(float(by_region.get("CHN", 0.0)), world)
+        return world if region == "WLD" else float(by_region.get(region, 0.0))
     flows = route_flows(net)
     flows = flows[flows["commodity"].isin(commodities) & (flows["origin"] != flows["destination"])]
     if kind == "china_import_share":
@@ -90,8 +88,8 @@ def audit(net: SupplyNetwork) -> pd.DataFrame:
     pandas.DataFrame
         ``id, kind, commodities, region, year, fact, model, unit, error, tolerance, within,
         source, confidence, note``. ``error`` is ``model / fact - 1`` for totals and
-        ``model - fact`` for shares; ``within`` is ``|error| <= tolerance`` (False where the world
-        has none of the commodities). Comparisons whose commodities the world does not have, or
+        ``model - fact`` for shares; ``within`` is ``|error| <= tolerance`` (False where the
+        error is not finite: a share of nothing). Comparisons whose commodities the world does not have, or
         whose year is more than :data:`YEARS_APART` years from the world's base year (the
         latest ``year`` of its nodes), are left out.
     """
@@ -102,7 +100,7 @@ def audit(net: SupplyNetwork) -> pd.DataFrame:
     rows = []
     for fact in facts.to_dict(orient="records"):
         commodities = _expand(net, str(fact["commodities"]))
-        if not commodities or not set(commodities) <= known:
+        if not set(commodities) <= known:
             continue
         if base_year is None or abs(int(fact["year"]) - base_year) > YEARS_APART:
             continue
@@ -110,22 +108,22 @@ def audit(net: SupplyNetwork) -> pd.DataFrame:
         target = float(fact["value"])
         relative = KINDS[str(fact["kind"])]
         error = value / target - 1.0 if relative else value - target
+        tolerance = float(fact["tolerance"])
         rows.append({"id": fact["id"], "kind": fact["kind"], "commodities": ";".join(commodities),
                      "region": fact["region"], "year": int(fact["year"]), "fact": target,
                      "model": value, "unit": fact["unit"], "error": error,
-                     "tolerance": float(fact["tolerance"]),
-                     "within": bool(np.isfinite(error) and abs(error) <= float(fact["tolerance"])),
+                     "tolerance": tolerance,
+                     "within": bool(np.isfinite(error) and abs(error) <= tolerance),
                      "source": fact["source"], "confidence": fact["confidence"],
                      "note": "" if pd.isna(fact["note"]) else str(fact["note"])})
     return tidy(pd.DataFrame(rows), {"fact": "see unit", "model": "see unit"}, REFERENCE)
 
 
 def _expand(net: SupplyNetwork, listed: str) -> list[str]:
-    """Commodity ids of a ``;``-separated list of ids and groups."""
-    table = net.commodities
+    """Commodity ids of a ``;``-separated list of ids and groups (a name the world does not
+    know stays as it is)."""
+    groups = commodity_groups(net)
     out: list[str] = []
     for name in listed.split(";"):
-        members = [str(c) for c, g in zip(table["id"], table["group"], strict=True)
-                   if c == name or g == name]
-        out.extend(members or [name])
+        out.extend([c for c, g in groups.items() if name in (c, g)] or [name])
     return out

@@ -49,14 +49,14 @@ from spigot.sim.state import (
 __all__ = ["add_lanes", "allocate", "consume", "fa", "ia", "order_rate", "produce", "reorder", "stockpiles"]
 
 @inner
-def fa(mg: MarketPack, item: int) -> np.ndarray:
+def fa(mg: MarketPack, item: np.int64) -> np.ndarray:
     """Float array ``item`` of the market pack (a view; ``item``: a float index of
     :mod:`spigot.sim.state`, e.g. ``NODE_BASE``)."""
     return mg.floats[mg.f_off[item]:mg.f_off[item + 1]]
 
 
 @inner
-def ia(mg: MarketPack, item: int) -> np.ndarray:
+def ia(mg: MarketPack, item: np.int64) -> np.ndarray:
     """Int array ``item`` of the market pack (a view; e.g. ``NODE_KIND``)."""
     return mg.ints[mg.i_off[item]:mg.i_off[item + 1]]
 

@@ -273,11 +273,12 @@ class MarketItem:
 MARKET_ITEMS: list[MarketItem] = []
 
 
-def _item(kind: str, name: str, shape: str, unit: str, source: str = "") -> int:
-    """Declare a packed item; returns its index among the items of its kind."""
+def _item(kind: str, name: str, shape: str, unit: str, source: str = "") -> np.int64:
+    """Declare a packed item; returns its index among the items of its kind, as a numpy integer
+    (numba types it as int64, not as a literal, so ``fa``/``ia`` compile once, not per index)."""
     index = sum(1 for it in MARKET_ITEMS if it.kind == kind)
     MARKET_ITEMS.append(MarketItem(kind, name, shape, unit, source or f"mp.{name}"))
-    return np.int64(index)  # type: ignore[return-value]  # numba: a typed constant, not a literal
+    return np.int64(index)
 
 
 # ---- int scalars: sizes and the market record's offsets (spigot.sim.build.model.MarketLayout)
