@@ -109,40 +109,41 @@ def prepare(scenario: Scenario, network: SupplyNetwork | None = None,
 
 
 @nb.njit(cache=True, error_model="numpy", parallel=True)
-def _draw_quantiles(values: np.ndarray, qs: np.ndarray,
-                    out: np.ndarray) -> None:  # pragma: no cover - numba
+def _draw_quantiles(values: np.ndarray, qs: np.ndarray, out: np.ndarray,
+                    n_part: int) -> None:  # pragma: no cover - numba
     T, D, C = values.shape
-    for t in nb.prange(T):
-        buf = np.empty((C, D))
-        for d in range(D):  # the step's (D, C) block, read row by row, into one row per commodity
+    for part in nb.prange(n_part):  # one scratch row block per thread, reused over its steps
+        buf = np.empty((C, D))  # (a fresh one per step re-faulted 1.7 MB of pages each time)
+        for t in range(part * T // n_part, (part + 1) * T // n_part):
+            for d in range(D):  # the step's (D, C) block, read row by row, into a row per commodity
+                for c in range(C):
+                    buf[c, d] = values[t, d, c]
             for c in range(C):
-                buf[c, d] = values[t, d, c]
-        for c in range(C):
-            row = buf[c]
-            has_nan = False
-            for d in range(D):
-                if np.isnan(row[d]):
-                    has_nan = True
-            if has_nan:
-                for i in range(qs.shape[0]):
-                    out[i, t, c] = np.nan
-                continue
-            lo = 0
-            for i in range(qs.shape[0]):  # ascending: each selection works above the last
-                v = (D - 1) * qs[i]
-                if v >= D - 1:  # numpy: the largest value, as a lerp of it with itself at
-                    a = _select(row, lo, D - 1)  # weight v + 1 (NaN if it is infinite)
-                    out[i, t, c] = a - (a - a) * (1 - (v + 1))
+                row = buf[c]
+                has_nan = False
+                for d in range(D):
+                    if np.isnan(row[d]):
+                        has_nan = True
+                if has_nan:
+                    for i in range(qs.shape[0]):
+                        out[i, t, c] = np.nan
                     continue
-                k = math.floor(v)
-                a = _select(row, lo, k)
-                b = row[k + 1]
-                for j in range(k + 2, D):
-                    b = min(b, row[j])
-                gamma = v - k
-                diff = b - a
-                out[i, t, c] = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
-                lo = k
+                lo = 0
+                for i in range(qs.shape[0]):  # ascending: each selection works above the last
+                    v = (D - 1) * qs[i]
+                    if v >= D - 1:  # numpy: the largest value, as a lerp of it with itself at
+                        a = _select(row, lo, D - 1)  # weight v + 1 (NaN if it is infinite)
+                        out[i, t, c] = a - (a - a) * (1 - (v + 1))
+                        continue
+                    k = math.floor(v)
+                    a = _select(row, lo, k)
+                    b = row[k + 1]
+                    for j in range(k + 2, D):
+                        b = min(b, row[j])
+                    gamma = v - k
+                    diff = b - a
+                    out[i, t, c] = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
+                    lo = k
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -188,44 +189,64 @@ def _quantiles_by_step(values: np.ndarray) -> np.ndarray:
     if values.shape[1] == 0:
         out[:] = np.nan
         return out
-    _draw_quantiles(values, np.asarray(PRICE_QUANTILES, dtype=np.float64), out)
+    n_part = min(values.shape[0], nb.get_num_threads())  # steps in n_part runs, one per thread
+    _draw_quantiles(values, np.asarray(PRICE_QUANTILES, dtype=np.float64), out, n_part)
     return out
 
 
 def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int,
                      export_draw: np.ndarray | None = None,
-                     draw_offset: int = 0) -> dict[str, np.ndarray]:
-    """Zeroed output arrays for one chunk (the market arrays are empty without a market phase).
+                     draw_offset: int = 0,
+                     reuse: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Initialised output arrays for one chunk (the market arrays are empty without a market
+    phase).
 
     ``export_draw`` (T, all draws, C), if given, is the whole run's array of exports per draw,
     which the chunk's draws fill from column ``draw_offset`` on (no per-chunk copy); else a
     zeroed array for the chunk's draws. See :func:`spigot.sim.reference.run_chunk_reference`
     for what each engine writes.
+
+    ``reuse``: the arrays of the previous chunk (already read out). Those of the same shape are
+    refilled with their initial values instead of allocated again: refilling memory the process
+    holds costs a memset, fresh pages a page fault each (first touch of 874 MB: 0.08-1.0 s on
+    the 2-core machine, refill 0.04 s; docs/design.md, "Memory and page faults").
     """
     S, C, N = len(m.net.sectors), len(m.net.commodities), len(m.node_cap)
     T = m.steps
     mk = m.market
     MS = mk.layout.size if mk is not None else 0
     CM = C if mk is not None else 0
-    return {
-        "block_sum": np.zeros((n_blocks, T, m.layout.size)),
-        "traj": np.zeros((n_keep, T, m.layout.size)),
-        "sector_scalars": np.zeros((draws, 3, S)),
-        "first_stop": np.full((draws, S), -1, dtype=np.int64),
-        "shortfall_total": np.zeros((draws, m.layout.n_rbuf)),
-        "residual": np.zeros((draws, C)),
-        "throughput": np.zeros((draws, C)),
+    f8, i8 = np.float64, np.int64
+    spec: dict[str, tuple[tuple[int, ...], type, float]] = {
+        "block_sum": ((n_blocks, T, m.layout.size), f8, 0.0),
+        "traj": ((n_keep, T, m.layout.size), f8, 0.0),
+        "sector_scalars": ((draws, 3, S), f8, 0.0),
+        "first_stop": ((draws, S), i8, -1),
+        "shortfall_total": ((draws, m.layout.n_rbuf), f8, 0.0),
+        "residual": ((draws, C), f8, 0.0),
+        "throughput": ((draws, C), f8, 0.0),
         # market phase
-        "market_sum": np.zeros((n_blocks, T, MS)),
-        "price_bin": np.zeros((T, draws, 3, CM), dtype=np.uint8),
-        "price_min": np.full((n_blocks, T, 3, CM), np.inf),
-        "price_max": np.full((n_blocks, T, 3, CM), -np.inf),
-        "restart_step": np.full((draws, N if mk is not None else 0), -1, dtype=np.int64),
-        "recycled_total": np.zeros((draws, CM)),
-        # cross-border exports per draw and commodity (quantiles over all draws)
-        "export_draw": np.zeros((T, draws, C)) if export_draw is None else export_draw,
-        "draw_offset": np.array(draw_offset, dtype=np.int64),
+        "market_sum": ((n_blocks, T, MS), f8, 0.0),
+        "price_bin": ((T, draws, 3, CM), np.uint8, 0),
+        "price_min": ((n_blocks, T, 3, CM), f8, np.inf),
+        "price_max": ((n_blocks, T, 3, CM), f8, -np.inf),
+        "restart_step": ((draws, N if mk is not None else 0), i8, -1),
+        "recycled_total": ((draws, CM), f8, 0.0),
     }
+    out: dict[str, np.ndarray] = {}
+    for name, (shape, dtype, fill) in spec.items():
+        old = (reuse or {}).get(name)
+        if old is not None and old.shape == shape and old.dtype == dtype:
+            old.fill(fill)
+            out[name] = old
+        elif fill == 0:
+            out[name] = np.zeros(shape, dtype=dtype)  # pages are zeroed when first written
+        else:
+            out[name] = np.full(shape, fill, dtype=dtype)
+    # cross-border exports per draw and commodity (quantiles over all draws)
+    out["export_draw"] = np.zeros((T, draws, C)) if export_draw is None else export_draw
+    out["draw_offset"] = np.array(draw_offset, dtype=np.int64)
+    return out
 
 
 @nb.njit(cache=True, error_model="numpy", parallel=True)
@@ -341,6 +362,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
     recycled_total = np.zeros((n_draws, n_c))
     export_draw = np.zeros((model.steps, n_draws, C))
     t_sample = t_run = 0.0
+    out: dict[str, np.ndarray] | None = None
     for b0 in range(0, n_blocks, per_chunk):
         b1 = min(n_blocks, b0 + per_chunk)
         d0, d1 = b0 * BLOCK_SIZE, min(n_draws, b1 * BLOCK_SIZE)
@@ -356,7 +378,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         keep = np.arange(d0, d1, dtype=np.int64)
         keep = np.where(keep < n_keep, keep - d0, -1).astype(np.int64)
         n_keep_chunk = int((keep >= 0).sum())
-        out = allocate_outputs(model, d1 - d0, b1 - b0, n_keep_chunk, export_draw, d0)
+        out = allocate_outputs(model, d1 - d0, b1 - b0, n_keep_chunk, export_draw, d0, reuse=out)
         t_sample += time.perf_counter() - ts
         tr = time.perf_counter()
         run_chunk(model, chunk, block_ptr, keep, out)
