@@ -516,7 +516,7 @@ def build_nodes() -> None:
     node("w_mine_row", "Rest-of-world tungsten mining", "ROW", "mining", "country", "mine_w",
          sum(w_row.values()), sum(w_row.values()), S_W, "H",
          "t W 2024: " + ", ".join(f"{k} {v}" for k, v in w_row.items()))
-    node("w_apt_chn", "China APT", "CHN", "refining", "country", "refine_apt", 90000, 71710, S_ASSUME,
+    node("w_apt_chn", "China APT", "CHN", "refining", "country", "refine_apt", 90000, 70410, S_ASSUME,
          "L", "domestic concentrate plus imports (routes); scrap feed not tracked")
     node("w_apt_vnm", "Viet Nam APT and oxides (Masan High-Tech Materials)", "VNM", "refining",
          "country", "refine_apt", 5000, 3400, S_ASSUME, "L", "assumption: Nui Phao concentrate "
@@ -525,7 +525,7 @@ def build_nodes() -> None:
          "refining", "country", "refine_apt", 8000, 4000, S_ASSUME, "L",
          "assumption: processes European and imported concentrate; DEU plants folded in")
     node("w_apt_row", "Rest-of-world APT (Japan, Korea, USA, others)", "ROW", "refining", "country",
-         "refine_apt", 6000, 2500, S_ASSUME, "L", "assumption")
+         "refine_apt", 6000, 3800, S_ASSUME, "L", "assumption (see the concentrate routes)")
 
     # gallium (t Ga), germanium (t Ge)
     node("ga_ref_chn", "China primary gallium", "CHN", "refining", "country", "refine_ga", 1600, 839,
@@ -540,8 +540,26 @@ def build_nodes() -> None:
          S_GE_WMD, "M", "estimated (WMD flag e)")
     node("ge_ref_row", "Rest-of-world germanium refining", "ROW", "refining", "country", "refine_ge",
          20, 5, S_GE_WMD, "M",
-         "USA 2, JPN 2, COD 1 t (WMD); refining of imported concentrate and scrap in Belgium, Germany, "
-         "Canada is not separately reported and is not tracked")
+         "USA 2, JPN 2, COD 1 t (WMD); refining of imported concentrate and scrap in Belgium and "
+         "Germany is ge_ref_eur")
+    # Refining outside China that USGS's import sources show but no production table reports
+    # (issue #17, items 5 and 10): the US buys 82 % of its gallium metal and 59 % of its
+    # germanium metal from Canada, Japan, Germany, Belgium and Russia (MCS2026, 2021-24). Their
+    # feed is new scrap (wafer and optics manufacturing) and imported low-grade material; the
+    # imported part is not tracked (as for W scrap), so each is a source of fixed capacity.
+    node("ga_sec_row", "Gallium recovered from new scrap and high-purity refining outside China "
+         "(Canada, Japan, Germany, Slovakia, UK, USA)", "ROW", "recycling", "country", "refine_ga",
+         60, 30, S_ASSUME, "L",
+         "prior: output sized to carry the US's non-China gallium imports (82 % of US use, USGS "
+         "import sources 2021-24: Canada 28 %, Japan 22 %, Germany 16 %, other 16 %) plus a few t "
+         "for others; feed (new scrap, imported low-grade gallium) not tracked; capacity 2x "
+         "output (assumption)")
+    node("ge_ref_eur", "European germanium refining and recycling (Umicore, Belgium; Germany)",
+         "EU_OTHER", "refining", "country", "refine_ge", 80, 60, S_ASSUME, "L",
+         "prior: sources put China's share of refined germanium at 59 % (mining.com 2023), ~70 % "
+         "(Project Blue 2025) or 83 % (GLOBSEC 2024); 60 t here gives 67 %, inside that range; "
+         "US germanium metal imports 2021-24: Belgium 27 %, Germany 25 % (USGS); feed (imported "
+         "concentrate, scrap) not tracked")
 
     # graphite (t product)
     node("gr_mine_chn", "China natural graphite mining", "CHN", "mining", "country", "mine_graphite",
@@ -998,6 +1016,35 @@ def region_sinks(c: str) -> dict[str, float]:
     return dict(out)
 
 
+# Regions whose total use of a commodity is known (t/yr): their sectors' uses are scaled to it,
+# the other regions' by one common factor that keeps the world total (= supply).
+CHN_GA_EXPORTS_2022 = 94.0
+REGION_USE: dict[str, tuple[dict[str, float], str]] = {
+    "gallium": ({"CHN": 839.0 - CHN_GA_EXPORTS_2022, "USA": 18.7},
+                "China's use = its primary output (839 t, USGS 2024) minus its gallium exports "
+                "(about 94 t, wrought and unwrought, GACC 2022 via Reuters: the latest year before "
+                "the licences; imports neglected), derived, M: China makes most of the world's "
+                "gallium compounds and wafers and exports them downstream of the metal, which the "
+                "world does not track; US reported consumption 18.7 t (USGS MCS2026, 2024, H)"),
+}
+
+
+def rescale_region_use(c: str, totals: dict[str, float]) -> None:
+    """Scale the sectors' uses of ``c`` so that each region in ``totals`` uses its total and the
+    others share the rest of the world's use in their former proportions."""
+    by_region: dict[str, float] = defaultdict(float)
+    for (r, _sector), uses in DEMAND.items():
+        by_region[r] += uses.get(c, 0.0)
+    world = sum(by_region.values())
+    rest = sum(v for r, v in by_region.items() if r not in totals)
+    factor_rest = (world - sum(totals.values())) / rest
+    if factor_rest <= 0:
+        raise ValueError(f"{c}: the fixed regional uses exceed the world's {world:.1f} t")
+    for (r, _sector), uses in DEMAND.items():
+        if c in uses:
+            uses[c] *= totals[r] / by_region[r] if r in totals else factor_rest
+
+
 def add_demand(c: str, sector: str, by_region: dict[str, float]) -> None:
     for r, t in by_region.items():
         if t > 0:
@@ -1094,6 +1141,8 @@ def build_flows() -> dict[str, float]:
             weights = (defence_output() if sector == "defence"
                        else COMMODITY_WEIGHTS.get((c, sector), SECTOR_WEIGHTS[sector]))
             add_demand(c, sector, split(final * pct / 100, weights))
+    for c, (totals, _note) in REGION_USE.items():
+        rescale_region_use(c, totals)
 
     # --- allocate every commodity from producers to nodes and regions
     ox_prefer = {"re_sep_rus": ["ROW"], "neo_silmet": ["EU_OTHER", "DEU"],
@@ -1116,17 +1165,83 @@ def build_flows() -> dict[str, float]:
     allocate("ndfeb_magnet", region_sinks("ndfeb_magnet"))
     for c in ["tungsten_apt", "gallium", "germanium", "graphite_natural", "graphite_anode",
               "antimony"]:
-        allocate(c, {**node_needs(c), **region_sinks(c)},
+        sinks = {**node_needs(c), **region_sinks(c)}
+        presets = [*PRESETS.get(c, ()), *us_import_presets(c, sinks.get("USA", 0.0)),
+                   *military_only_presets(c)]
+        allocate(c, sinks,
                  prefer={"w_apt_eur": ["EU_OTHER", "DEU"], "gr_anode_row": ["KOR", "JPN", "USA"],
                          "ge_ref_rus": ["ROW"], "ga_ref_rus": ["ROW"], "sb_ref_tjk": ["ROW"],
                          "w_apt_vnm": ["JPN", "KOR"]},
-                 presets=PRESETS.get(c, ()))
+                 presets=presets)
     for c in ["tungsten_concentrate", "antimony_concentrate"]:
         allocate(c, node_needs(c), presets=PRESETS[c])
     return info
 
 
 PRESETS: dict[str, list] = {}
+
+# The US's imports by origin (USGS MCS2026, import sources 2021-24, H): commodity -> (origin node,
+# share of US use) and the note. Shares of origins the world has no node for go to the nearest
+# one (say which in the note); they add up to 1. A share of None: the node's whole output (a small
+# producer), taken out of the share of the origin listed last.
+S_US_IMPORTS = f"{MCS26}, import sources 2021-24 (shared/data/usgs/us_salient_mcs2026.csv)"
+US_IMPORT_SOURCES: dict[str, tuple[list[tuple[str, float | None]], str]] = {
+    "tungsten_apt": ([("w_apt_chn", 0.26), ("w_apt_eur", 0.14), ("w_apt_vnm", 0.08),
+                      ("w_apt_row", 0.52)],
+                     "Tungsten: China 26 %, Germany 14 % (w_apt_eur), Viet Nam 8 %, Bolivia 8 % and "
+                     "other 44 % (w_apt_row)"),
+    "gallium": ([("ga_ref_chn", 0.18), ("ga_ref_jpn", None), ("ga_sec_row", 0.82)],
+                "Gallium metal: China 18 %; Japan 22 % (its 3 t of primary gallium, the rest "
+                "recovered and refined: ga_sec_row), Canada 28 %, Germany 16 %, other 16 % "
+                "(ga_sec_row)"),
+    "germanium": ([("ge_ref_chn", 0.41), ("ge_ref_eur", 0.52), ("ge_ref_rus", 0.03),
+                   ("ge_ref_row", 0.04)],
+                  "Germanium metal: China 41 %, Belgium 27 % and Germany 25 % (ge_ref_eur), Russia "
+                  "3 %, other 4 % (ge_ref_row)"),
+    "graphite_natural": ([("gr_mine_chn", 0.46), ("gr_mine_row", 0.54)],
+                         "Natural graphite: China 46 %, Canada 13 %, Mozambique 13 %, Mexico 12 %, "
+                         "other 16 % (gr_mine_row)"),
+    "antimony": ([("sb_ref_chn", 0.55), ("sb_ref_row", 0.45)],
+                 "Antimony metal and oxide: China 55 %, Belgium 12 %, Thailand 8 %, India 6 %, "
+                 "other 19 % (sb_ref_row)"),
+}
+
+
+# China has licensed gallium and germanium exports since 1 Aug 2023 and denies military end use
+# (MOFCOM/GACC 2023 No. 23; export_controls.csv, H), so in the 2024 base year a region whose only
+# use of one of them is defence bought it outside China: commodity -> the non-China node.
+MILITARY_ONLY_SOURCE = {"gallium": "ga_sec_row", "germanium": "ge_ref_eur"}
+
+
+def military_only_presets(commodity: str) -> list:
+    """Routes from outside China for the regions whose only use of ``commodity`` is defence."""
+    if commodity not in MILITARY_ONLY_SOURCE:
+        return []
+    by_region: dict[str, dict[str, float]] = defaultdict(dict)
+    for (region, sector), uses in DEMAND.items():
+        if uses.get(commodity, 0.0) > 0:
+            by_region[region][sector] = uses[commodity]
+    origin = MILITARY_ONLY_SOURCE[commodity]
+    return [(origin, region, uses["defence"], S_ASSUME, "L",
+             "this region's only use is defence, which China's licences (in force since Aug "
+             "2023, military end use denied) have not supplied in the base year 2024")
+            for region, uses in sorted(by_region.items())
+            if set(uses) == {"defence"} and region != "USA"]
+
+
+def us_import_presets(commodity: str, us_use: float) -> list:
+    """Preset routes that give the US's use of ``commodity`` (t/yr) the origins USGS reports."""
+    if commodity not in US_IMPORT_SOURCES or us_use <= 0:
+        return []
+    origins, note = US_IMPORT_SOURCES[commodity]
+    assert abs(sum(share or 0.0 for _, share in origins) - 1.0) < 1e-9, commodity
+    whole = sum(output_of(origin) for origin, share in origins if share is None)
+    volumes = [(origin, output_of(origin) if share is None else us_use * share)
+               for origin, share in origins]
+    volumes[-1] = (volumes[-1][0], volumes[-1][1] - whole)
+    return [(origin, "USA", volume, S_US_IMPORTS, "M",
+             f"US imports by origin, USGS 2021-24: {note}; applied to the US use of the base year")
+            for origin, volume in volumes]
 
 # India's cerium imports from China (HS 284610, cerium compounds), t of product taken as t REO
 IND_CE_FROM_CHN = 378.8
@@ -1205,11 +1320,15 @@ def build_flows_other_nodes() -> None:
     w = [("w_mine_chn", "w_apt_chn", 67000, S_W, "M", "domestic"),
          ("w_mine_vnm", "w_apt_vnm", 3400, S_W, "L", "assumption: converted in Viet Nam"),
          ("w_mine_rus", "w_apt_chn", 1500, S_W, "L", "assumption: Russian concentrate to China"),
-         ("w_mine_row", "w_apt_chn", 3210, S_W, "L", "assumption: part of ROW concentrate to China"),
+         ("w_mine_row", "w_apt_chn", 1910, S_W, "L", "assumption: part of ROW concentrate to China "
+          "(the rest goes to converters outside China; see w_apt_row)"),
          ("w_mine_row", "w_apt_eur", 4000, S_W, "L",
           "assumption: Austrian, Spanish, Portuguese, Rwandan, Bolivian concentrate to European "
           "converters"),
-         ("w_mine_row", "w_apt_row", 2500, S_W, "L", "assumption: to Japanese, Korean, US converters")]
+         ("w_mine_row", "w_apt_row", 3800, S_W, "L",
+          "assumption: to Japanese, Korean, US converters (Bolivian, Rwandan, Korean concentrate); "
+          "sized so that the US can import 52 % of its tungsten from outside China, Germany and "
+          "Viet Nam as USGS reports (import sources 2021-24)")]
     PRESETS["tungsten_concentrate"] = w
     sb = [("sb_mine_chn", "sb_ref_chn", 40000, S_SB, "M", "domestic"),
           ("sb_mine_rus", "sb_ref_chn", 30000, S_SB, "L",
@@ -1375,6 +1494,10 @@ def _bom_source(region: str, sector: str, c: str) -> tuple[str, str]:
         bsrc = derived("end-use share x final use x regional weight / sector output",
                        "the commodity's producers in this dataset")
         bnote = SPLIT_NOTES.get(c, "") + "; intensities derived so world use equals world supply"
+        if c in REGION_USE:
+            totals, why = REGION_USE[c]
+            bnote += ("; regional totals fixed for " + ", ".join(totals) + " and the other "
+                      "regions scaled to the rest: " + why)
     return bsrc, bnote
 
 

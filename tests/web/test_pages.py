@@ -190,7 +190,7 @@ def test_world_map_renders_offline_and_tables_sort(page: Page) -> None:
     pg.wait_for_selector("#world-map[data-commodity=gallium][data-stage=refining]")
     # the risk table: filter, sort, download
     risk = "#risk-table"
-    pg.fill(f"{risk} input.filter", "gallium")
+    pg.fill(f"{risk} input.filter", "germanium")  # one stage: refining
     assert pg.get_attribute(risk, "data-rows") == "1"
     pg.fill(f"{risk} input.filter", "")
     pg.click(f"{risk} th button.sort:text-is('hhi_points')")
