@@ -1148,9 +1148,10 @@ def build_flows() -> dict[str, float]:
     ox_prefer = {"re_sep_rus": ["ROW"], "neo_silmet": ["EU_OTHER", "DEU"],
                  "lynas_kuantan": ["JPN", "CHN"], "re_sep_ind": ["IND", "JPN"],
                  "mp_mountain_pass_sep": ["USA"]}
+    ree_presets = us_ree_import_presets()
     for c in ["la_oxide", "ce_oxide", "sm_oxide", "gd_oxide", "tb_oxide", "dy_oxide", "y_oxide"]:
         allocate(c, {**node_needs(c), **region_sinks(c)}, prefer=ox_prefer,
-                 presets=OXIDE_PRESETS.get(c, ()))
+                 presets=[*OXIDE_PRESETS.get(c, ()), *ree_presets.get(c, ())])
     allocate("other_ree_oxide", {**node_needs("other_ree_oxide"), **region_sinks("other_ree_oxide")},
              presets=[("lynas_kuantan", "re_sep_chn_segh", output_of("re_sep_chn_segh"),
                        derived("Lynas Kuantan feed x SEGH fraction of the Mount Weld recipe",
@@ -1205,6 +1206,46 @@ US_IMPORT_SOURCES: dict[str, tuple[list[tuple[str, float | None]], str]] = {
                  "Antimony metal and oxide: China 55 %, Belgium 12 %, Thailand 8 %, India 6 %, "
                  "other 19 % (sb_ref_row)"),
 }
+
+
+# The US's rare-earth compounds and metals by origin (USGS MCS2026, import sources 2021-24, H):
+# China incl. Hong Kong 71 %, Malaysia 13 %, Japan 5 %, Estonia 5 %, other 6 %. The US imports
+# mostly La and Ce compounds (catalysts, glass); the non-China shares are routed as La and Ce
+# oxide (in the US's La:Ce proportion) from the nodes of those countries; Japan's share is the NdPr
+# metal Noveon buys from Japan (routed by the metal allocation) and what it leaves, with "other",
+# comes from India's IREL (the largest other ex-China separator with La and Ce to spare).
+REE_IMPORTS = ["la_oxide", "ce_oxide", "ndpr_oxide", "sm_oxide", "gd_oxide", "tb_oxide",
+               "dy_oxide", "y_oxide", "other_ree_oxide", "ndpr_metal"]
+US_REE_ORIGINS = [("lynas_kuantan", 0.13), ("neo_silmet", 0.05), ("re_sep_ind", 0.11)]
+US_REE_FROM_JAPAN_METAL = "noveon"  # its NdPr metal comes from met_jpn (part of Japan's 5 %)
+
+
+def us_ree_import_presets() -> dict[str, list]:
+    """La and Ce oxide routes that give the US's rare-earth imports USGS's non-China origins."""
+    us_nodes = [n["id"] for n in NODES if n["region"] == "USA" and n["output"] > 0]
+    imports = 0.0
+    for c in REE_IMPORTS:
+        use = region_sinks(c).get("USA", 0.0) + sum(node_needs(c).get(n, 0.0) for n in us_nodes)
+        own = sum(n["output"] * recipe_outputs(n["recipe"]).get(c, 0.0) for n in NODES
+                  if n["id"] in us_nodes)
+        imports += max(0.0, use - own)
+    la_ce = {c: max(0.0, region_sinks(c).get("USA", 0.0) - sum(
+        output_of(n) * recipe_outputs(node_row(n)["recipe"]).get(c, 0.0) for n in us_nodes))
+        for c in ("la_oxide", "ce_oxide")}
+    japan_metal = node_needs("ndpr_metal").get(US_REE_FROM_JAPAN_METAL, 0.0)
+    out: dict[str, list] = defaultdict(list)
+    for origin, share in US_REE_ORIGINS:
+        volume = share * imports - (japan_metal if origin == "re_sep_ind" else 0.0)
+        for c, need in la_ce.items():
+            out[c].append((origin, "USA", volume * need / sum(la_ce.values()), S_US_IMPORTS_RE,
+                           "M", "US rare-earth imports by origin, USGS 2021-24: China 71 %, "
+                           "Malaysia 13 % (Lynas), Japan 5 %, Estonia 5 % (Neo Silmet), other 6 "
+                           "%; routed as La and Ce oxide in the US's proportion (Japan's share: "
+                           "Noveon's NdPr metal from Japan, the rest with 'other' from IREL)"))
+    return out
+
+
+S_US_IMPORTS_RE = f"{MCS26}, Rare Earths, import sources 2021-24 (compounds and metals)"
 
 
 # China has licensed gallium and germanium exports since 1 Aug 2023 and denies military end use

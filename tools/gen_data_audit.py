@@ -30,9 +30,8 @@ sources and production, China's customs), one row per comparison, each with its 
 the data, listed here so that it is visible; fixing it is issue #17 (items 5 and 10). Shares are
 compared in fraction points, totals relatively (`model / fact - 1`). The production totals are
 the figures the world's mining and primary nodes were built from, so they guard the build. So,
-since session 12, do the US import shares of tungsten, gallium, germanium, natural graphite and
-antimony (the US's use is routed from USGS's origins) and China's gallium exports (China's use
-of gallium is its output minus them; docs/data.md); the rare-earth import share, China's
+since session 12, do the US import shares (the US's imports are routed from USGS's origins) and
+China's gallium exports (China's use of gallium is its output minus them; docs/data.md); China's
 germanium refining share and China's magnet exports are still independent of the build.
 Reproduce with `spigot data audit base` (`--format json` for every column).
 
