@@ -104,7 +104,9 @@ def audit(
     columns = ["id", "fact", "model", "unit", "error", "tolerance", "within", "source"]
     document = {"dataset": net.name, "comparisons": len(table),
                 "within": int(table["within"].sum()) if len(table) else 0, "rows": table}
-    emit(table[columns] if fmt is Format.table else table, fmt,
+    shown = table[columns].round({"model": 4, "error": 4})  # a table for people; JSON is exact
+    shown["error"] = shown["error"] + 0.0  # no "-0" after rounding
+    emit(shown if fmt is Format.table else table, fmt,
          title=f"{net.name} against independent totals", document=document)
 
 
