@@ -217,6 +217,28 @@ def test_india_has_a_second_ce_supplier_and_eneabba_a_second_ndpr_buyer(
     assert set(ndpr["destination"]) == {"met_jpn", "met_vnm"}
 
 
+def test_defence_only_users_of_gallium_and_germanium_buy_outside_china(
+        base: sp.SupplyNetwork) -> None:
+    # China's Ga/Ge licences have denied military end use since Aug 2023, so in the 2024 base
+    # year a region whose only use is defence did not buy from China (docs/data.md)
+    region = dict(zip(base.nodes["id"], base.nodes["region"], strict=True))
+    bom = base.bom.copy()
+    bom["region"] = bom["sector"].str.split(".").str[0]
+    bom["kind"] = bom["sector"].str.split(".").str[1]
+    routes = base.routes[base.routes["volume"] > 0]
+    checked = 0
+    for c in ("gallium", "germanium"):
+        uses = bom[(bom["commodity"] == c) & (bom["intensity"] > 0)]
+        for reg, kinds in uses.groupby("region")["kind"]:
+            if set(kinds) != {"defence"} or reg == "USA":
+                continue
+            into = routes[(routes["commodity"] == c) & (routes["destination"] == reg)]
+            assert not into.empty, (c, reg)
+            assert {region[o] for o in into["origin"]}.isdisjoint({"CHN"}), (c, reg)
+            checked += 1
+    assert checked >= 3  # FRA, ITA and IND for gallium
+
+
 def test_engine_budget(base: sp.SupplyNetwork) -> None:
     compiled = base.compile()
     assert len(compiled.nodes) <= 110
