@@ -152,10 +152,10 @@ class UnknownNameError(InputError, KeyError):
     """A name (dataset, scenario, commodity, region, ...) is not known."""
 
     def __init__(self, kind: str, name: object, choices: Iterable[str], *, field: str | None = None,
-                 aliases: dict[str, str] | None = None):
+                 aliases: dict[str, str] | None = None, hint: str | None = None):
         pool = sorted(choices)
-        hint = did_you_mean(name, pool, aliases) or None
-        shown = ", ".join(pool[:15]) + (", ..." if len(pool) > 15 else "")
+        hint = hint or did_you_mean(name, pool, aliases) or None
+        shown = ", ".join(pool[:20]) + (", ..." if len(pool) > 20 else "")  # all 17 regions
         super().__init__(Problem(f"unknown {kind}", field=field, value=name,
                                  expected=f"one of {shown}", hint=hint))
 

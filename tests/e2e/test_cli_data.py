@@ -51,6 +51,29 @@ def test_unknown_commodity_exits_2_with_suggestion(capsys: pytest.CaptureFixture
     assert "Traceback" not in err
 
 
+def test_a_country_outside_the_regions_names_the_region_that_holds_it(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "risk", "--commodity", "rare_earths", "--importer", "CAN")
+    assert code == 2
+    assert "CAN (Canada) is not a region of this dataset; it is counted in ROW" in err
+    assert "did you mean 'CHN'" not in err
+    assert out == ""  # table output: the error goes to stderr only
+
+
+@pytest.mark.parametrize("flags", [["--format", "json"], ["-f", "json"], ["--format=json"]])
+def test_errors_are_json_when_json_is_asked_for(capsys: pytest.CaptureFixture[str],
+                                                flags: list[str]) -> None:
+    code, out, err = run(capsys, "risk", "--commodity", "rare_earths", "--importer", "UK", *flags)
+    assert code == 2
+    assert "spigot: error:" in err
+    doc = json.loads(out)["error"]
+    assert doc["exit_code"] == 2
+    assert doc["type"] == "UnknownNameError"
+    (problem,) = doc["problems"]
+    assert (problem["field"], problem["value"]) == ("--importer", "UK")
+    assert "counted in ROW" in problem["hint"]
+
+
 def test_bad_option_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "data", "show", "--bogus")
     assert code == 2

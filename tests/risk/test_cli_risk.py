@@ -76,7 +76,9 @@ def test_unknown_importer_exits_2_with_suggestion(capsys: pytest.CaptureFixture[
     code, _, err = run(capsys, "risk", "-d", "toy", "--importer", "UK")
     assert code == 2
     assert "field '--importer': unknown region: got 'UK'" in err
-    assert "did you mean 'GBR'?" in err
+    # GBR is no region of the world either: say where the UK is counted (issue #18)
+    assert "GBR (United Kingdom) is not a region of this dataset; it is counted in ROW" in err
+    assert "did you mean 'GBR'" not in err
 
 
 @pytest.mark.parametrize("bad", ["2025-13-01", "1/6/2025", "2025-06", "yesterday"])

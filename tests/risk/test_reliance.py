@@ -9,6 +9,7 @@ import pytest
 import spigot as sp
 from spigot.errors import UnknownNameError
 from spigot.risk import import_sources, net_import_reliance, nir, usgs_published_reliance
+from spigot.risk._common import region_hint
 
 
 def test_nir_closed_form() -> None:
@@ -41,9 +42,26 @@ def test_group_selects_its_members(toy: sp.SupplyNetwork) -> None:
     assert set(frame["commodity"]) == {"dy_oxide", "ndpr_oxide"}
 
 
-def test_unknown_importer_suggests_iso3(toy: sp.SupplyNetwork) -> None:
-    with pytest.raises(UnknownNameError, match="did you mean 'GBR'"):
+def test_unknown_importer_names_the_region_that_holds_it(toy: sp.SupplyNetwork) -> None:
+    with pytest.raises(UnknownNameError, match="it is counted in ROW"):
         net_import_reliance(toy, "UK")
+    with pytest.raises(UnknownNameError, match="did you mean 'USA'"):
+        net_import_reliance(toy, "us")
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("EU27", "EU27 is a group of regions (DEU, FRA, ITA, EST, EU_OTHER)"),
+    ("NLD", "NLD (Netherlands) is not a region of this dataset; it is counted in EU_OTHER"),
+    ("Canada", "CAN (Canada) is not a region of this dataset; it is counted in ROW"),
+    ("DE", "did you mean 'DEU'?"),
+])
+def test_region_hints_on_base(name: str, hint: str) -> None:
+    base = sp.datasets.load("base")
+    assert hint in (region_hint(base, name, base.regions["id"]) or "")
+
+
+def test_no_hint_for_a_name_that_is_no_country(toy: sp.SupplyNetwork) -> None:
+    assert region_hint(toy, "Narnia", toy.regions["id"]) is None
 
 
 def test_usgs_published_values() -> None:

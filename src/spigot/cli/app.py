@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import sys
 import traceback
@@ -76,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         sys.stderr.write(f"spigot: error: {exc}\n")
+        if _wants_json(args):  # a script asked for JSON: the error as JSON too, on stdout
+            sys.stdout.write(json.dumps(error_document(exc), default=str) + "\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("spigot: interrupted\n")
@@ -95,6 +99,25 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> None:  # pragma: no cover - console-script shim
     """Console-script entry point."""
     sys.exit(main())
+
+
+def _wants_json(args: list[str]) -> bool:
+    """Whether the command line asks for ``--format json`` (``-f json``, ``--format=json``)."""
+    for i, arg in enumerate(args):
+        if arg in ("--format=json", "-fjson"):
+            return True
+        if arg in ("--format", "-f") and i + 1 < len(args) and args[i + 1] == "json":
+            return True
+    return False
+
+
+def error_document(exc: SpigotError) -> dict[str, object]:
+    """``{"error": {"type", "exit_code", "message", "problems": [...]}}`` for JSON output;
+    each problem has ``message``, ``file``, ``line``, ``field``, ``value``, ``expected`` and
+    ``hint`` (null where not known)."""
+    problems = [dataclasses.asdict(p) for p in getattr(exc, "problems", [])]
+    return {"error": {"type": type(exc).__name__, "exit_code": exc.exit_code,
+                      "message": str(exc), "problems": problems}}
 
 
 def _is_usage_error(exc: Exception) -> bool:

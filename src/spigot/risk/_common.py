@@ -10,10 +10,11 @@ from importlib import resources
 from typing import TypeVar
 
 import pandas as pd
+import pycountry
 
 from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.network import SupplyNetwork
-from spigot.network.regions import COMMON_MISTAKES
+from spigot.network.regions import COMMON_MISTAKES, is_iso3, suggest_region
 
 __all__ = [
     "STAGE_ORDER",
@@ -134,8 +135,37 @@ def resolve_region(net: SupplyNetwork, region: str, field: str = "importer",
     """
     choices = sorted({str(r) for r in net.regions["id"]} | set(extra))
     if region not in choices:
-        raise UnknownNameError("region", region, choices, field=field, aliases=COMMON_MISTAKES)
+        raise UnknownNameError("region", region, choices, field=field, aliases=COMMON_MISTAKES,
+                               hint=region_hint(net, region, choices))
     return region
+
+
+def region_hint(net: SupplyNetwork, name: str, choices: Iterable[str]) -> str | None:
+    """What to say about ``name``, not a region id of ``net``: the region it means (``us`` ->
+    ``USA``), the region a country is counted in (``UK``, ``CAN`` -> ``ROW``; ``NLD`` ->
+    ``EU_OTHER``), or the members of a group (``EU27``). ``None``: no better hint than the
+    fuzzy match."""
+    pool = set(choices)
+    rows = net.regions.astype(str).to_dict(orient="records")
+    members = [r["id"] for r in rows if name in r.get("groups", "").split(";")]
+    if members:
+        return (f"{name} is a group of regions ({', '.join(members)}); name one of them (groups "
+                "as importers are not supported yet)")
+    iso = suggest_region(name)
+    if iso is None:
+        return None
+    if iso in pool:
+        return f"did you mean {iso!r}?"
+    if not is_iso3(iso):
+        return None
+    holder = next((r for r in rows if iso in r.get("members", "").split(";")), None) or next(
+        (r for r in rows if r.get("members", "") == "*"), None)
+    country = pycountry.countries.get(alpha_3=iso)
+    label = f"{iso} ({country.name})" if country is not None else iso
+    if holder is None:
+        return f"{label} is not a region of this dataset"
+    return (f"{label} is not a region of this dataset; it is counted in {holder['id']} "
+            f"({holder['name']}): use {holder['id']!r}")
 
 
 def tidy(frame: pd.DataFrame, units: Mapping[str, str], reference: str,
