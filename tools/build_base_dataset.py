@@ -1218,20 +1218,22 @@ REE_IMPORTS = ["la_oxide", "ce_oxide", "ndpr_oxide", "sm_oxide", "gd_oxide", "tb
                "dy_oxide", "y_oxide", "other_ree_oxide", "ndpr_metal"]
 US_REE_ORIGINS = [("lynas_kuantan", 0.13), ("neo_silmet", 0.05), ("re_sep_ind", 0.11)]
 US_REE_FROM_JAPAN_METAL = "noveon"  # its NdPr metal comes from met_jpn (part of Japan's 5 %)
+S_US_IMPORTS_RE = f"{MCS26}, Rare Earths, import sources 2021-24 (compounds and metals)"
 
 
 def us_ree_import_presets() -> dict[str, list]:
     """La and Ce oxide routes that give the US's rare-earth imports USGS's non-China origins."""
-    us_nodes = [n["id"] for n in NODES if n["region"] == "USA" and n["output"] > 0]
-    imports = 0.0
-    for c in REE_IMPORTS:
-        use = region_sinks(c).get("USA", 0.0) + sum(node_needs(c).get(n, 0.0) for n in us_nodes)
-        own = sum(n["output"] * recipe_outputs(n["recipe"]).get(c, 0.0) for n in NODES
-                  if n["id"] in us_nodes)
-        imports += max(0.0, use - own)
-    la_ce = {c: max(0.0, region_sinks(c).get("USA", 0.0) - sum(
-        output_of(n) * recipe_outputs(node_row(n)["recipe"]).get(c, 0.0) for n in us_nodes))
-        for c in ("la_oxide", "ce_oxide")}
+    us_nodes = [n for n in NODES if n["region"] == "USA" and n["output"] > 0]
+
+    def us_imports(c: str) -> float:
+        """The US's use of ``c`` (its sectors and plants) less its own plants' output, t/yr."""
+        use = region_sinks(c).get("USA", 0.0) + sum(node_needs(c).get(n["id"], 0.0)
+                                                    for n in us_nodes)
+        own = sum(n["output"] * recipe_outputs(n["recipe"]).get(c, 0.0) for n in us_nodes)
+        return max(0.0, use - own)
+
+    imports = sum(us_imports(c) for c in REE_IMPORTS)
+    la_ce = {c: us_imports(c) for c in ("la_oxide", "ce_oxide")}
     japan_metal = node_needs("ndpr_metal").get(US_REE_FROM_JAPAN_METAL, 0.0)
     out: dict[str, list] = defaultdict(list)
     for origin, share in US_REE_ORIGINS:
@@ -1243,9 +1245,6 @@ def us_ree_import_presets() -> dict[str, list]:
                            "%; routed as La and Ce oxide in the US's proportion (Japan's share: "
                            "Noveon's NdPr metal from Japan, the rest with 'other' from IREL)"))
     return out
-
-
-S_US_IMPORTS_RE = f"{MCS26}, Rare Earths, import sources 2021-24 (compounds and metals)"
 
 
 # China has licensed gallium and germanium exports since 1 Aug 2023 and denies military end use
