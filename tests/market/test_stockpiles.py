@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -131,8 +132,21 @@ def test_safety_stock_rises_after_a_shock_and_decays() -> None:
     assert mult[0, 0] > before
 
 
+def test_a_region_whose_lines_together_hold_their_need_is_not_in_shock() -> None:
+    # gap = sum over the buffer's pairs of need - stock: one class 1 t short while another holds
+    # 2 t above its need is -1 t: no shock, the multiplier decays; +1 t is a shock
+    up, down = 0.1, 0.02
+    two = math.log(2.0)
+    rel = np.zeros((2, 1, 1))
+    mult = np.full((1, 1), 1.5)
+    safety_stock_step(rel, np.full((1, 1), -1.0), ZONE[:1], COMM[:1], 1.0, two, up, down, mult)
+    assert mult[0, 0] == pytest.approx(1.5 - 0.5 * down, rel=1e-15)
+    safety_stock_step(rel, np.full((1, 1), 1.0), ZONE[:1], COMM[:1], 1.0, two, up, down, mult)
+    assert mult[0, 0] > 1.5 - 0.5 * down
+
+
 @settings(max_examples=100, deadline=None)
-@given(short=st.lists(st.floats(0.0, 5.0), min_size=2, max_size=2).map(np.array),
+@given(short=st.lists(st.floats(-5.0, 5.0), min_size=2, max_size=2).map(np.array),
        mult=st.lists(st.floats(1.0, 2.0), min_size=2, max_size=2).map(np.array),
        rel=st.lists(st.floats(0.3, 10.0), min_size=4, max_size=4).map(
            lambda v: np.array(v).reshape(2, 2)))

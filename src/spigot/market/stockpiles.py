@@ -9,12 +9,12 @@ trigger is ``+inf``). A pile that a measure owns (a ``StockpileRelease``) releas
 steps that measure is in force. Mass: ``left + released`` is the quantity before the step.
 
 **Safety stocks**: a region buffer's cover target is multiplied by ``m``, which moves towards
-``1 + extra`` while the buffer is in shock (a shortfall this step, or the relative price in its
-zone at least ``safety_stock_trigger_price``) and back towards 1 otherwise, each with its own
-first-order lag (``up`` fast, ``down`` slow). The engine scales the buffer's target on-hand and
-target position by ``m`` and multiplies the buffer's use by ``m`` in the price rule's input
-(prices measure stock against what holders want to hold): firms hoard after a shock, which
-itself tightens the market.
+``1 + extra`` while the buffer is in shock (its sectors together hold less than this step's need, or the
+relative price in its zone is at least ``safety_stock_trigger_price``) and back towards 1
+otherwise, each with its own first-order lag (``up`` fast, ``down`` slow). The engine scales the
+buffer's target on-hand and target position by ``m`` and multiplies the buffer's use by ``m`` in
+the price rule's input (prices measure stock against what holders want to hold): firms hoard after
+a shock, which itself tightens the market.
 """
 
 # ruff: noqa: N806 - sizes are named as in the docs (C commodities, W lanes, ...)
@@ -112,12 +112,15 @@ def release_step_ref(on_hand: FloatArray, use: FloatArray, cover_below: FloatArr
 
 
 @jit
-def safety_stock_step(lrel: FloatArray, shortfall: FloatArray, buf_zone: IntArray,
+def safety_stock_step(lrel: FloatArray, gap: FloatArray, buf_zone: IntArray,
                       buf_c: IntArray, extra: float, log_trigger: float, up_rate: float,
                       down_rate: float, mult: FloatArray) -> None:
     """Move the cover-target multipliers ``mult`` (B, W) of region buffers one step, in place.
 
-    ``target = 1 + extra`` if ``shortfall > 0`` or ``lrel >= log_trigger`` (``inf``: off), else 1;
+    ``target = 1 + extra`` if ``gap > 0`` or ``lrel >= log_trigger`` (``inf``: off), else 1, where
+    ``gap`` (t) is the buffer's need this step minus what its sectors hold: a region whose lines
+    together hold less than they need is short; one class starved while another holds cover is
+    not (its firms would otherwise hoard against a shortfall their own hoard makes);
     ``mult += (target - mult) x (up_rate if target > mult else down_rate)``.
     """
     B = mult.shape[0]
@@ -126,19 +129,19 @@ def safety_stock_step(lrel: FloatArray, shortfall: FloatArray, buf_zone: IntArra
         z = buf_zone[b]
         c = buf_c[b]
         for lane in range(W):
-            shock = shortfall[b, lane] > 0.0 or lrel[z, c, lane] >= log_trigger
+            shock = gap[b, lane] > 0.0 or lrel[z, c, lane] >= log_trigger
             target = 1.0 + extra if shock else 1.0
             m = mult[b, lane]
             mult[b, lane] = m + (target - m) * (up_rate if target > m else down_rate)
 
 
-def safety_stock_step_ref(lrel: FloatArray, shortfall: FloatArray, buf_zone: IntArray,
+def safety_stock_step_ref(lrel: FloatArray, gap: FloatArray, buf_zone: IntArray,
                           buf_c: IntArray, extra: float, log_trigger: float, up_rate: float,
                           down_rate: float, mult: FloatArray) -> FloatArray:
     """Reference twin of :func:`safety_stock_step` for one draw; returns the new (B,) array."""
     out = np.array(mult, dtype=float)
     for b in range(len(out)):
-        shock = shortfall[b] > 0 or lrel[buf_zone[b], buf_c[b]] >= log_trigger
+        shock = gap[b] > 0 or lrel[buf_zone[b], buf_c[b]] >= log_trigger
         target = 1.0 + extra if shock else 1.0
         out[b] += (target - out[b]) * (up_rate if target > out[b] else down_rate)
     return out

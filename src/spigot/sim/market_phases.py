@@ -197,7 +197,7 @@ def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArr
     recyc_tot = np.zeros((C, W))  # 0 for ever without markets (the residual adds it)
     on_hand = np.zeros((P, W))  # stockpiles (phase 9), with or without markets
     released = np.zeros((P, W))
-    short_sb = np.zeros((SB, W))
+    gap_sb = np.zeros((SB, W))
     mult = np.ones((SB, W))
     need_l = np.empty((SC, W))  # each pair's need this step and what it asks for (target +
     want_l = np.empty((SC, W))  # need): the base values without the market phase
@@ -237,7 +237,7 @@ def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArr
         blocked=blocked, reduction=reduction, plan=plan, start=start, above=above,
         restart_at=restart_at, cap_av=cap_av, cap_q=cap_q, activity=activity, weight=weight,
         share_k=share_k, recycled=recycled, recyc_tot=recyc_tot, on_hand=on_hand,
-        released=released, short_sb=short_sb, mult=mult, need_l=need_l, want_l=want_l,
+        released=released, gap_sb=gap_sb, mult=mult, need_l=need_l, want_l=want_l,
         tax_l=tax_l, tgt=tgt, infl=infl, vec3=vec3, margin=margin, fill=fill, rel=rel)
 
 
@@ -359,7 +359,7 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
     sc_sector = ia(mg, SC_SECTOR)
     sc_target = g.sc_target
     sector_zone = ia(mg, SECTOR_ZONE)
-    short_sb = ms.short_sb
+    gap_sb = ms.gap_sb
     si = fs.si
     sp = fs.sp
     speed = mg.fsc[SPEED]
@@ -483,7 +483,7 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
     route_weights_step(cap_av, cap_q, node_base, recipe_out, route_origin, route_c,
                        route_to_region, mroute_base, route_weight, route_resp, margin, fill,
                        weight)
-    safety_stock_step(lrel, short_sb, sb_zone, sb_c, safety_extra, safety_trig,
+    safety_stock_step(lrel, gap_sb, sb_zone, sb_c, safety_extra, safety_trig,
                       safety_up, safety_down, mult)
     # intensities, plans and cover multipliers for the next step's allocation
     for q in range(SC):

@@ -237,14 +237,21 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
 
 @inner
 def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
-    """Phase 5: each region pool to its sectors by priority class, then pro rata to requests.
+    """Phase 5: each region pool to its sectors in two rounds, each by priority class, then pro
+    rata to requests.
 
-    A pair requests ``want - stock`` (``want_l``: target + need, the base values without the
-    market phase, the current need, intensity and safety stock with it).
+    A pair wants ``want`` (``want_l``: target + need, the base values without the market phase,
+    the current need, intensity and safety stock with it) and holds ``si``. Round 0 asks for
+    the step's missing need ``short = max(0, need - si)`` plus ``1 / adjust`` of the rest of its
+    gap ``max(0, want - si) - short`` (``adjust``: the buffer's steps to close an inventory gap,
+    its cover, as in the reorder rule); round 1 asks for what is still missing. So a class
+    rebuilds its cover over the same time its orders do, not all at once ahead of a lower
+    class's running lines (docs/model.md, Allocation).
     """
     buf_c = g.buf_c
     B = buf_c.shape[0]
     W = fs.inv_in.shape[2]
+    buf_adjust = g.buf_adjust
     buf_sc = g.buf_sc
     buf_sc_ptr = g.buf_sc_ptr
     fac = fs.fac
@@ -254,37 +261,51 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
     si = fs.si
     vec = fs.vec
     vec2 = fs.vec2
+    need_l = ms.need_l
     want_l = ms.want_l
     for b in range(rbuf0, B):
+        pace = 1.0 / buf_adjust[b]
         for ln in range(W):
             vec[ln] = pool[b, ln]
-        i = buf_sc_ptr[b]
-        stop = buf_sc_ptr[b + 1]
-        while i < stop:
-            prio = sc_priority[buf_sc[i]]
-            g_end = i
-            for ln in range(W):
-                vec2[ln] = 0.0
-            while g_end < stop and sc_priority[buf_sc[g_end]] == prio:
-                q = buf_sc[g_end]
+        for rnd in range(2):
+            i = buf_sc_ptr[b]
+            stop = buf_sc_ptr[b + 1]
+            while i < stop:
+                prio = sc_priority[buf_sc[i]]
+                g_end = i
                 for ln in range(W):
-                    vec2[ln] += max(0.0, want_l[q, ln] - si[q, ln])
-                g_end += 1
-            for ln in range(W):  # the class's share of its requests (0: it asks nothing)
-                total = vec2[ln]
-                fac[ln] = 1.0 if vec[ln] >= total else vec[ln] / total
-            for h in range(i, g_end):
-                q = buf_sc[h]
+                    vec2[ln] = 0.0
+                while g_end < stop and sc_priority[buf_sc[g_end]] == prio:
+                    q = buf_sc[g_end]
+                    for ln in range(W):
+                        vec2[ln] += _request(rnd, pace, need_l[q, ln], want_l[q, ln], si[q, ln])
+                    g_end += 1
+                for ln in range(W):  # the class's share of its requests (0: it asks nothing)
+                    total = vec2[ln]
+                    fac[ln] = 1.0 if vec[ln] >= total else vec[ln] / total
+                for h in range(i, g_end):
+                    q = buf_sc[h]
+                    for ln in range(W):
+                        if vec2[ln] > 0:
+                            si[q, ln] += _request(rnd, pace, need_l[q, ln], want_l[q, ln],
+                                                  si[q, ln]) * fac[ln]
                 for ln in range(W):
-                    if vec2[ln] > 0:
-                        si[q, ln] += max(0.0, want_l[q, ln] - si[q, ln]) * fac[ln]
-            for ln in range(W):
-                total = vec2[ln]
-                if total > 0:
-                    vec[ln] = vec[ln] - total if vec[ln] >= total else 0.0
-            i = g_end
+                    total = vec2[ln]
+                    if total > 0:
+                        vec[ln] = vec[ln] - total if vec[ln] >= total else 0.0
+                i = g_end
         for ln in range(W):
             pool[b, ln] = vec[ln]
+
+
+@inner
+def _request(rnd: int, pace: float, need: float, want: float, held: float) -> float:
+    """A pair's request in allocation round ``rnd`` (see :func:`allocate`), t."""
+    short = max(0.0, need - held)
+    gap = max(0.0, want - held)
+    if rnd == 0:
+        return short + (gap - short) * pace
+    return gap
 
 
 @inner
@@ -320,13 +341,13 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
     sec_ptr = g.sec_ptr
     sec_sc = g.sec_sc
     sector_value = g.sector_value
-    short_sb = ms.short_sb
+    gap_sb = ms.gap_sb
     si = fs.si
     stop_below = g.stop_below
     vec = fs.vec
     for f in range(SB):
         for ln in range(W):
-            short_sb[f, ln] = 0.0
+            gap_sb[f, ln] = 0.0
     for s in range(S):
         for ln in range(W):
             vec[ln] = 1.0
@@ -344,8 +365,8 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
                 nd = need_l[q, ln]
                 short = max(0.0, nd - si[q, ln])
                 rec[r, ln] += short
-                if sb >= 0:
-                    short_sb[sb, ln] += short
+                if sb >= 0:  # signed: the region is short only if its lines hold < their need
+                    gap_sb[sb, ln] += nd - si[q, ln]
                 si[q, ln] -= vec[ln] * nd
                 consumed[c, ln] += vec[ln] * nd
         out_s = sector_output[s]

@@ -11,7 +11,8 @@ a sequence of phases, each a method of :class:`_Draw` (phase 8, the market rules
 4. shipping and licensing: output is shared over routes in proportion to their orders; bans and
    quotas hold material back in the exporter's stock; licensed flow queues for review, waits its
    processing time in a delay kernel, and is approved (shipped) or denied (back to the exporter);
-5. allocation: each region's arrivals go to its sectors by priority class, then pro rata;
+5. allocation: each region's arrivals go to its sectors in two rounds (running lines and a
+   paced cover rebuild, then the rest), each by priority class, then pro rata;
 6. consumption: sectors make what their scarcest input allows (Leontief) and record lost output;
 7. reorder: every buffer orders from its routes to bring its inventory position to target;
 8. markets and responses (``markets: true``): zone prices from stock cover, substitution, sector
@@ -51,9 +52,54 @@ from spigot.sim.build.model import (
 from spigot.sim.reference_market import markets, policies_market, price_bins, record_market
 from spigot.sim.warm import warm_rings
 
-__all__ = ["run_chunk_reference"]
+__all__ = ["run_chunk_reference", "share_pool"]
 
 FloatArray = npt.NDArray[np.float64]
+
+
+def share_pool(available: float, priority: list[int], need: list[float], want: list[float],
+               held: list[float], pace: float, out: FloatArray, index: list[int]) -> float:
+    """Share a region's pool over its sector-commodity pairs; return what is left, t.
+
+    Two rounds, each over the priority classes in order (1 first) and pro rata within a class
+    when the pool cannot meet the class's requests. Round 0: a pair asks for its missing need
+    ``short = max(0, need - held)`` plus ``pace`` (1 / the buffer's cover in steps, the time the
+    reorder rule gives an inventory gap) of the rest of its gap ``max(0, want - held) - short``;
+    round 1: for what is still missing. A class so rebuilds its cover at the pace of its orders,
+    not all at once ahead of a lower class's running lines.
+
+    Parameters
+    ----------
+    available
+        The pool, t.
+    priority, need, want, held
+        Per pair (sorted by priority): class, this step's need (t), target on hand + need (t),
+        stock held (t).
+    pace
+        Share of a pair's cover gap served in round 0, 1/step.
+    out, index
+        ``out[index[i]] += given to pair i`` (the engine's pair stocks).
+    """
+    stock = list(held)
+    for first_round in (True, False):
+        i = 0
+        while i < len(priority):
+            group = [j for j in range(i, len(priority)) if priority[j] == priority[i]]
+            i += len(group)
+            requests = []
+            for j in group:
+                short = max(0.0, need[j] - stock[j])
+                gap = max(0.0, want[j] - stock[j])
+                requests.append(short + (gap - short) * pace if first_round else gap)
+            total = sum(requests)
+            if total <= 0:
+                continue
+            share = 1.0 if available >= total else available / total
+            for j, r in zip(group, requests, strict=True):
+                stock[j] += r * share
+                out[index[j]] += r * share
+            available = available - total if available >= total else 0.0
+    return available
 
 
 class _Draw:
@@ -111,7 +157,7 @@ class _Draw:
         self.mult = np.ones(len(mp.buf_c))
         self.tax = np.zeros(C)
         self.openness = np.ones(C)
-        self.short_sb = np.zeros(len(mp.buf_c))
+        self.gap_sb = np.zeros(len(mp.buf_c))
         self.fill = np.ones((len(m.node_cap), C))  # share of orders shipped (fill_step)
         self.ship_D = np.zeros((len(m.node_cap), C))
         self.ship_ratio = np.zeros((len(m.node_cap), C))
@@ -408,35 +454,21 @@ class _Draw:
                     self.valid[j] = plan.validity_steps[mi]
 
     def allocate(self) -> None:
+        """Each region pool to its sectors (:func:`share_pool`)."""
         m = self.m
         for b in range(m.rbuf0, m.n_buffers):
-            pairs = list(m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]])
-            available = self.pool[b]
-            i = 0
-            while i < len(pairs):
-                group = [q for q in pairs[i:] if m.sc_priority[q] == m.sc_priority[pairs[i]]]
-                i += len(group)
-                requests = [max(0.0, self.target[q] + self.need[q] - self.SI[q]) for q in group]
-                total = sum(requests)
-                if total <= 0:
-                    continue
-                if available >= total:
-                    for q, r in zip(group, requests, strict=True):
-                        self.SI[q] += r
-                    available -= total
-                else:
-                    share = available / total
-                    for q, r in zip(group, requests, strict=True):
-                        self.SI[q] += r * share
-                    available = 0.0
-            self.pool[b] = available
+            pairs = [int(q) for q in m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]]
+            self.pool[b] = share_pool(
+                self.pool[b], [int(m.sc_priority[q]) for q in pairs],
+                [self.need[q] for q in pairs], [self.target[q] + self.need[q] for q in pairs],
+                [self.SI[q] for q in pairs], 1.0 / m.buf_adjust[b], out=self.SI, index=pairs)
 
     def consume(self, t: int, rec: FloatArray, scal: FloatArray, first_stop: list[int]) -> None:
         m = self.m
         lay = m.layout
         mk = self.mk
         if mk is not None:
-            self.short_sb[:] = 0.0
+            self.gap_sb[:] = 0.0
         need = self.need
         for s in range(len(m.sector_output)):
             pairs = m.sec_sc[m.sec_ptr[s]:m.sec_ptr[s + 1]]
@@ -446,8 +478,8 @@ class _Draw:
             for q in pairs:
                 short = max(0.0, need[q] - self.SI[q])
                 rec[lay.start("shortfall") + m.sc_rbuf[q]] += short
-                if mk is not None:
-                    self.short_sb[mk.rbuf_sb[m.sc_rbuf[q]]] += short
+                if mk is not None:  # signed: short only if its lines hold < their need
+                    self.gap_sb[mk.rbuf_sb[m.sc_rbuf[q]]] += need[q] - self.SI[q]
                 self.SI[q] -= u * need[q]
                 self.consumed[m.sc_c[q]] += u * need[q]
             # stoppages lose output of the plan (1 without markets: x 1.0 is exact); the rest

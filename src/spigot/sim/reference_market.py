@@ -78,7 +78,7 @@ def markets(self: _Draw, t: int, rec: FloatArray) -> None:
                               self.fill)
     self._capacity(t + 1)
     self.mult = safety_stock_step_ref(
-        self.lrel, self.short_sb, mp.buf_zone, mp.buf_c, mp.safety_extra,
+        self.lrel, self.gap_sb, mp.buf_zone, mp.buf_c, mp.safety_extra,
         mp.safety_log_trigger, mp.safety_up_rate, mp.safety_down_rate, self.mult)
     _apply_responses(self)
 

@@ -223,7 +223,7 @@ class MarketState(NamedTuple):
     recyc_tot: FloatArray  # (C, W) t recycled over the run
     on_hand: FloatArray  # (P, W) the holder's stock for its sectors, t
     released: FloatArray  # (P, W) t released this step
-    short_sb: FloatArray  # (SB, W) shortfall of each safety-stock buffer this step, t
+    gap_sb: FloatArray  # (SB, W) need minus stock of the buffer's sectors this step, t (>0: short)
     mult: FloatArray  # (SB, W) cover-target multipliers
     need_l: FloatArray  # (Q, W) each pair's need this step, t/step
     want_l: FloatArray  # (Q, W) what it asks for: target + need, t
