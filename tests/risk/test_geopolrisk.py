@@ -25,7 +25,7 @@ def test_domestic_production_dilutes_the_import_risk() -> None:
 
 def test_political_stability_scaling() -> None:
     # China PS 2022 = -0.4411 -> (2.5 + 0.4411) / 5
-    assert political_stability_scaled(["CHN"])["CHN"] == pytest.approx(0.58822)
+    assert political_stability_scaled(["CHN"])["CHN"] == pytest.approx((2.5 + 0.441074) / 5)
     assert political_stability_scaled().between(0, 1).all()
 
 

@@ -26,8 +26,8 @@ from spigot.risk.eu_supply_risk import (
     trade_parameter,
 )
 from spigot.risk.exposure import covers_destination, exposure, measures_in_force
-from spigot.risk.geopolrisk import geopolrisk, geopolrisk_score
-from spigot.risk.governance import political_stability_scaled, wgi_scaled
+from spigot.risk.geopolrisk import geopolrisk, geopolrisk_from_inputs, geopolrisk_score
+from spigot.risk.governance import political_stability, political_stability_scaled, wgi_scaled
 from spigot.risk.reliance import (
     import_sources,
     net_import_reliance,
@@ -46,6 +46,7 @@ __all__ = [
     "eu_supply_risk",
     "exposure",
     "geopolrisk",
+    "geopolrisk_from_inputs",
     "geopolrisk_score",
     "hhi",
     "hhi_wgi_t",
@@ -53,6 +54,7 @@ __all__ = [
     "measures_in_force",
     "net_import_reliance",
     "nir",
+    "political_stability",
     "political_stability_scaled",
     "reproduce_eu_2023",
     "stage_shares",

@@ -18,6 +18,7 @@ from spigot.network.regions import COMMON_MISTAKES, is_iso3, suggest_region
 
 __all__ = [
     "STAGE_ORDER",
+    "basis_unit",
     "commodity_groups",
     "parse_date",
     "reference_table",
@@ -166,6 +167,15 @@ def region_hint(net: SupplyNetwork, name: str, choices: Iterable[str]) -> str | 
         return f"{label} is not a region of this dataset"
     return (f"{label} is not a region of this dataset; it is counted in {holder['id']} "
             f"({holder['name']}): use {holder['id']!r}")
+
+
+def basis_unit(basis: str, per: str = "yr") -> str:
+    """The unit of a flow of a commodity with mass ``basis`` (:data:`spigot.units.BASES`).
+
+    >>> basis_unit("REO"), basis_unit("metal"), basis_unit("")
+    ('t REO/yr', 't metal/yr', 't/yr')
+    """
+    return f"t {basis}/{per}" if basis else f"t/{per}"
 
 
 def tidy(frame: pd.DataFrame, units: Mapping[str, str], reference: str,
