@@ -1,6 +1,6 @@
 r"""Governance indicators: the World Bank WGI, scaled as the EU and GeoPolRisk methods use them.
 
-* EU CRM methodology (JRC 2017): the mean of the six WGI estimates (voice and accountability,
+* EU CRM methodology (EC 2017 guidelines, applied in the 2023 assessment): the mean of the six WGI estimates (voice and accountability,
   political stability, government effectiveness, regulatory quality, rule of law, control of
   corruption; each about -2.5 to +2.5, higher = better governance) rescaled to 0-10 with 10 the
   poorest governance: :math:`WGI^{EU}_i = 2\,(2.5 - \overline{WGI}_i)`.
