@@ -25,6 +25,7 @@ __all__ = [
     "resolve_commodity",
     "resolve_region",
     "tidy",
+    "with_unit",
 ]
 
 T = TypeVar("T")
@@ -176,6 +177,18 @@ def basis_unit(basis: str, per: str = "yr") -> str:
     ('t REO/yr', 't metal/yr', 't/yr')
     """
     return f"t {basis}/{per}" if basis else f"t/{per}"
+
+
+def with_unit(frame: pd.DataFrame, net: SupplyNetwork) -> pd.DataFrame:
+    """``frame`` with a column ``unit`` after ``commodity``: the unit and basis of that commodity's
+    flows (``t REO/yr``, ``t metal/yr``, ``t product/yr``), so that volumes of different bases are
+    never read under one label."""
+    table = net.commodities
+    basis = dict(zip(table["id"].astype(str), table["basis"].astype(str), strict=True))
+    out = frame.copy()
+    units = [basis_unit(basis.get(str(c), "")) for c in out["commodity"]]
+    out.insert(int(list(out.columns).index("commodity")) + 1, "unit", units)
+    return out
 
 
 def tidy(frame: pd.DataFrame, units: Mapping[str, str], reference: str,

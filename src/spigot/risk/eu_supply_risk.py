@@ -545,11 +545,13 @@ def eu_supply_risk(net: SupplyNetwork, commodity: str,
                 basis, label = "GSonly", "GS only (dataset shares)"
                 if isinstance(published_basis, str) and published_basis != "GSonly":
                     label += "; no EU flows of this stage in the dataset"
-            res = (stage_supply_risk(s, eu if len(eu) else None, ir=ir if np.isfinite(ir)
-                                     else 1.0, eol_rir=eol, si_sr=si, basis=basis, t_gs=t,
-                                     t_eu=t) if np.isfinite(si) else
-                   {"sr": float("nan"), "hhi_wgi_t_eu": float("nan"), "wgi_default": []})
-            missing = sorted({*wgi.attrs.get("missing", []), *res["wgi_default"]})
+            res: dict[str, Any] = {"sr": float("nan"), "hhi_wgi_t_eu": float("nan"),
+                                   "wgi_default": []}
+            if np.isfinite(si):
+                res = stage_supply_risk(s, eu if len(eu) else None,
+                                        ir=ir if np.isfinite(ir) else 1.0, eol_rir=eol,
+                                        si_sr=si, basis=basis, t_gs=t, t_eu=t)
+            missing = sorted({*wgi.attrs.get("missing", []), *list(res["wgi_default"])})
             rows.append({
                 "commodity": comm, "material": material, "stage": stage, "eu_stage": eu_stage,
                 "year": int(block["year"].max()), "hhi_wgi": hhi_wgi_t(s, wgi),

@@ -1,9 +1,10 @@
 r"""Governance indicators: the World Bank WGI, scaled as the EU and GeoPolRisk methods use them.
 
-* EU CRM methodology (EC 2017 guidelines, applied in the 2023 assessment): the mean of the six WGI estimates (voice and accountability,
-  political stability, government effectiveness, regulatory quality, rule of law, control of
-  corruption; each about -2.5 to +2.5, higher = better governance) rescaled to 0-10 with 10 the
-  poorest governance: :math:`WGI^{EU}_i = 2\,(2.5 - \overline{WGI}_i)`.
+* EU CRM methodology (EC 2017 guidelines, applied in the 2023 assessment): the mean of the six
+  WGI estimates (voice and accountability, political stability, government effectiveness,
+  regulatory quality, rule of law, control of corruption; each about -2.5 to +2.5, higher = better
+  governance) rescaled to 0-10 with 10 the poorest governance:
+  :math:`WGI^{EU}_i = 2\,(2.5 - \overline{WGI}_i)`.
 * GeoPolRisk (Santillán-Saldivar et al. 2021; geopolrisk-py): the political-stability estimate
   rescaled to 0-1 with 1 the least stable: :math:`g_i = (2.5 - PS_i) / 5`.
 
