@@ -22,6 +22,7 @@ from spigot.risk.eu_supply_risk import (
     eu_supply_risk,
     hhi_wgi_t,
     reproduce_eu_2023,
+    stage_supply_risk,
     supply_risk,
     trade_parameter,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "political_stability_scaled",
     "reproduce_eu_2023",
     "stage_shares",
+    "stage_supply_risk",
     "supply_risk",
     "trade_parameter",
     "usgs_published_reliance",
