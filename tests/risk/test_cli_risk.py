@@ -92,3 +92,55 @@ def test_bad_date_exits_2(capsys: pytest.CaptureFixture[str], bad: str) -> None:
 def test_bad_format_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, _ = run(capsys, "risk", "-d", "toy", "--format", "xml")
     assert code == 2
+
+
+REPRODUCE_ROW_KEYS = {"material", "stage", "bottleneck", "basis", "published_sr", "sr", "ratio",
+                      "difference", "within_10pct", "hhi_wgi_t_gs", "hhi_wgi_t_eu", "ir",
+                      "eol_rir", "si_sr", "shares_from", "wgi_default", "note"}
+
+
+def test_reproduce_eu_2023_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "risk", "--reproduce", "eu-2023", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["reproduce"] == "eu-2023"
+    assert doc["tolerance"] == 0.1
+    assert all(set(r) == REPRODUCE_ROW_KEYS for r in doc["rows"])
+    dy = next(r for r in doc["rows"] if (r["material"], r["stage"]) == ("Dysprosium",
+                                                                         "processing"))
+    assert dy["published_sr"] == 5.6
+    assert dy["ratio"] == pytest.approx(dy["sr"] / 5.6)
+    assert dy["within_10pct"] is True
+    assert doc["headline_rows"] == sum(r["bottleneck"] and r["ratio"] is not None
+                                       for r in doc["rows"])
+
+
+def test_reproduce_eu_2023_table_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "risk", "--reproduce", "eu-2023")
+    assert code == 0
+    assert "published vs recomputed" in out
+    assert "Dysprosium" in out
+    code, out, _ = run(capsys, "risk", "--reproduce", "eu-2023", "-f", "csv")
+    assert code == 0
+    assert out.splitlines()[0].startswith("material,stage,bottleneck,basis,published_sr,sr,ratio")
+
+
+def test_reproduce_unknown_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "risk", "--reproduce", "jrc-2017")
+    assert code == 2
+    assert "unknown published assessment" in err
+    assert "eu-2023" in err
+    assert "Traceback" not in out + err
+
+
+def test_importer_rows_carry_their_unit(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "risk", "-d", "toy", "--importer", "USA", "--at", "2025-06-01",
+                       "-f", "json")
+    assert code == 0
+    importer = json.loads(out)["chains"][0]["importer"]
+    units = {r["commodity"]: r["unit"] for r in importer["import_sources"]}
+    assert units["ndfeb_magnet"] == "t product/yr"
+    for section in ("net_import_reliance", "exposure", "geopolrisk"):
+        assert all(r["unit"].startswith("t ") for r in importer[section]), section
+    gpr = importer["geopolrisk"][0]
+    assert {"default_wgi_share", "default_wgi_partners", "wgi_year", "cf", "price"} <= set(gpr)

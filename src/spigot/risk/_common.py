@@ -18,12 +18,14 @@ from spigot.network.regions import COMMON_MISTAKES, is_iso3, suggest_region
 
 __all__ = [
     "STAGE_ORDER",
+    "basis_unit",
     "commodity_groups",
     "parse_date",
     "reference_table",
     "resolve_commodity",
     "resolve_region",
     "tidy",
+    "with_unit",
 ]
 
 T = TypeVar("T")
@@ -166,6 +168,27 @@ def region_hint(net: SupplyNetwork, name: str, choices: Iterable[str]) -> str | 
         return f"{label} is not a region of this dataset"
     return (f"{label} is not a region of this dataset; it is counted in {holder['id']} "
             f"({holder['name']}): use {holder['id']!r}")
+
+
+def basis_unit(basis: str, per: str = "yr") -> str:
+    """The unit of a flow of a commodity with mass ``basis`` (:data:`spigot.units.BASES`).
+
+    >>> basis_unit("REO"), basis_unit("metal"), basis_unit("")
+    ('t REO/yr', 't metal/yr', 't/yr')
+    """
+    return f"t {basis}/{per}" if basis else f"t/{per}"
+
+
+def with_unit(frame: pd.DataFrame, net: SupplyNetwork) -> pd.DataFrame:
+    """``frame`` with a column ``unit`` after ``commodity``: the unit and basis of that commodity's
+    flows (``t REO/yr``, ``t metal/yr``, ``t product/yr``), so that volumes of different bases are
+    never read under one label."""
+    table = net.commodities
+    basis = dict(zip(table["id"].astype(str), table["basis"].astype(str), strict=True))
+    out = frame.copy()
+    units = [basis_unit(basis.get(str(c), "")) for c in out["commodity"]]
+    out.insert(int(list(out.columns).index("commodity")) + 1, "unit", units)
+    return out
 
 
 def tidy(frame: pd.DataFrame, units: Mapping[str, str], reference: str,

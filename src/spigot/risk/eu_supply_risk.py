@@ -1,8 +1,10 @@
-r"""EU supply risk (SR) per the JRC 2017 methodology used for the 2017-2023 EU CRM lists.
+r"""EU supply risk (SR) by the EU methodology as applied in the 2023 criticality assessment.
 
-European Commission (2017), *Methodology for establishing the EU list of critical raw materials:
-Guidelines*, doi:10.2873/769526; Blengini et al. (2017), *Assessment of the methodology for
-establishing the EU list of critical raw materials*, JRC106997, doi:10.2760/73303.
+The method: European Commission (2017), *Methodology for establishing the EU list of critical raw
+materials: Guidelines*, doi:10.2873/769526 (Blengini et al. 2017, JRC106997,
+doi:10.2760/73303), used unchanged for the 2017, 2020 and 2023 lists; the 2023 results and inputs:
+European Commission (2023), *Study on the Critical Raw Materials for the EU 2023 - Final Report*
+(Grohol & Veeh), doi:10.2873/725585.
 
 .. math::
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,31 +36,46 @@ import pandas as pd
 from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.network import SupplyNetwork
 from spigot.risk._common import commodity_groups, reference_table, resolve_commodity, tidy
+from spigot.risk._eu_sourcing import eu_sourcing
 from spigot.risk.concentration import stage_shares
 from spigot.risk.exposure import measures_in_force
 from spigot.risk.governance import wgi_scaled
 
 __all__ = [
+    "BASES",
     "EU_STAGE",
+    "REPRODUCTION_RELATIVE",
     "REPRODUCTION_TOLERANCE",
     "eu_2023_results",
     "eu_supply_risk",
+    "eu_wgi",
     "hhi_wgi_t",
     "reproduce_eu_2023",
+    "stage_supply_risk",
     "supply_risk",
     "trade_parameter",
 ]
 
-REFERENCE = ("European Commission (2017) Methodology for establishing the EU list of critical "
-             "raw materials - Guidelines, doi:10.2873/769526; Blengini et al. (2017) JRC106997, "
-             "doi:10.2760/73303")
+REFERENCE = ("EU criticality methodology as applied in the 2023 assessment: European Commission "
+             "(2017) Guidelines, doi:10.2873/769526; European Commission (2023) Study on the "
+             "Critical Raw Materials for the EU 2023, doi:10.2873/725585")
 
 #: spigot stage -> EU assessment stage.
 EU_STAGE: dict[str, str] = {"mining": "extraction", "separation": "processing",
                             "refining": "processing", "metal": "processing"}
 
-#: Tolerance of the reproduction of the EU's published SR: half a unit of the published decimal.
+#: Half a unit of the published decimal: a difference this small is rounding.
 REPRODUCTION_TOLERANCE = 0.05
+#: Relative tolerance of the reproduction of the EU's published SR (issue #18: +/-10 %).
+REPRODUCTION_RELATIVE = 0.10
+
+#: Supply bases of the EU method.
+BASES: tuple[str, ...] = ("GS+EU", "GSonly", "EUonly")
+
+#: EU member states (2020-).
+EU27_MEMBERS: tuple[str, ...] = (
+    "AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN", "IRL",
+    "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP", "SWE")
 
 #: Increment of t per kind of export restriction in force (see :func:`trade_parameter`).
 TRADE_INCREMENT = 0.1
@@ -108,7 +126,7 @@ def hhi_wgi_t(shares: Mapping[str, float] | pd.Series, wgi: Mapping[str, float] 
 
 def supply_risk(hhi_gs: float, ir: float, eol_rir: float, si_sr: float,
                 hhi_eu: float | None = None) -> float:
-    r"""Supply risk of one stage, JRC 2017 equation.
+    r"""Supply risk of one stage, the EU method's equation (EC 2017 guidelines, used in 2023).
 
     :math:`SR = [H_{GS} \cdot IR/2 + H_{EU} \cdot (1 - IR/2)] \cdot (1 - EoL_{RIR}) \cdot SI_{SR}`.
 
@@ -153,7 +171,7 @@ def trade_parameter(restrictions: Iterable[str] = (), agreement: bool = False) -
 
     :math:`t_i = (1 + 0.1\,n_i) \cdot (0.8 \text{ if an EU agreement applies, else } 1)`, with
     :math:`n_i` the number of distinct kinds of export restriction in force (tax, quota, licence,
-    ban). This is spigot's reading of the JRC 2017 guidelines (export restrictions raise ``t``
+    ban). This is spigot's reading of the EC 2017 guidelines (export restrictions raise ``t``
     above 1, an EU trade agreement lowers it), calibrated on the published 2023 values (1.1 for
     one restriction, up to 1.5; 0.8 with an agreement); the guidelines' scoring table was not
     available in spigot's sources, so the EU reproduction uses the EU's own published ``t``.
@@ -200,74 +218,204 @@ def _published_t(material: str, stage: str, scope: str) -> pd.Series:
     return rows.set_index("region")["t"].astype(float)
 
 
-def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
-    """Recompute the EU's 2023 stage SR from its published inputs, where they are available.
+def eu_wgi(regions: Iterable[str]) -> pd.Series:
+    """Scaled WGI (0-10) per region as the EU method uses it, with ``EU27`` (EU production as one
+    entry) scored with the mean of the member states in the bundled table; a region without data
+    gets 5.0 and is listed in ``attrs["missing"]``."""
+    wanted = [str(r) for r in regions]
+    base = wgi_scaled([r for r in wanted if r != "EU27"])
+    missing = list(base.attrs.get("missing", []))
+    out = base.to_dict()
+    if "EU27" in wanted:
+        members = wgi_scaled(EU27_MEMBERS)
+        known = [r for r in EU27_MEMBERS if r not in members.attrs.get("missing", [])]
+        out["EU27"] = float(members[known].mean())
+    series = pd.Series(out, dtype=float).reindex(wanted)
+    series.attrs = {"missing": missing}
+    return series
 
-    Inputs used: the published global-supply shares at the stage (the material's own, else its
-    group's, e.g. HREE for Dy), the bundled WGI (2022 data), the published trade parameters,
-    EoL-RIR and SI_SR. Stages assessed on an EU-sourcing basis (``GS+EU``, ``EUonly``) cannot be
-    recomputed: the EU-sourcing shares are not published in spigot's sources. For those the
-    EU-sourcing HHI implied by the published SR is reported instead.
+
+def stage_supply_risk(gs_shares: Mapping[str, float] | pd.Series,
+                      eu_shares: Mapping[str, float] | pd.Series | None, *, ir: float,
+                      eol_rir: float, si_sr: float, basis: str = "GS+EU",
+                      t_gs: Mapping[str, float] | pd.Series | None = None,
+                      t_eu: Mapping[str, float] | pd.Series | None = None,
+                      wgi: Mapping[str, float] | pd.Series | None = None) -> dict[str, Any]:
+    r"""SR of one stage by the EU method, from the shares themselves.
+
+    :math:`SR = [H_{GS}\,IR/2 + H_{EU}\,(1 - IR/2)]\,(1 - EoL_{RIR})\,SI_{SR}` with
+    :math:`H = \sum_i S_i^2\,WGI_i\,t_i` over the global-supply and the EU-sourcing shares
+    (basis ``GS+EU``); ``GSonly`` uses :math:`H_{GS}`, ``EUonly`` :math:`H_{EU}`.
+
+    Parameters
+    ----------
+    gs_shares, eu_shares
+        Country shares (fractions) of global supply and of EU sourcing (EU production plus
+        imports; an entry ``EU27`` stands for EU production as a whole).
+    ir, eol_rir, si_sr
+        Import reliance, end-of-life recycling input rate, substitution index (0-1).
+    basis
+        ``GS+EU``, ``GSonly`` or ``EUonly``.
+    t_gs, t_eu
+        Trade parameters per country (1 where not given).
+    wgi
+        Scaled WGI (0-10) per country; the bundled WGI (:func:`eu_wgi`) if ``None``.
+
+    Returns
+    -------
+    dict
+        ``hhi_wgi_t_gs``, ``hhi_wgi_t_eu``, ``sr`` and ``wgi_default`` (countries of the terms
+        used that have no WGI and are scored 5.0).
+
+    Raises
+    ------
+    InputError
+        For an unknown basis, a fraction out of range, or a basis whose shares are missing.
+
+    Examples
+    --------
+    >>> out = stage_supply_risk({"CHN": 1.0}, {"CHN": 0.5, "EU27": 0.5}, ir=0.5, eol_rir=0.0,
+    ...                         si_sr=1.0)
+    >>> round(out["sr"], 3) == round(0.25 * out["hhi_wgi_t_gs"] + 0.75 * out["hhi_wgi_t_eu"], 3)
+    True
+    """
+    if basis not in BASES:
+        raise InputError(Problem("unknown supply basis", field="basis", value=basis,
+                                 expected=" or ".join(BASES)))
+    if basis != "GSonly" and eu_shares is None:
+        raise InputError(Problem("EU-sourcing shares missing", field="eu_shares", value=None,
+                                 expected=f"EU-sourcing shares for basis {basis}"))
+    missing: set[str] = set()
+
+    def term(shares: Mapping[str, float] | pd.Series | None,
+             t: Mapping[str, float] | pd.Series | None, used: bool) -> float:
+        if shares is None:
+            return float("nan")
+        s = pd.Series(shares, dtype=float)
+        w = eu_wgi(s.index) if wgi is None else pd.Series(wgi, dtype=float)
+        w.attrs.setdefault("missing", [])
+        if used:
+            missing.update(w.attrs["missing"])
+        return hhi_wgi_t(s, w, t)
+
+    h_gs = term(gs_shares, t_gs, basis != "EUonly")
+    h_eu = term(eu_shares, t_eu, basis != "GSonly")
+    if basis == "GSonly":
+        sr = supply_risk(h_gs, ir, eol_rir, si_sr)
+    elif basis == "EUonly":
+        sr = supply_risk(h_eu, ir, eol_rir, si_sr)
+    else:
+        sr = supply_risk(h_gs, ir, eol_rir, si_sr, hhi_eu=h_eu)
+    return {"hhi_wgi_t_gs": h_gs, "hhi_wgi_t_eu": h_eu, "sr": sr,
+            "wgi_default": sorted(missing)}
+
+
+def _group_si(table: pd.DataFrame, group: str) -> float:
+    """SI_SR of a group row (not published): the mean of its members' SI_SR."""
+    members = table[(table["group"] == group) & (table["material"] != group)]
+    return float(members["si_sr"].astype(float).mean())
+
+
+def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
+    """Recompute the EU's 2023 stage SR by its method from the bundled 2023 inputs.
+
+    Inputs: the EU's published IR, EoL-RIR, SI_SR and trade parameters (GS and EU scope), the
+    bundled WGI (2022, six estimates) and the global-supply and EU-sourcing shares of
+    ``eu_crm_2023_sourcing.csv`` (published where spigot's sources have them, else rebuilt from
+    World Mining Data and BACI for the nearest years; ``tools/build_eu_2023_inputs.py`` and
+    ``docs/metrics.md`` say how). A member of LREE or HREE without shares of its own uses its
+    group's; a group row, whose SI_SR the EU does not publish, uses the mean of its members'.
+
+    Parameters
+    ----------
+    materials
+        EU material names; every material with bundled shares (its own or its group's) if
+        ``None``.
 
     Returns
     -------
     pandas.DataFrame
-        ``material, stage, basis, shares_from, hhi_wgi_t_gs, published_sr, spigot_sr,
-        difference, within_tolerance, reproducible, implied_hhi_eu, reason``.
+        One row per (material, assessed stage): ``material, stage, bottleneck, basis,
+        published_sr, sr, ratio, difference, within_10pct, within_rounding, hhi_wgi_t_gs,
+        hhi_wgi_t_eu, ir, eol_rir, si_sr, shares_from, wgi_default, note``. ``bottleneck`` marks
+        the stage of the EU's headline SR; ``ratio`` is ``sr / published_sr``.
+
+    Raises
+    ------
+    UnknownNameError
+        For a material not in the EU's 2023 results.
     """
     table = reference_table("eu_crm_2023_results")
     records = {str(r["material"]): r for r in table.to_dict(orient="records")}
-    shares = reference_table("eu_crm_2023_shares")
-    wanted = list(materials) if materials is not None else list(records)
+    sourcing = reference_table("eu_crm_2023_sourcing")
+    covered = set(sourcing["material"])
+    if materials is None:
+        wanted = [m for m, r in records.items()
+                  if m in covered or (isinstance(r["group"], str) and r["group"] in covered)]
+    else:
+        wanted = list(materials)
     rows = []
     for material in wanted:
         if material not in records:
             raise UnknownNameError("EU 2023 material", material, records, field="material")
         row = records[material]
+        group = str(row["group"]) if isinstance(row["group"], str) else ""
+        si = float(row["si_sr"])
+        note = ""
+        if not np.isfinite(si) and group == material:
+            si = _group_si(table, material)
+            note = "group SI_SR not published: mean of the members' SI_SR"
         for stage in ("extraction", "processing"):
-            published = float(row[f"sr_{stage}"])
             basis = str(row[f"basis_{stage}"]) if isinstance(row[f"basis_{stage}"], str) else ""
-            if not basis and not np.isfinite(published):
+            published = float(row[f"sr_{stage}"])
+            if not basis:
                 continue
-            own = shares[(shares["material"] == material) & (shares["stage"] == stage)]
-            group = str(row["group"]) if isinstance(row["group"], str) else ""
-            from_group = shares[(shares["material"] == group) & (shares["stage"] == stage)]
-            chosen, source = (own, material) if len(own) else (from_group, group)
-            out: dict[str, object] = {"material": material, "stage": stage, "basis": basis,
-                                      "shares_from": source if len(chosen) else "",
-                                      "published_sr": published}
-            h_gs = float("nan")
-            if len(chosen):
-                s = chosen.set_index("region")["share"]
-                h_gs = hhi_wgi_t(s, None, _published_t(material, stage, "GS"))
-            ir = float(row[f"ir_{stage}"])
-            eol, si = float(row["eol_rir"]), float(row["si_sr"])
-            spigot = float("nan")
-            reason = ""
-            if not len(chosen):
-                reason = "global-supply shares at this stage not published in spigot's sources"
-            elif not np.isfinite(si):
-                reason = "SI_SR not published for this (group) row"
-            elif not np.isfinite(published):
-                reason = "published stage SR missing in the transcription"
-            elif basis == "GSonly":
-                spigot = supply_risk(h_gs, ir, eol, si)
-            else:
-                reason = f"basis {basis}: EU-sourcing shares not published in spigot's sources"
-            implied = float("nan")
-            if basis == "GS+EU" and np.isfinite(h_gs) and np.isfinite(si) and np.isfinite(ir) \
-                    and np.isfinite(published):
-                implied = (published / ((1 - eol) * si) - h_gs * ir / 2) / (1 - ir / 2)
-            diff = spigot - published
-            out.update({"hhi_wgi_t_gs": h_gs, "spigot_sr": spigot, "difference": diff,
-                        "within_tolerance": bool(abs(diff) <= REPRODUCTION_TOLERANCE + 1e-9),
-                        "reproducible": bool(np.isfinite(spigot)),
-                        "implied_hhi_eu": implied, "reason": reason})
+            source = material if material in covered else group
+            block = sourcing[(sourcing["material"] == source) & (sourcing["stage"] == stage)]
+            out: dict[str, Any] = {
+                "material": material, "stage": stage,
+                "bottleneck": str(row["bottleneck_stage"]) == stage, "basis": basis,
+                "published_sr": published, "ir": float(row[f"ir_{stage}"]),
+                "eol_rir": float(row["eol_rir"]), "si_sr": si, "shares_from": source}
+            if not len(block):
+                out.update({"sr": float("nan"), "note": "no shares bundled for this stage"})
+                rows.append(out)
+                continue
+            gs = block[block["scope"] == "GS"].set_index("region")["share"]
+            eu = block[block["scope"] == "EU"].set_index("region")["share"]
+            ir = out["ir"] if np.isfinite(out["ir"]) else 1.0
+            res = stage_supply_risk(gs, eu if len(eu) else None, ir=ir,
+                                    eol_rir=out["eol_rir"], si_sr=si, basis=basis,
+                                    t_gs=_published_t(material, stage, "GS"),
+                                    t_eu=_published_t(material, stage, "EU"))
+            flags = sorted({str(n) for n in block["note"].dropna() if str(n)})
+            out.update({"hhi_wgi_t_gs": res["hhi_wgi_t_gs"], "hhi_wgi_t_eu": res["hhi_wgi_t_eu"],
+                        "sr": res["sr"], "wgi_default": ";".join(res["wgi_default"]),
+                        "note": "; ".join([n for n in (note, *flags) if n])})
             rows.append(out)
-    frame = pd.DataFrame(rows)
-    return tidy(frame, {"published_sr": "1", "spigot_sr": "1", "hhi_wgi_t_gs": "0-10",
-                        "implied_hhi_eu": "0-10"}, REFERENCE,
-                tolerance=REPRODUCTION_TOLERANCE)
+    frame = pd.DataFrame(rows, columns=[
+        "material", "stage", "bottleneck", "basis", "published_sr", "sr", "ratio", "difference",
+        "within_10pct", "within_rounding", "hhi_wgi_t_gs", "hhi_wgi_t_eu", "ir", "eol_rir",
+        "si_sr", "shares_from", "wgi_default", "note"])
+    frame["ratio"] = frame["sr"] / frame["published_sr"]
+    frame["difference"] = frame["sr"] - frame["published_sr"]
+    frame["within_10pct"] = (frame["ratio"] - 1).abs() <= REPRODUCTION_RELATIVE + 1e-12
+    frame["within_rounding"] = frame["difference"].abs() <= REPRODUCTION_TOLERANCE + 1e-9
+    return tidy(frame, {"published_sr": "1 (EU SR scale)", "sr": "1 (EU SR scale)",
+                        "ratio": "1", "hhi_wgi_t_gs": "0-10", "hhi_wgi_t_eu": "0-10",
+                        "ir": "fraction", "eol_rir": "fraction", "si_sr": "1 (0-1)"},
+                REFERENCE, tolerance=REPRODUCTION_RELATIVE)
+
+
+def _network_eu_sourcing(net: SupplyNetwork, commodities: list[str]) -> tuple[pd.Series, float]:
+    """EU-sourcing shares of ``commodities`` in ``net`` ready for the EU method: the rest of the
+    EU (``EU_OTHER``) scored as ``EU27``; other aggregate regions (``ROW``) left out of the HHI,
+    as in the global-supply term."""
+    shares, ir = eu_sourcing(net, commodities)
+    regions = net.regions.astype(str).set_index("id")
+    kind = regions["kind"] if "kind" in regions.columns else pd.Series(dtype=str)
+    keep = [r for r in shares.index if r == "EU_OTHER" or kind.get(r, "country") != "aggregate"]
+    return shares[keep].rename(index={"EU_OTHER": "EU27"}), ir if len(shares) else float("nan")
 
 
 def _material_map(net: SupplyNetwork, commodity: str) -> list[str]:
@@ -318,14 +466,17 @@ def _material_blocks(net: SupplyNetwork, commodity: str, material: str,
 def eu_supply_risk(net: SupplyNetwork, commodity: str,
                    at: str | dt.date | pd.Timestamp | None = None, year: int | None = None,
                    controls: pd.DataFrame | None = None) -> pd.DataFrame:
-    """EU-method SR per stage from the dataset's shares and the measures in force on ``at``.
+    """EU-method SR per stage from the dataset's shares and flows and the measures in force on ``at``.
 
-    The dataset's production shares (global supply) at each stage feed
-    :math:`(HHI_{WGI,t})_{GS}`; ``t`` per exporter comes from the measures in force on ``at``
-    with destination ``all`` (:func:`trade_parameter`); IR, EoL-RIR and SI_SR are the EU's 2023
-    inputs for the mapped material. EU-sourcing shares are not in the dataset, so the bracket is
-    :math:`(HHI_{WGI,t})_{GS}` (basis ``GS only``): the result is the global-supply SR. The EU's
-    published stage SR is shown beside it.
+    The unrounded EU method on spigot's own data, for any year the dataset has: the dataset's
+    production shares (global supply) at each stage feed :math:`(HHI_{WGI,t})_{GS}`; the EU's
+    sourcing (the output of nodes in ``EU27`` regions plus route volumes into them from outside,
+    by origin) feeds :math:`(HHI_{WGI,t})_{EU}`, and the same flows give the EU's import
+    reliance :math:`IR = (I - E)/(P + I - E)`; ``t`` per exporter comes from the measures in force
+    on ``at`` with destination ``all`` (:func:`trade_parameter`); EoL-RIR and SI_SR are the EU's
+    2023 inputs for the mapped material, and the basis (GS+EU or GS only) is the EU's for the
+    stage. A stage without EU flows in the dataset falls back to global supply only (``basis``
+    says so). The EU's published stage SR is shown beside it.
 
     Parameters
     ----------
@@ -343,10 +494,12 @@ def eu_supply_risk(net: SupplyNetwork, commodity: str,
     Returns
     -------
     pandas.DataFrame
-        ``commodity, material, stage, eu_stage, year, hhi_wgi, hhi_wgi_t, eol_rir, si_sr, sr,
-        published_sr, basis, restricted_exporters`` (exporters with t > 1), ``wgi_missing``
-        (suppliers without WGI data, scored 5.0) and ``bottleneck`` (the stage with the highest
-        SR per material). Rows of aggregate regions (``ROW``) are left out of the HHI.
+        ``commodity, material, stage, eu_stage, year, hhi_wgi, hhi_wgi_t, hhi_wgi_t_eu, ir,
+        eol_rir, si_sr, sr, published_sr, basis, restricted_exporters`` (exporters with t > 1),
+        ``wgi_missing`` (suppliers without WGI data, scored 5.0) and ``bottleneck`` (the stage
+        with the highest SR per material). Rows of aggregate regions (``ROW``) are left out of
+        the HHI; the rest of the EU (``EU_OTHER``) is scored with the mean WGI of the member
+        states.
 
     Raises
     ------
@@ -383,15 +536,31 @@ def eu_supply_risk(net: SupplyNetwork, commodity: str,
             wgi = wgi_scaled(s.index)
             si, eol = float(inputs["si_sr"]), float(inputs["eol_rir"])
             h_t = hhi_wgi_t(s, wgi, t)
-            sr = supply_risk(h_t, float("nan"), eol, si) if np.isfinite(si) else float("nan")
+            published_basis = inputs[f"basis_{eu_stage}"]
+            eu, ir = _network_eu_sourcing(net, covered)
+            if isinstance(published_basis, str) and published_basis != "GSonly" and len(eu) \
+                    and np.isfinite(ir):
+                basis, label = published_basis, f"{published_basis} (dataset shares and IR)"
+            else:
+                basis, label = "GSonly", "GS only (dataset shares)"
+                if isinstance(published_basis, str) and published_basis != "GSonly":
+                    label += "; no EU flows of this stage in the dataset"
+            res: dict[str, Any] = {"sr": float("nan"), "hhi_wgi_t_eu": float("nan"),
+                                   "wgi_default": []}
+            if np.isfinite(si):
+                res = stage_supply_risk(s, eu if len(eu) else None,
+                                        ir=ir if np.isfinite(ir) else 1.0, eol_rir=eol,
+                                        si_sr=si, basis=basis, t_gs=t, t_eu=t)
+            missing = sorted({*wgi.attrs.get("missing", []), *list(res["wgi_default"])})
             rows.append({
                 "commodity": comm, "material": material, "stage": stage, "eu_stage": eu_stage,
                 "year": int(block["year"].max()), "hhi_wgi": hhi_wgi_t(s, wgi),
-                "hhi_wgi_t": h_t, "eol_rir": eol, "si_sr": si, "sr": sr,
+                "hhi_wgi_t": h_t, "hhi_wgi_t_eu": res["hhi_wgi_t_eu"], "ir": ir,
+                "eol_rir": eol, "si_sr": si, "sr": res["sr"],
                 "published_sr": float(inputs[f"sr_{eu_stage}"]),
-                "basis": "GS only (dataset shares)",
+                "basis": label,
                 "restricted_exporters": ";".join(sorted(r for r, v in t.items() if v > 1)),
-                "wgi_missing": ";".join(wgi.attrs.get("missing", [])),
+                "wgi_missing": ";".join(missing),
             })
     frame = pd.DataFrame(rows)
     if len(frame):
@@ -400,6 +569,7 @@ def eu_supply_risk(net: SupplyNetwork, commodity: str,
             best = frame.loc[idx, "sr"].astype(float)
             if best.notna().any():
                 frame.loc[best.idxmax(), "bottleneck"] = True
-    return tidy(frame, {"hhi_wgi": "0-10", "hhi_wgi_t": "0-10", "sr": "1 (EU SR scale)",
+    return tidy(frame, {"hhi_wgi": "0-10", "hhi_wgi_t": "0-10", "hhi_wgi_t_eu": "0-10",
+                        "ir": "fraction", "sr": "1 (EU SR scale)",
                         "published_sr": "1 (EU SR scale)", "eol_rir": "fraction",
                         "si_sr": "1 (0-1)"}, REFERENCE)

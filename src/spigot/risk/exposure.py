@@ -31,6 +31,7 @@ from spigot.risk._common import (
     resolve_commodity,
     resolve_region,
     tidy,
+    with_unit,
 )
 from spigot.risk._flows import route_flows
 
@@ -256,7 +257,9 @@ def exposure(net: SupplyNetwork, importer: str | None = None, commodity: str | N
                                         "exposed", "exposure_share", "import_exposure_share",
                                         "exposed_upstream", "upstream_exposure_share",
                                         "measures"])
-    units = {"supply": "t/yr", "imports": "t/yr", "exposed": "t/yr", "exposed_upstream": "t/yr",
+    frame = with_unit(frame, net)
+    per_row = "per row (column unit)"
+    units = {"supply": per_row, "imports": per_row, "exposed": per_row, "exposed_upstream": per_row,
              "exposure_share": "fraction of supply", "import_exposure_share": "fraction of imports",
              "upstream_exposure_share": "fraction of supply"}
     return tidy(frame, units, REFERENCE, at=day.date().isoformat())

@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from spigot.network import SupplyNetwork
-from spigot.risk._common import reference_table, resolve_commodity, resolve_region, tidy
+from spigot.risk._common import (
+    reference_table,
+    resolve_commodity,
+    resolve_region,
+    tidy,
+    with_unit,
+)
 from spigot.risk._flows import regional_production, route_flows
 
 __all__ = ["import_sources", "net_import_reliance", "nir", "usgs_published_reliance"]
@@ -28,9 +34,10 @@ REFERENCE = ("USGS Mineral Commodity Summaries 2026, Appendix C (net import reli
              "(imports - exports + adjustments for government and industry stock changes) / "
              "apparent consumption)")
 
-UNITS = {"production": "t/yr", "imports": "t/yr", "exports": "t/yr", "stock_release": "t/yr",
-         "apparent_consumption": "t/yr", "nir": "fraction of apparent consumption",
-         "top_source_share": "fraction of imports"}
+_PER_ROW = "per row (column unit)"
+UNITS = {"production": _PER_ROW, "imports": _PER_ROW, "exports": _PER_ROW,
+         "stock_release": _PER_ROW, "apparent_consumption": _PER_ROW,
+         "nir": "fraction of apparent consumption", "top_source_share": "fraction of imports"}
 
 
 def nir(production: float, imports: float, exports: float, stock_release: float = 0.0) -> float:
@@ -88,8 +95,9 @@ def net_import_reliance(net: SupplyNetwork, importer: str | None = None,
     Returns
     -------
     pandas.DataFrame
-        ``region, commodity, production, imports, exports, stock_release, apparent_consumption,
-        nir, net_exporter, top_source, top_source_share``; units in ``attrs["units"]``. For a
+        ``region, commodity, unit, production, imports, exports, stock_release,
+        apparent_consumption, nir, net_exporter, top_source, top_source_share``; ``unit`` is the
+        volumes' unit and basis; other units in ``attrs["units"]``. For a
         net exporter ``nir`` is NaN and ``net_exporter`` true (the USGS prints "E"); the signed
         value is ``nir(production, imports, exports)``.
 
@@ -129,7 +137,7 @@ def net_import_reliance(net: SupplyNetwork, importer: str | None = None,
             tops.append(("", float("nan")))
     frame["top_source"] = [t[0] for t in tops]
     frame["top_source_share"] = [t[1] for t in tops]
-    frame = frame.sort_values(["region", "commodity"])
+    frame = with_unit(frame.sort_values(["region", "commodity"]), net)
     return tidy(frame, UNITS, REFERENCE)
 
 
@@ -139,7 +147,8 @@ def import_sources(net: SupplyNetwork, importer: str, commodity: str | None) -> 
     Returns
     -------
     pandas.DataFrame
-        ``importer, commodity, origin, volume, share`` sorted by volume (share of imports).
+        ``importer, commodity, unit, origin, volume, share`` sorted by volume (share of imports);
+        ``unit`` is the volume's unit and basis (``t REO/yr``, ``t metal/yr``, ``t product/yr``).
     """
     members = _members(net, commodity)
     resolve_region(net, importer)
@@ -152,8 +161,9 @@ def import_sources(net: SupplyNetwork, importer: str, commodity: str | None) -> 
     total = chosen.groupby("commodity")["volume"].transform("sum")
     chosen["share"] = np.where(total > 0, chosen["volume"] / total.where(total > 0, 1), np.nan)
     chosen.insert(0, "importer", importer)
-    chosen = chosen.sort_values(["commodity", "volume"], ascending=[True, False])
-    return tidy(chosen, {"volume": "t/yr", "share": "fraction of imports"}, REFERENCE)
+    chosen = with_unit(chosen.sort_values(["commodity", "volume"], ascending=[True, False]), net)
+    return tidy(chosen, {"volume": "per row (column unit)", "share": "fraction of imports"},
+                REFERENCE)
 
 
 def usgs_published_reliance(commodity: str | None = None,
