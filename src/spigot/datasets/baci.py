@@ -29,6 +29,7 @@ __all__ = [
     "available_years",
     "check_year",
     "hs_codes",
+    "normalise_trade",
     "production_rows",
     "read_hs_map",
     "trade_flows",
@@ -70,14 +71,28 @@ def _read(name: str) -> pd.DataFrame:
 
 @functools.cache
 def _baci() -> pd.DataFrame:
-    frame = _read("baci_hs92_2017_2024.csv").rename(
+    return normalise_trade(_read("baci_hs92_2017_2024.csv"))
+
+
+def normalise_trade(raw: pd.DataFrame) -> pd.DataFrame:
+    """BACI rows (columns ``t, i, j, k, v, q`` as CEPII ships them, read as text) with spigot's
+    column names: ``year, exporter_code, importer_code, hs6, value_kusd, tonnes`` (NaN where
+    BACI gives no quantity)."""
+    frame = raw.apply(lambda column: column.map(_text)).rename(
         columns={"t": "year", "i": "exporter_code", "j": "importer_code", "k": "hs6",
                  "v": "value_kusd", "q": "tonnes"})
     frame["year"] = frame["year"].astype(int)
     frame["value_kusd"] = pd.to_numeric(frame["value_kusd"])
-    text = frame["tonnes"].str.strip()
-    frame["tonnes"] = pd.to_numeric(text.mask(text == ""))
+    frame["tonnes"] = pd.to_numeric(frame["tonnes"].mask(frame["tonnes"] == ""))
     return frame
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 @functools.cache
@@ -172,7 +187,7 @@ def read_hs_map(path: str | Path | None, commodities: Iterable[str]) -> HsMap:
     codes = hs_codes()
     if path is None:
         name, origin = "hs_map.csv (bundled)", "bundled"
-        with (_folder() / "hs_map.csv").open(encoding="utf-8", newline="") as fh:
+        with (_folder() / "hs_map.csv").open(encoding="utf-8") as fh:
             records, problems = _parse_map(fh.read().splitlines(), name, known, codes)
     else:
         file = Path(path)
@@ -266,7 +281,8 @@ def _positive(text: str) -> float | None:
 
 
 # ----------------------------------------------------------------------------- trade
-def trade_flows(year: int, hs6: Iterable[str], regions: pd.DataFrame) -> pd.DataFrame:
+def trade_flows(year: int, hs6: Iterable[str], regions: pd.DataFrame,
+                trade: pd.DataFrame | None = None) -> pd.DataFrame:
     """BACI rows of ``year`` for codes ``hs6``, with both partners mapped to ``regions``.
 
     Parameters
@@ -277,6 +293,8 @@ def trade_flows(year: int, hs6: Iterable[str], regions: pd.DataFrame) -> pd.Data
         HS6 codes to keep.
     regions
         A world's regions table (``id``, ``members``).
+    trade
+        Rows to use instead of the bundled extract (:func:`normalise_trade`'s output).
 
     Returns
     -------
@@ -287,12 +305,13 @@ def trade_flows(year: int, hs6: Iterable[str], regions: pd.DataFrame) -> pd.Data
         (``""`` when not mapped), ``tonnes`` (t of product; NaN when BACI gives none) and
         ``value_kusd`` (thousand USD, FOB).
     """
-    baci = _baci()
+    baci = _baci() if trade is None else trade
     rows = baci[(baci["year"] == year) & baci["hs6"].isin(set(hs6))].copy()
     countries = _read("baci_country_codes.csv")
     iso = dict(zip(countries["country_code"], countries["country_iso3"], strict=True))
     names = dict(zip(countries["country_code"], countries["country_name"], strict=True))
-    records = regions.astype(str).to_dict(orient="records")
+    records = [{str(k): str(v) for k, v in r.items()}
+               for r in regions.astype(str).to_dict(orient="records")]
     region_of = functools.cache(lambda code: _region(records, code))
     for side in ("exporter", "importer"):
         codes = rows[f"{side}_code"]

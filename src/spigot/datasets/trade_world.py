@@ -91,8 +91,8 @@ class BaciWorld:
         return self.network.to_folder(folder, overwrite=overwrite, extra_files=extra)
 
 
-def import_baci(year: int, *, hs_map: str | Path | None = None,
-                template: str = "base") -> BaciWorld:
+def import_baci(year: int, *, hs_map: str | Path | None = None, template: str = "base",
+                trade: pd.DataFrame | None = None) -> BaciWorld:
     """Build a world whose cross-border routes are BACI's trade of ``year``.
 
     Parameters
@@ -104,6 +104,9 @@ def import_baci(year: int, *, hs_map: str | Path | None = None,
         commodity's basis per tonne of product); ``None``: the bundled map.
     template
         Bundled world that gives everything but the year's volumes and routes.
+    trade
+        BACI rows to use instead of the bundled extract (columns ``t, i, j, k, v, q`` as CEPII
+        ships them: year, exporter and importer codes, HS6, thousand USD, tonnes of product).
 
     Returns
     -------
@@ -130,8 +133,9 @@ def import_baci(year: int, *, hs_map: str | Path | None = None,
     _scale(tables, base, factors, year)
     report: dict[str, Any] = {"year": year, "template": template, "hs_map": mapping.origin,
                               "production": production_report}
-    flows = baci.trade_flows(year, mapping.rows["hs6"], base.regions)
-    report.update(_flow_checks(flows, mapping, year, base.regions))
+    rows = None if trade is None else baci.normalise_trade(trade)
+    flows = baci.trade_flows(year, mapping.rows["hs6"], base.regions, rows)
+    report.update(_flow_checks(flows, mapping, year, base.regions, rows))
     tables["routes"], commodity_report, partners = _trade_routes(tables, base, flows, mapping,
                                                                  year)
     report["commodities"] = commodity_report
@@ -204,8 +208,8 @@ def _production(template: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------- report on the data
-def _flow_checks(flows: pd.DataFrame, mapping: baci.HsMap, year: int,
-                 regions: pd.DataFrame) -> dict[str, Any]:
+def _flow_checks(flows: pd.DataFrame, mapping: baci.HsMap, year: int, regions: pd.DataFrame,
+                 trade: pd.DataFrame | None) -> dict[str, Any]:
     """Partners that are not countries, rows without tonnes, trade inside a region, codes with no
     rows; and the codes of the extract that the map leaves out."""
     out: dict[str, Any] = {}
@@ -230,7 +234,8 @@ def _flow_checks(flows: pd.DataFrame, mapping: baci.HsMap, year: int,
                             for (k, r), b in inside.groupby(["hs6", "exporter_region"])]
     present = set(flows["hs6"])
     out["codes_without_rows"] = sorted(set(mapping.rows["hs6"]) - present)
-    rest = baci.trade_flows(year, set(baci.hs_codes()) - set(mapping.rows["hs6"]), regions)
+    rest = baci.trade_flows(year, set(baci.hs_codes()) - set(mapping.rows["hs6"]), regions,
+                            trade)
     out["unmapped_codes"] = [{"hs6": k, "rows": len(b), "tonnes": float(b["tonnes"].sum()),
                               "action": "not imported: no commodity in the HS map"}
                              for k, b in rest.groupby("hs6")]
@@ -298,7 +303,7 @@ def _allocate(commodity: str, active: pd.DataFrame, region: Any, seed: pd.DataFr
     d_reg = need.groupby(need.index.map(region)).sum()
     regions = sorted(set(s_reg.index) | set(d_reg.index))
     s_reg, d_reg = s_reg.reindex(regions, fill_value=0.0), d_reg.reindex(regions, fill_value=0.0)
-    domestic = np.minimum(s_reg, d_reg)
+    domestic = pd.concat([s_reg, d_reg], axis=1).min(axis=1)
     exports, imports = s_reg - domestic, d_reg - domestic
     exporters = [r for r in regions if exports[r] > 1e-9]
     importers = [r for r in regions if imports[r] > 1e-9]
@@ -388,7 +393,7 @@ def _fit(seed: pd.DataFrame, rows: pd.Series, cols: pd.Series, fallback: pd.Data
     for j in np.flatnonzero(m.sum(axis=0) <= 0):
         how = "the template's routes" if fb[:, j].sum() > 0 else "the export supplies"
         m[:, j] = fb[:, j] if fb[:, j].sum() > 0 else r
-        unmatched.append({"side": "importer", "region": str(cols.index[j]),
+        unmatched.append({"side": "importer", "region": str(cols.index[int(j)]),
                           "tonnes": float(c[j]), "filled_from": how})
     if not m.size:
         return pd.DataFrame(m, index=rows.index, columns=cols.index), unmatched, {}
@@ -397,7 +402,8 @@ def _fit(seed: pd.DataFrame, rows: pd.Series, cols: pd.Series, fallback: pd.Data
     total = float(c.sum())
     shift = (r - asked) / total
     for i in np.flatnonzero(m.sum(axis=1) <= 0):
-        unmatched.append({"side": "exporter", "region": str(rows.index[i]), "tonnes": float(r[i]),
+        unmatched.append({"side": "exporter", "region": str(rows.index[int(i)]),
+                          "tonnes": float(r[i]),
                           "filled_from": "every importer in proportion to its imports"})
     flows = np.maximum(shares * c[None, :] + np.outer(shift, c), 0.0)
     for _ in range(RAS_ITERATIONS):
@@ -517,7 +523,7 @@ def import_shares(net: SupplyNetwork, year: int, hs_map: str | Path | None = Non
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+    return [{str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
             for r in frame.to_dict(orient="records")]
 
 
