@@ -11,7 +11,7 @@ import pytest
 
 import spigot as sp
 from spigot.datasets import baci
-from spigot.datasets.trade_world import _fit, import_baci, import_shares
+from spigot.datasets.trade_world import _export_targets, _fit, import_baci, import_shares
 from spigot.errors import DataError, InputError
 
 #: A hand-made BACI year for tungsten concentrate (HS 261100; 0.5155 t W per t of product).
@@ -231,3 +231,35 @@ def test_base_import_shares_against_baci_2024() -> None:
         100 * (1 - india.loc["CHN", "baci_t"] / india["baci_t"].sum()))
     sums = table.groupby(["hs6", "importer"])[["world_share", "baci_share"]].sum()
     assert all(math.isclose(v, 1.0) or v == 0 for v in sums.to_numpy().ravel())
+
+
+def test_exporters_with_own_use_share_the_exports_as_baci_asks() -> None:
+    # A and B have sectors that use the commodity, C has none: C exports its 20 t whatever BACI
+    # asks; A and B start from what BACI asks (20, 25) and give up the 5 t too many in
+    # proportion (20:25)
+    index = ["A", "B", "C"]
+    target = _export_targets(pd.Series([30.0, 10.0, 20.0], index=index),
+                             pd.Series([20.0, 25.0, 15.0], index=index),
+                             pd.Series([50.0, 40.0, 20.0], index=index),
+                             pd.Series([True, True, False], index=index), 60.0)
+    assert target.to_dict() == pytest.approx({"A": 20 - 5 * 20 / 45, "B": 25 - 5 * 25 / 45,
+                                              "C": 20.0})
+
+
+def test_own_use_changes_are_in_the_bills_of_materials() -> None:
+    world = import_baci(2024)
+    graphite = next(c for c in world.report["commodities"]
+                    if c["commodity"] == "graphite_natural")
+    change = graphite["own_use"]["CHN"]
+    assert change["factor"] != pytest.approx(1.0)
+    base = sp.datasets.load("base")
+    chn = set(base.sectors.loc[base.sectors["region"] == "CHN", "id"])
+
+    def intensity(net: sp.network.SupplyNetwork) -> pd.Series:
+        bom = net.bom
+        rows = bom[bom["sector"].isin(chn) & (bom["commodity"] == "graphite_natural")]
+        return rows.set_index("sector")["intensity"]
+
+    assert (intensity(world.network) / intensity(base)).to_numpy() == pytest.approx(
+        change["factor"])  # 2024 is the template's year: no production scaling on top
+    assert world.network.balance()["ok"].all()

@@ -280,6 +280,8 @@ def _trade_routes(tables: dict[str, pd.DataFrame], base: SupplyNetwork, flows: p
                              aggfunc="sum", fill_value=0.0))
         active = block[block["volume"] > 0]
         rows, info = _allocate(commodity, active, region, seed, year, codes)
+        for where, change in info["own_use"].items():
+            _scale_use(tables, where, commodity, change["factor"], year)
         made.extend(rows)
         kept.append(block[(block["volume"] <= 0)
                           & ~block["id"].isin({r["id"] for r in rows})])
@@ -294,28 +296,63 @@ def _trade_routes(tables: dict[str, pd.DataFrame], base: SupplyNetwork, flows: p
     return out, summary, partners
 
 
+def _scale_use(tables: dict[str, pd.DataFrame], where: str, commodity: str, factor: float,
+               year: int) -> None:
+    """Scale the intensities of ``commodity`` in the bills of materials of region ``where``."""
+    sectors = set(tables["sectors"].loc[tables["sectors"]["region"] == where, "id"])
+    bom = tables["bom"]
+    rows = bom["sector"].isin(sectors) & (bom["commodity"] == commodity)
+    bom.loc[rows, "intensity"] = bom.loc[rows, "intensity"] * factor
+    bom.loc[rows, "note"] = _append(bom.loc[rows, "note"], pd.Series(
+        f"x {factor:.4f}: the region's use of {commodity} is its production less the exports "
+        f"BACI {year} shares ask of it (import_report.json, own_use)", index=bom.index))
+
+
 def _allocate(commodity: str, active: pd.DataFrame, region: Any, seed: pd.DataFrame, year: int,
               codes: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """New routes of one commodity: domestic first, then BACI's shares fitted to the margins."""
+    """New routes of one commodity: domestic first, then BACI's shares fitted to the margins.
+
+    Exporting regions whose sectors use the commodity share the exports by what the importers'
+    BACI shares ask of each (within what its producers make beyond its plants' needs); their
+    sectors use the rest (apparent consumption: production less exports). Their exports
+    together stay what the others leave (total imports are the importers' needs); regions
+    without such use export all their surplus, and the gaps that leaves shift the shares
+    (:func:`_fit`).
+    """
     supply = active.groupby("origin")["volume"].sum()
     need = active.groupby("destination")["volume"].sum()
     s_reg = supply.groupby(supply.index.map(region)).sum()
     d_reg = need.groupby(need.index.map(region)).sum()
+    final = need[[region(p) == p for p in need.index]]
     regions = sorted(set(s_reg.index) | set(d_reg.index))
     s_reg, d_reg = s_reg.reindex(regions, fill_value=0.0), d_reg.reindex(regions, fill_value=0.0)
+    final_reg = final.reindex(regions, fill_value=0.0)
     domestic = pd.concat([s_reg, d_reg], axis=1).min(axis=1)
     exports, imports = s_reg - domestic, d_reg - domestic
-    exporters = [r for r in regions if exports[r] > 1e-9]
+    spare = (s_reg - (d_reg - final_reg)).clip(lower=0.0)  # all but its plants' needs
+    exporters = [r for r in regions if imports[r] <= 1e-9 and spare[r] > 1e-9]
     importers = [r for r in regions if imports[r] > 1e-9]
     seed = seed.reindex(index=sorted(set(seed.index) | set(regions)),
                         columns=sorted(set(seed.columns) | set(regions)), fill_value=0.0)
+    template_flow = _region_flows(active, region).reindex(index=exporters, columns=importers,
+                                                           fill_value=0.0)
+    sub = seed.loc[exporters, importers]
+    shares, _ = _shares(sub, exports[exporters], template_flow)
+    target = _export_targets(exports[exporters], shares @ imports[importers], spare[exporters],
+                             final_reg[exporters] > 1e-9, float(imports[importers].sum()))
+    own = final_reg[exporters] + exports[exporters] - target
+    changed = {str(r): {"use_template_t": float(final_reg[r]), "use_t": float(own[r]),
+                        "factor": float(own[r] / final_reg[r])}
+               for r in exporters if final_reg[r] > 1e-9 and abs(own[r] - final_reg[r]) > 1e-6}
+    need = need.copy()
+    for r, change in changed.items():
+        need[r] = change["use_t"]
+        d_reg[r] += change["use_t"] - change["use_template_t"]
+        domestic[r] = s_reg[r] - target[r]
+    exports[exporters] = target
     re_exports = _re_exports(commodity, seed, s_reg, exports, imports, codes)
-    template_flow = _region_flows(active, region)
-    fit, unmatched, shifts = _fit(seed.loc[exporters, importers], exports[exporters],
-                                  imports[importers],
-                                  template_flow.reindex(index=exporters, columns=importers,
-                                                        fill_value=0.0))
-    gap = float(np.abs(fit.sum(axis=1) - exports[exporters]).sum()) if exporters else 0.0
+    fit, unmatched, shifts = _fit(sub, target, imports[importers], template_flow)
+    gap = float(np.abs(fit.sum(axis=1) - target).sum()) if exporters else 0.0
     for row in unmatched:
         row["commodity"] = commodity
     rows = _node_routes(commodity, active, region, supply, need, s_reg, d_reg, domestic, fit,
@@ -323,9 +360,29 @@ def _allocate(commodity: str, active: pd.DataFrame, region: Any, seed: pd.DataFr
     info = {"cross_border_t": float(fit.to_numpy().sum()),
             "domestic_t": float(domestic.sum()),
             "filled_without_trade_t": sum(u["tonnes"] for u in unmatched),
-            "share_shift_pp": shifts, "margin_gap_t": gap, "re_exports": re_exports,
-            "unmatched": unmatched}
+            "share_shift_pp": shifts, "margin_gap_t": gap, "own_use": changed,
+            "re_exports": re_exports, "unmatched": unmatched}
     return rows, info
+
+
+def _export_targets(supply: pd.Series, asked: pd.Series, spare: pd.Series, flexible: pd.Series,
+                    total: float) -> pd.Series:
+    """Exports of each exporting region: what BACI's shares ask of it where its own use can
+    give or take the difference (``flexible``, within ``0..spare``), its surplus ``supply``
+    otherwise; the flexible ones then close the sum to ``total`` in proportion to their
+    exports. Where they cannot, every region exports its surplus (the template's use kept)."""
+    target = supply.where(~flexible, asked.clip(lower=0.0, upper=spare))
+    for _ in range(len(target) + 1):
+        rest = total - float(target.sum())
+        if abs(rest) <= 1e-9 * max(total, 1.0):
+            return target
+        free = flexible & ((target < spare) if rest > 0 else (target > 0))
+        if not free.any():
+            break
+        weight = target[free] if target[free].sum() > 0 else spare[free]
+        target[free] = (target[free] + rest * weight / weight.sum()).clip(lower=0.0,
+                                                                          upper=spare[free])
+    return supply
 
 
 def _region_flows(active: pd.DataFrame, region: Any) -> pd.DataFrame:
@@ -367,41 +424,53 @@ def _re_exports(commodity: str, seed: pd.DataFrame, s_reg: pd.Series, exports: p
     return out
 
 
+def _shares(seed: pd.DataFrame, rows: pd.Series, fallback: pd.DataFrame
+            ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Each importer's shares of its imports by exporter (columns sum to 1).
+
+    An importer without BACI flows from these exporters takes the template's pattern
+    (``fallback``) or, without one, the exporters' supplies ``rows``; it is listed.
+    """
+    m = seed.to_numpy(dtype=float).copy()
+    fb = fallback.to_numpy(dtype=float)
+    unmatched: list[dict[str, Any]] = []
+    for j in np.flatnonzero(m.sum(axis=0) <= 0):
+        how = "the template's routes" if fb[:, j].sum() > 0 else "the export supplies"
+        m[:, j] = fb[:, j] if fb[:, j].sum() > 0 else rows.to_numpy(dtype=float)
+        unmatched.append({"side": "importer", "region": str(seed.columns[int(j)]),
+                          "filled_from": how})
+    total = m.sum(axis=0)
+    shares = m / np.where(total > 0, total, 1.0)[None, :]
+    return pd.DataFrame(shares, index=seed.index, columns=seed.columns), unmatched
+
+
 def _fit(seed: pd.DataFrame, rows: pd.Series, cols: pd.Series, fallback: pd.DataFrame
          ) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, float]]:
     """Flows between regions that keep each importer's BACI shares as far as the world allows.
 
-    Each importer's imports ``cols`` are split by its BACI shares over the exporters with
-    something to export (``rows``: the world's export supply). An exporter whose supply differs
-    from what those shares ask of it (``rows - asked``) gives (or takes) the difference to every
-    importer in proportion to its imports: the least-squares change of the shares, the same
-    number of percentage points for every importer. Negative flows are cut to zero and the
-    margins restored by proportional fitting (RAS). An importer without BACI flows from these
-    exporters takes the template's pattern (or one in proportion to the export supplies); it is
-    reported.
+    Each importer's imports ``cols`` are split by its shares (:func:`_shares`) over the
+    exporters with something to export (``rows``: their export supply). An exporter whose supply
+    differs from what those shares ask of it (``rows - asked``) gives (or takes) the difference
+    to every importer in proportion to its imports: the least-squares change of the shares, the
+    same number of percentage points for every importer. Negative flows are cut to zero and the
+    margins restored by proportional fitting (RAS).
 
     Returns
     -------
     tuple
-        The flows (exporter x importer, t/yr), the importers filled without trade data, and each
-        exporter's share shift in percentage points.
+        The flows (exporter x importer, t/yr), the importers and exporters filled without
+        trade data, and each exporter's share shift in percentage points.
     """
-    m = seed.to_numpy(dtype=float).copy()
-    fb = fallback.to_numpy(dtype=float)
+    shares_frame, unmatched = _shares(seed, rows, fallback)
     r, c = rows.to_numpy(dtype=float), cols.to_numpy(dtype=float)
-    unmatched: list[dict[str, Any]] = []
-    for j in np.flatnonzero(m.sum(axis=0) <= 0):
-        how = "the template's routes" if fb[:, j].sum() > 0 else "the export supplies"
-        m[:, j] = fb[:, j] if fb[:, j].sum() > 0 else r
-        unmatched.append({"side": "importer", "region": str(cols.index[int(j)]),
-                          "tonnes": float(c[j]), "filled_from": how})
-    if not m.size:
-        return pd.DataFrame(m, index=rows.index, columns=cols.index), unmatched, {}
-    shares = m / m.sum(axis=0)[None, :]
-    asked = shares @ c
-    total = float(c.sum())
-    shift = (r - asked) / total
-    for i in np.flatnonzero(m.sum(axis=1) <= 0):
+    for row in unmatched:
+        row["tonnes"] = float(cols[row["region"]])
+    if not seed.size:
+        return pd.DataFrame(np.zeros(seed.shape), index=rows.index, columns=cols.index), \
+            unmatched, {}
+    shares = shares_frame.to_numpy()
+    shift = (r - shares @ c) / float(c.sum())
+    for i in np.flatnonzero((seed.to_numpy().sum(axis=1) <= 0) & (r > 1e-9)):
         unmatched.append({"side": "exporter", "region": str(rows.index[int(i)]),
                           "tonnes": float(r[i]),
                           "filled_from": "every importer in proportion to its imports"})
