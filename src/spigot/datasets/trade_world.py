@@ -182,7 +182,8 @@ def _scale(tables: dict[str, pd.DataFrame], base: SupplyNetwork, factors: Mappin
     nodes["capacity"] = np.maximum(nodes["capacity"], nodes["output"])
     note = [f"output scaled to {year}: x {x:.4f} (WMD world production of the group, {year} over "
             "the template's base year)" for x in f]
-    nodes.loc[active, "note"] = _append(nodes.loc[active, "note"], pd.Series(note)[active])
+    nodes.loc[active, "note"] = _append(nodes.loc[active, "note"],
+                                        pd.Series(note, index=nodes.index)[active])
     nodes.loc[active, "year"] = year
     routes = tables["routes"]
     routes["volume"] = (routes["volume"] * routes["commodity"].map(group).map(factors)).round(3)
@@ -221,8 +222,9 @@ def _flow_checks(flows: pd.DataFrame, mapping: baci.HsMap, year: int, regions: p
             missing.append({"hs6": hs6, "side": side, "code": code, "name": name,
                             "rows": len(block), "tonnes": float(block["tonnes"].sum()),
                             "value_kusd": float(block["value_kusd"].sum()),
-                            "action": "left out of the routes and the shares (BACI names no "
-                                      "country, so no region can be chosen)"})
+                            "action": "left out of the routes and the shares: not an ISO 3166 "
+                                      "country (a BACI aggregate or a former country), so no "
+                                      "region can be chosen"})
     out["missing_partners"] = missing
     no_q = flows[flows["tonnes"].isna()]
     out["no_quantity"] = [{"hs6": k, "rows": len(b), "value_kusd": float(b["value_kusd"].sum()),
@@ -243,7 +245,6 @@ def _flow_checks(flows: pd.DataFrame, mapping: baci.HsMap, year: int, regions: p
     out["aliases"] = [{"partner": k, "region": v, "why": "the regions table counts it in this "
                        "region for trade flows"} for k, v in baci.TRADE_ALIASES.items()]
     return out
-
 
 
 # ----------------------------------------------------------------------------- routes from trade
