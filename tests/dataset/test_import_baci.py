@@ -11,7 +11,13 @@ import pytest
 
 import spigot as sp
 from spigot.datasets import baci
-from spigot.datasets.trade_world import _export_targets, _fit, import_baci, import_shares
+from spigot.datasets.trade_world import (
+    _export_targets,
+    _fit,
+    _northwest,
+    import_baci,
+    import_shares,
+)
 from spigot.errors import DataError, InputError
 
 #: A hand-made BACI year for tungsten concentrate (HS 261100; 0.5155 t W per t of product).
@@ -263,3 +269,9 @@ def test_own_use_changes_are_in_the_bills_of_materials() -> None:
     assert (intensity(world.network) / intensity(base)).to_numpy() == pytest.approx(
         change["factor"])  # 2024 is the template's year: no production scaling on top
     assert world.network.balance()["ok"].all()
+
+
+def test_flows_reach_nodes_by_the_north_west_corner_rule() -> None:
+    # a ships 5, b ships 3; x needs 4, y needs 4: three routes, not four
+    assert _northwest([("a", 5.0), ("b", 3.0)], [("x", 4.0), ("y", 4.0)]) == [
+        ("a", "x", 4.0), ("a", "y", 1.0), ("b", "y", 3.0)]

@@ -486,31 +486,61 @@ def _fit(seed: pd.DataFrame, rows: pd.Series, cols: pd.Series, fallback: pd.Data
     return pd.DataFrame(flows, index=rows.index, columns=cols.index), unmatched, shifts
 
 
+def _northwest(supplies: list[tuple[str, float]], demands: list[tuple[str, float]]
+               ) -> list[tuple[str, str, float]]:
+    """Fill ``demands`` from ``supplies`` in the order given (the north-west corner rule): at
+    most ``len(supplies) + len(demands) - 1`` pieces, so few routes."""
+    out: list[tuple[str, str, float]] = []
+    keys = [key for key, amount in supplies if amount > 0]
+    left = [amount for _, amount in supplies if amount > 0]
+    i = 0
+    for key, amount in demands:
+        rest = amount
+        while rest > 1e-9 and i < len(left):
+            take = min(rest, left[i])
+            out.append((keys[i], key, take))
+            rest -= take
+            left[i] -= take
+            if left[i] <= 1e-9:
+                i += 1
+        if rest > 1e-9 and out:  # rounding: the last supplier closes it
+            out.append((out[-1][0], key, rest))
+    return out
+
+
+def _to_nodes(between: Mapping[tuple[str, str], float], supply: pd.Series, need: pd.Series,
+              region: Any) -> dict[tuple[str, str], float]:
+    """Flows between regions split over the producers and users in them: each region's
+    producers (largest first) fill its outflows (domestic first, then the largest), and what
+    arrives in a region fills its users (largest first); few routes, every balance kept."""
+    by_node: list[tuple[str, str, float]] = []
+    for o_reg in sorted({o for o, _ in between}):
+        nodes = sorted(((str(n), float(v)) for n, v in supply.items() if region(n) == o_reg),
+                       key=lambda x: -x[1])
+        outs = sorted(((d, t) for (o, d), t in between.items() if o == o_reg),
+                      key=lambda x: (x[0] != o_reg, -x[1]))
+        by_node += _northwest(nodes, outs)
+    flows: dict[tuple[str, str], float] = {}
+    for d_reg in sorted({d for _, d in between}):
+        arriving = sorted(((n, t) for n, d, t in by_node if d == d_reg),
+                          key=lambda x: -x[1])
+        users = sorted(((str(u), float(v)) for u, v in need.items() if region(u) == d_reg),
+                       key=lambda x: -x[1])
+        for origin, user, tonnes in _northwest(arriving, users):
+            flows[(origin, user)] = flows.get((origin, user), 0.0) + tonnes
+    return flows
+
+
 def _node_routes(commodity: str, active: pd.DataFrame, region: Any, supply: pd.Series,
                  need: pd.Series, s_reg: pd.Series, d_reg: pd.Series, domestic: pd.Series,
                  fit: pd.DataFrame, year: int, codes: list[str],
                  unmatched: list[dict[str, Any]]) -> list[dict[str, Any]]:
     unit = str(active["unit"].iloc[0])
     filled = {(u["side"], u["region"]) for u in unmatched}
-    flows: dict[tuple[str, str], float] = {}
-    origins = {r: [o for o in supply.index if region(o) == r] for r in s_reg.index}
-    sinks = {r: [d for d in need.index if region(d) == r] for r in d_reg.index}
-
-    def spread(o_reg: str, d_reg_: str, tonnes: float) -> None:
-        for o in origins[o_reg]:
-            for d in sinks[d_reg_]:
-                if o == d:
-                    continue
-                vol = tonnes * supply[o] / s_reg[o_reg] * need[d] / d_reg[d_reg_]
-                flows[(o, d)] = flows.get((o, d), 0.0) + vol
-
-    for r in s_reg.index:
-        if domestic[r] > 0:
-            spread(r, r, float(domestic[r]))
-    for o_reg in fit.index:
-        for d_reg_ in fit.columns:
-            if fit.loc[o_reg, d_reg_] > 0:
-                spread(o_reg, d_reg_, float(fit.loc[o_reg, d_reg_]))
+    between = {(r, r): float(domestic[r]) for r in s_reg.index if domestic[r] > 0}
+    between.update({(o, d): float(fit.loc[o, d]) for o in fit.index for d in fit.columns
+                    if fit.loc[o, d] > 0})
+    flows = _to_nodes(between, supply, need, region)
     src = (f"derived: {baci.S_BACI}, {year}, HS {' + '.join(codes)}: flows between regions "
            "each importer's shares, shifted to fit this world's export supply (import_report)")
     rows = []
