@@ -25,7 +25,7 @@ def test_import_validate_and_run_baseline_on_2022(capsys: pytest.CaptureFixture[
     assert "balanced within 5 %" in out
     scenario = tmp_path / "baseline.yaml"
     scenario.write_text(f"name: baseline-baci-2022\ndataset: {world}\nstart: 2025-01-06\n"
-                        "horizon_weeks: 4\nstep_weeks: 1\ndraws: 2\nseed: 0\npolicies: []\n",
+                        "horizon_weeks: 26\nstep_weeks: 1\ndraws: 2\nseed: 0\npolicies: []\n",
                         encoding="utf-8")
     code, out, err = cli(capsys, "run", str(scenario), "--no-save", "--format", "json")
     assert code == 0, err
@@ -33,6 +33,11 @@ def test_import_validate_and_run_baseline_on_2022(capsys: pytest.CaptureFixture[
     assert doc["manifest"]["dataset"] == str(world)
     assert doc["summary"]["share_draws_with_stoppage"] == 0.0  # a baseline stays in balance
     assert doc["summary"]["max_abs_conservation_residual_t"] < 1e-6
+    # a balanced world stays in balance: every median price stays at its base level
+    for commodity, zones in doc["prices"].items():
+        for zone, levels in zones.items():
+            p50 = levels["p50"]
+            assert max(abs(p / p50[0] - 1) for p in p50) < 0.01, (commodity, zone)
 
 
 def test_json_output_is_the_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
