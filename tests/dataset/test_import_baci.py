@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -275,3 +277,11 @@ def test_flows_reach_nodes_by_the_north_west_corner_rule() -> None:
     # a ships 5, b ships 3; x needs 4, y needs 4: three routes, not four
     assert _northwest([("a", 5.0), ("b", 3.0)], [("x", 4.0), ("y", 4.0)]) == [
         ("a", "x", 4.0), ("a", "y", 1.0), ("b", "y", 3.0)]
+
+
+def test_the_comparison_page_is_current() -> None:
+    """docs/baci-comparison.md is what tools/gen_baci_comparison.py writes today."""
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.run([sys.executable, str(root / "tools" / "gen_baci_comparison.py"),
+                           "--check"], cwd=root, capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
