@@ -16,6 +16,8 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
+from spigot.datasets.transit import transit
+
 OUT = Path(__file__).resolve().parents[1] / "src" / "spigot" / "datasets" / "base"
 YEAR = 2024
 
@@ -71,32 +73,6 @@ EU_LISTED = [c for c in COUNTRIES if c in EU27]
 EU_OTHER_MEMBERS = [c for c in EU27 if c not in EU_LISTED]
 
 CONSUMERS = ["USA", "JPN", "KOR", "DEU", "FRA", "ITA", "IND", "VNM", "CHN", "EU_OTHER", "ROW"]
-
-CONTINENT = {"CHN": "asia", "JPN": "asia", "KOR": "asia", "VNM": "asia", "IND": "asia",
-             "MYS": "asia", "MMR": "asia", "TJK": "asia", "RUS": "europe", "DEU": "europe",
-             "FRA": "europe", "ITA": "europe", "EST": "europe", "EU_OTHER": "europe",
-             "USA": "americas", "AUS": "oceania", "ROW": "row"}
-LARGE = {"CHN", "USA", "RUS", "AUS", "ROW", "EU_OTHER", "IND"}
-
-
-def transit(a: str, b: str) -> float:
-    """Transit weeks between two regions (assumption; see docs/data.md)."""
-    if a == b:
-        return 2.0 if a in LARGE else 1.0
-    ca, cb = CONTINENT[a], CONTINENT[b]
-    if "row" in (ca, cb):
-        return 5.0
-    if {a, b} == {"RUS", "CHN"}:
-        return 4.0  # rail
-    if ca == cb:
-        return {"asia": 4.0, "europe": 2.0, "americas": 2.0, "oceania": 2.0}[ca]
-    pair = {ca, cb}
-    if pair == {"asia", "oceania"}:
-        return 3.0
-    if pair == {"europe", "americas"}:
-        return 4.0
-    return 6.0  # Asia/Oceania <-> Europe/Americas
-
 
 # ---------------------------------------------------------------------------------- commodities
 COMMODITIES = [

@@ -1,4 +1,4 @@
-"""``spigot data``: list, show, validate, audit and export datasets."""
+"""``spigot data``: list, show, validate, audit, export and import-baci datasets."""
 
 from __future__ import annotations
 
@@ -14,17 +14,20 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from spigot import datasets
+    from spigot.datasets import trade_world
     from spigot.network import SupplyNetwork
     from spigot.network.statistics import production_shares
     from spigot.risk.audit import audit as audit_world
 else:
     datasets = lazy_from("spigot", "datasets")
+    trade_world = lazy_import("spigot.datasets.trade_world")
     SupplyNetwork = lazy_from("spigot.network", "SupplyNetwork")
     production_shares = lazy_from("spigot.network.statistics", "production_shares")
     audit_world = lazy_from("spigot.risk.audit", "audit")
     pd = lazy_import("pandas")
 
-app = typer.Typer(help="Bundled and user datasets: list, show, validate, audit, export.",
+app = typer.Typer(help="Bundled and user datasets: list, show, validate, audit, export, "
+                  "import from BACI trade.",
                   no_args_is_help=True)
 
 DatasetOption = Annotated[str, typer.Option("--dataset", "-d", help="Bundled dataset name, "
@@ -118,3 +121,45 @@ def export(name: Annotated[str, typer.Argument(help="Bundled dataset name.")],
     """Write a bundled dataset as an editable folder of CSV files."""
     target = datasets.export(name, folder, overwrite=force)
     typer.echo(f"wrote {name} to {target}")
+
+
+@app.command("import-baci")
+def import_baci(
+    folder: Annotated[Path, typer.Argument(help="Folder to write the world to (new or empty).")],
+    year: Annotated[int, typer.Option("--year", help="Trade and production year (2018-2024).",
+                                      show_default=False)],
+    hs_map: Annotated[Path | None, typer.Option(
+        "--hs-map", help="HS map CSV (hs6, commodity, factor, source[, note]); default: the "
+        "bundled one.", show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace a non-empty folder.")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Build a world whose routes are BACI trade of a year, with an import report.
+
+    The bundled world base, scaled to the year's World Mining Data production; each importer's
+    shares by origin from BACI (HS6 codes mapped to commodities and their unit basis by the HS
+    map). Writes the tables, dataset.yaml, import_report.json and import_report.md atomically.
+    """
+    world = trade_world.import_baci(year, hs_map=hs_map)
+    target = world.write(folder, overwrite=force)
+    report = world.report
+    if fmt is not Format.table:
+        emit(pd.DataFrame(report["shares"]), fmt, document={"path": str(target), **report})
+        return
+    from_trade = [c["commodity"] for c in report["commodities"] if c["routes_from"] == "BACI"]
+    kept = [c["commodity"] for c in report["commodities"] if c["routes_from"] != "BACI"]
+    typer.echo(f"wrote {world.network.name} to {target}: routes of {len(from_trade)} commodities "
+               f"from BACI {year} ({', '.join(from_trade)}); {len(kept)} keep the template's "
+               f"({', '.join(kept)})")
+    for label, key in [("re-exports and flows the world cannot carry", "re_exports"),
+                       ("importers or exporters without a BACI flow", "unmatched"),
+                       ("trade partners that are not countries", "missing_partners"),
+                       ("codes with rows but no tonnes", "no_quantity"),
+                       ("codes of the extract not in the HS map", "unmapped_codes")]:
+        typer.echo(f"  {label}: {len(report[key])}")
+    shifts = [(abs(v), c["commodity"], k, v) for c in report["commodities"]
+              for k, v in (c.get("share_shift_pp") or {}).items()]
+    for _, commodity, region, value in sorted(shifts, reverse=True)[:5]:
+        typer.echo(f"  share shift {commodity} from {region}: {value:+.1f} pp (the world's "
+                   "export supply differs from BACI's)")
+    typer.echo(f"  details: {target / trade_world.REPORT_TEXT}")

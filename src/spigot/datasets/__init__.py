@@ -122,7 +122,5 @@ def check_folder(folder: str | Path) -> None:
 
 def export(name: str, folder: str | Path, *, overwrite: bool = False) -> Path:
     """Write bundled dataset ``name`` as an editable folder that ``from_folder`` reads back."""
-    target = load(name).to_folder(folder, overwrite=overwrite)
-    (target / "dataset.yaml").write_text(
-        yaml.safe_dump(describe(name), sort_keys=False, allow_unicode=True), encoding="utf-8")
-    return target
+    meta = yaml.safe_dump(describe(name), sort_keys=False, allow_unicode=True)
+    return load(name).to_folder(folder, overwrite=overwrite, extra_files={"dataset.yaml": meta})

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 
 import pycountry
 
-__all__ = ["COMMON_MISTAKES", "is_iso3", "iso3_codes", "suggest_region"]
+__all__ = ["COMMON_MISTAKES", "holder_region", "is_iso3", "iso3_codes", "suggest_region"]
 
 #: Codes people write that are not ISO 3166 alpha-3, mapped to the right one.
 COMMON_MISTAKES: dict[str, str] = {
@@ -61,3 +62,24 @@ def suggest_region(code: str) -> str | None:
     except LookupError:
         return None
     return str(match[0].alpha_3) if match else None
+
+
+def holder_region(rows: Sequence[Mapping[str, str]], iso3: str) -> Mapping[str, str] | None:
+    """The row of a regions table that holds country ``iso3``.
+
+    The country's own row if it is a region; else the aggregate whose ``members`` list it; else
+    the aggregate whose ``members`` is ``*`` (all countries not listed elsewhere); ``None`` if
+    the table has none of these.
+
+    Parameters
+    ----------
+    rows
+        The regions table as records (``id``, ``members``; values as strings).
+    iso3
+        An ISO 3166-1 alpha-3 country code.
+    """
+    own = next((r for r in rows if r["id"] == iso3), None)
+    if own is not None:
+        return own
+    return next((r for r in rows if iso3 in str(r.get("members", "")).split(";")), None) or next(
+        (r for r in rows if r.get("members", "") == "*"), None)

@@ -126,10 +126,13 @@ class SupplyNetwork:
         net = cls(tables, name=name or folder.name, strict=strict)
         return net.validate(strict=strict)
 
-    def to_folder(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    def to_folder(self, path: str | os.PathLike[str], *, overwrite: bool = False,
+                  extra_files: Mapping[str, str] | None = None) -> Path:
         """Write every table as a CSV file into ``path``; :meth:`from_folder` reads it back.
 
         The folder is written atomically: into a temporary folder beside it, then renamed.
+        ``extra_files`` (file name -> text; for example ``dataset.yaml`` or a report) are written
+        into the same temporary folder, so they appear together with the tables or not at all.
 
         Raises
         ------
@@ -147,6 +150,8 @@ class SupplyNetwork:
             for table in TABLE_ORDER:
                 self.table(table).to_csv(staging / f"{table}.csv", index=False,
                                          float_format="%.10g")
+            for file_name, text in (extra_files or {}).items():
+                (staging / Path(file_name).name).write_text(text, encoding="utf-8")
             if target.exists():
                 shutil.rmtree(target)
             staging.rename(target)

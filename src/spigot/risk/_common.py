@@ -14,7 +14,7 @@ import pycountry
 
 from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.network import SupplyNetwork
-from spigot.network.regions import COMMON_MISTAKES, is_iso3, suggest_region
+from spigot.network.regions import COMMON_MISTAKES, holder_region, is_iso3, suggest_region
 
 __all__ = [
     "STAGE_ORDER",
@@ -160,8 +160,7 @@ def region_hint(net: SupplyNetwork, name: str, choices: Iterable[str]) -> str | 
         return f"did you mean {iso!r}?"
     if not is_iso3(iso):
         return None
-    holder = next((r for r in rows if iso in r.get("members", "").split(";")), None) or next(
-        (r for r in rows if r.get("members", "") == "*"), None)
+    holder = holder_region(rows, iso)
     country = pycountry.countries.get(alpha_3=iso)
     label = f"{iso} ({country.name})" if country is not None else iso
     if holder is None:
