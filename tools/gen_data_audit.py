@@ -32,8 +32,11 @@ compared in fraction points, totals relatively (`model / fact - 1`). The product
 the figures the world's mining and primary nodes were built from, so they guard the build. So,
 since session 12, do the US import shares (the US's imports are routed from USGS's origins) and
 China's gallium exports (China's use of gallium is its output minus them; docs/data.md); China's
-germanium refining share and China's magnet exports are still independent of the build.
-Reproduce with `spigot data audit base` (`--format json` for every column).
+germanium refining share, China's magnet exports and China's exports of natural graphite and
+rare-earth compounds (CEPII BACI 2024, the trade data `spigot data import-baci` reads) are still
+independent of the build. China's exports of rare-earth metals (HS 280530) are not compared: the
+code mixes La/Ce mischmetal with NdPr, Sm, Dy and Tb metals, and the model trades NdPr metal
+only. Reproduce with `spigot data audit base` (`--format json` for every column).
 
 """
 
