@@ -61,10 +61,11 @@ MISSES: dict[str, Sequence[str]] = {
         "magnitude), not within a factor 2 (Dy with k at the loader's bound of 10); the fall "
         "from end-2011 to end-2012 is within 0.21 of the observed ratio for Dy and within 0.10 "
         "for Nd, but Dy goes below its Jan-2010 price in 2012 and stays at about 0.3x of it "
-        "to 2015 (observed: about twice it): a permanent surplus after substitution and new "
+        "to 2015 (observed: Dy oxide $215-240/kg at end-2015, USGS, above the start-2010 level, "
+        "Dy metal ~$185/kg then, JMB): a permanent surplus after substitution and new "
         "supply lowers the cover-based price without a floor.",
         "Nd after the quotas: ex-China NdPr rises again in 2015 (1.4x to 2.2x its Jan-2010 "
-        "price) when the quotas end and China exports about 48 kt (observed about 35 kt), so "
+        "price) when the quotas end and China exports about 48 kt a year, so "
         "`nd_fall_2015` is 0.39 against 0.20; the record's collapse of ex-China demand after "
         "2011 (magnet making moved into China, thrifting) is not modelled.",
         "Quotas are shared pro rata by the routes they cover; in 2010 Japan's routes are still "
