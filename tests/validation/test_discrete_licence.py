@@ -51,8 +51,9 @@ def test_discrete_model_agrees_exactly_where_it_must(name: str, engine: str) -> 
 
 def test_exact_cases_bite() -> None:
     # the agreement is not that of two idle models: a stoppage, a queue, a second importer
-    res, disc = compare(CASES["exact-deny"], draws=1)
-    assert disc.stopped_weeks[0, 0] == 34 and disc.first_stop_week[0, 0] == 18
+    _res, disc = compare(CASES["exact-deny"], draws=1)
+    assert disc.stopped_weeks[0, 0] == 34
+    assert disc.first_stop_week[0, 0] == 18
     assert disc.lost_usd[0, 0] > 7e7
     _, slack = compare(CASES["exact-two"], draws=1)
     assert slack.sectors == ("USA.automotive", "JPN.automotive")
@@ -75,7 +76,8 @@ def test_whole_applications_arrive_in_whole_shipments() -> None:
     np.testing.assert_allclose(lots, np.round(lots), atol=1e-9)
     # what is ordered but not yet a whole shipment waits: less than one shipment at any time
     backlog = np.cumsum(disc.applied[:, :, 0] - 0.05 * disc.n_applications[:, :, 0], axis=1)
-    assert backlog.min() > -1e-12 and backlog.max() < 0.05
+    assert backlog.min() > -1e-12
+    assert backlog.max() < 0.05
 
 
 def _both(name: str, draws: int) -> tuple[dict[str, float], dict[str, float]]:
@@ -106,7 +108,8 @@ def test_a_chronic_partial_shortfall_is_lumpy_in_the_discrete_model() -> None:
     # odds 0.2: the fluid loses output every week without ever falling below 90 % of plan; whole
     # shipments arrive or do not, so the discrete model stops in almost every draw
     f, d = _both("odds-0.2-0.01t", 16)
-    assert f["share_stopping"] == 0.0 and f["lost_usd_m_mean"] > 5
+    assert f["share_stopping"] == 0.0
+    assert f["lost_usd_m_mean"] > 5
     assert d["share_stopping"] > 0.8
     assert d["lost_usd_m_mean"] == pytest.approx(f["lost_usd_m_mean"], rel=0.2)
 

@@ -48,7 +48,12 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
-import simpy
+
+try:
+    import simpy
+except ModuleNotFoundError as exc:  # pragma: no cover - the extra is part of the dev install
+    raise ModuleNotFoundError("spigot.validation needs SimPy: pip install 'spigot[validation]'"
+                              ) from exc
 
 from spigot.network import SupplyNetwork
 from spigot.policy.plan import LICENCE, BlockParams, PolicyPlan
