@@ -24,7 +24,7 @@ SLOW_FILES = frozenset({
     "tests/store/test_cli_runs.py", "tests/store/test_run_store.py",
     "tests/properties/test_engine_properties.py", "tests/sim/test_markets_engine.py",
     "tests/sim/test_markets_numba.py", "tests/risk/test_base.py", "tests/test_quality.py",
-    "tests/market/test_stationary_base.py",
+    "tests/market/test_stationary_base.py", "tests/validation/test_discrete_licence.py",
 })
 
 
