@@ -71,7 +71,7 @@ THRESHOLDS: dict[str, tuple[float, str]] = {"single_country": (0.65, "<="),
                                             "processing": (0.40, ">="),
                                             "recycling": (0.25, ">=")}
 
-_UNITS = {"value": "fraction of EU27 consumption (supply for single_country)",
+_UNITS = {"weeks": "week", "value": "fraction of EU27 consumption (supply for single_country)",
           "threshold": "fraction", "eu_production": "per row (column unit)",
           "eu_consumption": "per row (column unit)", "aggregate_share": "fraction"}
 
@@ -107,16 +107,19 @@ def crma_benchmarks(run: Any, net: SupplyNetwork, *, period: str = "step") -> pd
     Returns
     -------
     pandas.DataFrame
-        ``time, material, benchmark, stage, crma_stage, unit, value, threshold, comparison,
-        meets, top_country, aggregate_share, eu_production, eu_consumption``; one
+        ``time, weeks, material, benchmark, stage, crma_stage, unit, value, threshold,
+        comparison, meets, top_country, aggregate_share, eu_production, eu_consumption``
+        (``weeks``: of the run in the period; volumes are totals over them); one
         ``single_country`` row per (material, stage), one ``extraction``/``processing`` row per
         (material, stage) and one ``recycling`` row per (material, processing stage). ``value``
         is NaN where the EU has no supply or consumption of that stage in the run (``meets`` is
-        then empty). Empty (with ``attrs["note"]``) for a network without an ``EU27`` group.
+        then empty, as it is for ``single_country`` when aggregate origins such as ``ROW``,
+        which may hide one country, hold more than the ceiling). Empty (with
+        ``attrs["note"]``) for a network without an ``EU27`` group.
     """
     flows = RunFlows.of(run, net, period)
     eu = groups_of(net).get("EU27", [])
-    columns = ["time", "material", "benchmark", "stage", "crma_stage", "unit", "value",
+    columns = ["time", "weeks", "material", "benchmark", "stage", "crma_stage", "unit", "value",
                "threshold", "comparison", "meets", "top_country", "aggregate_share",
                "eu_production", "eu_consumption"]
     if not eu:
@@ -156,7 +159,8 @@ def crma_benchmarks(run: Any, net: SupplyNetwork, *, period: str = "step") -> pd
         countries = [c for c in imports.columns if kinds.get(str(c), "country") != "aggregate"]
         aggregates = [c for c in imports.columns if c not in countries]
         for i, when in enumerate(flows.times):
-            common = {"time": when, "material": material, "stage": stage,
+            common = {"time": when, "weeks": float(flows.steps[i] * flows.step_weeks),
+                      "material": material, "stage": stage,
                       "crma_stage": crma_stage, "unit": unit,
                       "eu_production": float(produced[i] + recycled[i]),
                       "eu_consumption": float(consumption[i])}
@@ -185,9 +189,12 @@ def crma_benchmarks(run: Any, net: SupplyNetwork, *, period: str = "step") -> pd
     frame["comparison"] = [THRESHOLDS[b][1] for b in frame["benchmark"]]
     meets = np.where(frame["comparison"] == "<=", frame["value"] <= frame["threshold"],
                      frame["value"] >= frame["threshold"])
-    frame["meets"] = pd.array([bool(m) if np.isfinite(v) else pd.NA
-                               for m, v in zip(meets, frame["value"].astype(float),
-                                               strict=True)], dtype="boolean")
+    # a share of aggregate origins (ROW) above the ceiling may hide one country above it
+    hidden = (frame["benchmark"] == "single_country") & ~(
+        frame["value"] > frame["threshold"]) & (frame["aggregate_share"] > frame["threshold"])
+    frame["meets"] = pd.array([bool(m) if np.isfinite(v) and not h else pd.NA
+                               for m, v, h in zip(meets, frame["value"].astype(float), hidden,
+                                                  strict=True)], dtype="boolean")
     return tidy(frame, _UNITS, REFERENCE, period=period)
 
 

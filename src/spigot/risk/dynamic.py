@@ -184,10 +184,12 @@ def dynamic_reliance(run: Any, net: SupplyNetwork, importer: str | None = None,
     Returns
     -------
     pandas.DataFrame
-        ``time, importer, commodity, unit, production, imports, exports, stock_release,
-        apparent_consumption, nir, net_exporter, nir_base``: volumes in t per period in the
-        commodity's basis (``unit``); ``nir`` NaN for a net exporter (the USGS prints "E") or
-        without apparent consumption; ``nir_base`` the static value at base.
+        ``time, weeks, importer, commodity, unit, production, imports, exports,
+        stock_release, apparent_consumption, nir, net_exporter, nir_base``: volumes in t per
+        period (``weeks`` of the run in it) in the commodity's basis (``unit``); ``nir`` NaN
+        for a net exporter (the USGS prints "E") or without apparent consumption, negative
+        where the importer's stocks grow by more than its net imports; ``nir_base`` the static
+        value at base.
     """
     flows = RunFlows.of(run, net, period)
     wanted = _importers(net, importer)
@@ -225,17 +227,18 @@ def dynamic_reliance(run: Any, net: SupplyNetwork, importer: str | None = None,
             unit = f"t {basis.get(comm, '')}/{flows.unit}".replace("t /", "t/")
             for i, when in enumerate(flows.times):
                 exporter = bool(exp[i] > imp[i])
-                rows.append({"time": when, "importer": name, "commodity": comm, "unit": unit,
+                rows.append({"time": when, "weeks": float(flows.steps[i] * flows.step_weeks),
+                             "importer": name, "commodity": comm, "unit": unit,
                              "production": p[i], "imports": imp[i], "exports": exp[i],
                              "stock_release": s[i], "apparent_consumption": ac[i],
                              "nir": np.nan if exporter else float(nir[i]),
                              "net_exporter": exporter, "nir_base": float(nir_base[i])})
     per_row = "per row (column unit)"
     return tidy(pd.DataFrame(rows, columns=[
-        "time", "importer", "commodity", "unit", "production", "imports", "exports",
+        "time", "weeks", "importer", "commodity", "unit", "production", "imports", "exports",
         "stock_release", "apparent_consumption", "nir", "net_exporter", "nir_base"]),
         {"production": per_row, "imports": per_row, "exports": per_row,
-         "stock_release": per_row, "apparent_consumption": per_row,
+         "stock_release": per_row, "apparent_consumption": per_row, "weeks": "week",
          "nir": "fraction of apparent consumption", "nir_base": "fraction of apparent "
          "consumption", "time": f"start of the {flows.unit}"}, REFERENCE, period=period)
 
