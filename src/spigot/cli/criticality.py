@@ -82,14 +82,12 @@ def criticality(
     risk with the run's measures, and the EU CRMA benchmarks (docs/metrics.md section 7)."""
     runs = open_store(store)
     stored = runs.get(run_id)
-    if dataset:
-        net = datasets.load(dataset)
-    else:
-        net, note = network_for(stored)
-        if net is None:
-            raise InputError(Problem("no network for this run", field="--dataset",
-                                     value=stored.info.dataset, expected="the dataset the run "
-                                     "used", hint=note + "; pass it with --dataset"))
+    found, note = (datasets.load(dataset), "") if dataset else network_for(stored)
+    if found is None:
+        raise InputError(Problem("no network for this run", field="--dataset",
+                                 value=stored.info.dataset, expected="the dataset the run used",
+                                 hint=note + "; pass it with --dataset"))
+    net = found
     frame = _compute(index, stored, net, period.value, commodity, importer)
     frame = frame.copy()
     units = dict(frame.attrs.get("units", {}))
