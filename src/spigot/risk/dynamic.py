@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -46,10 +46,9 @@ from spigot.risk.eu_supply_risk import (
     _stage_members,
     eu_2023_results,
     eu_wgi,
+    exporter_trade_parameters,
     stage_supply_risk,
-    trade_parameter,
 )
-from spigot.risk.exposure import measures_in_force
 
 __all__ = ["POLICY_MEASURES", "criticality", "dynamic_concentration", "dynamic_reliance",
            "dynamic_supply_risk", "policies_as_controls"]
@@ -348,20 +347,6 @@ def _eu_sourcing(flows: RunFlows, net: SupplyNetwork, covered: list[str], eu: li
     return out, irs
 
 
-def _trade(table: pd.DataFrame, when: pd.Timestamp, regions: Iterable[str],
-           covered: list[str], groups: dict[str, str]) -> dict[str, float]:
-    t = {}
-    for region in regions:
-        kinds: set[str] = set()
-        for member in covered:
-            found = measures_in_force(table, when, groups, commodity=member,
-                                      exporter=str(region), destination="EU_ANY")
-            found = found[found["destinations"].astype(str).str.startswith("all")]
-            kinds.update(found["measure"].astype(str))
-        t[str(region)] = trade_parameter(kinds)
-    return t
-
-
 def _in_force_keys(table: pd.DataFrame, times: pd.DatetimeIndex) -> list[tuple[int, ...]]:
     """Per period, the rows of ``table`` in force at its start (the regime's identity)."""
     def dates(column: str) -> np.ndarray:
@@ -435,7 +420,8 @@ def dynamic_supply_risk(run: Any, net: SupplyNetwork, commodity: str | None = No
                 cache: dict[tuple[int, ...], dict[str, float]] = {}
                 for i, when in enumerate(flows.times):
                     if keys[i] not in cache:
-                        cache[keys[i]] = _trade(table, when, countries, covered, groups)
+                        cache[keys[i]] = exporter_trade_parameters(table, when, countries, covered,
+                                                                   groups)
                     t = cache[keys[i]]
                     s = moved.iloc[i][countries].astype(float)
                     s = s[np.isfinite(s.to_numpy())]
