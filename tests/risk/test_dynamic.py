@@ -239,3 +239,5 @@ def test_criticality_returns_every_index(base_run: sp.Results, base: sp.SupplyNe
     assert out["crma"].attrs["reference"].startswith("Regulation (EU) 2024/1252")
     assert set(out["crma"]["benchmark"]) == {"single_country", "extraction", "processing",
                                              "recycling"}
+    with pytest.raises(InputError, match="unknown index"):
+        criticality(base_run, base, indices=("hhi", "gpr"))

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from spigot.errors import InputError, Problem
 from spigot.network import SupplyNetwork
 from spigot.risk._common import commodity_groups, reference_table, resolve_region, tidy
 from spigot.risk._flows import regional_production
@@ -467,4 +468,8 @@ def criticality(run: Any, net: SupplyNetwork, *, scenario: Any = None, period: s
               "supply_risk": lambda: dynamic_supply_risk(run, net, scenario=scenario,
                                                          period=period),
               "crma": lambda: crma_benchmarks(run, net, period=period)}
+    unknown = [name for name in indices if name not in makers]
+    if unknown:
+        raise InputError(Problem("unknown index", field="indices", value=unknown[0],
+                                 expected=" or ".join(makers)))
     return {name: makers[name]() for name in indices}
