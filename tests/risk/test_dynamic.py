@@ -118,6 +118,13 @@ def test_crma_single_country_share_by_hand(base: sp.SupplyNetwork) -> None:
     # gallium into the EU27 at base (t/yr): CHN -> DEU 8.861, CHN -> EU_OTHER 5.688, ROW's
     # secondary gallium -> FRA 0.286, -> ITA 0.168; week 1 China's route to Germany stops, week 2
     # both Chinese routes do
+    volumes = base.routes.set_index("id")["volume"]
+    into_eu = {"gallium__ga_ref_chn__deu": 8.861, "gallium__ga_ref_chn__eu_other": 5.688,
+               "gallium__ga_sec_row__fra": 0.286, "gallium__ga_sec_row__ita": 0.168}
+    assert {r: float(volumes[r]) for r in into_eu} == into_eu, "base's gallium routes changed"
+    gallium = base.routes[base.routes["commodity"] == "gallium"]
+    assert set(gallium.loc[gallium["destination"].isin({"DEU", "FRA", "ITA", "EST", "EU_OTHER"}),
+                           "id"]) == set(into_eu)
     run = hand_run(base, 3, {1: {"gallium__ga_ref_chn__deu": 0.0},
                              2: {"gallium__ga_ref_chn__deu": 0.0,
                                  "gallium__ga_ref_chn__eu_other": 0.0}})
