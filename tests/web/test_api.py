@@ -164,7 +164,7 @@ def test_stored_runs_list_show_report_compare(client: httpx.Client) -> None:
     report = client.get(f"/api/runs/{a}/report").json()
     keys = [s["key"] for s in report["sections"]]
     assert keys == ["headline", "stoppage", "prices", "exports", "licences", "sankey",
-                    "chokepoints", "summary", "scenario"]
+                    "chokepoints", "criticality", "summary", "scenario"]
     sankey = next(s for s in report["sections"] if s["key"] == "sankey")
     assert sankey["figures"][0]["data"][0]["type"] == "sankey"
     compare = client.get(f"/api/compare?a={a}&b={b}").json()

@@ -13,6 +13,7 @@ import typer
 
 from spigot._version import __version__
 from spigot.cli import compare as compare_cli
+from spigot.cli import criticality as criticality_cli
 from spigot.cli import data as data_cli
 from spigot.cli import replay as replay_cli
 from spigot.cli import report as report_cli
@@ -39,6 +40,7 @@ app.command("validate")(scenario_cli.validate)
 app.command("run")(run_cli.run)
 app.command("replay")(replay_cli.replay)
 app.add_typer(runs_cli.app, name="runs")
+runs_cli.app.command("criticality")(criticality_cli.criticality)
 app.command("compare")(compare_cli.compare)
 app.command("report")(report_cli.report)
 app.command("serve")(serve_cli.serve)

@@ -19,6 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from spigot.network import SupplyNetwork
+from spigot.report.criticality import criticality_section
 from spigot.report.figures import fan_figure, licence_figure, timeline_figure
 from spigot.report.flows import chokepoint_section, network_for, sankey_section
 from spigot.report.model import NOT_AVAILABLE, Chart, ReportContent, Section
@@ -386,7 +387,8 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
 
     Sections: ``headline``, ``stoppage`` (what stopped when), ``prices``, ``exports``,
     ``licences`` (the pipeline), ``sankey`` (flows per commodity against base),
-    ``chokepoints``, ``summary`` (the run's facts) and ``scenario``.
+    ``chokepoints``, ``criticality`` (CRMA benchmarks and HHI of actual supply over the run),
+    ``summary`` (the run's facts) and ``scenario``.
 
     Parameters
     ----------
@@ -409,6 +411,7 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
         _licence_section(ds),
         sankey_section(network, network_note, ds, controlled),
         chokepoint_section(network),
+        criticality_section(stored, network, controlled),
         _summary_section(stored),
         Section("scenario", "Scenario", text=stored.scenario_text),
     ]

@@ -17,7 +17,7 @@ from spigot.network import STAGES, SupplyNetwork
 
 __all__ = ["DEMAND", "PALETTE", "RUN_COLOURS", "bar_difference_figure", "difference_figure",
            "fan_figure", "licence_figure", "overlay_figure", "sankey_figure", "sankey_links",
-           "timeline_figure", "timeline_pair_figure"]
+           "threshold_figure", "timeline_figure", "timeline_pair_figure"]
 
 #: Label of the demand column of the Sankey.
 DEMAND = "demand"
@@ -394,4 +394,30 @@ def licence_figure(totals: dict[str, xr.DataArray], labels: dict[str, str],
     figure.update_layout(**_LAYOUT, title="Licence pipeline: t queued and under review; t "
                          "applied for, approved and denied per week", height=260 + 180 * rows,
                          hovermode="x unified", legend={"orientation": "h", "y": -0.12})
+    return figure
+
+
+def threshold_figure(lines: pd.DataFrame, title: str, unit: str,
+                     threshold: float | None = None, label: str = "") -> go.Figure:
+    """Lines over time, one per ``series``, with a dashed horizontal line at ``threshold``.
+
+    Parameters
+    ----------
+    lines
+        Rows ``time, series, value``.
+    title, unit
+        Chart title and y-axis title.
+    threshold
+        Where to draw the threshold (none if ``None``), labelled ``label``.
+    """
+    figure = go.Figure()
+    for i, (name, part) in enumerate(lines.groupby("series", sort=False)):
+        figure.add_trace(go.Scatter(x=part["time"], y=part["value"], mode="lines",
+                                    name=str(name),
+                                    line={"color": PALETTE[i % len(PALETTE)], "width": 2}))
+    if threshold is not None:
+        figure.add_hline(y=threshold, line={"dash": "dash", "color": "#444", "width": 1},
+                         annotation_text=label, annotation_position="top left")
+    figure.update_layout(title=title, yaxis_title=unit, legend={"orientation": "h", "y": -0.2},
+                         **_LAYOUT)
     return figure

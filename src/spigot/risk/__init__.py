@@ -1,5 +1,6 @@
-"""Static risk metrics: concentration, chokepoints, import reliance, EU supply risk, GeoPolRisk,
-exposure to export controls.
+"""Risk metrics: concentration, chokepoints, import reliance, EU supply risk, GeoPolRisk,
+exposure to export controls; the same indices over a run's periods and the EU CRMA benchmarks
+(:mod:`spigot.risk.dynamic`, :mod:`spigot.risk.crma`).
 
 Every function takes a :class:`~spigot.network.SupplyNetwork` (or plain numbers for the
 closed-form ones), never mutates it, and returns a tidy :class:`pandas.DataFrame` with units in
@@ -17,6 +18,13 @@ from __future__ import annotations
 
 from spigot.risk.chokepoint import chain_members, chains, chokepoints
 from spigot.risk.concentration import concentration, concentration_indices, hhi, stage_shares
+from spigot.risk.crma import crma_benchmarks
+from spigot.risk.dynamic import (
+    criticality,
+    dynamic_concentration,
+    dynamic_reliance,
+    dynamic_supply_risk,
+)
 from spigot.risk.eu_supply_risk import (
     eu_2023_results,
     eu_supply_risk,
@@ -43,6 +51,11 @@ __all__ = [
     "concentration",
     "concentration_indices",
     "covers_destination",
+    "criticality",
+    "crma_benchmarks",
+    "dynamic_concentration",
+    "dynamic_reliance",
+    "dynamic_supply_risk",
     "eu_2023_results",
     "eu_supply_risk",
     "exposure",

@@ -49,6 +49,7 @@ __all__ = [
     "eu_2023_results",
     "eu_supply_risk",
     "eu_wgi",
+    "exporter_trade_parameters",
     "hhi_wgi_t",
     "reproduce_eu_2023",
     "stage_supply_risk",
@@ -407,6 +408,24 @@ def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
                 REFERENCE, tolerance=REPRODUCTION_RELATIVE)
 
 
+def exporter_trade_parameters(controls: pd.DataFrame, at: str | dt.date | pd.Timestamp | None,
+                              exporters: Iterable[str], commodities: Iterable[str],
+                              groups: Mapping[str, str]) -> dict[str, float]:
+    """:func:`trade_parameter` per exporter from the measures of ``controls`` in force on ``at``
+    on exports of any of ``commodities`` to all destinations (``all``, ``all-except:...``)."""
+    covered = list(commodities)
+    t = {}
+    for region in exporters:
+        kinds: set[str] = set()
+        for member in covered:
+            found = measures_in_force(controls, at, dict(groups), commodity=member,
+                                      exporter=str(region), destination="EU_ANY")
+            found = found[found["destinations"].astype(str).str.startswith("all")]
+            kinds.update(found["measure"].astype(str))
+        t[str(region)] = trade_parameter(kinds)
+    return t
+
+
 def _network_eu_sourcing(net: SupplyNetwork, commodities: list[str]) -> tuple[pd.Series, float]:
     """EU-sourcing shares of ``commodities`` in ``net`` ready for the EU method: the rest of the
     EU (``EU_OTHER``) scored as ``EU27``; other aggregate regions (``ROW``) left out of the HHI,
@@ -524,15 +543,7 @@ def eu_supply_risk(net: SupplyNetwork, commodity: str,
             s = block[~block["aggregate"]].set_index("region")["share"].astype(float)
             s = s[np.isfinite(s.to_numpy())]
             covered = _stage_members(net, str(comm), str(stage))
-            t = {}
-            for region in s.index:
-                kinds: set[str] = set()
-                for member in covered:
-                    found = measures_in_force(table, at, groups, commodity=member,
-                                              exporter=str(region), destination="EU_ANY")
-                    found = found[found["destinations"].astype(str).str.startswith("all")]
-                    kinds.update(found["measure"].astype(str))
-                t[region] = trade_parameter(kinds)
+            t = exporter_trade_parameters(table, at, s.index, covered, groups)
             wgi = wgi_scaled(s.index)
             si, eol = float(inputs["si_sr"]), float(inputs["eol_rir"])
             h_t = hhi_wgi_t(s, wgi, t)
