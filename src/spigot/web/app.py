@@ -111,6 +111,9 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
     from spigot.web.views import register_views
 
     register_views(app, templates)  # static files, gzip, run page data, downloads, world map
+    from spigot.web.exposure import register_exposure
+
+    register_exposure(app, templates, limits)  # a product's exposure: page and API
 
     # ------------------------------------------------------------------ pages
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
