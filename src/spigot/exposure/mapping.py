@@ -143,8 +143,9 @@ class _Builder:
         out = r[(r["origin"] == origin) & (r["commodity"] == commodity) & (r["volume"] > 0)]
         region = self._region_of(destination) if destination in set(self.nodes["id"]) \
             else destination
-        there = [self._region_of(str(d)) == region if d in set(self.nodes["id"]) else d == region
-                 for d in r["destination"]]
+        node_ids = set(self.nodes["id"])
+        there = pd.Series([self._region_of(str(d)) == region if d in node_ids else d == region
+                           for d in r["destination"]], index=r.index)
         near = r[there & (r["origin"] == origin) & (r["volume"] > 0)]
         if len(near):  # the origin's other shipments into the same region
             return float(near["transit_weeks"].median())
