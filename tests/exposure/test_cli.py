@@ -53,10 +53,12 @@ def test_json_keys_and_the_hand_number(capsys: pytest.CaptureFixture[str],
                          "--format", "json")
     assert code == 0, err
     doc = json.loads(out)
-    assert set(doc) == TOP_KEYS and doc["schema"] == "spigot.exposure/1"
+    assert set(doc) == TOP_KEYS
+    assert doc["schema"] == "spigot.exposure/1"
     assert set(doc["materials"][0]) == MATERIAL_KEYS
     row = doc["scenarios"][0]
-    assert set(row) == SCENARIO_KEYS and set(row["cause"]) == CAUSE_KEYS
+    assert set(row) == SCENARIO_KEYS
+    assert set(row["cause"]) == CAUSE_KEYS
     assert row["stop_probability"] == 1.0
     assert row["first_stop_week_p50"] == 17.0  # 8 (ban) + 5 (transit) + 4 (cover)
     assert row["lost_usd_p95"] == pytest.approx(23 * 10 * 100)
@@ -68,17 +70,21 @@ def test_csv_and_table(capsys: pytest.CaptureFixture[str], files: tuple[Path, Pa
     code, out, _ = cli(capsys, "exposure", str(product), "-S", str(scen), "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert rows[0]["first_stop_week_p50"] == "17" and rows[0]["cause_node"] == "magnet_chn"
+    assert rows[0]["first_stop_week_p50"] == "17"
+    assert rows[0]["cause_node"] == "magnet_chn"
     code, out, _ = cli(capsys, "exposure", str(product), "-S", str(scen), "-q")
     assert code == 0
-    assert "Exposure by scenario" in out and "short of ndfeb_magnet" in out
+    assert "Exposure by scenario" in out
+    assert "short of ndfeb_magnet" in out
 
 
 def test_unknown_product_is_exit_2_with_the_list(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(capsys, "exposure", "ev-motr")
     assert code == 2
-    assert "unknown product: got 'ev-motr'" in err and "did you mean 'ev-motor'?" in err
-    assert "hard-disk" in err and "Traceback" not in err
+    assert "unknown product: got 'ev-motr'" in err
+    assert "did you mean 'ev-motor'?" in err
+    assert "hard-disk" in err
+    assert "Traceback" not in err
 
 
 def test_bad_file_is_exit_2_with_line_and_json_error(capsys: pytest.CaptureFixture[str],
@@ -87,9 +93,11 @@ def test_bad_file_is_exit_2_with_line_and_json_error(capsys: pytest.CaptureFixtu
     bad.write_text(PRODUCT.replace("cover_weeks: 4", "cover_weeks: -4"), encoding="utf-8")
     code, out, err = cli(capsys, "exposure", str(bad), "--format", "json")
     assert code == 2
-    assert f"{bad}, line 2: field 'plant.cover_weeks'" in err and "got -4" in err
+    assert f"{bad}, line 2: field 'plant.cover_weeks'" in err
+    assert "got -4" in err
     problem = json.loads(out)["error"]["problems"][0]
-    assert problem["line"] == 2 and problem["field"] == "plant.cover_weeks"
+    assert problem["line"] == 2
+    assert problem["field"] == "plant.cover_weeks"
 
 
 def test_supplier_without_maker_is_exit_2(capsys: pytest.CaptureFixture[str],

@@ -3,6 +3,8 @@ mapping onto a world (names checked, balance kept, scale rule); the rest of the 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -43,7 +45,8 @@ def test_unknown_key_names_line_and_suggests() -> None:
 def test_bad_value_names_line_field_value_and_expected() -> None:
     (msg,) = problems(GOOD.replace("kg_per_unit: 1.0", "kg_per_unit: -2"))
     assert "p.yaml, line 10: field 'components[0].kg_per_unit'" in msg
-    assert "got -2" in msg and "greater than 0" in msg
+    assert "got -2" in msg
+    assert "greater than 0" in msg
 
 
 def test_missing_field_and_bad_yaml() -> None:
@@ -55,7 +58,8 @@ def test_missing_field_and_bad_yaml() -> None:
 
 def test_content_must_be_a_percentage() -> None:
     (msg,) = problems(GOOD + "    content: {dy_oxide: 140}\n")
-    assert "components[0].content" in msg and "percentage" in msg
+    assert "components[0].content" in msg
+    assert "percentage" in msg
 
 
 def test_bundled_names_and_unknown_name() -> None:
@@ -72,13 +76,13 @@ def test_names_are_checked_against_the_world() -> None:
     with pytest.raises(UnknownNameError, match="did you mean 'ndfeb_magnet'"):
         map_product(toy, load_product_text(GOOD.replace("commodity: ndfeb_magnet",
                                                         "commodity: ndfeb_magnets")))
-    with pytest.raises(InputError, match="no node in USA makes ndfeb_magnet.*regions whose nodes "
-                                         "make it: CHN, JPN"):
+    with pytest.raises(InputError, match=r"no node in USA makes ndfeb_magnet.*regions whose nodes "
+                                         r"make it: CHN, JPN"):
         map_product(toy, load_product_text(GOOD.replace("{region: JPN}", "{region: USA}")))
-    with pytest.raises(InputError, match="field 'components\\[0\\].content': not an input of the "
-                                         "maker's recipe: got 'tb_oxide'"):
+    with pytest.raises(InputError, match=re.escape(
+            "field 'components[0].content': not an input of the maker's recipe: got 'tb_oxide'")):
         map_product(toy, load_product_text(GOOD + "    content: {tb_oxide: 1}\n"))
-    with pytest.raises(UnknownNameError, match="field 'plant.region'"):
+    with pytest.raises(UnknownNameError, match=re.escape("field 'plant.region'")):
         map_product(toy, load_product_text(GOOD.replace("region: USA", "region: USAA")))
 
 
@@ -120,12 +124,31 @@ def test_the_rest_of_the_world_does_not_move() -> None:
 
 
 @pytest.mark.slow
-def test_ev_motor_under_licence_squeeze_on_base() -> None:
-    report = exposure(load_product("ev-motor")[0], ["licence-squeeze"], draws=64)
+def test_ev_motor_under_licence_squeeze_on_base_leaves_the_world_unmoved() -> None:
+    """The stated tolerance on base (docs/exposure.md): with the product in it, the world's
+    total lost output moves by at most 0.1 %, every sector losing USD 1 M or more by at most 1 %,
+    every sector's stop share by at most two draws in 256."""
+    draws = 256
+    base = sp.datasets.load("base")
+    scen = sp.scenarios.load("licence-squeeze")
+    product = load_product("ev-motor")[0]
+    report = exposure(product, [scen], draws=draws, network=base)
     doc = report.to_dict()
-    assert {m["commodity"] for m in doc["materials"]} == {"ndfeb_magnet"}
     assert doc["materials"][0]["suppliers"][0]["node"] == "mag_jpn~ev_motor"
     row = doc["scenarios"][0]
-    assert 0.0 <= row["stop_probability"] <= 1.0
+    assert row["stop_probability"] == 1.0
     assert row["cause"]["region"] == "CHN"
-    assert doc["plant"]["scale"] <= 1.0
+    assert row["cause"]["route_commodity"] in {"dy_oxide", "tb_oxide"}
+    assert row["cause"]["tier"] == 2
+    mapped = map_product(base, product)
+    plain = run(scen, draws=draws, network=base, keep_trajectories=0)
+    with_product = run(scen, draws=draws, network=mapped.world, keep_trajectories=0)
+    a, b = plain.data, with_product.data.sel(sector=list(plain.data["sector"].values))
+    lost_a = a["lost_output_usd"].values.mean(axis=0)
+    lost_b = b["lost_output_usd"].values.mean(axis=0)
+    assert abs(lost_b.sum() - lost_a.sum()) <= 1e-3 * lost_a.sum()
+    big = lost_a >= 1e6
+    assert np.all(np.abs(lost_b[big] - lost_a[big]) <= 0.01 * lost_a[big])
+    stop_a = (~np.isnan(a["first_stop_week"].values)).mean(axis=0)
+    stop_b = (~np.isnan(b["first_stop_week"].values)).mean(axis=0)
+    assert np.abs(stop_b - stop_a).max() <= 2 / draws

@@ -74,7 +74,8 @@ def _cause(res: Results, mapped: Mapped, first_stop: npt.NDArray[np.float64],
     """What the plant ran short of in the draws that stop, and the first route of its chain to
     fail: the earliest week in which its mean exports over draws fall below
     :data:`DROP_BELOW` of its base flow; among routes failing in the same week, the one with the
-    most weeks of base flow lost up to the median first stop."""
+    most weeks of base flow lost up to the median first stop, weighted by the share of the
+    product's supply that depends on the route (``weeks_lost``)."""
     stops = ~np.isnan(first_stop)
     if not stops.any():
         return None
@@ -92,21 +93,22 @@ def _cause(res: Results, mapped: Mapped, first_stop: npt.NDArray[np.float64],
     nodes = mapped.world.nodes.set_index("id")
     exports = ds["mean_exports"].values
     horizon = int(np.nanmedian(np.where(stops, first_stop, np.nan)) / step_weeks) + 1
-    failing = []
-    for rid, (tier, commodity_k) in mapped.chain.items():
+    failing: list[dict[str, Any]] = []
+    for rid, (tier, commodity_k, branch) in mapped.chain.items():
         k = routes.index(rid)
         base = float(world_routes.at[rid, "volume"]) / WEEKS_PER_YEAR * step_weeks
         if base <= 0:
             continue
         low = np.nonzero(exports[:, k] < DROP_BELOW * base)[0]
         if low.size:
-            lost = float(np.clip(1.0 - exports[:horizon, k] / base, 0.0, None).sum() * step_weeks)
+            lost = float(np.clip(1.0 - exports[:horizon, k] / base, 0.0, None).sum()
+                         * step_weeks * branch)
             origin = str(world_routes.at[rid, "origin"])
             failing.append({"route": rid, "node": origin, "region": str(nodes.at[origin, "region"]),
                             "route_commodity": commodity_k, "tier": tier,
                             "week": float(low[0] * step_weeks), "weeks_lost": lost})
-    failing.sort(key=lambda f: (f["week"], -f["weeks_lost"], f["tier"]))
-    first = failing[0] if failing else dict.fromkeys(
+    failing.sort(key=lambda f: (float(f["week"]), -float(f["weeks_lost"]), int(f["tier"])))
+    first: dict[str, Any] = failing[0] if failing else dict.fromkeys(
         ("route", "node", "region", "route_commodity", "tier", "week", "weeks_lost"))
     out.update(first)
     out["failing_routes"] = failing[:MAX_FAILING]

@@ -74,8 +74,9 @@ class Mapped:
     materials
         One row per component: commodity, stage, kg per unit, t/yr at full output, suppliers.
     chain
-        Route id -> (tier, commodity) of every route the product's supply passes (added or
-        raised), tier 1 into the plant.
+        Route id -> (tier, commodity, branch) of every route the product's supply passes (added
+        or raised), tier 1 into the plant; ``branch`` is the share of its component's supply
+        that depends on the route (the share of the tier-1 route it feeds).
     added_nodes
         Ids of the product's own lines (tier 2).
     """
@@ -86,7 +87,7 @@ class Mapped:
     sector: str
     scale: float
     materials: list[dict[str, Any]]
-    chain: dict[str, tuple[int, str]]
+    chain: dict[str, tuple[int, str, float]]
     added_nodes: list[str] = field(default_factory=list)
 
 
@@ -106,7 +107,8 @@ class _Builder:
         self.new_routes: list[dict[str, Any]] = []
         self.new_nodes: list[dict[str, Any]] = []
         self.new_recipes: list[dict[str, Any]] = []
-        self.chain: dict[str, tuple[int, str]] = {}
+        self.chain: dict[str, tuple[int, str, float]] = {}
+        self.branch = 1.0  # share of the current component's supply on the current tier-1 route
 
     # ------------------------------------------------------------------ lookups
     def fail(self, message: str, field: str, value: object, expected: str,
@@ -168,8 +170,14 @@ class _Builder:
             "transit_weeks": transit if transit is not None else
             self.transit(origin, commodity, destination),
             "confidence": "L", "note": _NOTE.format(name=self.product.name)})
-        self.chain[rid] = (tier, commodity)
+        self.link(rid, tier, commodity)
         self.supply(origin, commodity, volume, tier + 1)
+
+    def link(self, route: str, tier: int, commodity: str) -> None:
+        """Record ``route`` in the chain (its nearest tier, its largest branch share)."""
+        old = self.chain.get(route)
+        self.chain[route] = (min(tier, old[0]) if old else tier, commodity,
+                             max(self.branch, old[2]) if old else self.branch)
 
     def supply(self, node: str, commodity: str, volume: float, tier: int, depth: int = 0) -> None:
         """``node`` ships ``volume`` t/yr more of ``commodity``: raise its activity and order
@@ -191,7 +199,7 @@ class _Builder:
             for route in into.to_dict(orient="records"):
                 part = need * float(route["volume"]) / total
                 self.route_extra[str(route["id"])] = self.route_extra.get(str(route["id"]), 0.0) + part
-                self.chain.setdefault(str(route["id"]), (tier, str(inp["commodity"])))
+                self.link(str(route["id"]), tier, str(inp["commodity"]))
                 self.supply(str(route["origin"]), str(inp["commodity"]), part, tier + 1, depth + 1)
 
     # ------------------------------------------------------------------ components
@@ -238,6 +246,7 @@ class _Builder:
         lines = []
         for m in makers.to_dict(orient="records"):
             volume = need * float(m["share"])
+            self.branch = float(m["share"])
             node = str(m["id"])
             transit = self.transit(node, comp.commodity, parent)
             if own:

@@ -80,7 +80,7 @@ class Component(_Model):
                            "(ndfeb_magnet, dy_oxide, gallium ...).")
     kg_per_unit: float = Field(gt=0, description="kg of the commodity per unit of output, in "
                                "the commodity's basis (product, metal, REO).")
-    supplier: Supplier = Field(Supplier(region="market"), description="Tier 1.")
+    supplier: Supplier = Field(Supplier(region="market", node=None), description="Tier 1.")
     inputs_from: dict[str, str] = Field(
         default_factory=dict, description="Tier 2: input commodity of the maker -> region its "
         "supply comes from (for example {dy_oxide: CHN}).")
