@@ -23,7 +23,13 @@ from spigot import scenarios
 from spigot._version import __version__
 from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.sim.cost import RunLimits
-from spigot.web.intake import ScenarioTooLargeError, check_aliases, check_depth, off_loop
+from spigot.web.intake import (
+    ScenarioTooLargeError,
+    check_aliases,
+    check_depth,
+    off_loop,
+    read_upload,
+)
 
 __all__ = ["EXPOSURE_TIMEOUT_S", "MAX_EXPOSURE_DRAWS", "register_exposure", "run_exposure"]
 
@@ -101,15 +107,6 @@ def register_exposure(app: FastAPI, templates: Jinja2Templates, limits: RunLimit
                                      expected="YAML text (yaml) or an uploaded file (file)"))
         label, text = "uploaded text", str(yaml_text)
         if file is not None:
-            label = file.filename or "upload.yaml"
-            if "/" in label or "\\" in label or label.startswith("."):
-                raise InputError(Problem("file name must be a plain name, not a path",
-                                         field="file", value=label,
-                                         expected="a name such as my-product.yaml"))
-            try:
-                text = (await file.read()).decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(Problem("the file is not UTF-8 text", field="file",
-                                         value=label, expected="a YAML text file")) from None
+            label, text = await read_upload(file, "my-product.yaml")
         return await off_loop(run_exposure, label, text, scenario, draws, limits,
                               timeout=EXPOSURE_TIMEOUT_S)
