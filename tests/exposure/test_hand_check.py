@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 
 import spigot as sp
-from spigot.exposure import exposure, load_product_text, map_product, summarise
+from spigot.exposure import Product, exposure, load_product_text, map_product, summarise
 from spigot.scenarios import load_text
 from spigot.testing import run
 
@@ -32,7 +32,7 @@ X, T, H = 8, 5, 40  # ban start (week), transit of the tier-1 route, horizon
 OUTPUT, VALUE = 10.0, 100.0
 
 
-def product(cover: float) -> sp.exposure.Product:  # type: ignore[name-defined]
+def product(cover: float) -> Product:
     return load_product_text(f"""
 name: widget
 plant: {{region: USA, output_per_week: {OUTPUT}, value_per_unit: {VALUE}, cover_weeks: {cover}}}
@@ -158,3 +158,61 @@ def test_stop_probability_of_a_random_ban_is_the_share_of_draws_the_hand_rule_st
         assert (not np.isnan(fs[d])) == p[0]
         if p[0]:
             assert fs[d] == p[1]
+
+
+# ---------------------------------------------------------------------- the EV motor on the toy
+EV_MOTOR = """
+name: ev-motor
+plant: {{region: USA, output_per_week: 10, value_per_unit: 100, cover_weeks: {cover}}}
+components:
+  - name: rotor magnets
+    commodity: ndfeb_magnet
+    kg_per_unit: 1.6
+    supplier: {{region: JPN}}
+    inputs_from: {{dy_oxide: CHN, ndpr_oxide: CHN}}
+    content: {{dy_oxide: 4.0}}
+"""
+T1, T2, NODE_COVER = 4, 3, 2  # magnet_jpn -> USA; sep_chn -> magnet_jpn; node input cover
+
+
+def dy_licence(weeks: float | None) -> str:
+    """China licenses Dy oxide to Japan from week 8 (processing ``weeks``, approval 1), or
+    bans it for good (``None``)."""
+    if weeks is None:
+        return ("  - type: ExportBan\n    id: ban\n    exporter: CHN\n    commodities: [dy_oxide]\n"
+                "    destinations: [JPN]\n    start: 2025-03-03\n")
+    return f"""  - type: ExportLicence
+    id: lic
+    exporter: CHN
+    commodities: [dy_oxide]
+    destinations: [JPN]
+    start: 2025-03-03
+    processing_time: {{distribution: {weeks}, unit: weeks}}
+    approval: {{default: 1.0}}
+"""
+
+
+@pytest.mark.parametrize(("cover", "weeks"), [(0.0, None), (4.0, None), (4.5, None), (0.0, 2),
+                                              (0.0, 3), (2.0, 4), (2.0, 6), (4.0, 6), (4.0, 7),
+                                              (4.5, 8)])
+def test_the_ev_motor_with_japanese_magnets_and_chinese_dy(cover: float,
+                                                            weeks: int | None) -> None:
+    """The bundled EV motor's supply chain on the toy: magnets from Japan's own line, its Dy
+    oxide from China (4 % Dy). A gap of ``D`` weeks in China's Dy departures reaches the line
+    after ``T2`` weeks, is bridged by the line's 2 weeks of input stock, and reaches the plant
+    ``T1`` weeks later: the plant sees a gap of ``D - 2`` weeks from week ``X + T2 + 2 + T1``,
+    then the one-supplier rule applies."""
+    row = exposure(load_product_text(EV_MOTOR.format(cover=cover)), [scenario(dy_licence(weeks))],
+                   network=sp.datasets.load("toy")).scenarios[0]
+    j_star = math.floor(cover - 0.9) + 1
+    start = X + T2 + NODE_COVER + T1
+    gap = math.inf if weeks is None else weeks - NODE_COVER
+    stops = gap >= j_star + 1
+    assert row["stop_probability"] == (1.0 if stops else 0.0)
+    assert row["first_stop_week_p50"] == (start + j_star if stops else None)
+    stopped = min(gap, H - start) - j_star if stops else 0.0
+    assert row["stopped_weeks_mean"] == stopped
+    if stops:
+        assert row["cause"]["node"] == "sep_chn"
+        assert row["cause"]["route"] == "dy_oxide__sep_chn__magnet_jpn~ev_motor"
+        assert (row["cause"]["tier"], row["cause"]["week"]) == (2, float(X))
