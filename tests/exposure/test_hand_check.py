@@ -72,12 +72,12 @@ def ban(duration: float | None = None, probability: float = 1.0,
     return text
 
 
-def licence(weeks: float) -> str:
+def licence(weeks: float, commodity: str = "ndfeb_magnet", destination: str = "USA") -> str:
     return f"""  - type: ExportLicence
     id: lic
     exporter: CHN
-    commodities: [ndfeb_magnet]
-    destinations: [USA]
+    commodities: [{commodity}]
+    destinations: [{destination}]
     start: 2025-03-03
     processing_time: {{distribution: {weeks}, unit: weeks}}
     approval: {{default: 1.0}}
@@ -181,15 +181,7 @@ def dy_licence(weeks: float | None) -> str:
     if weeks is None:
         return ("  - type: ExportBan\n    id: ban\n    exporter: CHN\n    commodities: [dy_oxide]\n"
                 "    destinations: [JPN]\n    start: 2025-03-03\n")
-    return f"""  - type: ExportLicence
-    id: lic
-    exporter: CHN
-    commodities: [dy_oxide]
-    destinations: [JPN]
-    start: 2025-03-03
-    processing_time: {{distribution: {weeks}, unit: weeks}}
-    approval: {{default: 1.0}}
-"""
+    return licence(weeks, "dy_oxide", "JPN")
 
 
 @pytest.mark.parametrize(("cover", "weeks"), [(0.0, None), (4.0, None), (4.5, None), (0.0, 2),
