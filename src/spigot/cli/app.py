@@ -15,6 +15,7 @@ from spigot._version import __version__
 from spigot.cli import compare as compare_cli
 from spigot.cli import criticality as criticality_cli
 from spigot.cli import data as data_cli
+from spigot.cli import exposure as exposure_cli
 from spigot.cli import replay as replay_cli
 from spigot.cli import report as report_cli
 from spigot.cli import risk as risk_cli
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 app.add_typer(data_cli.app, name="data")
 app.command("risk")(risk_cli.risk)
+app.command("exposure")(exposure_cli.exposure)
 app.add_typer(scenario_cli.app, name="scenario")
 app.command("validate")(scenario_cli.validate)
 app.command("run")(run_cli.run)

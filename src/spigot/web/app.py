@@ -33,7 +33,7 @@ from spigot.report import build_content
 from spigot.sim.cost import WEB_LIMITS, RunLimits
 from spigot.store import KINDS, RunStore, UnknownRunError, is_run_id
 from spigot.web.errors import install_error_handlers
-from spigot.web.intake import check_scenario, off_loop
+from spigot.web.intake import check_scenario, off_loop, read_upload
 from spigot.web.jobs import JobManager, Runner
 from spigot.web.limits import BodyLimit
 from spigot.web.memo import OnceCache
@@ -111,6 +111,9 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
     from spigot.web.views import register_views
 
     register_views(app, templates)  # static files, gzip, run page data, downloads, world map
+    from spigot.web.exposure import register_exposure
+
+    register_exposure(app, templates, limits)  # a product's exposure: page and API
 
     # ------------------------------------------------------------------ pages
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:
@@ -226,17 +229,7 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
                 raise UnknownNameError("scenario", scenario, scenarios.names(), field="scenario")
             return scenario, scenarios.path(scenario).read_text(encoding="utf-8")
         if file is not None:
-            filename = file.filename or "upload.yaml"
-            if "/" in filename or "\\" in filename or filename.startswith("."):
-                raise InputError(Problem("file name must be a plain name, not a path",
-                                         field="file", value=filename,
-                                         expected="a name such as my-scenario.yaml"))
-            raw = await file.read()
-            try:
-                return filename, raw.decode("utf-8")
-            except UnicodeDecodeError:
-                raise InputError(Problem("the file is not UTF-8 text", field="file",
-                                         value=filename, expected="a YAML text file")) from None
+            return await read_upload(file, "my-scenario.yaml")
         return "uploaded text", str(text)
 
     @app.post("/api/scenarios/validate", tags=["scenarios"])

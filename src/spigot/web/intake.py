@@ -35,7 +35,8 @@ from spigot.scenarios.models import Scenario
 from spigot.sim.cost import RunCost, RunLimits
 
 __all__ = ["MAX_DEPTH", "MAX_SCENARIO_BYTES", "PREPARE_THREADS", "PREPARE_TIMEOUT_S", "Checked",
-           "ScenarioTooLargeError", "check_aliases", "check_depth", "check_scenario", "off_loop"]
+           "ScenarioTooLargeError", "check_aliases", "check_depth", "check_scenario", "off_loop",
+           "read_upload"]
 
 T = TypeVar("T")
 
@@ -64,6 +65,26 @@ class Checked:
     scenario: Scenario
     cost: RunCost
     warnings: list[Problem]
+
+
+async def read_upload(file: Any, example: str) -> tuple[str, str]:
+    """An uploaded file's plain name and UTF-8 text (a ``fastapi.UploadFile``).
+
+    Raises
+    ------
+    InputError
+        If the name is a path (``/``, ``\\``, a leading ``.``) or the bytes are not UTF-8.
+    """
+    filename = file.filename or "upload.yaml"
+    if "/" in filename or "\\" in filename or filename.startswith("."):
+        raise InputError(Problem("file name must be a plain name, not a path", field="file",
+                                 value=filename, expected=f"a name such as {example}"))
+    raw = await file.read()
+    try:
+        return filename, raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(Problem("the file is not UTF-8 text", field="file", value=filename,
+                                 expected="a YAML text file")) from None
 
 
 def check_depth(text: str, label: str, max_depth: int = MAX_DEPTH) -> None:

@@ -40,6 +40,7 @@ STATIC: dict[str, str] = {
     "report.js": "text/javascript",
     "world.js": "text/javascript",
     "form.js": "text/javascript",
+    "exposure.js": "text/javascript",
     "style.css": "text/css",
     "plotly.min.js": "text/javascript",
     "world_110m.json": "application/json",
