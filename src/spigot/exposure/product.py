@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from spigot.bundled import BundledCatalog
 from spigot.errors import InputError, Problem, UnknownNameError, did_you_mean
 from spigot.network.files import read_text
-from spigot.scenarios.loader import _dedupe, _problem_from_pydantic, _relevant, _Source
+from spigot.scenarios.loader import YamlSource, dedupe_problems, problem_from_pydantic, relevant_errors
 
 __all__ = ["PRODUCTS", "Component", "Plant", "Product", "Supplier", "load_product",
            "load_product_text"]
@@ -141,7 +141,7 @@ def load_product_text(text: str, file: str = "<product>") -> Product:
         expected.
     """
     try:
-        source = _Source(text, file)
+        source = YamlSource(text, file)
     except InputError as exc:
         raise InputError(exc.problems, title=f"{file} is not a valid product file:") from None
     if not isinstance(source.data, dict):
@@ -151,15 +151,15 @@ def load_product_text(text: str, file: str = "<product>") -> Product:
         return Product.model_validate(source.data)
     except pydantic.ValidationError as exc:
         problems = []
-        for err in _relevant(exc.errors()):
-            p = _problem_from_pydantic(err, source)
+        for err in relevant_errors(exc.errors()):
+            p = problem_from_pydantic(err, source)
             if err.get("type") == "extra_forbidden":
                 allowed = _fields(tuple(err["loc"][:-1]))
                 p = Problem(p.message, file=p.file, line=p.line, field=p.field, value=p.value,
                             expected="one of " + ", ".join(allowed),
                             hint=did_you_mean(p.value, allowed) or None)
             problems.append(p)
-        raise InputError(_dedupe(problems), title=f"{file} is not a valid product file:") from None
+        raise InputError(dedupe_problems(problems), title=f"{file} is not a valid product file:") from None
 
 
 def load_product(name_or_path: str | os.PathLike[str]) -> tuple[Product, str]:

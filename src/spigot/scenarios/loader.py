@@ -23,7 +23,8 @@ from spigot.scenarios.models import Scenario
 if TYPE_CHECKING:
     from spigot.network import SupplyNetwork
 
-__all__ = ["adjusted_world", "check_names", "date_to_step", "field_path", "load_file", "load_text"]
+__all__ = ["YamlSource", "adjusted_world", "check_names", "date_to_step", "dedupe_problems",
+           "field_path", "load_file", "load_text", "problem_from_pydantic", "relevant_errors"]
 
 Loc = tuple[int | str, ...]
 
@@ -71,7 +72,7 @@ def _clean_loc(loc: Loc) -> Loc:
     return tuple(p for p in loc if not (isinstance(p, str) and (p in tags or "[" in p)))
 
 
-class _Source:
+class YamlSource:
     """A scenario text with its composed YAML tree, for mapping field paths to lines."""
 
     def __init__(self, text: str, file: str) -> None:
@@ -93,7 +94,7 @@ class _Source:
         return _line_of(self.root, loc)
 
 
-def _problem_from_pydantic(err: Mapping[str, Any], source: _Source) -> Problem:
+def problem_from_pydantic(err: Mapping[str, Any], source: YamlSource) -> Problem:
     loc = _clean_loc(tuple(err.get("loc", ())))
     kind = err.get("type", "")
     msg = str(err.get("msg", "invalid value"))
@@ -127,7 +128,7 @@ def _problem_from_pydantic(err: Mapping[str, Any], source: _Source) -> Problem:
                    value=value, expected=expected, hint=hint)
 
 
-def _fields_at(loc: Loc, source: _Source) -> list[str]:
+def _fields_at(loc: Loc, source: YamlSource) -> list[str]:
     """Allowed field names of the model at ``loc`` (best effort, for suggestions)."""
     if not loc:
         return list(Scenario.model_fields)
@@ -152,7 +153,7 @@ def load_text(text: str, file: str = "<scenario>") -> Scenario:
     ScenarioError
         With one problem per mistake, each naming the line and field.
     """
-    source = _Source(text, file)
+    source = YamlSource(text, file)
     if not isinstance(source.data, dict):
         got = type(source.data).__name__ if source.data is not None else "an empty file"
         raise ScenarioError(Problem("a scenario must be a mapping of keys to values", file=file,
@@ -165,13 +166,13 @@ def load_text(text: str, file: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(source.data)
     except pydantic.ValidationError as exc:
-        problems = _dedupe([_problem_from_pydantic(e, source) for e in _relevant(exc.errors())])
+        problems = dedupe_problems([problem_from_pydantic(e, source) for e in relevant_errors(exc.errors())])
         raise ScenarioError(problems, title=f"{file} is not a valid scenario:") from None
     scenario._source = source
     return scenario
 
 
-def _relevant(errors: list[Any]) -> list[Any]:
+def relevant_errors(errors: list[Any]) -> list[Any]:
     """Drop the errors of union branches that clearly do not apply: "not a number" where a
     mapping (a distribution) was written, and "not a mapping" where a scalar was written, when
     another branch explains the same field."""
@@ -191,7 +192,7 @@ def _relevant(errors: list[Any]) -> list[Any]:
     return out or errors
 
 
-def _dedupe(problems: list[Problem]) -> list[Problem]:
+def dedupe_problems(problems: list[Problem]) -> list[Problem]:
     """Drop repeats, and merge the alternatives of one union field into one problem."""
     groups: dict[tuple[int | None, str | None], list[Problem]] = {}
     for p in problems:
@@ -250,9 +251,9 @@ def load_file(path: str | os.PathLike[str]) -> Scenario:
     return scenario
 
 
-def _source_of(scenario: Scenario) -> _Source | None:
+def _source_of(scenario: Scenario) -> YamlSource | None:
     source = scenario._source
-    return source if isinstance(source, _Source) else None
+    return source if isinstance(source, YamlSource) else None
 
 
 def check_names(scenario: Scenario, commodities: Iterable[str], commodity_groups: Mapping[str, Any],
