@@ -20,7 +20,14 @@ import numpy as np
 import pandas as pd
 
 from spigot.network import SupplyNetwork
-from spigot.risk._common import STAGE_ORDER, commodity_groups, memo, resolve_commodity, tidy
+from spigot.risk._common import (
+    STAGE_ORDER,
+    commodity_groups,
+    memo,
+    resolve_commodity,
+    shared_table,
+    tidy,
+)
 from spigot.risk.concentration import CONCENTRATION_UNITS, concentration
 
 __all__ = ["chain_members", "chains", "chokepoints"]
@@ -34,7 +41,7 @@ def _links(net: SupplyNetwork) -> dict[str, set[str]]:
     """Group -> groups linked to it by a recipe (input group <-> output group)."""
     groups = commodity_groups(net)
     links: dict[str, set[str]] = {g: set() for g in set(groups.values())}
-    recipes = net.recipes
+    recipes = shared_table(net, "recipes")
     for _, block in recipes.groupby("recipe"):
         ins = {groups.get(str(c), str(c)) for c in block.loc[block["role"] == "input", "commodity"]}
         outs = {groups.get(str(c), str(c))
@@ -70,7 +77,7 @@ def chain_members(net: SupplyNetwork, commodity: str) -> list[str]:
 
 def chains(net: SupplyNetwork) -> list[str]:
     """One name per chain: the group in it that has a mining stage (else the first by name)."""
-    stats = net.production
+    stats = shared_table(net, "production")
     known = commodity_groups(net)
     groups = sorted(set(known.values()) | {str(c) for c in stats["commodity"] if str(c) not in known})
     mined = {str(c) for c in stats.loc[stats["stage"] == "mining", "commodity"]}
@@ -112,7 +119,7 @@ def chokepoints(net: SupplyNetwork, commodity: str | None = None,
     """
     names = chains(net) if commodity is None else [commodity]
     frames = []
-    stats = net.production
+    stats = shared_table(net, "production")
     for name in names:
         members = chain_members(net, name)
         groups = commodity_groups(net)
