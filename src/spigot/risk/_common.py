@@ -214,7 +214,16 @@ def resolve_importer(net: SupplyNetwork, importer: str | Importer,
         members_of_group = group_members(net, text)
         if members_of_group:
             return Importer(text, tuple(members_of_group))
-    return Importer(resolve_region(net, text, field=field), (text,))
+    return Importer(resolve_region(net, text, field=field, extra=region_groups(net)), (text,))
+
+
+def region_groups(net: SupplyNetwork) -> list[str]:
+    """Names of the groups of the regions table (``EU27``)."""
+    regions = shared_table(net, "regions")
+    if "groups" not in regions.columns:
+        return []
+    return sorted({g for cell in regions["groups"] if isinstance(cell, str)
+                   for g in cell.split(";") if g})
 
 
 def region_hint(net: SupplyNetwork, name: str, choices: Iterable[str]) -> str | None:

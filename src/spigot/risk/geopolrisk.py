@@ -288,7 +288,7 @@ def geopolrisk(net: SupplyNetwork, importer: str | Importer | None = None,
         try:
             shares = stage_shares(net, key, stage, year=year)
         except LookupError:
-            missing.extend({**m, "commodity": str(comm)} for m in _missing(net, key, stage, year))
+            missing.extend({"commodity": str(comm), **m} for m in _missing(net, key, stage, year))
             continue
         listed = shares.loc[~shares["aggregate"]].set_index("region")["share"].astype(float)
         out = geopolrisk_from_inputs(listed, block.groupby("origin")["volume"].sum(), ps,
