@@ -232,7 +232,8 @@ def region_hint(net: SupplyNetwork, name: str, choices: Iterable[str]) -> str | 
     ``EU_OTHER``), or the members of a group (``EU27``). ``None``: no better hint than the
     fuzzy match."""
     pool = set(choices)
-    rows = shared_table(net, "regions").astype(str).to_dict(orient="records")
+    rows = [{str(k): str(v) for k, v in r.items()}
+            for r in shared_table(net, "regions").astype(str).to_dict(orient="records")]
     members = [r["id"] for r in rows if name in r.get("groups", "").split(";")]
     if members:
         return f"{name} is a group of regions ({', '.join(members)})"

@@ -52,7 +52,8 @@ def _regional_production(net: SupplyNetwork) -> pd.DataFrame:
     merged = nodes[["id", "region", "recipe", "output"]].merge(
         outputs[["recipe", "commodity", "coefficient"]], on="recipe", how="inner")
     merged["production"] = merged["output"].astype(float) * merged["coefficient"].astype(float)
-    out = merged.groupby(["region", "commodity"], as_index=False)["production"].sum()
+    out = pd.DataFrame(merged.groupby(["region", "commodity"], as_index=False)["production"]
+                       .sum())
     return out.astype({"region": str, "commodity": str})
 
 

@@ -109,11 +109,11 @@ def _built(year: int, template: str) -> YearWorld:
             + first[0].strip(), field="--dataset", value=template,
             expected="a bundled world that the BACI import's HS map covers",
             hint="use --dataset base")) from exc
-    kept = [{"commodity": str(c["commodity"]), "year": None, "why": str(c.get("why", ""))}
-            for c in world.report["commodities"] if c.get("routes_from") != "BACI"]
     years = route_years(world.network)
-    for row in kept:
-        row["year"] = years.get(row["commodity"])
+    kept: list[dict[str, Any]] = [
+        {"commodity": str(c["commodity"]), "year": years.get(str(c["commodity"])),
+         "why": str(c.get("why", ""))}
+        for c in world.report["commodities"] if c.get("routes_from") != "BACI"]
     return YearWorld(world.network, year, year, kept)
 
 

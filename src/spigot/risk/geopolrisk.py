@@ -279,7 +279,8 @@ def geopolrisk(net: SupplyNetwork, importer: str | Importer | None = None,
                                                            == commodity)]
     rows = []
     missing: list[dict[str, object]] = []
-    for (dest, comm), block in flows.groupby(["destination", "commodity"], sort=True):
+    for (dest, comm_key), block in flows.groupby(["destination", "commodity"], sort=True):
+        comm = str(comm_key)
         stage = str(commodities.loc[comm, "stage"]) if comm in commodities.index else ""
         basis = str(commodities.loc[comm, "basis"]) if comm in commodities.index else ""
         # the commodity's own statistics, else its group's at the same stage (statistics or
