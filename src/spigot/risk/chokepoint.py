@@ -132,7 +132,10 @@ def chokepoints(net: SupplyNetwork, commodity: str | None = None,
         # commodity ids of the chain with published statistics of their own (e.g. dy_oxide)
         for member in sorted({str(c) for c in stats["commodity"]} - set(members)):
             if groups.get(member) in members:
-                block = concentration(net, member, year=year)
+                try:
+                    block = concentration(net, member, year=year)
+                except LookupError:  # no statistics of the year (listed by the caller)
+                    continue
                 blocks.append(block[~block["source"].str.contains("network nodes")])
         if not blocks:
             continue
