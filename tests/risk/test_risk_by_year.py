@@ -233,6 +233,12 @@ def test_cli_year_json_and_default_inputs(capsys: pytest.CaptureFixture[str]) ->
     assert doc["inputs"]["wgi"] == 2022
     assert doc["inputs"]["production"] == sorted({s["year"] for s in
                                                   doc["chains"][0]["stages"]})
+    code, out, _ = run(capsys, "risk", "--commodity", "rare_earths", "--year", "2022", "-f",
+                       "csv")
+    assert code == 0
+    lines = out.splitlines()
+    assert "inputs,,,,,trade,2022" in lines
+    assert "inputs,,rare_earths,separation,,missing_production,2023;2024" in lines
     code, out, _ = run(capsys, "risk", "--commodity", "rare_earths", "--year", "2022")
     assert code == 0
     assert "Inputs (--year 2022)" in out

@@ -267,6 +267,17 @@ def _long(document: dict[str, Any]) -> pd.DataFrame:
                              "region": base.get("region") or base.get("importer")
                              or base.get("origin"), "metric": metric, "value": record[metric]})
 
+    inputs = document.get("inputs") or {}
+    for key in ("year", "trade", "production", "wgi", "wgi_eu"):
+        value = inputs.get(key)
+        rows.append({"section": "inputs", "chain": None, "commodity": None, "stage": None,
+                     "region": None, "metric": key,
+                     "value": ";".join(str(v) for v in value) if isinstance(value, list)
+                     else value})
+    for m in inputs.get("missing", []):
+        rows.append({"section": "inputs", "chain": None, "commodity": m["commodity"],
+                     "stage": m["stage"], "region": None, "metric": f"missing_{m['input']}",
+                     "value": ";".join(str(y) for y in m["years_available"])})
     for chain in document["chains"]:
         name = chain["chain"]
         for r in chain["stages"]:
@@ -276,17 +287,21 @@ def _long(document: dict[str, Any]) -> pd.DataFrame:
                                                       "hhi_ratio_to_mining"))
         for r in chain["eu_supply_risk"]:
             add("eu_supply_risk", name, {**r, "commodity": f"{r['commodity']} ({r['material']})"},
-                ("stage",), ("year", "hhi_wgi_t", "sr", "published_sr", "bottleneck"))
+                ("stage",), ("year", "wgi_year", "trade_year", "hhi_wgi_t", "sr",
+                             "published_sr", "bottleneck"))
         imp = chain.get("importer")
         if imp:
             for r in imp["net_import_reliance"]:
                 add("net_import_reliance", name, r, ("region",), ("production", "imports",
-                                                                  "exports", "nir"))
+                                                                  "exports", "nir",
+                                                                  "trade_year"))
             for r in imp["exposure"]:
                 add("exposure", name, r, ("importer",), ("supply", "exposed", "exposure_share",
-                                                         "measures"))
+                                                         "measures", "trade_year"))
             for r in imp["geopolrisk"]:
-                add("geopolrisk", name, r, ("importer", "stage"), ("hhi", "wta", "geopolrisk"))
+                add("geopolrisk", name, r, ("importer", "stage"), ("year", "wgi_year",
+                                                                   "trade_year", "hhi", "wta",
+                                                                   "geopolrisk"))
     return pd.DataFrame(rows, columns=["section", "chain", "commodity", "stage", "region",
                                        "metric", "value"])
 
