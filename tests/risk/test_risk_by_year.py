@@ -209,6 +209,8 @@ def test_year_inputs_say_which_year(year_docs: dict[int, dict]) -> None:
     assert missing[("dy_oxide", "separation")] == [2024]
     kept = {r["commodity"]: r["year"] for r in inputs["trade_from_template"]}
     assert kept["ndfeb_magnet"] == 2024  # magnets have no HS code in the extract
+    assert "tungsten_apt" not in kept  # only the chains shown
+    assert all(m["commodity"] not in ("graphite", "tungsten") for m in inputs["missing"])
     assert doc["importer"] == "EU27"
     importer = doc["chains"][0]["importer"]
     assert {r["trade_year"] for r in importer["import_sources"]

@@ -133,14 +133,17 @@ def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: st
                                                            "qualifier", "source"]),
             }
         chains.append(entry)
-    if who is not None:
-        missing.extend(m for m in all_gpr.attrs.get("missing", []) if m not in missing)
+    shown = {c for chain in chains for c, g in groups.items()
+             if g in chain["members"] or c in chain["members"]}
+    if who is not None:  # GeoPolRisk rows left out for want of the year's statistics
+        missing.extend(m for m in all_gpr.attrs.get("missing", [])
+                       if m not in missing and m["commodity"] in shown)
     return {
         "dataset": net.name,
         "at": day,
         "importer": None if who is None else who.label,
         "commodity": commodity,
-        "inputs": _inputs(net, stages, year, wgi_year, world, missing, trade_years),
+        "inputs": _inputs(net, stages, year, wgi_year, world, missing, trade_years, shown),
         "chains": chains,
         "units": {
             "hhi": "0-1", "hhi_points": "0-10,000", "shares": "fraction of world production",
@@ -195,8 +198,9 @@ def _missing(net: SupplyNetwork, members: list[str], groups: dict[str, str],
 
 def _inputs(net: SupplyNetwork, stages: pd.DataFrame, year: int | None, wgi_year: int | None,
             world: by_year.YearWorld | None, missing: list[dict[str, Any]],
-            trade_years: dict[str, int | None]) -> dict[str, Any]:
-    """Which year each input comes from (documented in docs/cli.md)."""
+            trade_years: dict[str, int | None], shown: set[str]) -> dict[str, Any]:
+    """Which year each input comes from (documented in docs/cli.md), for the commodities of the
+    chains ``shown``."""
     used = sorted({int(y) for y in stages["year"]}) if len(stages) else []
     trade = sorted({y for y in trade_years.values() if y is not None})
     built = world is not None and world.year is not None
@@ -219,7 +223,8 @@ def _inputs(net: SupplyNetwork, stages: pd.DataFrame, year: int | None, wgi_year
             "wgi": by_year.S_WGI_PS,
             "wgi_eu": by_year.S_WGI_EU,
         },
-        "trade_from_template": [] if world is None else world.from_template,
+        "trade_from_template": [] if world is None else
+        [r for r in world.from_template if r["commodity"] in shown],
         "missing": missing,
     }
 
