@@ -8,12 +8,12 @@ import pytest
 
 from spigot.cli.app import main
 
-TOP_KEYS = {"dataset", "at", "importer", "commodity", "chains", "units", "references"}
+TOP_KEYS = {"dataset", "at", "importer", "commodity", "inputs", "chains", "units", "references"}
 CHAIN_KEYS = {"chain", "members", "chokepoint", "stages", "eu_supply_risk"}
 STAGE_KEYS = {"commodity", "stage", "year", "hhi", "hhi_points", "hhi_normalised", "cr1", "cr3",
               "n_producers", "top_supplier", "top_share", "coverage", "chokepoint",
               "hhi_ratio_to_mining", "hhi_difference_to_mining", "source"}
-IMPORTER_KEYS = {"region", "net_import_reliance", "import_sources", "exposure", "geopolrisk",
+IMPORTER_KEYS = {"region", "members", "net_import_reliance", "import_sources", "exposure", "geopolrisk",
                  "usgs_published_nir"}
 
 

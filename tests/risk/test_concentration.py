@@ -80,8 +80,8 @@ def test_unknown_commodity_and_stage_suggest(toy: sp.SupplyNetwork) -> None:
                                                   ("antimony", "mining"),
                                                   ("gallium", "refining")])
 def test_year_selection_uses_the_year_asked_for(commodity: str, stage: str) -> None:
-    # every year the statistics hold is the year used when asked for; a later year with no data
-    # falls back to the latest one before it, an earlier year to the earliest one
+    # every year the statistics hold is the year used when asked for; a year without data is an
+    # error naming the years there are (issue 18: never another year in silence)
     net = sp.datasets.load("base")
     stats = net.production
     rows = stats[(stats["commodity"] == commodity) & (stats["stage"] == stage)]
@@ -89,6 +89,8 @@ def test_year_selection_uses_the_year_asked_for(commodity: str, stage: str) -> N
     assert len(years) >= 2
     for year in years:
         assert set(stage_shares(net, commodity, stage, year)["year"]) == {year}
-    assert set(stage_shares(net, commodity, stage, years[-1] + 3)["year"]) == {years[-1]}
-    assert set(stage_shares(net, commodity, stage, years[0] - 3)["year"]) == {years[0]}
+    for wrong in (years[-1] + 3, years[0] - 3):
+        with pytest.raises(UnknownNameError, match=f"got {wrong}; expected one of "
+                                                   + ", ".join(str(y) for y in years)):
+            stage_shares(net, commodity, stage, wrong)
     assert set(stage_shares(net, commodity, stage)["year"]) == {years[-1]}

@@ -8,23 +8,30 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from spigot._lazy import lazy_from, lazy_import
-from spigot.cli.output import Format, FormatOption, emit
+from spigot.cli.output import Format, FormatOption, emit, emit_rows
 from spigot.errors import UnknownNameError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from spigot import datasets
     from spigot import risk as risk_metrics
     from spigot.network import SupplyNetwork
-    from spigot.risk._common import commodity_groups, parse_date, resolve_commodity, resolve_region
+    from spigot.risk import by_year
+    from spigot.risk._common import (
+        commodity_groups,
+        parse_date,
+        resolve_commodity,
+        resolve_importer,
+    )
+    from spigot.risk.concentration import statistics_years
 else:
-    datasets = lazy_from("spigot", "datasets")
     risk_metrics = lazy_from("spigot", "risk")
+    by_year = lazy_import("spigot.risk.by_year")
     commodity_groups = lazy_from("spigot.risk._common", "commodity_groups")
     parse_date = lazy_from("spigot.risk._common", "parse_date")
     resolve_commodity = lazy_from("spigot.risk._common", "resolve_commodity")
-    resolve_region = lazy_from("spigot.risk._common", "resolve_region")
+    resolve_importer = lazy_from("spigot.risk._common", "resolve_importer")
+    statistics_years = lazy_from("spigot.risk.concentration", "statistics_years")
     SupplyNetwork = lazy_from("spigot.network", "SupplyNetwork")
     pd = lazy_import("pandas")
 
@@ -60,21 +67,29 @@ def _eu(net: SupplyNetwork, names: list[str], at: str, year: int | None) -> pd.D
 
 
 def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: str | None = None,
-                  at: str | None = None, year: int | None = None) -> dict[str, Any]:
-    """The JSON document of ``spigot risk`` (keys documented in ``docs/cli.md``)."""
+                  at: str | None = None, year: int | None = None,
+                  world: by_year.YearWorld | None = None) -> dict[str, Any]:
+    """The JSON document of ``spigot risk`` (keys documented in ``docs/cli.md``).
+
+    ``world`` says where the inputs of ``net`` come from (``spigot risk --year``:
+    :func:`spigot.risk.by_year.year_world`); without it, ``net`` is scored as it is, with the WGI
+    of ``year`` (2022 if ``None``).
+    """
     day = parse_date(at, field="--at").date().isoformat()
     if commodity is not None:
         resolve_commodity(net, commodity, field="--commodity")
-    if importer is not None:
-        resolve_region(net, importer, field="--importer")
+    who = None if importer is None else resolve_importer(net, importer, field="--importer")
+    wgi_year = world.wgi_year if world is not None else year
     stages = risk_metrics.chokepoints(net, commodity, year=year)
     groups = commodity_groups(net)
-    if importer is not None:
-        all_reliance = risk_metrics.net_import_reliance(net, importer)
-        all_exposed = risk_metrics.exposure(net, importer, at=day)
-        all_gpr = risk_metrics.geopolrisk(net, importer, year=year)
-        all_sources = risk_metrics.import_sources(net, importer, None)
-        all_published = risk_metrics.usgs_published_reliance(importer=importer)
+    if who is not None:
+        all_reliance = risk_metrics.net_import_reliance(net, who)
+        all_exposed = risk_metrics.exposure(net, who, at=day)
+        all_gpr = risk_metrics.geopolrisk(net, who, year=year, wgi_year=wgi_year)
+        all_sources = risk_metrics.import_sources(net, who, None)
+        all_published = risk_metrics.usgs_published_reliance(importer=who.label)
+    trade_years = by_year.route_years(net)
+    missing: list[dict[str, Any]] = []
     chains = []
     for chain, block in stages.groupby("chain", sort=False):
         members = risk_metrics.chain_members(net, str(chain))
@@ -93,9 +108,13 @@ def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: st
                 "hhi_difference_to_mining": choke["hhi_difference_to_mining"],
             },
             "stages": _records(block, STAGE_COLUMNS),
-            "eu_supply_risk": _records(_eu(net, [str(chain), *members], day, year), EU_COLUMNS),
+            "eu_supply_risk": _with_years(
+                _records(_eu(net, [str(chain), *members], day, year), EU_COLUMNS), net, groups,
+                wgi_year=by_year.WGI_EU_YEAR),
         }
-        if importer is not None:
+        if year is not None:
+            missing.extend(_missing(net, members, groups, year))
+        if who is not None:
             ids = [c for c, g in groups.items() if g in members or c in members]
             reliance = all_reliance[all_reliance["commodity"].isin(ids)]
             exposed = all_exposed[all_exposed["commodity"].isin(ids)]
@@ -103,20 +122,28 @@ def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: st
             src = all_sources[all_sources["commodity"].isin(ids)]
             published = all_published[all_published["commodity"].isin([*members, *ids])]
             entry["importer"] = {
-                "region": importer,
-                "net_import_reliance": _records(reliance, list(reliance.columns)),
-                "import_sources": _records(src, list(src.columns)),
-                "exposure": _records(exposed, list(exposed.columns)),
-                "geopolrisk": _records(gpr, list(gpr.columns)),
+                "region": who.label,
+                "members": list(who.members),
+                "net_import_reliance": _with_years(_records(reliance, list(reliance.columns)),
+                                                   net, groups),
+                "import_sources": _with_years(_records(src, list(src.columns)), net, groups),
+                "exposure": _with_years(_records(exposed, list(exposed.columns)), net, groups),
+                "geopolrisk": _with_years(_records(gpr, list(gpr.columns)), net, groups),
                 "usgs_published_nir": _records(published, ["commodity", "item", "year", "nir",
                                                            "qualifier", "source"]),
             }
         chains.append(entry)
+    shown = {c for chain in chains for c, g in groups.items()
+             if g in chain["members"] or c in chain["members"]}
+    if who is not None:  # GeoPolRisk rows left out for want of the year's statistics
+        missing.extend(m for m in all_gpr.attrs.get("missing", [])
+                       if m not in missing and m["commodity"] in shown)
     return {
         "dataset": net.name,
         "at": day,
-        "importer": importer,
+        "importer": None if who is None else who.label,
         "commodity": commodity,
+        "inputs": _inputs(net, stages, year, wgi_year, world, missing, trade_years, shown),
         "chains": chains,
         "units": {
             "hhi": "0-1", "hhi_points": "0-10,000", "shares": "fraction of world production",
@@ -136,6 +163,69 @@ def risk_document(net: SupplyNetwork, commodity: str | None = None, importer: st
                           "geopolrisk-py 2.0.1",
             "docs": "docs/metrics.md",
         },
+    }
+
+
+def _with_years(rows: list[dict[str, Any]], net: SupplyNetwork, groups: dict[str, str],
+                wgi_year: int | None = None) -> list[dict[str, Any]]:
+    """``rows`` with ``trade_year`` (the year of the routes of the row's commodity; a group's
+    members for a group) and, where given, ``wgi_year``."""
+    years = by_year.route_years(net)
+    members: dict[str, list[str]] = {}
+    for c, g in groups.items():
+        members.setdefault(g, []).append(c)
+    out = []
+    for row in rows:
+        comm = str(row.get("commodity"))
+        extra: dict[str, Any] = {"trade_year": by_year.trade_year(
+            net, [comm] if comm in years else members.get(comm, [comm]))}
+        if wgi_year is not None:
+            extra["wgi_year"] = wgi_year
+        out.append({**row, **extra})
+    return out
+
+
+def _missing(net: SupplyNetwork, members: list[str], groups: dict[str, str],
+             year: int) -> list[dict[str, Any]]:
+    """(commodity, stage) statistics of the chain ``members`` that have no row of ``year``."""
+    out = []
+    for (comm, stage), years in statistics_years(net).items():
+        if (comm in members or groups.get(comm) in members) and year not in years:
+            out.append({"commodity": comm, "stage": stage, "input": "production", "year": year,
+                        "years_available": years})
+    return out
+
+
+def _inputs(net: SupplyNetwork, stages: pd.DataFrame, year: int | None, wgi_year: int | None,
+            world: by_year.YearWorld | None, missing: list[dict[str, Any]],
+            trade_years: dict[str, int | None], shown: set[str]) -> dict[str, Any]:
+    """Which year each input comes from (documented in docs/cli.md), for the commodities of the
+    chains ``shown``."""
+    used = sorted({int(y) for y in stages["year"]}) if len(stages) else []
+    trade = sorted({y for y in trade_years.values() if y is not None})
+    built = world is not None and world.year is not None
+    return {
+        "year": year,
+        "trade": year if built else (trade[-1] if len(trade) == 1 else trade),
+        "production": year if year is not None else used,
+        "wgi": wgi_year if wgi_year is not None else by_year.DEFAULT_WGI_YEAR,
+        "wgi_eu": by_year.WGI_EU_YEAR,
+        "sources": {
+            "trade": (f"CEPII BACI HS92 {year} through the bundled HS map (spigot data "
+                      f"import-baci --year {year})" if built else
+                      f"the routes of the dataset {net.name!r}"),
+            "production": (f"World Mining Data {year} (mining, refining); the dataset's other "
+                           f"statistics of {year}; stages without statistics in any year: the "
+                           f"world's node outputs (the template's country split, scaled to "
+                           f"{year})" if built else
+                           "the dataset's production statistics, latest year per stage"
+                           if year is None else f"the dataset's statistics of {year}"),
+            "wgi": by_year.S_WGI_PS,
+            "wgi_eu": by_year.S_WGI_EU,
+        },
+        "trade_from_template": [] if world is None else
+        [r for r in world.from_template if r["commodity"] in shown],
+        "missing": missing,
     }
 
 
@@ -182,6 +272,17 @@ def _long(document: dict[str, Any]) -> pd.DataFrame:
                              "region": base.get("region") or base.get("importer")
                              or base.get("origin"), "metric": metric, "value": record[metric]})
 
+    inputs = document.get("inputs") or {}
+    for key in ("year", "trade", "production", "wgi", "wgi_eu"):
+        value = inputs.get(key)
+        rows.append({"section": "inputs", "chain": None, "commodity": None, "stage": None,
+                     "region": None, "metric": key,
+                     "value": ";".join(str(v) for v in value) if isinstance(value, list)
+                     else value})
+    for m in inputs.get("missing", []):
+        rows.append({"section": "inputs", "chain": None, "commodity": m["commodity"],
+                     "stage": m["stage"], "region": None, "metric": f"missing_{m['input']}",
+                     "value": ";".join(str(y) for y in m["years_available"])})
     for chain in document["chains"]:
         name = chain["chain"]
         for r in chain["stages"]:
@@ -191,30 +292,55 @@ def _long(document: dict[str, Any]) -> pd.DataFrame:
                                                       "hhi_ratio_to_mining"))
         for r in chain["eu_supply_risk"]:
             add("eu_supply_risk", name, {**r, "commodity": f"{r['commodity']} ({r['material']})"},
-                ("stage",), ("year", "hhi_wgi_t", "sr", "published_sr", "bottleneck"))
+                ("stage",), ("year", "wgi_year", "trade_year", "hhi_wgi_t", "sr",
+                             "published_sr", "bottleneck"))
         imp = chain.get("importer")
         if imp:
             for r in imp["net_import_reliance"]:
                 add("net_import_reliance", name, r, ("region",), ("production", "imports",
-                                                                  "exports", "nir"))
+                                                                  "exports", "nir",
+                                                                  "trade_year"))
             for r in imp["exposure"]:
                 add("exposure", name, r, ("importer",), ("supply", "exposed", "exposure_share",
-                                                         "measures"))
+                                                         "measures", "trade_year"))
             for r in imp["geopolrisk"]:
-                add("geopolrisk", name, r, ("importer", "stage"), ("hhi", "wta", "geopolrisk"))
+                add("geopolrisk", name, r, ("importer", "stage"), ("year", "wgi_year",
+                                                                   "trade_year", "hhi", "wta",
+                                                                   "geopolrisk"))
     return pd.DataFrame(rows, columns=["section", "chain", "commodity", "stage", "region",
                                        "metric", "value"])
+
+
+def _input_rows(inputs: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``inputs`` block as table rows: input, year(s), source."""
+    def text(value: Any) -> str:
+        return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+
+    rows = [{"input": name, "year": text(inputs[key]), "source": inputs["sources"][key]}
+            for name, key in (("trade", "trade"), ("production", "production"),
+                              ("WGI (GeoPolRisk)", "wgi"), ("WGI (EU SR)", "wgi_eu"))]
+    rows += [{"input": f"trade: {r['commodity']}", "year": text(r["year"]),
+              "source": f"the template's routes, scaled to the year ({r['why']})"}
+             for r in inputs["trade_from_template"]]
+    rows += [{"input": f"production: {m['commodity']} {m['stage']}",
+              "year": f"none of {m['year']}",
+              "source": "not scored; statistics for " + text(m["years_available"])}
+             for m in inputs["missing"]]
+    return rows
 
 
 def risk(
     commodity: Annotated[str | None, typer.Option(
         help="Commodity id or group, e.g. rare_earths (default: every supply chain).")] = None,
     importer: Annotated[str | None, typer.Option(
-        help="Importing region (ISO alpha-3, e.g. USA): adds import reliance, sources, "
-             "GeoPolRisk and exposure to export controls.")] = None,
+        help="Importing region (ISO alpha-3, e.g. USA), a group of the regions table (EU27) or "
+             "a list of regions (DEU,FRA,ITA; flows between them are internal): adds import "
+             "reliance, sources, GeoPolRisk and exposure to export controls.")] = None,
     at: Annotated[str | None, typer.Option(
         help="Date for the export controls in force, YYYY-MM-DD (default: today).")] = None,
-    year: Annotated[int | None, typer.Option(help="Year of the production statistics.")] = None,
+    year: Annotated[int | None, typer.Option(
+        help="Score the world of this year: BACI trade, World Mining Data production and WGI "
+             "of the year (2018-2024); default: the bundled world as it is.")] = None,
     dataset: Annotated[str, typer.Option(
         "--dataset", "-d", help="Bundled dataset name or a folder.")] = "base",
     reproduce: Annotated[str | None, typer.Option(
@@ -238,14 +364,17 @@ def risk(
              title=f"EU 2023 supply risk, published vs recomputed ({doc['headline_within_tolerance']}"
                    f" of {doc['headline_rows']} headline SR within +/-10 %)")
         return
-    net = datasets.load(dataset)
-    document = risk_document(net, commodity, importer, at, year)
+    world = by_year.year_world(year, dataset)
+    net = world.network
+    document = risk_document(net, commodity, importer, at, year, world=world)
     if fmt is Format.json:
         emit(pd.DataFrame(), fmt, document=document)
         return
     if fmt is Format.csv:
         emit(_long(document), fmt)
         return
+    emit_rows(_input_rows(document["inputs"]), fmt,
+              title=f"Inputs ({'--year ' + str(year) if year else 'the dataset as it is'})")
     stages = pd.DataFrame([{"chain": c["chain"], **r} for c in document["chains"]
                            for r in c["stages"]])
     emit(stages[["chain", "commodity", "stage", "year", "hhi_points", "cr1", "top_supplier",
@@ -261,4 +390,4 @@ def risk(
                            ("geopolrisk", "GeoPolRisk")):
         rows = [r for c in document["chains"] for r in (c.get("importer") or {}).get(section, [])]
         if rows:
-            emit(pd.DataFrame(rows), fmt, title=f"{title}: {importer}")
+            emit(pd.DataFrame(rows), fmt, title=f"{title}: {document['importer']}")

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import weakref
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from importlib import resources
 from typing import TypeVar
 
@@ -18,12 +19,15 @@ from spigot.network.regions import COMMON_MISTAKES, holder_region, is_iso3, sugg
 
 __all__ = [
     "STAGE_ORDER",
+    "Importer",
     "basis_unit",
     "commodity_groups",
     "parse_date",
     "reference_table",
     "resolve_commodity",
+    "resolve_importer",
     "resolve_region",
+    "shared_table",
     "tidy",
     "with_unit",
 ]
@@ -91,15 +95,20 @@ def memo(net: SupplyNetwork, key: str, compute: Callable[[], T]) -> T:
     return value
 
 
+def shared_table(net: SupplyNetwork, name: str) -> pd.DataFrame:
+    """Table ``name`` of ``net``, read once per network and shared: **do not modify it** (use
+    ``net.table(name)`` for a copy of your own)."""
+    return memo(net, f"table:{name}", lambda: net.table(name))
+
+
 def commodity_groups(net: SupplyNetwork) -> dict[str, str]:
     """Commodity id -> group id (an id without a group is its own group)."""
     return dict(memo(net, "commodity_groups", lambda: _commodity_groups(net)))
 
 
 def _commodity_groups(net: SupplyNetwork) -> dict[str, str]:
-    table = net.commodities
     out: dict[str, str] = {}
-    for row in table.to_dict(orient="records"):
+    for row in shared_table(net, "commodities").to_dict(orient="records"):
         group = row.get("group")
         out[str(row["id"])] = str(group) if isinstance(group, str) and group else str(row["id"])
     return out
@@ -107,9 +116,12 @@ def _commodity_groups(net: SupplyNetwork) -> dict[str, str]:
 
 def known_commodities(net: SupplyNetwork) -> list[str]:
     """Commodity ids, groups, and names used in the production statistics."""
-    groups = commodity_groups(net)
-    names = set(groups) | set(groups.values()) | {str(c) for c in net.production["commodity"]}
-    return sorted(names)
+    def compute() -> list[str]:
+        groups = commodity_groups(net)
+        stats = shared_table(net, "production")["commodity"]
+        return sorted(set(groups) | set(groups.values()) | {str(c) for c in stats})
+
+    return list(memo(net, "known_commodities", compute))
 
 
 def resolve_commodity(net: SupplyNetwork, commodity: str, field: str = "commodity") -> str:
@@ -135,11 +147,83 @@ def resolve_region(net: SupplyNetwork, region: str, field: str = "importer",
     UnknownNameError
         With a suggestion for common mistakes (``UK`` -> ``GBR``) or close ids.
     """
-    choices = sorted({str(r) for r in net.regions["id"]} | set(extra))
+    choices = sorted({str(r) for r in shared_table(net, "regions")["id"]} | set(extra))
     if region not in choices:
         raise UnknownNameError("region", region, choices, field=field, aliases=COMMON_MISTAKES,
                                hint=region_hint(net, region, choices))
     return region
+
+
+@dataclass(frozen=True)
+class Importer:
+    """An importing region or a group of regions.
+
+    Attributes
+    ----------
+    label
+        How outputs name it: the region id, the group's name (``EU27``) or the members joined by
+        ``+`` (``DEU+FRA+ITA``).
+    members
+        Region ids of the dataset it stands for (one for a region). Flows between members are
+        internal: they are not imports, and the members' production is the importer's own.
+    """
+
+    label: str
+    members: tuple[str, ...]
+
+    @property
+    def is_group(self) -> bool:
+        """Whether the importer stands for more than one region (or is a named group)."""
+        return len(self.members) != 1 or self.members[0] != self.label
+
+
+def group_members(net: SupplyNetwork, group: str) -> list[str]:
+    """Region ids of ``net`` whose ``groups`` column lists ``group`` (empty if none)."""
+    regions = shared_table(net, "regions")
+    if "groups" not in regions.columns:
+        return []
+    return sorted(str(r) for r, g in zip(regions["id"], regions["groups"], strict=True)
+                  if isinstance(g, str) and group in g.split(";"))
+
+
+def resolve_importer(net: SupplyNetwork, importer: str | Importer,
+                     field: str = "importer") -> Importer:
+    """The importer ``importer`` names: a region id (``USA``), a group of the regions table
+    (``EU27``) or a comma-separated list of region ids (``DEU,FRA,ITA``).
+
+    Raises
+    ------
+    UnknownNameError
+        For a name that is neither a region id nor a group (with a "did you mean"), or a list
+        with an unknown or repeated member.
+    """
+    if isinstance(importer, Importer):
+        return importer
+    text = str(importer).strip()
+    if "," in text or "+" in text:
+        parts = [p.strip() for p in text.replace("+", ",").split(",") if p.strip()]
+        members = tuple(resolve_region(net, p, field=field) for p in parts)
+        if len(set(members)) != len(members) or not members:
+            raise InputError(Problem("invalid importer group", field=field, value=importer,
+                                     expected="distinct region ids separated by commas, e.g. "
+                                              "DEU,FRA,ITA"))
+        return Importer("+".join(members), members) if len(members) > 1 \
+            else Importer(members[0], members)
+    regions = {str(r) for r in shared_table(net, "regions")["id"]}
+    if text not in regions:
+        members_of_group = group_members(net, text)
+        if members_of_group:
+            return Importer(text, tuple(members_of_group))
+    return Importer(resolve_region(net, text, field=field, extra=region_groups(net)), (text,))
+
+
+def region_groups(net: SupplyNetwork) -> list[str]:
+    """Names of the groups of the regions table (``EU27``)."""
+    regions = shared_table(net, "regions")
+    if "groups" not in regions.columns:
+        return []
+    return sorted({g for cell in regions["groups"] if isinstance(cell, str)
+                   for g in cell.split(";") if g})
 
 
 def region_hint(net: SupplyNetwork, name: str, choices: Iterable[str]) -> str | None:
@@ -148,11 +232,11 @@ def region_hint(net: SupplyNetwork, name: str, choices: Iterable[str]) -> str | 
     ``EU_OTHER``), or the members of a group (``EU27``). ``None``: no better hint than the
     fuzzy match."""
     pool = set(choices)
-    rows = net.regions.astype(str).to_dict(orient="records")
+    rows = [{str(k): str(v) for k, v in r.items()}
+            for r in shared_table(net, "regions").astype(str).to_dict(orient="records")]
     members = [r["id"] for r in rows if name in r.get("groups", "").split(";")]
     if members:
-        return (f"{name} is a group of regions ({', '.join(members)}); name one of them (groups "
-                "as importers are not supported yet)")
+        return f"{name} is a group of regions ({', '.join(members)})"
     iso = suggest_region(name)
     if iso is None:
         return None
@@ -182,7 +266,7 @@ def with_unit(frame: pd.DataFrame, net: SupplyNetwork) -> pd.DataFrame:
     """``frame`` with a column ``unit`` after ``commodity``: the unit and basis of that commodity's
     flows (``t REO/yr``, ``t metal/yr``, ``t product/yr``), so that volumes of different bases are
     never read under one label."""
-    table = net.commodities
+    table = shared_table(net, "commodities")
     basis = dict(zip(table["id"].astype(str), table["basis"].astype(str), strict=True))
     out = frame.copy()
     units = [basis_unit(basis.get(str(c), "")) for c in out["commodity"]]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from spigot.network import SupplyNetwork
+from spigot.risk._common import group_members, memo
 from spigot.risk._flows import regional_production, route_flows
 
 __all__ = ["eu_regions", "eu_sourcing"]
@@ -24,11 +25,7 @@ EU_GROUP = "EU27"
 
 def eu_regions(net: SupplyNetwork) -> list[str]:
     """Region ids of ``net`` that belong to the group ``EU27``."""
-    regions = net.regions.astype(str)
-    if "groups" not in regions.columns:
-        return []
-    return sorted(r for r, g in zip(regions["id"], regions["groups"], strict=True)
-                  if EU_GROUP in g.split(";"))
+    return group_members(net, EU_GROUP)
 
 
 def eu_sourcing(net: SupplyNetwork, commodities: Iterable[str]) -> tuple[pd.Series, float]:
@@ -41,7 +38,12 @@ def eu_sourcing(net: SupplyNetwork, commodities: Iterable[str]) -> tuple[pd.Seri
         summing to 1 (empty without EU production or imports), and IR clipped to 0-1 (NaN
         without apparent consumption).
     """
-    wanted = {str(c) for c in commodities}
+    wanted = tuple(sorted({str(c) for c in commodities}))
+    shares, ir = memo(net, f"eu_sourcing:{';'.join(wanted)}", lambda: _eu_sourcing(net, wanted))
+    return shares.copy(), ir
+
+
+def _eu_sourcing(net: SupplyNetwork, wanted: tuple[str, ...]) -> tuple[pd.Series, float]:
     members = set(eu_regions(net))
     if not members:
         return pd.Series(dtype=float), float("nan")

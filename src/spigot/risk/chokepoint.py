@@ -21,7 +21,7 @@ import pandas as pd
 
 from spigot.network import SupplyNetwork
 from spigot.risk._common import STAGE_ORDER, commodity_groups, memo, resolve_commodity, tidy
-from spigot.risk.concentration import CONCENTRATION_UNITS, concentration
+from spigot.risk.concentration import CONCENTRATION_UNITS, concentration, statistics_years
 
 __all__ = ["chain_members", "chains", "chokepoints"]
 
@@ -34,8 +34,7 @@ def _links(net: SupplyNetwork) -> dict[str, set[str]]:
     """Group -> groups linked to it by a recipe (input group <-> output group)."""
     groups = commodity_groups(net)
     links: dict[str, set[str]] = {g: set() for g in set(groups.values())}
-    recipes = net.recipes
-    for _, block in recipes.groupby("recipe"):
+    for _, block in net.recipes.groupby("recipe"):  # once per network (memo in chain_members)
         ins = {groups.get(str(c), str(c)) for c in block.loc[block["role"] == "input", "commodity"]}
         outs = {groups.get(str(c), str(c))
                 for c in block.loc[block["role"] == "output", "commodity"]}
@@ -70,10 +69,10 @@ def chain_members(net: SupplyNetwork, commodity: str) -> list[str]:
 
 def chains(net: SupplyNetwork) -> list[str]:
     """One name per chain: the group in it that has a mining stage (else the first by name)."""
-    stats = net.production
+    stats = statistics_years(net)
     known = commodity_groups(net)
-    groups = sorted(set(known.values()) | {str(c) for c in stats["commodity"] if str(c) not in known})
-    mined = {str(c) for c in stats.loc[stats["stage"] == "mining", "commodity"]}
+    groups = sorted(set(known.values()) | {c for c, _ in stats if c not in known})
+    mined = {c for c, stage in stats if stage == "mining"}
     names: list[str] = []
     seen: set[str] = set()
     for group in groups:
@@ -112,7 +111,7 @@ def chokepoints(net: SupplyNetwork, commodity: str | None = None,
     """
     names = chains(net) if commodity is None else [commodity]
     frames = []
-    stats = net.production
+    with_statistics = {c for c, _ in statistics_years(net)}
     for name in names:
         members = chain_members(net, name)
         groups = commodity_groups(net)
@@ -123,9 +122,12 @@ def chokepoints(net: SupplyNetwork, commodity: str | None = None,
             except LookupError:
                 continue
         # commodity ids of the chain with published statistics of their own (e.g. dy_oxide)
-        for member in sorted({str(c) for c in stats["commodity"]} - set(members)):
+        for member in sorted(with_statistics - set(members)):
             if groups.get(member) in members:
-                block = concentration(net, member, year=year)
+                try:
+                    block = concentration(net, member, year=year)
+                except LookupError:  # no statistics of the year (listed by the caller)
+                    continue
                 blocks.append(block[~block["source"].str.contains("network nodes")])
         if not blocks:
             continue

@@ -24,12 +24,20 @@ from numpy.typing import ArrayLike
 from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.network import SupplyNetwork
 from spigot.network.statistics import production_shares
-from spigot.risk._common import STAGE_ORDER, commodity_groups, resolve_commodity, tidy
+from spigot.risk._common import (
+    STAGE_ORDER,
+    commodity_groups,
+    memo,
+    resolve_commodity,
+    shared_table,
+    tidy,
+)
 
 #: Region ids that always stand for several countries together.
 AGGREGATES = frozenset({"ROW", "EU_OTHER", "WLD"})
 
-__all__ = ["CONCENTRATION_UNITS", "concentration", "concentration_indices", "hhi", "stage_shares"]
+__all__ = ["CONCENTRATION_UNITS", "concentration", "concentration_indices", "hhi", "stage_shares",
+           "statistics_years"]
 
 REFERENCE = ("Herfindahl-Hirschman index (Herfindahl 1950; Hirschman 1964); point scale and "
              "thresholds: US DOJ/FTC Merger Guidelines 2023; CR-k: concentration ratio of the k "
@@ -134,9 +142,10 @@ def stage_shares(net: SupplyNetwork, commodity: str | None = None, stage: str | 
     stage
         A stage; all if ``None``.
     year
-        Year of the statistics: per (commodity, stage), the latest year with data up to and
-        including ``year``, or the earliest year with data if there is none so early (the
-        ``year`` column says which). The latest year if ``None``.
+        Year of the statistics: exactly this year. A (commodity, stage) whose statistics have no
+        row of ``year`` is left out (never replaced by another year or by node outputs) and
+        listed in ``attrs["missing"]`` as ``{"commodity", "stage", "input": "production",
+        "year", "years_available"}``. The latest year per (commodity, stage) if ``None``.
 
     Returns
     -------
@@ -150,28 +159,44 @@ def stage_shares(net: SupplyNetwork, commodity: str | None = None, stage: str | 
     Raises
     ------
     UnknownNameError
-        For an unknown commodity or stage, or when nothing is known about them.
+        For an unknown commodity or stage, when nothing is known about them, or when no
+        (commodity, stage) asked for has statistics of ``year`` (naming the years that have).
     """
+    key = f"stage_shares:{commodity}:{stage}:{year}"
+    return memo(net, key, lambda: _stage_shares(net, commodity, stage, year)).copy()
+
+
+def statistics_years(net: SupplyNetwork) -> dict[tuple[str, str], list[int]]:
+    """Years of the ``production`` statistics per (commodity, stage)."""
+    def compute() -> dict[tuple[str, str], list[int]]:
+        stats = shared_table(net, "production")
+        out: dict[tuple[str, str], set[int]] = {}
+        for c, s, y in zip(stats["commodity"], stats["stage"], stats["year"], strict=True):
+            out.setdefault((str(c), str(s)), set()).add(int(y))
+        return {k: sorted(v) for k, v in out.items()}
+
+    return dict(memo(net, "statistics_years", compute))
+
+
+def _stage_shares(net: SupplyNetwork, commodity: str | None, stage: str | None,
+                  year: int | None) -> pd.DataFrame:
     if commodity is not None:
         resolve_commodity(net, commodity)
     if stage is not None and stage not in STAGE_ORDER:
         raise UnknownNameError("stage", stage, STAGE_ORDER, field="stage")
-    stats = net.production
+    stats = shared_table(net, "production")
     frames = []
-    if len(stats):
-        mask = pd.Series(True, index=stats.index)
-        if commodity is not None:
-            mask &= stats["commodity"] == commodity
-        if stage is not None:
-            mask &= stats["stage"] == stage
-        chosen = stats[mask]
-        for (comm, stg), block in chosen.groupby(["commodity", "stage"], sort=True):
-            years = sorted({int(y) for y in block["year"]})
-            upto = [y for y in years if year is None or y <= year]
-            pick = upto[-1] if upto else years[0]
-            shares = production_shares(net, str(comm), str(stg), pick)
-            frames.append(shares[["commodity", "stage", "region", "year", "value", "share",
-                                  "source"]])
+    missing: list[dict[str, object]] = []
+    for (comm, stg), years in sorted(statistics_years(net).items()):
+        if (commodity is not None and comm != commodity) or (stage is not None and stg != stage):
+            continue
+        if year is not None and year not in years:
+            missing.append({"commodity": comm, "stage": stg, "input": "production",
+                            "year": year, "years_available": years})
+            continue
+        shares = production_shares(net, comm, stg, years[-1] if year is None else year)
+        frames.append(shares[["commodity", "stage", "region", "year", "value", "share",
+                              "source"]])
     # node outputs only where the statistics have nothing for the (commodity, stage) at all
     have = {(str(c), str(s)) for c, s in zip(stats["commodity"], stats["stage"], strict=True)}
     node_rows = _node_shares(net, commodity, stage)
@@ -180,11 +205,18 @@ def stage_shares(net: SupplyNetwork, commodity: str | None = None, stage: str | 
                                                      strict=True)]
         frames.append(node_rows[keep])
     frames = [f for f in frames if len(f)]
+    if not frames and missing:
+        available = sorted({y for c, s in statistics_years(net).items()
+                            if (commodity is None or c[0] == commodity)
+                            and (stage is None or c[1] == stage) for y in s})
+        raise UnknownNameError(f"year of the production statistics of {commodity or 'any commodity'}"
+                               f"/{stage or 'any stage'}", year, [str(y) for y in available],
+                               field="year")
     if not frames:
         raise UnknownNameError(f"statistics for commodity {commodity!r}",
                                stage or "any stage", sorted(set(stats["stage"])), field="stage")
     out = pd.concat(frames, ignore_index=True)
-    regions = net.regions
+    regions = shared_table(net, "regions")
     aggregates = {str(r) for r, k in zip(regions["id"], regions["kind"], strict=True)
                   if k == "aggregate"} | AGGREGATES
     out["aggregate"] = out["region"].astype(str).isin(aggregates)
@@ -195,13 +227,14 @@ def stage_shares(net: SupplyNetwork, commodity: str | None = None, stage: str | 
     out = out.sort_values(["commodity", "stage_rank", "share"], ascending=[True, True, False])
     return tidy(out.drop(columns="stage_rank"),
                 {"value": "t/yr (basis of the commodity)", "share": "fraction of world"},
-                "production statistics of the dataset; node outputs where none are published")
+                "production statistics of the dataset; node outputs where none are published",
+                missing=missing)
 
 
 def _node_shares(net: SupplyNetwork, commodity: str | None, stage: str | None) -> pd.DataFrame:
     """Shares of the base-year node output per (group, stage) by region."""
-    nodes = net.nodes
-    recipes = net.recipes
+    nodes = shared_table(net, "nodes")
+    recipes = shared_table(net, "recipes")
     if not len(nodes) or not len(recipes):
         return pd.DataFrame(columns=["commodity", "stage", "region", "year", "value", "share",
                                      "source"])
@@ -264,4 +297,5 @@ def concentration(net: SupplyNetwork, commodity: str | None = None, stage: str |
         indices = concentration_indices(countries.set_index("region")["share"])
         rows.append({"commodity": comm, "stage": stg, "year": int(block["year"].max()),
                      **indices, "source": "; ".join(sorted({str(s) for s in block["source"]}))})
-    return tidy(pd.DataFrame(rows), CONCENTRATION_UNITS, REFERENCE)
+    return tidy(pd.DataFrame(rows), CONCENTRATION_UNITS, REFERENCE,
+                missing=list(shares.attrs.get("missing", [])))

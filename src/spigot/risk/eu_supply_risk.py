@@ -35,10 +35,16 @@ import pandas as pd
 
 from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.network import SupplyNetwork
-from spigot.risk._common import commodity_groups, reference_table, resolve_commodity, tidy
+from spigot.risk._common import (
+    commodity_groups,
+    reference_table,
+    resolve_commodity,
+    shared_table,
+    tidy,
+)
 from spigot.risk._eu_sourcing import eu_sourcing
 from spigot.risk.concentration import stage_shares
-from spigot.risk.exposure import measures_in_force
+from spigot.risk.exposure import in_force_rows
 from spigot.risk.governance import wgi_scaled
 
 __all__ = [
@@ -418,10 +424,10 @@ def exporter_trade_parameters(controls: pd.DataFrame, at: str | dt.date | pd.Tim
     for region in exporters:
         kinds: set[str] = set()
         for member in covered:
-            found = measures_in_force(controls, at, dict(groups), commodity=member,
-                                      exporter=str(region), destination="EU_ANY")
-            found = found[found["destinations"].astype(str).str.startswith("all")]
-            kinds.update(found["measure"].astype(str))
+            found = in_force_rows(controls, at, dict(groups), commodity=member,
+                                  exporter=str(region), destination="EU_ANY")
+            kinds.update(str(row["measure"]) for _, row in found
+                         if str(row.get("destinations")).startswith("all"))
         t[str(region)] = trade_parameter(kinds)
     return t
 
@@ -431,7 +437,7 @@ def _network_eu_sourcing(net: SupplyNetwork, commodities: list[str]) -> tuple[pd
     EU (``EU_OTHER``) scored as ``EU27``; other aggregate regions (``ROW``) left out of the HHI,
     as in the global-supply term."""
     shares, ir = eu_sourcing(net, commodities)
-    regions = net.regions.astype(str).set_index("id")
+    regions = shared_table(net, "regions").astype(str).set_index("id")
     kind = regions["kind"] if "kind" in regions.columns else pd.Series(dtype=str)
     keep = [r for r in shares.index if r == "EU_OTHER" or kind.get(r, "country") != "aggregate"]
     return shares[keep].rename(index={"EU_OTHER": "EU27"}), ir if len(shares) else float("nan")
@@ -455,7 +461,7 @@ def _stage_members(net: SupplyNetwork, commodity: str, stage: str) -> list[str]:
     and a measure on separated oxides does not restrict mining. Without such members, the
     commodity itself.
     """
-    table = net.commodities
+    table = shared_table(net, "commodities")
     members = [str(c) for c, g, s in zip(table["id"], table["group"], table["stage"], strict=True)
                if (g == commodity or c == commodity) and s == stage]
     return members or [commodity]
@@ -471,7 +477,7 @@ def _material_blocks(net: SupplyNetwork, commodity: str, material: str,
     blocks = {str(stage): (str(comm), block)
               for (comm, stage), block in shares.groupby(["commodity", "stage"], sort=False)}
     mapping = reference_table("eu_material_map")
-    stats = {str(c) for c in net.production["commodity"]}
+    stats = {str(c) for c in shared_table(net, "production")["commodity"]}
     own = [str(c) for c, m in zip(mapping["commodity"], mapping["eu_material"], strict=True)
            if m == material and c != group and c in stats and groups.get(str(c)) == group]
     for ident in own:
@@ -531,7 +537,7 @@ def eu_supply_risk(net: SupplyNetwork, commodity: str,
         mapped = reference_table("eu_material_map")["commodity"]
         raise UnknownNameError("commodity with an EU assessment", commodity, mapped,
                                field="commodity")
-    table = net.table("controls") if controls is None else controls
+    table = shared_table(net, "controls") if controls is None else controls
     groups = commodity_groups(net)
     rows = []
     for material in materials:

@@ -19,6 +19,7 @@ Destinations: ``all``, a list ``JPN;USA``, or ``all-except:JPN;USA``.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -26,14 +27,16 @@ import pandas as pd
 from spigot.errors import InputError, Problem
 from spigot.network import SupplyNetwork
 from spigot.risk._common import (
+    Importer,
     commodity_groups,
     parse_date,
     resolve_commodity,
-    resolve_region,
+    resolve_importer,
+    shared_table,
     tidy,
     with_unit,
 )
-from spigot.risk._flows import route_flows
+from spigot.risk._flows import as_importer, route_flows
 
 __all__ = ["covers_destination", "exposure", "measures_in_force"]
 
@@ -69,6 +72,33 @@ def _date(value: object) -> pd.Timestamp | None:
     return pd.Timestamp(dt.date.fromisoformat(text))
 
 
+_PARSED: dict[int, tuple[weakref.ref[pd.DataFrame],
+                         list[tuple[dict[str, object], pd.Timestamp | None,
+                                    pd.Timestamp | None]]]] = {}
+
+
+def _parsed(controls: pd.DataFrame) -> list[tuple[dict[str, object], pd.Timestamp | None,
+                                                  pd.Timestamp | None]]:
+    """The rows of ``controls`` with their start and end dates parsed, once per table object
+    (the table is not modified: callers get copies of the rows they keep)."""
+    hit = _PARSED.get(id(controls))
+    if hit is not None and hit[0]() is controls:
+        return hit[1]
+    out = []
+    for i, row in enumerate(controls.to_dict(orient="records")):
+        try:
+            start, end = _date(row.get("start")), _date(row.get("end"))
+        except ValueError as exc:
+            raise InputError(Problem("invalid date", file="controls", line=i + 2,
+                                     field="start/end", value=f"{row.get('start')}/{row.get('end')}",
+                                     expected="YYYY-MM-DD")) from exc
+        out.append(({str(k): v for k, v in row.items()}, start, end))
+    for stale in [k for k, (ref, _) in _PARSED.items() if ref() is None]:
+        del _PARSED[stale]
+    _PARSED[id(controls)] = (weakref.ref(controls), out)
+    return out
+
+
 def measures_in_force(controls: pd.DataFrame, at: str | dt.date | pd.Timestamp | None,
                       groups: dict[str, str] | None = None, *, commodity: str | None = None,
                       exporter: str | None = None, destination: str | None = None,
@@ -99,16 +129,23 @@ def measures_in_force(controls: pd.DataFrame, at: str | dt.date | pd.Timestamp |
     InputError
         If ``at`` or a date in the table is not ``YYYY-MM-DD``.
     """
+    keep = [i for i, _ in in_force_rows(controls, at, groups, commodity=commodity,
+                                     exporter=exporter, destination=destination,
+                                     end_uses=end_uses)]
+    return controls.iloc[keep].copy()
+
+
+def in_force_rows(controls: pd.DataFrame, at: str | dt.date | pd.Timestamp | None,
+              groups: dict[str, str] | None = None, *, commodity: str | None = None,
+              exporter: str | None = None, destination: str | None = None,
+              end_uses: tuple[str, ...] = ("all", "civil", "dual-use"),
+              ) -> list[tuple[int, dict[str, object]]]:
+    """:func:`measures_in_force` as (position, row) pairs, without building a frame (the rows
+    are shared: do not modify them)."""
     day = parse_date(at)
     groups = groups or {}
     keep = []
-    for i, row in enumerate(controls.to_dict(orient="records")):
-        try:
-            start, end = _date(row.get("start")), _date(row.get("end"))
-        except ValueError as exc:
-            raise InputError(Problem("invalid date", file="controls", line=i + 2,
-                                     field="start/end", value=f"{row.get('start')}/{row.get('end')}",
-                                     expected="YYYY-MM-DD")) from exc
+    for i, (row, start, end) in enumerate(_parsed(controls)):
         if str(row.get("measure")) not in RESTRICTIVE or start is None or day < start:
             continue
         if end is not None and day >= end:
@@ -127,8 +164,8 @@ def measures_in_force(controls: pd.DataFrame, at: str | dt.date | pd.Timestamp |
             if commodity not in scope and groups.get(commodity, commodity) not in scope \
                     and not (is_group and commodity in member_groups):
                 continue
-        keep.append(i)
-    return controls.iloc[keep].copy()
+        keep.append((i, row))
+    return keep
 
 
 def _upstream_route_exposure(net: SupplyNetwork, flows: pd.DataFrame, controls: pd.DataFrame,
@@ -141,8 +178,8 @@ def _upstream_route_exposure(net: SupplyNetwork, flows: pd.DataFrame, controls: 
     its Dy: the most exposed input binds, as in a Leontief recipe). A route's exposure is
     :math:`x_r = \max(\text{direct}_r, e_{origin})`. Iterated to a fixed point over the stages.
     """
-    nodes = set(net.nodes["id"].astype(str))
-    routes = net.routes
+    nodes = set(shared_table(net, "nodes")["id"].astype(str))
+    routes = shared_table(net, "routes")
     dest_node = dict(zip(routes["id"].astype(str), routes["destination"].astype(str),
                          strict=True))
     direct: dict[str, float] = {}
@@ -151,8 +188,8 @@ def _upstream_route_exposure(net: SupplyNetwork, flows: pd.DataFrame, controls: 
                                          flows["destination"], strict=True):
         key = (str(origin), str(comm), str(dest))
         if key not in cache:
-            cache[key] = origin != dest and bool(len(measures_in_force(
-                controls, day, groups, commodity=key[1], exporter=key[0], destination=key[2])))
+            cache[key] = origin != dest and bool(in_force_rows(
+                controls, day, groups, commodity=key[1], exporter=key[0], destination=key[2]))
         direct[str(route)] = 1.0 if cache[key] else 0.0
     node_exp = dict.fromkeys(nodes, 0.0)
     route_exp = dict(direct)
@@ -180,7 +217,7 @@ def _upstream_route_exposure(net: SupplyNetwork, flows: pd.DataFrame, controls: 
     return route_exp
 
 
-def exposure(net: SupplyNetwork, importer: str | None = None, commodity: str | None = None,
+def exposure(net: SupplyNetwork, importer: str | Importer | None = None, commodity: str | None = None,
              at: str | dt.date | pd.Timestamp | None = None,
              controls: pd.DataFrame | None = None) -> pd.DataFrame:
     """Share of each importer's supply of each commodity passing a measure in force on ``at``.
@@ -190,7 +227,9 @@ def exposure(net: SupplyNetwork, importer: str | None = None, commodity: str | N
     net
         The world (routes give the base-year supply; its ``controls`` table the measures).
     importer
-        A region id; every region that receives routes if ``None``.
+        A region id, a group (``EU27``) or a list ``DEU,FRA,ITA``; every region that receives
+        routes if ``None``. For a group, shipments between members are internal (in the supply,
+        not in the imports) and a measure counts where it covers the member shipped to.
     commodity
         A commodity id or group; all if ``None``.
     at
@@ -215,33 +254,38 @@ def exposure(net: SupplyNetwork, importer: str | None = None, commodity: str | N
         For a bad date.
     """
     day = parse_date(at)
-    if importer is not None:
-        resolve_region(net, importer)
+    who = None if importer is None else resolve_importer(net, importer)
     groups = commodity_groups(net)
     if commodity is not None:
         resolve_commodity(net, commodity)
-    table = net.table("controls") if controls is None else controls
+    table = shared_table(net, "controls") if controls is None else controls
     flows = route_flows(net)
     upstream = _upstream_route_exposure(net, flows, table, day, groups)
     flows = flows.assign(upstream=flows["route"].map(upstream).fillna(0.0))
-    if importer is not None:
-        flows = flows[flows["destination"] == importer]
+    regions = set(shared_table(net, "regions")["id"].astype(str))
+    if who is not None:
+        flows = as_importer(flows, who)
+        flows = flows[flows["destination"] == who.label]
+        regions.add(who.label)
+    else:
+        flows = flows.assign(member=flows["destination"])
     if commodity is not None:
         flows = flows[(flows["commodity"] == commodity)
                       | (flows["commodity"].map(groups) == commodity)]
     rows = []
     for (dest, comm), block in flows.groupby(["destination", "commodity"], sort=True):
-        if dest not in set(net.regions["id"].astype(str)):
+        if dest not in regions:
             continue
         supply = float(block["volume"].sum())
         foreign = block[block["origin"] != dest]
         exposed, ids = 0.0, set[str]()
-        for origin, sub in foreign.groupby("origin"):
-            found = measures_in_force(table, day, groups, commodity=str(comm),
-                                      exporter=str(origin), destination=str(dest))
-            if len(found):
+        # a measure binds on the member a shipment goes to (a group's members may differ)
+        for (origin, member), sub in foreign.groupby(["origin", "member"]):
+            found = in_force_rows(table, day, groups, commodity=str(comm), exporter=str(origin),
+                              destination=str(member))
+            if found:
                 exposed += float(sub["volume"].sum())
-                ids.update(str(x) for x in found["id"])
+                ids.update(str(row["id"]) for _, row in found)
         imports = float(foreign["volume"].sum())
         chained = float((block["volume"] * block["upstream"]).sum())
         rows.append({

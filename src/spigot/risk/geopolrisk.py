@@ -34,14 +34,16 @@ import pandas as pd
 from spigot.errors import InputError, Problem
 from spigot.network import SupplyNetwork
 from spigot.risk._common import (
+    Importer,
     basis_unit,
     commodity_groups,
     resolve_commodity,
-    resolve_region,
+    resolve_importer,
+    shared_table,
     tidy,
 )
-from spigot.risk._flows import regional_production, route_flows
-from spigot.risk.concentration import stage_shares
+from spigot.risk._flows import as_importer, regional_production, route_flows
+from spigot.risk.concentration import stage_shares, statistics_years
 from spigot.risk.governance import (
     DEFAULT_G,
     political_stability,
@@ -204,7 +206,7 @@ def geopolrisk_score(hhi_value: float, imports: Mapping[str, float] | pd.Series,
 
 def _price(net: SupplyNetwork, commodity: str) -> float:
     """The dataset's ex-China price of ``commodity`` (USD/kg, latest year), NaN without one."""
-    prices = net.prices
+    prices = shared_table(net, "prices")
     if not len(prices):
         return float("nan")
     rows = prices[(prices["commodity"].astype(str) == commodity)
@@ -214,17 +216,34 @@ def _price(net: SupplyNetwork, commodity: str) -> float:
     return float(rows.sort_values("year")["price"].iloc[-1])
 
 
-def geopolrisk(net: SupplyNetwork, importer: str | None = None, commodity: str | None = None,
-               year: int | None = None) -> pd.DataFrame:
+def geopolrisk(net: SupplyNetwork, importer: str | Importer | None = None,
+               commodity: str | None = None, year: int | None = None,
+               wgi_year: int | None = None) -> pd.DataFrame:
     """GeoPolRisk per importer and commodity from the network's routes and statistics.
 
     Each row is :func:`geopolrisk_from_inputs` on: the production shares of the commodity's own
     stage (its ``stage`` in the commodities table; statistics or node outputs, see
     :func:`~spigot.risk.concentration.stage_shares`; aggregate regions such as ``ROW`` left out of
     the HHI), the base-year route volumes into the importer by origin region, the output of the
-    importer's nodes as domestic production, the WGI political stability of ``year`` (2022 if
-    ``None``) and the dataset's ex-China price. Imports from an origin without a WGI estimate
-    (``ROW``, ``EU_OTHER``) are scored 0.5; their share is the column ``default_wgi_share``.
+    importer's nodes as domestic production, the WGI political stability of ``wgi_year`` and the
+    dataset's ex-China price. Imports from an origin without a WGI estimate (``ROW``,
+    ``EU_OTHER``) are scored 0.5; their share is the column ``default_wgi_share``.
+
+    Parameters
+    ----------
+    net
+        The world.
+    importer
+        A region id, a group (``EU27``) or a list ``DEU,FRA,ITA``; every region that receives
+        imports if ``None``. For a group, shipments between members are internal: they are not
+        imports, and the members' production is the domestic production :math:`P_m`.
+    commodity
+        A commodity id or group; all if ``None``.
+    year
+        Year of the production statistics (exactly; a commodity whose stage has no statistics
+        of the year is left out and listed in ``attrs["missing"]``); the latest if ``None``.
+    wgi_year
+        Year of the WGI political stability; ``year``, else 2022, if ``None``.
 
     Returns
     -------
@@ -240,24 +259,28 @@ def geopolrisk(net: SupplyNetwork, importer: str | None = None, commodity: str |
     InputError
         For a year without WGI data.
     """
-    if importer is not None:
-        resolve_region(net, importer)
+    who = None if importer is None else resolve_importer(net, importer)
     groups = commodity_groups(net)
     if commodity is not None:
         resolve_commodity(net, commodity)
-    ps = political_stability(year)
-    commodities = net.commodities.set_index("id")
-    stats = {str(c) for c in net.production["commodity"]}
+    ps = political_stability(year if wgi_year is None else wgi_year)
+    commodities = shared_table(net, "commodities").set_index("id")
+    stats = {str(c) for c in shared_table(net, "production")["commodity"]}
     flows = route_flows(net)
+    prod = regional_production(net)
+    if who is not None:
+        flows = as_importer(flows, who)
+        prod = as_importer(prod, who, ("region",))
+        flows = flows[flows["destination"] == who.label]
     flows = flows[flows["origin"] != flows["destination"]]
-    prod = regional_production(net).set_index(["region", "commodity"])["production"]
-    if importer is not None:
-        flows = flows[flows["destination"] == importer]
+    produced = prod.groupby(["region", "commodity"])["production"].sum()
     if commodity is not None:
         flows = flows[(flows["commodity"] == commodity) | (flows["commodity"].map(groups)
                                                            == commodity)]
     rows = []
-    for (dest, comm), block in flows.groupby(["destination", "commodity"], sort=True):
+    missing: list[dict[str, object]] = []
+    for (dest, comm_key), block in flows.groupby(["destination", "commodity"], sort=True):
+        comm = str(comm_key)
         stage = str(commodities.loc[comm, "stage"]) if comm in commodities.index else ""
         basis = str(commodities.loc[comm, "basis"]) if comm in commodities.index else ""
         # the commodity's own statistics, else its group's at the same stage (statistics or
@@ -266,18 +289,19 @@ def geopolrisk(net: SupplyNetwork, importer: str | None = None, commodity: str |
         try:
             shares = stage_shares(net, key, stage, year=year)
         except LookupError:
+            missing.extend({"commodity": str(comm), **m} for m in _missing(net, key, stage, year))
             continue
         listed = shares.loc[~shares["aggregate"]].set_index("region")["share"].astype(float)
         out = geopolrisk_from_inputs(listed, block.groupby("origin")["volume"].sum(), ps,
-                                     str(dest), domestic_production=float(prod.get((dest, comm),
-                                                                                   0.0)),
+                                     str(dest),
+                                     domestic_production=float(produced.get((dest, comm), 0.0)),
                                      price=_price(net, str(comm)),
                                      world_production=max(1.0, float(listed.sum())))
         rows.append({"importer": dest, "commodity": comm, "stage": stage,
                      "year": int(shares["year"].max()), "wgi_year": int(ps.attrs["year"]),
                      "unit": basis_unit(basis),
-                     **{k: out[k] for k in ("hhi", "imports", "domestic_production", "wta", "geopolrisk",
-                                            "price", "cf", "default_wgi_share")},
+                     **{k: out[k] for k in ("hhi", "imports", "domestic_production", "wta",
+                                            "geopolrisk", "price", "cf", "default_wgi_share")},
                      "default_wgi_partners": ";".join(out["default_wgi_partners"])})
     frame = pd.DataFrame(rows, columns=[
         "importer", "commodity", "stage", "year", "wgi_year", "unit", "hhi", "imports",
@@ -287,4 +311,13 @@ def geopolrisk(net: SupplyNetwork, importer: str | None = None, commodity: str |
                         "domestic_production": "per row (column unit)", "wta": "1 (0-1)",
                         "geopolrisk": "1 (0-1)", "price": "USD/kg", "cf": "kg Cu-eq/kg",
                         "default_wgi_share": "fraction of imports"}, REFERENCE,
-                wgi_year=int(ps.attrs["year"]) if year is None else int(year))
+                wgi_year=int(ps.attrs["year"]), missing=missing)
+
+
+def _missing(net: SupplyNetwork, commodity: str, stage: str,
+             year: int | None) -> list[dict[str, object]]:
+    """The production input of (commodity, stage) that ``year`` lacks (empty if none)."""
+    years = statistics_years(net).get((commodity, stage), [])
+    if year is None or not years or year in years:
+        return []
+    return [{"stage": stage, "input": "production", "year": year, "years_available": years}]

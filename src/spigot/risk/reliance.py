@@ -20,13 +20,15 @@ import pandas as pd
 
 from spigot.network import SupplyNetwork
 from spigot.risk._common import (
+    Importer,
     reference_table,
     resolve_commodity,
-    resolve_region,
+    resolve_importer,
+    shared_table,
     tidy,
     with_unit,
 )
-from spigot.risk._flows import regional_production, route_flows
+from spigot.risk._flows import as_importer, regional_production, route_flows
 
 __all__ = ["import_sources", "net_import_reliance", "nir", "usgs_published_reliance"]
 
@@ -67,19 +69,18 @@ def nir(production: float, imports: float, exports: float, stock_release: float 
     return (imports - exports + stock_release) / consumption
 
 
-def _balance(net: SupplyNetwork) -> pd.DataFrame:
-    flows = route_flows(net)
+def _balance(net: SupplyNetwork, flows: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFrame:
     cross = flows[flows["origin"] != flows["destination"]]
     imports = cross.groupby(["destination", "commodity"])["volume"].sum().rename("imports")
     exports = cross.groupby(["origin", "commodity"])["volume"].sum().rename("exports")
     imports.index = imports.index.set_names(["region", "commodity"])
     exports.index = exports.index.set_names(["region", "commodity"])
-    prod = regional_production(net).set_index(["region", "commodity"])["production"]
-    frame = pd.concat([prod, imports, exports], axis=1).fillna(0.0).reset_index()
+    produced = prod.groupby(["region", "commodity"])["production"].sum()
+    frame = pd.concat([produced, imports, exports], axis=1).fillna(0.0).reset_index()
     return frame
 
 
-def net_import_reliance(net: SupplyNetwork, importer: str | None = None,
+def net_import_reliance(net: SupplyNetwork, importer: str | Importer | None = None,
                         commodity: str | None = None) -> pd.DataFrame:
     """Net import reliance per region and commodity, from the network's base-year flows.
 
@@ -88,7 +89,9 @@ def net_import_reliance(net: SupplyNetwork, importer: str | None = None,
     net
         The world.
     importer
-        A region id; all regions with flows if ``None``.
+        A region id, a group of the regions table (``EU27``) or a comma-separated list of region
+        ids (``DEU,FRA,ITA``); all regions with flows if ``None``. For a group, flows between
+        its members are internal (neither imports nor exports) and production is the members'.
     commodity
         A commodity id or group (all members of a group); all if ``None``.
 
@@ -107,11 +110,15 @@ def net_import_reliance(net: SupplyNetwork, importer: str | None = None,
         For an unknown importer or commodity.
     """
     members = _members(net, commodity)
+    flows, prod = route_flows(net), regional_production(net)
+    who = None
     if importer is not None:
-        resolve_region(net, importer)
-    frame = _balance(net)
-    if importer is not None:
-        frame = frame[frame["region"] == importer]
+        who = resolve_importer(net, importer)
+        flows = as_importer(flows, who)
+        prod = as_importer(prod, who, ("region",))
+    frame = _balance(net, flows, prod)
+    if who is not None:
+        frame = frame[frame["region"] == who.label]
     if members is not None:
         frame = frame[frame["commodity"].isin(members)]
     frame = frame.assign(stock_release=0.0)
@@ -122,7 +129,6 @@ def net_import_reliance(net: SupplyNetwork, importer: str | None = None,
         strict=True)]
     frame["net_exporter"] = frame["exports"] > frame["imports"]
     frame.loc[frame["net_exporter"], "nir"] = np.nan  # the USGS prints "E"
-    flows = route_flows(net)
     cross = flows[flows["origin"] != flows["destination"]]
     by_origin = cross.groupby(["destination", "commodity", "origin"])["volume"].sum()
     pairs = {(str(d), str(c)) for d, c, _ in by_origin.index}
@@ -141,8 +147,12 @@ def net_import_reliance(net: SupplyNetwork, importer: str | None = None,
     return tidy(frame, UNITS, REFERENCE)
 
 
-def import_sources(net: SupplyNetwork, importer: str, commodity: str | None) -> pd.DataFrame:
+def import_sources(net: SupplyNetwork, importer: str | Importer,
+                   commodity: str | None) -> pd.DataFrame:
     """Where an importer's imports of a commodity (id or group; all if ``None``) come from.
+
+    ``importer`` is a region id, a group (``EU27``) or a list ``DEU,FRA,ITA``; for a group,
+    shipments between its members are internal and not listed.
 
     Returns
     -------
@@ -151,16 +161,16 @@ def import_sources(net: SupplyNetwork, importer: str, commodity: str | None) -> 
         ``unit`` is the volume's unit and basis (``t REO/yr``, ``t metal/yr``, ``t product/yr``).
     """
     members = _members(net, commodity)
-    resolve_region(net, importer)
-    flows = route_flows(net)
-    mask = (flows["destination"] == importer) & (flows["origin"] != importer)
+    who = resolve_importer(net, importer)
+    flows = as_importer(route_flows(net), who)
+    mask = (flows["destination"] == who.label) & (flows["origin"] != who.label)
     if members is not None:
         mask &= flows["commodity"].isin(members)
     chosen = pd.DataFrame(flows[mask].groupby(["commodity", "origin"], as_index=False)["volume"]
                           .sum())
     total = chosen.groupby("commodity")["volume"].transform("sum")
     chosen["share"] = np.where(total > 0, chosen["volume"] / total.where(total > 0, 1), np.nan)
-    chosen.insert(0, "importer", importer)
+    chosen.insert(0, "importer", who.label)
     chosen = with_unit(chosen.sort_values(["commodity", "volume"], ascending=[True, False]), net)
     return tidy(chosen, {"volume": "per row (column unit)", "share": "fraction of imports"},
                 REFERENCE)
@@ -188,7 +198,7 @@ def _members(net: SupplyNetwork, commodity: str | None) -> list[str] | None:
     if commodity is None:
         return None
     resolve_commodity(net, commodity)
-    table = net.commodities
+    table = shared_table(net, "commodities")
     ids = [str(c) for c, g in zip(table["id"], table["group"], strict=True)
            if c == commodity or g == commodity]
     return ids or [commodity]
