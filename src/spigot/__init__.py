@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
     from spigot import (
         datasets,
         errors,
+        exposure,
         network,
         replays,
         report,
@@ -38,8 +39,9 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
     from spigot.sim import simulate
 
 #: Sub-packages reachable as ``sp.<name>``.
-_SUBPACKAGES = ("datasets", "errors", "market", "network", "policy", "replays", "report",
-                "results", "risk", "scenarios", "sim", "store", "testing", "units")
+_SUBPACKAGES = ("datasets", "errors", "exposure", "market", "network", "policy", "replays",
+                "report", "results", "risk", "scenarios", "sim", "store", "testing", "units",
+                "validation")
 #: Top-level names -> the module that defines them.
 _NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
           "Results": "spigot.results", "Scenario": "spigot.scenarios", "simulate": "spigot.sim"}
@@ -52,6 +54,7 @@ __all__ = [
     "__version__",
     "datasets",
     "errors",
+    "exposure",
     "network",
     "replays",
     "report",
