@@ -49,3 +49,43 @@ def test_prices_lists_moved_commodities_largest_first(squeeze: sp.Results) -> No
     assert moves == sorted(moves, reverse=True)
     assert all(m >= 0.01 for m in moves)
     assert squeeze.metrics.prices(moved_above=np.inf).empty
+
+
+def test_capacity_stopped_adds_up_to_each_sector_s_lost_output_and_stopped_weeks(
+        squeeze: sp.Results) -> None:
+    frame = squeeze.metrics.capacity_stopped()
+    ds = squeeze.data
+    assert not frame.empty
+    assert frame["capacity_stopped"].between(0.0, 1.0 + 1e-12).all()
+    assert frame["share_stopped"].between(0.0, 1.0).all()
+    for sector, rows in frame.groupby("id"):
+        out = float(ds["sector_output"].sel(sector=sector))
+        # the weekly means, summed over the weeks, are the mean over draws of the run's totals
+        assert rows["capacity_stopped"].sum() * out == pytest.approx(
+            float(ds["lost_output_units"].sel(sector=sector).mean()), rel=1e-9)
+        assert rows["share_stopped"].sum() == pytest.approx(
+            float(ds["stopped_weeks"].sel(sector=sector).mean()), rel=1e-9)
+    # every sector that loses output is listed, and only those
+    lost = ds["lost_output_units"].values.sum(axis=0) > 0
+    assert set(frame["id"]) == {str(s) for s, x in zip(ds["sector"].values, lost, strict=True)
+                                if x}
+
+
+def test_capacity_stopped_is_whole_once_a_ban_cuts_every_supplier() -> None:
+    text = """
+name: cut
+dataset: toy
+horizon_weeks: 40
+draws: 1
+policies:
+  - {type: ExportBan, id: cn, exporter: CHN, commodities: [ndfeb_magnet], destinations: [USA],
+     start: 2025-01-06}
+  - {type: ExportBan, id: jp, exporter: JPN, commodities: [ndfeb_magnet], destinations: [USA],
+     start: 2025-01-06}
+"""
+    res = simulate(sp.scenarios.load_text(text).with_options(markets=False))
+    rows = res.metrics.capacity_stopped().query("id == 'USA.automotive'")
+    # nothing arrives once the pipelines are empty and the cover is used: the line stands whole
+    assert rows["capacity_stopped"].iloc[-5:].tolist() == pytest.approx([1.0] * 5, abs=1e-12)
+    assert rows["share_stopped"].iloc[-5:].tolist() == [1.0] * 5
+    assert rows["capacity_stopped"].iloc[0] == 0.0

@@ -132,6 +132,32 @@ class Metrics:
         frame.attrs["units"] = {"lost_usd": "USD", "lost_units": "unit of the sector's output"}
         return frame
 
+    def capacity_stopped(self, moved_above: float = 0.0) -> pd.DataFrame:
+        """Per week and region x sector: the share of capacity stopped and the stop event.
+
+        ``capacity_stopped`` is the mean over draws of the step's lost output over the sector's
+        base output (``mean_lost_units / sector_output``: lines standing for want of input; a
+        voluntary cut at high prices is demand destruction and not counted), ``share_stopped``
+        the share of draws in which the sector counts as stopped that step (made less than the
+        scenario's ``stop_below`` of its plan). Rows of sectors whose largest share stopped is
+        at most ``moved_above`` are left out (0: sectors that never lose output).
+        """
+        ds = self._ds
+        out = ds["sector_output"].values
+        lost = ds["mean_lost_units"].values  # (time, sector)
+        share = np.divide(lost, out, out=np.zeros_like(lost), where=out > 0)
+        stopped = ds["mean_stopped"].values
+        keep = np.flatnonzero(share.max(axis=0) > moved_above)
+        times = pd.to_datetime(ds["time"].values)
+        rows = [{"time": times[t], "region": str(ds["sector_region"].values[i]),
+                 "sector": str(ds["sector_name"].values[i]), "id": str(ds["sector"].values[i]),
+                 "capacity_stopped": float(share[t, i]), "share_stopped": float(stopped[t, i])}
+                for i in keep for t in range(len(times))]
+        frame = pd.DataFrame(rows, columns=["time", "region", "sector", "id", "capacity_stopped",
+                                            "share_stopped"])
+        frame.attrs["units"] = {"capacity_stopped": "1", "share_stopped": "1"}
+        return frame
+
     def shortfall(self) -> pd.DataFrame:
         """t short per region x commodity over the horizon: mean and quantiles over draws."""
         ds = self._ds
