@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from spigot.cli.runs import scenario_text_of
+from spigot.scenarios import load_text
 from spigot.store import RunStore
 from tests.clikit import cli as run
 from tests.store.fakes import SCENARIO_TEXT, fake_dataset, fake_manifest
@@ -140,3 +142,36 @@ def test_spigot_run_keeps_the_run(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert code == 0
     assert err == ""
     assert len(store.list()) == 1
+
+
+def test_run_on_another_world_stores_the_text_that_was_run(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    code, out, _ = run(capsys, "run", "baseline", "--dataset", "toy", "--draws", "2", "--weeks",
+                       "8", "--store", str(path), "--format", "json")
+    assert code == 0, out
+    stored = RunStore(path).get("latest")
+    assert stored.manifest["dataset"] == "toy"
+    assert stored.info.dataset == "toy"
+    # the baseline file says `dataset: base`; the stored text names the world that was run,
+    # and loads back as a scenario on it
+    lines = [x for x in stored.scenario_text.splitlines() if x.startswith("dataset:")]
+    assert lines == ['dataset: "toy"  # spigot run --dataset']
+    assert load_text(stored.scenario_text).dataset == "toy"
+
+
+def test_a_scenario_without_a_dataset_line_gets_one(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\nhorizon_weeks: 8\n", encoding="utf-8")
+    text = scenario_text_of(str(path), "toy")
+    assert text.splitlines()[0] == 'dataset: "toy"  # spigot run --dataset'
+    assert load_text(text).dataset == "toy"
+    assert scenario_text_of(str(path)) == "name: s\nhorizon_weeks: 8\n"
+
+
+def test_run_on_an_unknown_world_is_an_input_error(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "run", "baseline", "--dataset", "nowhere", "--no-save")
+    assert code == 2
+    assert "unknown dataset" in err
+    assert "'nowhere'" in err
+    assert "dataset folder" in err

@@ -132,18 +132,19 @@ def compare(
 
 
 def run_against(res: Results, run_id: str | None, against: str, store: Path | None,
-                fmt: Format, *, save: bool, quiet: bool) -> None:
+                fmt: Format, *, save: bool, quiet: bool, dataset: str | None = None) -> None:
     """Compare a fresh run with a run of scenario ``against`` and print the comparison.
 
     The reference is the newest stored run of ``against`` on the same dataset, start, step,
     horizon and growth (same draws and seed preferred); if there is none, ``against`` is simulated
     with the run's draws, seed, horizon, growth and engine and stored (unless ``save`` is false).
+    ``dataset`` (``spigot run --dataset``) puts ``against`` on the same world.
     """
     from spigot.sim import simulate
 
     runs = open_store(store)
     m = res.manifest
-    scen = scenarios.load(against).with_options(growth=m.get("growth"))
+    scen = scenarios.load(against).with_options(growth=m.get("growth"), dataset=dataset)
     ref_id = find_reference(runs, scen.name, m, run_id) if runs.path.exists() else None
     if ref_id is not None:
         ref = runs.get(ref_id)
@@ -156,7 +157,7 @@ def run_against(res: Results, run_id: str | None, against: str, store: Path | No
             ref_res = simulate(scen, draws=m["draws"], seed=m["seed"], weeks=m["weeks"],
                                engine=m.get("engine", "numba"))
         ref_res.check_conservation()
-        ref_run_id = (save_results(ref_res, scenario_text_of(against), store, quiet=quiet)
+        ref_run_id = (save_results(ref_res, scenario_text_of(against, dataset), store, quiet=quiet)
                       if save else None)
         ref_ds = ref_res.data
         ref_info = run_info({"kind": "run"}, ref_res.manifest, ref_ds.sizes.get("time"),

@@ -124,20 +124,28 @@ def run(
         "--against", help="Compare with a run of this scenario (e.g. baseline): the newest "
         "stored one on the same dataset and horizon, else one run now with the same draws and "
         "seed.", show_default=False)] = None,
+    dataset: Annotated[str | None, typer.Option(
+        "--dataset", "-d", help="Run on this world instead of the scenario's: a bundled name or "
+        "a dataset folder (e.g. one `spigot data import-baci` wrote); --against runs on it too.",
+        show_default=False)] = None,
 ) -> None:
     """Simulate a scenario: when sectors stop, lost output, shortfalls, exports, licences."""
     from spigot.cli.compare import check_against, run_against
 
     check_against(against)
     scen = scenarios.load(scenario)
+    if dataset is not None:
+        scen = scen.with_options(dataset=dataset)
     with progress_bar(f"simulating {scen.name}", quiet=quiet):
         res = simulate(scen, draws=draws, seed=seed, weeks=weeks,
                        engine=engine,  # type: ignore[arg-type]
                        chunk_size=chunk_size)
     res.check_conservation()
-    run_id = save_results(res, scenario_text_of(scenario), store, quiet=quiet) if save else None
+    run_id = (save_results(res, scenario_text_of(scenario, dataset), store, quiet=quiet)
+              if save else None)
     if against is not None and fmt is not Format.table:
-        run_against(res, run_id, against, store, fmt, save=save, quiet=quiet)
+        run_against(res, run_id, against, store, fmt, save=save, quiet=quiet,
+                    dataset=dataset)
         return
     doc = run_document(res)
     if fmt is Format.json:
@@ -180,7 +188,8 @@ def run(
              .sort_values("applied_t", ascending=False).head(20), fmt,
              title="Licences (per licensed route; means over draws)")
     if against is not None:
-        run_against(res, run_id, against, store, fmt, save=save, quiet=quiet)
+        run_against(res, run_id, against, store, fmt, save=save, quiet=quiet,
+                    dataset=dataset)
 
 
 _ = to_jsonable  # re-exported helper used by tests

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -38,11 +40,21 @@ def open_store(path: Path | None) -> RunStore:
     return RunStore(path)
 
 
-def scenario_text_of(name: str) -> str:
-    """The YAML text of a built-in scenario or a scenario file (as the user wrote it)."""
+def scenario_text_of(name: str, dataset: str | None = None) -> str:
+    """The YAML text of a built-in scenario or a scenario file (as the user wrote it).
+
+    With ``dataset`` (``spigot run --dataset``) its top-level ``dataset:`` line names that world
+    instead (added if the text has none), so the stored text is what was run.
+    """
     if name in scenarios.names():
-        return scenarios.path(name).read_text(encoding="utf-8")
-    return Path(name).read_text(encoding="utf-8")
+        text = scenarios.path(name).read_text(encoding="utf-8")
+    else:
+        text = Path(name).read_text(encoding="utf-8")
+    if dataset is None:
+        return text
+    line = f"dataset: {json.dumps(dataset)}  # spigot run --dataset"
+    text, n = re.subn(r"(?m)^dataset:.*$", lambda _: line, text, count=1)
+    return text if n else f"{line}\n{text}"
 
 
 def save_results(results: Any, scenario_text: str, store: Path | None, *, kind: str = "run",
