@@ -159,7 +159,9 @@ def load_menu_text(text: str, file: str = "<menu>") -> Menu:
     try:
         menu = Menu.model_validate(source.data)
     except pydantic.ValidationError as exc:
-        problems = [problem_from_pydantic(e, source) for e in relevant_errors(exc.errors())]
+        tags = {"strategic_stockpile", "extra_cover"}  # the union tags pydantic puts in a loc
+        problems = [problem_from_pydantic({**e, "loc": tuple(p for p in e["loc"] if p not in tags)},
+                                          source) for e in relevant_errors(exc.errors())]
         raise InputError(dedupe_problems(problems),
                          title=f"{file} is not a valid mitigation menu:") from None
     menu._source = source  # for line numbers in check_menu
@@ -212,7 +214,8 @@ def _pool(world: SupplyNetwork, name: str, m: StrategicStockpile | ExtraCover) -
     if name == "commodity":
         return [str(c) for c in world.commodities["id"]]
     sectors = world.sectors
-    return sorted({str(s) for s in sectors.loc[sectors["region"] == getattr(m, "region"), "sector"]})
+    region = m.region if isinstance(m, ExtraCover) else m.holder
+    return sorted({str(s) for s in sectors.loc[sectors["region"] == region, "sector"]})
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,8 @@ def optimal_stockpile(shortfall_t: ArrayLike, holding_usd_per_t: float, lost_usd
     m.add_constraints(u + q >= xr.DataArray(s, coords=[draws]), name="cover")
     m.add_objective(holding_usd_per_t * q + (u * xr.DataArray(w * lost_usd_per_t, coords=[draws])).sum())
     start = time.perf_counter()
-    status, condition = m.solve(solver_name="highs", output_flag=False)
+    status, condition = m.solve(solver_name="highs", io_api="direct", progress=False,
+                                output_flag=False)
     seconds = time.perf_counter() - start
     if status != "ok":
         raise SpigotError(f"HiGHS did not solve the newsvendor program: {status}, {condition}")
