@@ -1,5 +1,6 @@
 """Mitigation measures as data: the menu schema, the cost model on the toy world's prices, the
-bundled cost priors, the StockpileRelease a stockpile becomes, and bad input as InputError."""
+bundled cost priors, the StockpileRelease a stockpile becomes (and that it cuts the holder's
+shortfall in the engine), and bad input as InputError."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from spigot.mitigation import (
     load_menu_text,
     measure_cost,
     mitigation_table,
+    shortfall_by_draw,
     with_stockpiles,
 )
-from spigot.testing import toy_scenario
+from spigot.testing import run, toy_scenario
 
 MENU = """\
 name: jpn-magnets
@@ -111,3 +113,21 @@ def test_unknown_kind_and_commodity(toy: sp.SupplyNetwork) -> None:
 def test_ids_must_be_unique() -> None:
     with pytest.raises(InputError, match="repeated: jpn_reserve"):
         load_menu_text(MENU.replace("id: jpn_auto_cover", "id: jpn_reserve"))
+
+
+def test_a_menu_stockpile_runs_in_the_engine_and_cuts_the_holders_shortfall() -> None:
+    ban = toy_scenario("""
+name: menu-ban
+dataset: toy
+horizon_weeks: 30
+draws: 4
+policies:
+  - {type: ExportBan, id: ban, exporter: CHN, commodities: [ndfeb_magnet], destinations: [USA],
+     start: 2025-01-06}
+""")
+    menu = load_menu_text(MENU.replace("JPN", "USA").replace("release_t_per_week: 0.5",
+                                                                  "release_t_per_week: 0.3"))
+    without = shortfall_by_draw(run(ban, seed=1), "USA", "ndfeb_magnet")
+    with_pile = shortfall_by_draw(run(with_stockpiles(ban, menu), seed=1), "USA", "ndfeb_magnet")
+    assert without.mean() > 0
+    assert with_pile.mean() < without.mean()
