@@ -19,6 +19,7 @@ from spigot.mitigation import (
     with_stockpiles,
 )
 from spigot.testing import run, toy_scenario
+from tests.policy.test_stockpile_release import BAN
 
 MENU = """\
 name: jpn-magnets
@@ -116,15 +117,7 @@ def test_ids_must_be_unique() -> None:
 
 
 def test_a_menu_stockpile_runs_in_the_engine_and_cuts_the_holders_shortfall() -> None:
-    ban = toy_scenario("""
-name: menu-ban
-dataset: toy
-horizon_weeks: 30
-draws: 4
-policies:
-  - {type: ExportBan, id: ban, exporter: CHN, commodities: [ndfeb_magnet], destinations: [USA],
-     start: 2025-01-06}
-""")
+    ban = toy_scenario(BAN)  # magnets banned to the USA from 2025-01-06, 30 weeks
     menu = load_menu_text(MENU.replace("JPN", "USA").replace("release_t_per_week: 0.5",
                                                                   "release_t_per_week: 0.3"))
     without = shortfall_by_draw(run(ban, seed=1), "USA", "ndfeb_magnet")
