@@ -39,8 +39,8 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
     from spigot.sim import simulate
 
 #: Sub-packages reachable as ``sp.<name>``.
-_SUBPACKAGES = ("datasets", "errors", "exposure", "market", "network", "policy", "replays",
-                "report", "results", "risk", "scenarios", "sim", "store", "testing", "units",
+_SUBPACKAGES = ("datasets", "errors", "exposure", "market", "mitigation", "network", "policy",
+                "replays", "report", "results", "risk", "scenarios", "sim", "store", "testing", "units",
                 "validation")
 #: Top-level names -> the module that defines them.
 _NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
