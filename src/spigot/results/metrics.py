@@ -148,13 +148,14 @@ class Metrics:
         share = np.divide(lost, out, out=np.zeros_like(lost), where=out > 0)
         stopped = ds["mean_stopped"].values
         keep = np.flatnonzero(share.max(axis=0) > moved_above)
-        times = pd.to_datetime(ds["time"].values)
-        rows = [{"time": times[t], "region": str(ds["sector_region"].values[i]),
-                 "sector": str(ds["sector_name"].values[i]), "id": str(ds["sector"].values[i]),
-                 "capacity_stopped": float(share[t, i]), "share_stopped": float(stopped[t, i])}
-                for i in keep for t in range(len(times))]
-        frame = pd.DataFrame(rows, columns=["time", "region", "sector", "id", "capacity_stopped",
-                                            "share_stopped"])
+        n_t = share.shape[0]
+        frame = pd.DataFrame({  # one block of rows per kept sector, its weeks in order
+            "time": np.tile(pd.to_datetime(ds["time"].values), len(keep)),
+            "region": np.repeat(ds["sector_region"].values[keep].astype(str), n_t),
+            "sector": np.repeat(ds["sector_name"].values[keep].astype(str), n_t),
+            "id": np.repeat(ds["sector"].values[keep].astype(str), n_t),
+            "capacity_stopped": share[:, keep].T.ravel().astype(float),
+            "share_stopped": stopped[:, keep].T.ravel().astype(float)})
         frame.attrs["units"] = {"capacity_stopped": "1", "share_stopped": "1"}
         return frame
 
