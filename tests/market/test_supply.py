@@ -173,8 +173,10 @@ def test_route_weights_give_new_capacity_a_share(base: MarketParams) -> None:
 def margins(base: MarketParams, lrel: np.ndarray) -> np.ndarray:
     """margin_step on one lane, checked against its reference twin."""
     out = np.zeros((len(base.node_kind), 1))
-    margin_step(np.exp(lrel)[:, :, None], base.node_kind, base.node_zone, base.margin_out_share,
-                base.margin_in_share, base.margin_elasticity, out)
+    margin_step(lrel[:, :, None], np.exp(lrel)[:, :, None], base.node_kind, base.node_zone,
+                base.margin_out_share, base.margin_in_share, base.margin_out_ptr,
+                base.margin_out_c, base.margin_in_ptr, base.margin_in_c,
+                base.margin_elasticity, base.fixed_margin_elasticity, out)
     np.testing.assert_allclose(out[:, 0], margin_step_ref(lrel, base), rtol=1e-15)
     return out[:, 0]
 
@@ -185,14 +187,23 @@ def test_margin_is_one_at_base_prices_and_falls_with_the_feed_price(base: Market
     assert np.array_equal(margins(base, np.zeros((2, C))), np.ones(len(base.node_kind)))
     conc = net.commodities.index("re_concentrate")
     white_mesa = net.nodes.index("energy_fuels_white_mesa")
-    mine = net.nodes.index("re_mine_chn")  # fixed: always 1
+    mine = net.nodes.index("re_mine_chn")  # fixed, no input: 1 while its price is not down
+    separator = net.nodes.index("re_sep_chn_light")  # fixed, one input
+    assert base.node_kind[separator] == KIND_FIXED
+    eta_f = base.fixed_margin_elasticity
+    assert 0 < eta_f < base.margin_elasticity
     phis = []
     for x in (1.0, 1.2, 1.5, 2.0, 3.0):
         lrel = np.zeros((2, C))
         lrel[:, conc] = math.log(x)
         phi = margins(base, lrel)
         assert phi[mine] == 1.0
+        # an operating plant runs less as its feed dearens, by its own (smaller) elasticity
+        assert phi[separator] == pytest.approx(max(0.0, 1.0 - eta_f * math.log(x)), rel=1e-12)
         phis.append(phi[white_mesa])
+    lrel = np.zeros((2, C))
+    lrel[:, conc] = math.log(0.5)  # the mine's own price halves: it cuts
+    assert margins(base, lrel)[mine] == pytest.approx(1.0 + eta_f * math.log(0.5), rel=1e-12)
     assert phis[0] == 1.0
     assert phis[-1] == 0.0  # ln(1/3) < -1: nothing planned
     assert np.all(np.diff(phis) < 0)

@@ -238,3 +238,54 @@ def test_run_json_has_prices_spread_and_responses(capsys: pytest.CaptureFixture[
     out, _ = capsys.readouterr()
     assert code == 0
     assert "Prices relative to base" in out
+
+
+#: A licence on magnets only: their feed (NdPr and Dy oxide, concentrate) is not controlled.
+MAGNETS_ONLY = """
+name: magnets-only
+dataset: toy
+horizon_weeks: 156
+draws: 8
+seed: 3
+markets: true
+policies:
+  - type: ExportLicence
+    id: lic
+    exporter: CHN
+    commodities: [ndfeb_magnet]
+    start: 2025-01-06
+    processing_time:
+      distribution: {dist: lognormal, median: 63, sigma: 0.4, min: 1, max: 120}
+    approval: {default: 0.6}
+"""
+
+
+def test_a_control_does_not_multiply_the_price_of_the_uncontrolled_feed(tmp_path: Path) -> None:
+    """Issue 17, item 8: a licence on magnets lifts the ex-China magnet price and leaves China's
+    flat or lower; the oxides that feed the magnets stay near base in both zones, because
+    operating plants run only the share of their orders their margin supports
+    (``plant_margin_elasticity``). Without that rule (elasticity 0) China's magnet maker keeps
+    making magnets for the licence pipeline and bids NdPr oxide up to several times base."""
+    from spigot.market.parameters import default_table
+    from spigot.scenarios.models import MarketOptions
+
+    def peaks(scen: sp.Scenario) -> dict[tuple[str, str], float]:
+        ds = run(scen, engine="numba").data
+        rel = ds["mean_price"].values / ds["base_price"].values[None]
+        names = list(ds["commodity"].values)
+        return {(zone, c): float(rel[:, z, names.index(c)].max())
+                for z, zone in enumerate(("china", "ex_china")) for c in names}
+
+    scen = toy_scenario(MAGNETS_ONLY)
+    with_rule = peaks(scen)
+    assert with_rule[("ex_china", "ndfeb_magnet")] > 1.2
+    assert with_rule[("china", "ndfeb_magnet")] <= 1.0 + 1e-9
+    for c in ("ndpr_oxide", "dy_oxide", "re_concentrate"):
+        for zone in ("china", "ex_china"):
+            assert with_rule[(zone, c)] < 1.7, (zone, c)
+    table = default_table()
+    table.loc[table["parameter"] == "plant_margin_elasticity", "value"] = "0"
+    table.to_csv(tmp_path / "params.csv", index=False)
+    without = peaks(scen.model_copy(
+        update={"market": MarketOptions(parameters=str(tmp_path / "params.csv"))}))
+    assert without[("china", "ndpr_oxide")] > 2.5  # the runaway the rule removes

@@ -76,6 +76,7 @@ PARAMETERS: dict[str, tuple[str, float, float]] = {
     "project_delay_max_years": ("global", -50.0, 50.0),
     "qualification_weeks": ("stage", 0.0, 1e6),
     "project_margin_elasticity": ("global", 0.0, 100.0),
+    "plant_margin_elasticity": ("global", 0.0, 100.0),
     "supplier_fill_weeks": ("global", 1e-9, 1e6),
     "recycling_share": ("commodity", 0.0, 1.0),
     "recycling_lag_weeks": ("global", 1e-9, 1e6),
@@ -160,7 +161,12 @@ class MarketParams:
     delay_max: float
     margin_out_share: FloatArray  # (N, C) base value share of each output of a node, 1
     margin_in_share: FloatArray  # (N, C) base cost share of each input of a node, 1
+    margin_out_ptr: IntArray  # (N + 1,) node n's outputs with a value share: margin_out_c[ptr]
+    margin_out_c: IntArray  # their commodities, ascending per node
+    margin_in_ptr: IntArray  # (N + 1,) the same for the inputs with a cost share
+    margin_in_c: IntArray
     margin_elasticity: float  # of planned new activity to the log margin ratio, 1
+    fixed_margin_elasticity: float  # of an operating plant's activity to the log margin ratio, 1
     fill_rate: float  # 1 - exp(-step / supplier_fill_weeks): smoothing of new suppliers' fill
     route_weight: FloatArray  # (K,) share of the origin's output of the commodity the route takes
     route_base: FloatArray  # (K,) base flow, t/step
@@ -350,6 +356,15 @@ def _value_shares(recipe: FloatArray, price: FloatArray) -> FloatArray:
     value = np.asarray(recipe, dtype=float) * price
     total = value.sum(axis=1, keepdims=True)
     return np.divide(value, total, out=np.zeros_like(value), where=total > 0)
+
+
+def _csr(share: FloatArray) -> tuple[IntArray, IntArray]:
+    """Row pointers and column indices (ascending) of the positive entries of ``share`` (N, C):
+    the terms the margin rule sums per node, so it skips the zeros."""
+    rows, cols = np.nonzero(share > 0)
+    ptr = np.zeros(share.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=share.shape[0]), out=ptr[1:])
+    return ptr, cols.astype(np.int64)
 
 
 def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
@@ -580,7 +595,10 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         delay_min=g["project_delay_min_years"], delay_mode=g["project_delay_mode_years"],
         delay_max=g["project_delay_max_years"],
         margin_out_share=margin_out_share, margin_in_share=margin_in_share,
+        margin_out_ptr=_csr(margin_out_share)[0], margin_out_c=_csr(margin_out_share)[1],
+        margin_in_ptr=_csr(margin_in_share)[0], margin_in_c=_csr(margin_in_share)[1],
         margin_elasticity=g["project_margin_elasticity"],
+        fixed_margin_elasticity=g["plant_margin_elasticity"],
         fill_rate=_rate(g["supplier_fill_weeks"], sw),
         route_weight=route_weight, route_base=np.asarray(net.route_base_flow, dtype=float),
         route_to_region=route_to_region,

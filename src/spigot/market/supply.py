@@ -293,73 +293,91 @@ def fill_step_ref(p: MarketParams, recipe_out: FloatArray, dem: FloatArray,
 
 
 @jit
-def margin_step(rel: FloatArray, node_kind: IntArray, node_zone: IntArray,
-                out_share: FloatArray, in_share: FloatArray, eta: float,
-                margin: FloatArray) -> None:
-    """Share of its new activity a project or idle node plans at today's prices, (N, W).
+def margin_step(lrel: FloatArray, rel: FloatArray, node_kind: IntArray, node_zone: IntArray,
+                out_share: FloatArray, in_share: FloatArray, out_ptr: IntArray,
+                out_c: IntArray, in_ptr: IntArray, in_c: IntArray, eta: float,
+                eta_fixed: float, margin: FloatArray) -> None:
+    """Share of its activity a node runs at today's prices, (N, W).
 
-    ``phi[n] = clip(1 + eta x (ln sum_o s_o exp(l_zo) - ln sum_i s_i exp(l_zi)), 0, 1)``:
+    ``phi[n] = clip(1 + e_n x (ln sum_o s_o exp(l_zo) - ln sum_i s_i exp(l_zi)), 0, 1)``:
     ``s_o`` the base value shares of the node's outputs, ``s_i`` the base cost shares of its
     inputs (each set sums to 1; a node without inputs has the second term 0), ``l`` the log
-    relative prices in the node's zone ``z``. At base prices ``phi`` is exactly 1; fixed nodes
-    keep 1 (existing plants run to their orders).
+    relative prices in the node's zone ``z``, ``e_n`` = ``eta`` for projects and idle nodes
+    (the share of their *new* activity they plan) and ``eta_fixed`` for operating plants (the
+    share of their orders they run: docs/model.md, Margin). A sum of one term is that term's
+    log price (no logarithm). At base prices ``phi`` is exactly 1.
 
     Parameters
     ----------
-    rel
-        Price relative to base, ``exp(lrel)``, per zone, commodity and lane, (2, C, W) (the
-        engine computes it once per step).
+    lrel, rel
+        Log price relative to base and ``exp(lrel)``, per zone, commodity and lane, (2, C, W)
+        (the engine computes ``rel`` once per step).
     node_kind, node_zone
         (N,) kind (``KIND_FIXED`` ...) and market zone of each node.
     out_share, in_share
         (N, C) base value shares of outputs and base cost shares of inputs, 1.
-    eta
-        Elasticity of planned new activity to the log margin ratio, 1 (0: off).
+    out_ptr, out_c, in_ptr, in_c
+        The positive entries of ``out_share`` and ``in_share`` by node (CSR, ascending
+        commodity): the terms of the two sums.
+    eta, eta_fixed
+        Elasticity of planned new activity (projects, idle nodes) and of an operating plant's
+        activity (fixed nodes) to the log margin ratio, 1 (0: off).
     margin
         (N, W) written: ``phi``, share (0..1).
     """
-    N, C = out_share.shape
+    N = node_kind.shape[0]
     W = margin.shape[1]
     for n in range(N):
-        if (node_kind[n] != KIND_PROJECT and node_kind[n] != KIND_IDLE) or eta <= 0.0:
+        e = eta if node_kind[n] == KIND_PROJECT or node_kind[n] == KIND_IDLE else eta_fixed
+        if e <= 0.0:
             for lane in range(W):
                 margin[n, lane] = 1.0
             continue
         z = node_zone[n]
-        for lane in range(W):  # over the shares' own sums: exactly 1 at base prices
-            value = 0.0
-            v0 = 0.0
-            cost = 0.0
-            c0 = 0.0
-            for c in range(C):
-                so = out_share[n, c]
-                if so > 0.0:
-                    value += so * rel[z, c, lane]
-                    v0 += so
-                si = in_share[n, c]
-                if si > 0.0:
-                    cost += si * rel[z, c, lane]
-                    c0 += si
-            x = math.log(value / v0) if v0 > 0.0 else 0.0
-            if c0 > 0.0:
-                x -= math.log(cost / c0)
-            margin[n, lane] = min(1.0, max(0.0, 1.0 + eta * x))
+        o0 = out_ptr[n]
+        o1 = out_ptr[n + 1]
+        i0 = in_ptr[n]
+        i1 = in_ptr[n + 1]
+        for lane in range(W):
+            x = _log_index(lrel, rel, out_share, n, z, out_c, o0, o1, lane) \
+                - _log_index(lrel, rel, in_share, n, z, in_c, i0, i1, lane)
+            margin[n, lane] = min(1.0, max(0.0, 1.0 + e * x))
+
+
+@jit
+def _log_index(lrel: FloatArray, rel: FloatArray, share: FloatArray, n: int, z: int,
+               cs: IntArray, h0: int, h1: int, lane: int) -> float:
+    """``ln(sum_c s_c exp(l_zc) / sum_c s_c)`` over the terms ``cs[h0:h1]`` (0 without terms;
+    the log price itself for one term)."""
+    if h1 - h0 == 1:
+        return float(lrel[z, cs[h0], lane])
+    if h1 == h0:
+        return 0.0
+    value = 0.0
+    total = 0.0
+    for h in range(h0, h1):
+        c = cs[h]
+        value += share[n, c] * rel[z, c, lane]
+        total += share[n, c]
+    return math.log(value / total)
 
 
 def margin_step_ref(lrel: FloatArray, p: MarketParams) -> FloatArray:
     """Reference twin of :func:`margin_step` for one draw (``lrel`` (2, C)); returns (N,)."""
     out = np.ones(len(p.node_kind))
-    if p.margin_elasticity <= 0.0:
-        return out
     for n in range(len(out)):
-        if p.node_kind[n] not in (KIND_PROJECT, KIND_IDLE):
+        e = (p.margin_elasticity if p.node_kind[n] in (KIND_PROJECT, KIND_IDLE)
+             else p.fixed_margin_elasticity)
+        if e <= 0.0:
             continue
         z = p.node_zone[n]
         x = 0.0
         for sign, share in ((1.0, p.margin_out_share[n]), (-1.0, p.margin_in_share[n])):
             cs = np.flatnonzero(share > 0)
-            if len(cs):  # over the shares' own sum, summed in the kernel's order
+            if len(cs) == 1:  # one term: its log price
+                x += sign * float(lrel[z, cs[0]])
+            elif len(cs):  # over the shares' own sum, summed in the kernel's order
                 x += sign * math.log(sum(share[c] * math.exp(lrel[z, c]) for c in cs)
                                      / sum(share[c] for c in cs))
-        out[n] = min(1.0, max(0.0, 1.0 + p.margin_elasticity * x))
+        out[n] = min(1.0, max(0.0, 1.0 + e * x))
     return out

@@ -64,9 +64,9 @@ MISSES: dict[str, Sequence[str]] = {
         "to 2015 (observed: Dy oxide $215-240/kg at end-2015, USGS, above the start-2010 level, "
         "Dy metal ~$185/kg then, JMB): a permanent surplus after substitution and new "
         "supply lowers the cover-based price without a floor.",
-        "Nd after the quotas: ex-China NdPr rises again in 2015 (1.4x to 2.2x its Jan-2010 "
-        "price) when the quotas end and China exports about 48 kt a year, so "
-        "`nd_fall_2015` is 0.39 against 0.20; the record's collapse of ex-China demand after "
+        "Nd after the quotas: ex-China NdPr rises again in 2015 when the quotas end and "
+        "China exports about 47 kt a year, so "
+        "`nd_fall_2015` is 0.43 against 0.20; the record's collapse of ex-China demand after "
         "2011 (magnet making moved into China, thrifting) is not modelled.",
         "Quotas are shared pro rata by the routes they cover; in 2010 Japan's routes are still "
         "cut harder than Japan was (simulated Sep-2010 level below the 2,246 t observed).",

@@ -41,6 +41,7 @@ from spigot.sim.state import (
     ENTRY_W,
     EXPORT_K,
     FILL_RATE,
+    FIXED_MARGIN_ELASTICITY,
     GROUP_ELASTICITY,
     GROUP_PTR,
     GROUP_ZONE,
@@ -49,7 +50,11 @@ from spigot.sim.state import (
     LOG_FLOOR,
     LOG_RESTART,
     MARGIN_ELASTICITY,
+    MARGIN_IN_C,
+    MARGIN_IN_PTR,
     MARGIN_IN_SHARE,
+    MARGIN_OUT_C,
+    MARGIN_OUT_PTR,
     MARGIN_OUT_SHARE,
     MROUTE_BASE,
     N_C,
@@ -294,6 +299,7 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
     fill_rate = mg.fsc[FILL_RATE]
     margin = ms.margin
     margin_eta = mg.fsc[MARGIN_ELASTICITY]
+    margin_eta_fixed = mg.fsc[FIXED_MARGIN_ELASTICITY]
     m_in = fa(mg, MARGIN_IN_SHARE)
     m_out = fa(mg, MARGIN_OUT_SHARE)
     ratio = fs.ratio
@@ -478,8 +484,9 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
     capacity_step(t + 1, lrel, node_kind, node_zone, node_ref_c, node_capacity,
                   node_base, node_usable, node_ramp, qual_steps, restart_ok, log_restart,
                   restart_lag, restart_ramp, start, above, restart_at, cap_av, cap_q)
-    margin_step(rel, node_kind, node_zone, m_out.reshape((N, C)), m_in.reshape((N, C)),
-                margin_eta, margin)
+    margin_step(lrel, rel, node_kind, node_zone, m_out.reshape((N, C)), m_in.reshape((N, C)),
+                ia(mg, MARGIN_OUT_PTR), ia(mg, MARGIN_OUT_C), ia(mg, MARGIN_IN_PTR),
+                ia(mg, MARGIN_IN_C), margin_eta, margin_eta_fixed, margin)
     route_weights_step(cap_av, cap_q, node_base, recipe_out, route_origin, route_c,
                        route_to_region, mroute_base, route_weight, route_resp, margin, fill,
                        weight)

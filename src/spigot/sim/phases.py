@@ -189,10 +189,14 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
                 activity[n, ln] = max(a0, min(cap_av[n, ln], vec[ln]) * margin[n, ln])
         order_rate(n, joint, True, dem, inv_out, out_c, out_ptr, recipe_out, z, joint_share,
                     rel, vec, vsum)
-        if fixed:  # capacity as in the flow model (node_usable is node_cap)
-            cap = node_cap[n]
-            for ln in range(W):
-                vec[ln] = min(cap, vec[ln])
+        if fixed:  # capacity as in the flow model (node_usable is node_cap); with markets
+            cap = node_cap[n]  # the share of its orders its margin supports (margin_step)
+            if margin.shape[0] > 0:
+                for ln in range(W):
+                    vec[ln] = min(cap, vec[ln] * margin[n, ln])
+            else:
+                for ln in range(W):
+                    vec[ln] = min(cap, vec[ln])
         else:
             for ln in range(W):
                 vec[ln] = min(cap_av[n, ln], vec[ln])

@@ -294,7 +294,10 @@ class _Draw:
                 self.activity[n] = self._planned_activity(n, D)
             if self.cap[n] <= 0:
                 continue
-            activity = min(self.cap[n], self._order_rate(n, D[n] - self.O[n]))
+            rate = self._order_rate(n, D[n] - self.O[n])
+            if mk is not None and mk.params.node_kind[n] == KIND_FIXED:
+                rate *= self.margin[n]  # an operating plant runs what its margin supports
+            activity = min(self.cap[n], rate)
             for c in m.in_c[m.in_ptr[n]:m.in_ptr[n + 1]]:
                 if m.recipe_in[n, c] > 0:
                     activity = min(activity, self.I[n, c] / self.recipe_in(n, c))
