@@ -146,7 +146,9 @@ def merge_chunks(scen: Scenario, chunks: Sequence[ChunkOutput], engine: str = "n
         low = np.full((T, 3, C), np.inf)
         high = np.full((T, 3, C), -np.inf)
         for c in ordered:
-            assert c.counts is not None and c.price_min is not None and c.price_max is not None
+            assert c.counts is not None
+            assert c.price_min is not None
+            assert c.price_max is not None
             counts += c.counts
             low = np.minimum(low, c.price_min)
             high = np.maximum(high, c.price_max)

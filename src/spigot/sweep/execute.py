@@ -49,7 +49,7 @@ class Cluster:
 def _set_threads(threads: int) -> None:
     import numba
 
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    numba.set_num_threads(max(1, min(threads, int(numba.config.NUMBA_NUM_THREADS))))  # type: ignore[attr-defined]
 
 
 def _warm(probe: Scenario | None, engine: str, threads: int) -> str:
@@ -97,10 +97,22 @@ def connect(scheduler: str | None, workers: int | None, *, probe: Scenario | Non
         If the scheduler cannot be reached, has no workers, or a worker runs another spigot
         version.
     """
+    address = scheduler_address(scheduler)
+    quiet = logging.getLogger("distributed")  # its INFO lines would flood the terminal
+    level = quiet.level
+    quiet.setLevel(max(level, logging.WARNING))
+    with contextlib.ExitStack() as restore:
+        restore.callback(quiet.setLevel, level)
+        with _cluster(address, workers, probe, engine, threads) as cluster:
+            yield cluster
+
+
+@contextlib.contextmanager
+def _cluster(address: str | None, workers: int | None, probe: Scenario | None, engine: str,
+             threads: int) -> Iterator[Cluster]:
     import dask
     from distributed import Client, LocalCluster
 
-    address = scheduler_address(scheduler)
     with dask.config.set({"distributed.worker.daemon": False,
                           "distributed.admin.system-monitor.gil.enabled": False}), \
             contextlib.ExitStack() as stack:

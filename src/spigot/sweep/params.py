@@ -186,7 +186,7 @@ def resolve_path(data: Any, path: str) -> tuple[Any, str | int]:
                        f"the path to end at {here}")
         if last:
             return node, seg
-        node = node[seg]  # type: ignore[index]
+        node = node[seg]
     raise AssertionError("unreachable")  # pragma: no cover
 
 
