@@ -119,7 +119,7 @@ def _cluster(address: str | None, workers: int | None, probe: Scenario | None, e
         if address is None:
             n = workers or os.cpu_count() or 1
             cluster = stack.enter_context(LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                 silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
             where = "local"
