@@ -63,8 +63,8 @@ def scheduler() -> Iterator[str]:
                 [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
                  "--no-dashboard", "--host", "127.0.0.1"],
                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        _wait_for("from distributed import Client; c = Client(%r, timeout=5); "
-                  "c.wait_for_workers(2, timeout=5)" % address, env)
+        _wait_for(f"from distributed import Client; c = Client({address!r}, timeout=5); "
+                  "c.wait_for_workers(2, timeout=5)", env)
         yield address
     finally:
         for p in reversed(procs):
