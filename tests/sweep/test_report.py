@@ -47,3 +47,19 @@ def test_report_of_a_stored_sweep(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert "Sobol indices of y: a has the largest total index" in html
     assert "Tornado of y: a swings it most" in html
     assert np.isfinite(res.results).all()
+
+
+
+def test_report_content_of_a_sweep_is_what_the_dashboard_serves(tmp_path: Path) -> None:
+    """The dashboard's report API builds its JSON with ``build_content``: a sweep gets its own
+    sections there too."""
+    from spigot.report import build_content
+
+    res = _synthetic(32)
+    store = RunStore(tmp_path / "store")
+    run_id = store.save(res.to_dataset(), res.manifest, "name: synthetic\n", "sweep")
+    content = build_content(store.get(run_id))
+    assert [s.key for s in content.sections] == ["headline", "sobol", "tornado", "points",
+                                                 "scenario"]
+    assert content.kind == "sweep"
+    assert content.section("headline").table is None

@@ -146,11 +146,6 @@ def write_report(store: RunStore, run_id: str, path: str | os.PathLike[str],
         If there is no such run.
     """
     stored: StoredRun = store.get(run_id)
-    if stored.info.kind == "sweep":
-        from spigot.report.sweep import build_sweep_content
-
-        return _write_atomic(Path(path), render_html(build_sweep_content(stored),
-                                                     _subtitle(stored.info)))
     content = build_content(stored, network, "" if network is None else "dataset given by the user")
     return _write_atomic(Path(path), render_html(content, _subtitle(stored.info)))
 
