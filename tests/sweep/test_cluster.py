@@ -120,6 +120,14 @@ def test_cluster_local_and_one_by_one_agree(capsys: pytest.CaptureFixture[str], 
             assert outputs[f"peak_price_ex_china:{c}"] == float(np.max(p50))
 
 
+def test_scheduler_from_the_environment(capsys: pytest.CaptureFixture[str], scheduler: str,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SPIGOT_DASK_SCHEDULER", scheduler)
+    doc = _sweep(capsys, "--points", "1")
+    assert doc["manifest"]["scheduler"] == scheduler
+    assert len(doc["points"]) == 1
+
+
 def test_unreachable_scheduler_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     address = f"tcp://127.0.0.1:{_free_port()}"
     code, _, err = cli(capsys, "sweep", *COMMON, "--scheduler", address)
