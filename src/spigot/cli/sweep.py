@@ -70,13 +70,13 @@ def sweep(
         "--file", help="A sweep file (YAML): parameters and settings (docs/sweeps.md).",
         show_default=False)] = None,
     design: Annotated[str | None, typer.Option(
-        "--design", help="grid, lhs, sobol or morris [default: lhs].", show_default=False)] = None,
+        "--design", help="grid, lhs, sobol or morris (default lhs).", show_default=False)] = None,
     points: Annotated[int | None, typer.Option(
         "--points", min=1, help="grid: levels per parameter; lhs: points; sobol: base samples "
-        "(a power of 2; N x (k+2) points); morris: trajectories (N x (k+1) points) "
-        "[default: 16].", show_default=False)] = None,
+        "(a power of 2; N x (k+2) points); morris: trajectories (N x (k+1) points); "
+        "default 16.", show_default=False)] = None,
     draws: Annotated[int | None, typer.Option("--draws", "-n", min=1,
-                                              help="Draws per point [default: 100].",
+                                              help="Draws per point (default 100).",
                                               show_default=False)] = None,
     weeks: Annotated[int | None, typer.Option("--weeks", "-w", min=1, help="Horizon in weeks.",
                                               show_default=False)] = None,
@@ -91,7 +91,7 @@ def sweep(
         "--scheduler", help="tcp://HOST:PORT of a running Dask scheduler (default: "
         "$SPIGOT_DASK_SCHEDULER, else a local cluster).", show_default=False)] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", min=1, help="Local worker processes [default: CPU cores].",
+        "--workers", min=1, help="Local worker processes (default: one per CPU core).",
         show_default=False)] = None,
     chunk_draws: Annotated[int | None, typer.Option(
         "--chunk-draws", min=1, help="Draws per task (whole blocks of 64; default: a point's "
