@@ -23,6 +23,7 @@ from spigot.cli import run as run_cli
 from spigot.cli import runs as runs_cli
 from spigot.cli import scenario as scenario_cli
 from spigot.cli import serve as serve_cli
+from spigot.cli import sweep as sweep_cli
 from spigot.errors import SpigotError
 
 __all__ = ["app", "main"]
@@ -41,6 +42,7 @@ app.add_typer(scenario_cli.app, name="scenario")
 app.command("validate")(scenario_cli.validate)
 app.command("run")(run_cli.run)
 app.command("replay")(replay_cli.replay)
+app.command("sweep")(sweep_cli.sweep)
 app.add_typer(runs_cli.app, name="runs")
 runs_cli.app.command("criticality")(criticality_cli.criticality)
 app.command("compare")(compare_cli.compare)

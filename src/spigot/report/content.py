@@ -388,7 +388,8 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
     Sections: ``headline``, ``stoppage`` (what stopped when), ``prices``, ``exports``,
     ``licences`` (the pipeline), ``sankey`` (flows per commodity against base),
     ``chokepoints``, ``criticality`` (CRMA benchmarks and HHI of actual supply over the run),
-    ``summary`` (the run's facts) and ``scenario``.
+    ``summary`` (the run's facts) and ``scenario``. A sweep entry gets
+    :func:`spigot.report.sweep.build_sweep_content` instead.
 
     Parameters
     ----------
@@ -399,6 +400,10 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
     network_note
         A note to show with the flows (when ``network`` is given).
     """
+    if stored.info.kind == "sweep":  # a sweep's points, not a run's variables
+        from spigot.report.sweep import build_sweep_content
+
+        return build_sweep_content(stored)
     if network is None:
         network, network_note = network_for(stored)
     ds = stored.dataset
