@@ -98,14 +98,40 @@ def prepare(scenario: Scenario, network: SupplyNetwork | None = None,
     rgroups = _groups(world.regions, "groups")
     cgroups = _groups(world.commodities, "group")
     check_names(scenario, world.commodities["id"], cgroups, world.regions["id"], rgroups)
-    net = adjusted_world(scenario, world).compile(step_weeks=scenario.step_weeks)
+    world_hash = world.content_hash()
+    net = _compiled(adjusted_world(scenario, world), world, world_hash, scenario.step_weeks)
     names = net.sector_names or tuple(s.split(".")[-1] for s in net.sectors)
     end_use = [scenario.end_use.get(s, "civil") for s in names]
     use_markets = scenario.markets if markets is None else markets
     mp = _market_params(scenario, net) if use_markets else None
     plan = PolicyPlan(scenario, net, rgroups, cgroups, end_use, mp)
     model = build_model(net, plan, scenario.stop_below, mp)
-    return dataclasses.replace(model, dataset_hash=world.content_hash())
+    return dataclasses.replace(model, dataset_hash=world_hash)
+
+
+#: Compiled worlds by (content hash, step length), most recent last: a sweep, a strategy search
+#: or a mitigation frontier prepares many scenarios of one world, and compiling base takes
+#: 0.4-0.8 s. Their arrays are made read-only, so a caller that wrote into them would fail
+#: loudly instead of changing the next run.
+_COMPILED: dict[tuple[str, float], CompiledNetwork] = {}
+_COMPILED_KEEP = 4
+
+
+def _compiled(adjusted: SupplyNetwork, world: SupplyNetwork, world_hash: str,
+              step_weeks: float) -> CompiledNetwork:
+    """``adjusted.compile(step_weeks)``, cached by content (``world_hash`` when the scenario
+    leaves its world as it is)."""
+    key = (world_hash if adjusted is world else adjusted.content_hash(), step_weeks)
+    net = _COMPILED.pop(key, None)
+    if net is None:
+        net = adjusted.compile(step_weeks=step_weeks)
+        for value in vars(net).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+    _COMPILED[key] = net
+    while len(_COMPILED) > _COMPILED_KEEP:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    return net
 
 
 @nb.njit(cache=True, error_model="numpy", parallel=True)

@@ -13,7 +13,6 @@ chunking, the workers and their number.
 # ruff: noqa: N806 - sizes are named as in the engine (T steps, C commodities, ...)
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -22,21 +21,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from spigot import datasets
-from spigot.errors import UnknownNameError
-from spigot.network import SupplyNetwork
-from spigot.network.compiled import CompiledNetwork
-from spigot.policy.plan import BlockParams, PolicyPlan
+from spigot.policy.plan import BlockParams
 from spigot.results import Results
 from spigot.results.results import MarketTotals
-from spigot.scenarios.loader import adjusted_world, check_names, dataset_error
 from spigot.scenarios.models import Scenario
-from spigot.sim.build.model import PRICE_BINS, SimModel, build_model
+from spigot.sim.build.model import PRICE_BINS, SimModel
 from spigot.sim.engine import (
     BLOCK_SIZE,
     _bin_counts,
-    _groups,
-    _market_params,
     _quantiles_by_step,
     _runner,
     allocate_outputs,
@@ -53,43 +45,13 @@ _CACHE_SIZE = 4
 _models: OrderedDict[str, SimModel] = OrderedDict()
 
 
-#: Compiled worlds per process, by (world identity, step length): the points of a sweep differ in
-#: their policies and market parameters, not in their world, and compiling base takes 0.4-0.8 s.
-_worlds: dict[tuple[int, float], tuple[SupplyNetwork, CompiledNetwork, str]] = {}
-
-
-def _prepare(scen: Scenario) -> SimModel:
-    """What :func:`spigot.sim.engine.prepare` builds, with the compiled world reused across the
-    points of a sweep when the scenario's measures add nothing to it (checked equal to
-    ``prepare`` by the sweep tests, which compare with ``spigot run``)."""
-    try:
-        world = datasets.load(scen.dataset)
-    except UnknownNameError as exc:
-        raise dataset_error(scen, exc) from None
-    if adjusted_world(scen, world) is not world:
-        return prepare(scen)
-    key = (id(world), scen.step_weeks)
-    if key not in _worlds:
-        _worlds[key] = (world, world.compile(step_weeks=scen.step_weeks), world.content_hash())
-    _, net, world_hash = _worlds[key]
-    rgroups = _groups(world.regions, "groups")
-    cgroups = _groups(world.commodities, "group")
-    check_names(scen, world.commodities["id"], cgroups, world.regions["id"], rgroups)
-    names = net.sector_names or tuple(s.split(".")[-1] for s in net.sectors)
-    end_use = [scen.end_use.get(s, "civil") for s in names]
-    mp = _market_params(scen, net) if scen.markets else None
-    plan = PolicyPlan(scen, net, rgroups, cgroups, end_use, mp)
-    model = build_model(net, plan, scen.stop_below, mp)
-    return dataclasses.replace(model, dataset_hash=world_hash)
-
-
 def prepared(scen: Scenario) -> SimModel:
-    """The scenario's model (:func:`spigot.sim.engine.prepare`), cached per process by the
-    scenario's content hash."""
+    """The scenario's model (:func:`spigot.sim.engine.prepare`, which reuses the compiled world
+    across the points of a sweep), cached per process by the scenario's content hash."""
     key = scen.content_hash()
     model = _models.get(key)
     if model is None:
-        model = _prepare(scen)
+        model = prepare(scen)
         _models[key] = model
         while len(_models) > _CACHE_SIZE:
             _models.popitem(last=False)
