@@ -197,7 +197,9 @@ def load_family_text(text: str, file: str = "<family>") -> Family:
         problems = []
         for e in relevant_errors(exc.errors()):
             p = problem_from_pydantic(e, source)
-            if e.get("type") == "too_short":
+            if e.get("type") == "extra_forbidden":
+                p = _unknown_field(e, p)
+            elif e.get("type") == "too_short":
                 p = Problem("empty family: this lever has no options", file=p.file, line=p.line,
                             field=p.field, expected="a list of at least one option",
                             hint="leave the field out to keep the scenario's value")
@@ -212,6 +214,20 @@ def load_family_text(text: str, file: str = "<family>") -> Family:
                                  value=family.size(), expected=f"at most {MAX_CANDIDATES}",
                                  hint="drop options of some levers"), title=title)
     return family
+
+
+def _unknown_field(err: Any, p: Problem) -> Problem:
+    """The fields allowed where an unknown one was written, with a "did you mean"."""
+    loc = tuple(err.get("loc", ()))
+    models: dict[tuple[Any, ...], type[BaseModel]] = {
+        (): Family, ("objective",): ObjectiveSettings, ("search",): SearchSettings}
+    model = models.get(loc[:-1])
+    if model is None:
+        return p
+    fields = [f for f in model.model_fields if not f.startswith("_")]
+    return Problem(p.message, file=p.file, line=p.line, field=p.field, value=p.value,
+                   expected="one of " + ", ".join(fields),
+                   hint=did_you_mean(str(loc[-1]), fields) or None)
 
 
 def load_family(path: str | Path) -> Family:

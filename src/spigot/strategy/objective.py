@@ -42,10 +42,11 @@ if TYPE_CHECKING:
     from spigot.strategy.family import ObjectiveSettings
 
 __all__ = ["Outcome", "RunValues", "Weights", "WorldFacts", "objective_table", "outcome",
-           "run_values", "weights"]
+           "projects_usd_per_yr", "run_values", "weights"]
 
 FloatArray = npt.NDArray[np.float64]
-WEEKS_PER_YEAR = 52.0
+#: Weeks in the engine's year (flows in t/yr become t/week over it).
+WEEKS_PER_YEAR = 365.25 / 7.0
 
 
 @functools.cache
@@ -238,7 +239,7 @@ def run_values(res: Results, facts: WorldFacts, w: Weights) -> RunValues:
     else:
         mine = np.array([str(r) in facts.targets for r in ds["sector_region"].values])
         harm_usd = np.asarray(ds["lost_output_usd"].values[:, mine].sum(axis=1), dtype=float)
-    capacity = np.full(draws, _projects_usd_per_yr(price, base, zones, c_index, facts,
+    capacity = np.full(draws, projects_usd_per_yr(price, base, zones, c_index, facts,
                                                       w.bring_forward_full_price))
     if facts.idle and "restart_step" in ds:
         nodes = [str(n) for n in ds["node"].values]
@@ -255,9 +256,12 @@ def run_values(res: Results, facts: WorldFacts, w: Weights) -> RunValues:
                      capacity, shortfall)
 
 
-def _projects_usd_per_yr(price: FloatArray, base: FloatArray, zones: list[str],
+def projects_usd_per_yr(price: FloatArray, base: FloatArray, zones: list[str],
                          c_index: dict[str, int], facts: WorldFacts, full: float) -> float:
-    """Base-price value of the projects' output that the run's prices bring forward, USD/yr."""
+    """Base-price value of the projects' output that prices bring forward, USD/yr.
+
+    ``price`` (T, Z, C) and ``base`` (Z, C) in USD/t with ``zones`` naming Z and ``c_index``
+    the commodities; ``full``: the mean relative price at which a project comes in whole."""
     if not facts.projects:
         return 0.0
     rel = np.divide(price.mean(axis=0), base, out=np.ones_like(base), where=base > 0)  # (Z, C)
