@@ -60,7 +60,7 @@ def test_the_bundled_family_fits_licence_squeeze() -> None:
     family = default_family()
     check_family(family, sp.datasets.load("base"))
     cands = candidates(family, sp.scenarios.load("licence-squeeze"), "CHN", "USA")
-    assert len(cands) == family.size() == 49  # sized for the 5-minute target (docs/model.md)
+    assert len(cands) == family.size() == 33  # sized for the 5-minute target (docs/model.md)
     assert family.search.enumerate_up_to >= len(cands)  # enumerated: runs cost the same at 40 draws
 
 

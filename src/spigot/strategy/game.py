@@ -12,7 +12,7 @@ round that faces a stance already seen costs nothing.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from spigot import datasets
@@ -94,7 +94,6 @@ class StrategyResult:
     outcome: dict[str, Any]
     runs: int
     seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def best(self) -> Evaluation:
@@ -139,7 +138,8 @@ def play(scenario: Scenario, *, exporter: str, targets: tuple[str, ...] | list[s
     exporter
         Region id of the exporter.
     targets
-        Region ids whose harm counts (and who answer).
+        Region ids whose harm counts (and who answer); the family's ``target`` (destinations,
+        ``approval_target``) is the first.
     rounds
         Rounds of best responses (at least 1).
     draws
@@ -177,12 +177,9 @@ def play(scenario: Scenario, *, exporter: str, targets: tuple[str, ...] | list[s
     facts = WorldFacts.of(world, exporter, targets)
     seed = scenario.seed if seed is None else seed
     cache: dict[tuple[str, int], RunValues] = {}
-    evaluators: list[Evaluator] = []
 
     def evaluator(stance: tuple[Stock, ...]) -> Evaluator:
-        ev = Evaluator(with_answer(scenario, stance), world, licence.id, facts, w, seed, cache)
-        evaluators.append(ev)
-        return ev
+        return Evaluator(with_answer(scenario, stance), world, licence.id, facts, w, seed, cache)
 
     bare = evaluator(())
     played: list[Round] = []
