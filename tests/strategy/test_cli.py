@@ -16,6 +16,10 @@ from tests.strategy.worlds import TOY_FAMILY, TOY_SQUEEZE
 
 ROOT = Path(__file__).resolve().parents[2]
 
+#: The documented top-level keys of `spigot strategy --format json` (docs/cli.md): an interface.
+KEYS = {"schema", "scenario", "exporter", "targets", "draws", "seed", "family", "weights", "search",
+        "best_policy", "objective", "alternatives", "rounds", "outcome", "runs", "seconds"}
+
 
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[str, str]:
@@ -34,7 +38,7 @@ def test_json_has_the_issues_keys(capsys: pytest.CaptureFixture[str],
     assert code == 0, err
     doc = json.loads(out)
     assert doc["schema"] == "spigot.strategy/1"
-    assert {"best_policy", "objective", "rounds", "alternatives", "outcome"} <= set(doc)
+    assert set(doc) == KEYS
     assert {"harm_usd", "revenue_lost_usd", "share_lost"} <= set(doc["objective"])
     assert doc["draws"] == 24
     assert doc["seed"] == 5
@@ -106,6 +110,16 @@ def test_bad_family_exits_2(capsys: pytest.CaptureFixture[str], files: tuple[str
     for piece in pieces:
         assert piece in err
     assert json.loads(out)["error"]["exit_code"] == 2  # JSON asked: the error as JSON
+
+
+def test_a_missing_family_file_exits_2(capsys: pytest.CaptureFixture[str],
+                                       files: tuple[str, str], tmp_path: Path) -> None:
+    scen, _ = files
+    code, _, err = cli(capsys, "strategy", scen, "--exporter", "CHN", "--target", "USA",
+                       "--family", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert "no such file" in err
+    assert "nope.yaml" in err
 
 
 def test_python_api_is_the_callable_package() -> None:
