@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: The documented top-level keys of `spigot strategy --format json` (docs/cli.md): an interface.
 KEYS = {"schema", "scenario", "exporter", "targets", "draws", "seed", "family", "weights", "search",
-        "best_policy", "objective", "alternatives", "rounds", "outcome", "runs", "seconds"}
+        "best_policy", "objective", "alternatives", "rounds", "outcome", "surface", "runs",
+        "seconds"}
 
 
 @pytest.fixture
@@ -52,6 +53,11 @@ def test_json_has_the_issues_keys(capsys: pytest.CaptureFixture[str],
     assert 1 <= len(doc["rounds"]) <= 2
     assert doc["rounds"][0]["exporter"]["label"] == doc["best_policy"]["label"]
     assert doc["outcome"]["status"] in {"settled", "cycle", "open"}
+    surface = doc["surface"]  # the whole family, with the draws of the last rung each reached
+    assert len(surface) == doc["family"]["candidates"] == 13
+    assert {p["label"] for p in surface} >= {doc["best_policy"]["label"]}
+    assert max(p["draws"] for p in surface) == 24
+    assert min(p["draws"] for p in surface) < 24  # successive halving screened some at fewer
 
 
 def test_the_table_names_the_best_policy(capsys: pytest.CaptureFixture[str],

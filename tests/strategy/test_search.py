@@ -48,6 +48,8 @@ def test_successive_halving_finds_the_brute_force_best() -> None:
     assert found.best.candidate.label == first.candidate.label
     assert abs(found.best.score - first.score) <= 3 * math.hypot(found.best.se, first.se)
     assert found.best.draws == DRAWS
+    assert [e.candidate for e in found.screened] == cands  # the whole family, in its order
+    assert sorted(e.draws for e in found.screened) == [16] * 8 + [48] + [64] * 4
     assert all(e.draws == DRAWS for e in found.evaluations)
 
 

@@ -66,9 +66,35 @@ def strategy_document(found: StrategyResult) -> dict[str, Any]:
                     "exporter": {**_policy(r.ranking.best), **r.ranking.best.summary()},
                     "importer": [s.as_dict() for s in r.answer]} for r in found.rounds],
         "outcome": found.outcome,
+        "surface": found.surface(),
         "runs": found.runs,
         "seconds": round(found.seconds, 2),
     }
+
+
+def write_figure(found: StrategyResult, path: str) -> None:
+    """Write round 1's objective over the family as one self-contained HTML file (plotly.js
+    inlined, opens offline).
+
+    Raises
+    ------
+    InputError
+        If the file cannot be written.
+    """
+    import pandas as pd
+
+    from spigot.errors import InputError, Problem
+    from spigot.report.figures import objective_figure
+
+    fig = objective_figure(pd.DataFrame(found.surface()),
+                           f"{found.exporter}'s objective against {', '.join(found.targets)} "
+                           f"over the family {found.family.name!r} ({found.scenario})")
+    try:
+        fig.write_html(path, include_plotlyjs=True, full_html=True)
+    except OSError as exc:
+        raise InputError(Problem("cannot write the figure", field="--html", value=path,
+                                 expected="a writable file path",
+                                 hint=exc.strerror or None)) from None
 
 
 def strategy(
@@ -85,6 +111,9 @@ def strategy(
                                                "(default: the bundled one).",
                                                show_default=False)] = None,
     seed: SeedOption = None,
+    html: Annotated[str | None, typer.Option(
+        "--html", help="Also write the objective over the family as a self-contained HTML "
+        "figure to this file.", show_default=False)] = None,
     fmt: FormatOption = Format.table,
     quiet: QuietOption = False,
 ) -> None:
@@ -98,6 +127,9 @@ def strategy(
     found = run_strategy(scen, exporter=exporter, target=target, rounds=rounds, draws=draws,
                          family=family, seed=seed, progress=note)
     doc = strategy_document(found)
+    if html is not None:
+        write_figure(found, html)
+        note(f"wrote {html}")
     if fmt is Format.json:
         sys.stdout.write(json.dumps(to_jsonable(doc), indent=2, ensure_ascii=False) + "\n")
         return

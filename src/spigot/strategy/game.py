@@ -100,6 +100,14 @@ class StrategyResult:
         """The exporter's best policy in round 1."""
         return self.rounds[0].ranking.best
 
+    def surface(self) -> list[dict[str, Any]]:
+        """Round 1's objective over the whole family: one row per candidate with its lever
+        settings, ``score_usd``, ``score_se_usd`` and ``draws`` (the last rung it reached)."""
+        return [{"label": e.candidate.label, **{f"lever:{k}": str(v)
+                                                for k, v in e.candidate.settings.items()},
+                 "score_usd": e.score, "score_se_usd": e.se, "draws": e.draws}
+                for e in self.rounds[0].ranking.screened]
+
     @property
     def alternatives(self) -> list[Evaluation]:
         """The next best policies of round 1 that ran at full draws, best first."""

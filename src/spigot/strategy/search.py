@@ -171,11 +171,15 @@ class Ranking:
         ``"enumerate"`` or ``"successive_halving"``.
     rungs
         ``{"draws", "candidates"}`` per rung.
+    screened
+        Every candidate's last evaluation (at the draws of the last rung it reached), in the
+        family's order: the objective over the whole family.
     """
 
     evaluations: list[Evaluation]
     method: str
     rungs: list[dict[str, int]] = field(default_factory=list)
+    screened: list[Evaluation] = field(default_factory=list)
 
     @property
     def best(self) -> Evaluation:
@@ -193,8 +197,8 @@ Evaluate = Callable[[Candidate, int], Evaluation]
 
 def enumerate_family(cands: list[Candidate], evaluate: Evaluate, draws: int) -> Ranking:
     """Every candidate at ``draws`` draws (the brute force)."""
-    return Ranking(rank([evaluate(c, draws) for c in cands]), "enumerate",
-                   [{"draws": draws, "candidates": len(cands)}])
+    evals = [evaluate(c, draws) for c in cands]
+    return Ranking(rank(evals), "enumerate", [{"draws": draws, "candidates": len(cands)}], evals)
 
 
 def successive_halving(cands: list[Candidate], evaluate: Evaluate, draws: int,
@@ -203,11 +207,14 @@ def successive_halving(cands: list[Candidate], evaluate: Evaluate, draws: int,
     alive = list(cands)
     n = min(settings.first_rung_draws, draws)
     rungs = []
+    last: dict[int, Evaluation] = {}
     while True:
         evals = rank([evaluate(c, n) for c in alive])
+        last.update({id(e.candidate): e for e in evals})
         rungs.append({"draws": n, "candidates": len(alive)})
         if n >= draws:
-            return Ranking(evals, "successive_halving", rungs)
+            return Ranking(evals, "successive_halving", rungs,
+                           [last[id(c)] for c in cands])
         keep = max(settings.finalists, math.ceil(len(alive) / settings.eta))
         alive = [e.candidate for e in evals[:keep]]
         n = min(draws, n * settings.eta)
