@@ -8,7 +8,9 @@ The public API (see docs/):
 
 Sub-packages and the top-level names are imported on first use (PEP 562), so ``import spigot``
 and the CLI's ``--help`` stay fast; ``sp.risk``, ``sp.replays``, ``sp.store`` and
-``sp.report`` work like the other sub-packages after ``import spigot as sp``.
+``sp.report`` work like the other sub-packages after ``import spigot as sp``; ``sp.strategy``
+is a sub-package that can also be called (``sp.strategy("licence-squeeze", exporter="CHN",
+target="USA")``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
         scenarios,
         sim,
         store,
+        strategy,
         units,
     )
     from spigot.network import CompiledNetwork, SupplyNetwork
@@ -40,8 +43,8 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
 
 #: Sub-packages reachable as ``sp.<name>``.
 _SUBPACKAGES = ("datasets", "errors", "exposure", "market", "mitigation", "network", "policy",
-                "replays", "report", "results", "risk", "scenarios", "sim", "store", "testing", "units",
-                "validation")
+                "replays", "report", "results", "risk", "scenarios", "sim", "store", "strategy", "testing",
+                "units", "validation")
 #: Top-level names -> the module that defines them.
 _NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
           "Results": "spigot.results", "Scenario": "spigot.scenarios", "simulate": "spigot.sim"}
@@ -64,6 +67,7 @@ __all__ = [
     "sim",
     "simulate",
     "store",
+    "strategy",
     "units",
 ]
 

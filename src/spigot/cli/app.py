@@ -23,6 +23,7 @@ from spigot.cli import run as run_cli
 from spigot.cli import runs as runs_cli
 from spigot.cli import scenario as scenario_cli
 from spigot.cli import serve as serve_cli
+from spigot.cli import strategy as strategy_cli
 from spigot.cli import sweep as sweep_cli
 from spigot.errors import SpigotError
 
@@ -48,6 +49,7 @@ runs_cli.app.command("criticality")(criticality_cli.criticality)
 app.command("compare")(compare_cli.compare)
 app.command("report")(report_cli.report)
 app.command("serve")(serve_cli.serve)
+app.command("strategy")(strategy_cli.strategy)
 
 
 def _version(value: bool) -> None:

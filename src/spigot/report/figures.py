@@ -421,3 +421,30 @@ def threshold_figure(lines: pd.DataFrame, title: str, unit: str,
     figure.update_layout(title=title, yaxis_title=unit, legend={"orientation": "h", "y": -0.2},
                          **_LAYOUT)
     return figure
+
+
+def objective_figure(points: pd.DataFrame, title: str) -> go.Figure:
+    """The exporter's objective over a policy family: one dot per candidate with a bar of two
+    standard errors, best at the top.
+
+    ``points`` has ``label``, ``score_usd``, ``score_se_usd`` and ``draws`` (those screened at
+    fewer draws than the best are drawn in grey).
+    """
+    frame = points.sort_values("score_usd")
+    full = frame["draws"] == frame["draws"].max()
+    fig = go.Figure()
+    for mask, name, colour in ((full, "full draws", PALETTE[0]),
+                               (~full, "screened at fewer draws", "#7f7f7f")):
+        part = frame[mask]
+        if part.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=part["score_usd"], y=part["label"], mode="markers", name=name,
+            marker={"color": colour, "size": 7},
+            error_x={"type": "data", "array": 2 * part["score_se_usd"], "visible": True},
+            customdata=part["draws"],
+            hovertemplate="%{y}<br>score %{x:,.0f} USD<br>%{customdata} draws<extra></extra>"))
+    fig.update_layout(**_LAYOUT, title=title, height=max(300, 22 * len(frame) + 120),
+                      xaxis_title="score, USD (dot: mean over draws; bar: 2 standard errors)",
+                      yaxis={"automargin": True})
+    return fig
