@@ -308,3 +308,16 @@ def test_load_text_accepts_all_trigger_and_action_kinds() -> None:
     assert {action_name(r) for r in scen.reactions} == set(ACTIONS)
     res = both(scen.with_options(draws=3))
     assert res.data["reaction_fired_week"].shape == (3, 8)
+
+
+def test_a_stockpile_trigger_on_an_unknown_stockpile_is_an_exit_2_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(WORLD.format(markets="false") + (
+        "  - {id: r, measure: ban, when: {stockpile_below: {stockpile: jpn_magnet, tonnes: 1}},"
+        " do: resume}\n"))
+    code, _, err = cli(capsys, "run", str(path), "--no-save", "-q")
+    assert code == 2
+    assert "field 'reactions[0].when.stockpile_below.stockpile': unknown stockpile: got " \
+        "'jpn_magnet'" in err
+    assert "did you mean 'jpn_magnets'" in err

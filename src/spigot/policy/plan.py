@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from spigot.errors import Problem, ScenarioError
+from spigot.errors import Problem, ScenarioError, did_you_mean
 from spigot.market.parameters import MarketParams
 from spigot.market.supply import NEVER, sample_project_starts
 from spigot.network.compiled import CompiledNetwork
@@ -229,18 +229,19 @@ class PolicyPlan:
         (after every policy's measures), in force only once the reaction resumes it.
         Returns the kernel lengths that processing-time actions need."""
         scen = self.scenario
-        main = {}
+        main: dict[str, int] = {}
         for mi, meas in enumerate(self.measures):
             if meas.parent < 0:
                 main.setdefault(meas.policy.id, mi)
-        rows = []
-        kernels = []
+        rows: list[tuple[int, int, int, float, int, int, int]] = []
+        kernels: list[int] = []
         self.reactions: list[Reaction] = list(scen.reactions)
         for r in self.reactions:
             target = main.get(r.measure, -1)
             do = action_name(r)
             if do == "fast_track" and target >= 0:
-                assert isinstance(r.do, Action) and r.do.fast_track is not None
+                assert isinstance(r.do, Action)
+                assert r.do.fast_track is not None
                 meas = fast_track_measure(self, self.measures[target], r.do.fast_track,
                                           f"{r.measure}.{r.id}")
                 meas.parent = target
@@ -248,7 +249,8 @@ class PolicyPlan:
                 self._samplers.append(by_name("ExportLicence").sample)  # type: ignore[union-attr]
                 target = len(self.measures) - 1
             if do == "processing_time":
-                assert isinstance(r.do, Action) and r.do.processing_time is not None
+                assert isinstance(r.do, Action)
+                assert r.do.processing_time is not None
                 kernels.append(kernel_length(self, r.do.processing_time))
             w = r.when
             key = trigger_name(w)
@@ -268,14 +270,20 @@ class PolicyPlan:
                 ref = self.net.commodities.index(cond.commodity)
                 ref2 = ("china", "ex_china").index(cond.zone)
                 level = float(np.log(cond.multiple))
-            elif key == "cover_below":
+            elif w.cover_below is not None:
                 ref = self.net.regions.index(w.cover_below.region)
                 ref2 = self.net.commodities.index(w.cover_below.commodity)
                 level = w.cover_below.weeks / scen.step_weeks  # steps of base use
-            elif key == "stockpile_below":
+            elif w.stockpile_below is not None:
                 piles = list(self.net.stockpiles)
-                ref = piles.index(w.stockpile_below.stockpile) \
-                    if w.stockpile_below.stockpile in piles else -1
+                name = w.stockpile_below.stockpile
+                if name not in piles:
+                    raise ScenarioError(Problem(
+                        "unknown stockpile", value=name,
+                        field=f"reactions[{len(rows)}].when.stockpile_below.stockpile",
+                        expected="a stockpile of the dataset or a StockpileRelease id: "
+                        + (", ".join(piles) or "(none)"), hint=did_you_mean(name, piles) or None))
+                ref = piles.index(name)
                 level = w.stockpile_below.tonnes
             rows.append((TRIGGERS[key][0], ref, ref2, level,
                          round(r.lag_weeks / scen.step_weeks), target, ACTIONS[do][0]))

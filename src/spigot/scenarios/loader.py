@@ -150,7 +150,9 @@ def _fields_at(loc: Loc, source: YamlSource) -> list[str]:
         if kind is not None:
             return list(kind.model.model_fields)
     if loc[0] == "reactions" and isinstance(data, dict):
-        model = {2: Reaction, 3: {"when": Trigger, "do": Action}.get(str(loc[-1]))}.get(len(loc))
+        models: dict[str, type[pydantic.BaseModel]] = {"when": Trigger, "do": Action}
+        model = Reaction if len(loc) == 2 else models.get(str(loc[-1])) if len(loc) == 3 \
+            else None
         if model is not None:
             return list(model.model_fields)
     return []

@@ -641,7 +641,7 @@ class _Draw:
         orders for its planned activity (:meth:`_planned_activity`) and targets
         ``NODE_COVER_WEEKS`` of it on hand plus its routes' transit.
         """
-        m, p, d = self.m, self.p, self.d
+        m = self.m
         plan = m.plan
         mk = self.mk
         for b in range(m.n_buffers):
