@@ -201,15 +201,18 @@ def test_reactions_change_no_draw_of_the_policies() -> None:
     assert_same(a, sp.Results(rest, b.manifest))
 
 
-@settings(max_examples=8, deadline=None,
+@settings(max_examples=10, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(week=st.integers(min_value=4, max_value=30), lag=st.integers(min_value=0, max_value=6),
        scale=st.floats(min_value=1.0, max_value=3.0),
-       action=st.sampled_from(["approval_scale", "suspend", "processing_time"]))
+       action=st.sampled_from(["approval_scale", "suspend", "processing_time", "approval",
+                               "fast_track"]))
 def test_a_reaction_that_only_loosens_never_raises_expected_lost_output(
         week: int, lag: int, scale: float, action: str) -> None:
     do = {"approval_scale": f"{{approval_scale: {scale}}}", "suspend": "suspend",
-          "processing_time": "{processing_time: {distribution: 5, unit: days}}"}[action]
+          "processing_time": "{processing_time: {distribution: 5, unit: days}}",
+          "approval": "{approval: 1.0}",
+          "fast_track": "{fast_track: {destinations: [USA], approval: 1.0}}"}[action]
     trigger = f"{{date: {np.datetime64(START) + np.timedelta64(7 * week, 'D')}}}"
     base = toy_scenario(TOY_LICENCE, draws=4, keep_trajectories=0)
     loose = toy_scenario(TOY_LICENCE + f"""reactions:
