@@ -1,14 +1,14 @@
 """The reaction phase's cost: the engine on a scenario without reactions, old tree against new,
 and the same scenario with reactions.
 
-Run: ``.venv/bin/python benchmarks/bench_reactions.py --old /work/main/src [--new src]
+Run: ``.venv/bin/python benchmarks/bench_reactions.py --old OLD/src [--new src]
 [--draws 1000] [--weeks 520] [--repeat 3] [--scenario licence-squeeze]``.
 
 Each case runs in a child process with ``PYTHONPATH`` set to one source tree and its own numba
 cache folder; a small untimed run compiles (or loads) the kernel first. The cases alternate
 (old, new, new with reactions, old, ...) so that a change in the machine's load hits them
-alike; each reports the engine's own run time (``manifest["timings_s"]["run"]``), and the
-script prints the fastest and the median of ``--repeat`` runs and the new/old ratio. The
+alike (``OLD``: e.g. ``git archive BASE src | tar -x -C OLD``); each reports the engine's
+own run time (``manifest["timings_s"]["run"]``), and the script prints the fastest and the median of ``--repeat`` runs and the new/old ratio. The
 reactions case adds to the scenario a suspension and a resumption of its first measure (date
 triggers, lags) and a probability trigger that scales its approvals (if it is a licence): the
 reaction phase runs every step on every lane.
@@ -17,6 +17,7 @@ reaction phase runs every step on every lane.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -46,6 +47,11 @@ print(json.dumps(res.manifest["timings_s"]))
 """
 
 
+def cache_of(tree: str) -> str:
+    """A numba cache folder of its own for each source tree."""
+    return "/tmp/nbc_bench_" + hashlib.sha1(tree.encode()).hexdigest()[:10]
+
+
 def one(tree: str, cache: str, scenario: str, draws: int, weeks: int, react: bool) -> float:
     """The engine's run time (s) of one case in a fresh child process."""
     env = {**os.environ, "PYTHONPATH": tree, "NUMBA_CACHE_DIR": cache}
@@ -64,22 +70,23 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=520)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
-    cases = {"old": (args.old, "/tmp/nbc_bench_old", False),
-             "new": (args.new, "/tmp/nbc_bench_new", False),
-             "new+reactions": (args.new, "/tmp/nbc_bench_new", True)}
+    old, new = os.path.abspath(args.old), os.path.abspath(args.new)
+    cases = {"old": (old, cache_of(old), False), "new": (new, cache_of(new), False),
+             "new+reactions": (new, cache_of(new), True)}
     times: dict[str, list[float]] = {k: [] for k in cases}
     for _ in range(args.repeat):
         for name, (tree, cache, react) in cases.items():
-            times[name].append(one(os.path.abspath(tree), cache, args.scenario, args.draws,
-                                   args.weeks, react))
+            times[name].append(one(tree, cache, args.scenario, args.draws, args.weeks, react))
     print(f"{args.scenario}: {args.draws} draws x {args.weeks} weeks, {args.repeat} runs each "
           f"(engine run time, s)")
     for name, ts in times.items():
         print(f"  {name:14s} fastest {min(ts):7.2f}  median {statistics.median(ts):7.2f}  "
               f"all {', '.join(f'{t:.2f}' for t in ts)}")
     for name in ("new", "new+reactions"):
+        paired = [t / o for t, o in zip(times[name], times["old"], strict=True)]
         print(f"  {name}/old: fastest {min(times[name]) / min(times['old']):.3f}, median "
-              f"{statistics.median(times[name]) / statistics.median(times['old']):.3f}")
+              f"{statistics.median(times[name]) / statistics.median(times['old']):.3f}, "
+              f"median of the rounds' ratios {statistics.median(paired):.3f}")
 
 
 if __name__ == "__main__":
