@@ -9,9 +9,10 @@ cache folder; a small untimed run compiles (or loads) the kernel first. The case
 (old, new, new with reactions, old, ...) so that a change in the machine's load hits them
 alike (``OLD``: e.g. ``git archive BASE src | tar -x -C OLD``); each reports the engine's
 own run time (``manifest["timings_s"]["run"]``), and the script prints the fastest and the
-median of ``--repeat`` runs and the new/old ratios. The reactions case adds to the scenario a suspension and a resumption of its first measure (date
-triggers, lags) and a probability trigger that scales its approvals (if it is a licence): the
-reaction phase runs every step on every lane.
+median of ``--repeat`` runs and the new/old ratios. The reactions case adds to the scenario
+a suspension and a resumption of its first measure (date triggers, lags) and a probability
+trigger that scales its approvals (if it is a licence): the reaction phase runs every step on
+every lane.
 """
 
 from __future__ import annotations
