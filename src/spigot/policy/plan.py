@@ -252,39 +252,8 @@ class PolicyPlan:
                 assert isinstance(r.do, Action)
                 assert r.do.processing_time is not None
                 kernels.append(kernel_length(self, r.do.processing_time))
-            w = r.when
-            key = trigger_name(w)
-            ref, ref2, level = 0, 0, 0.0
-            if key == "date":
-                ref = date_to_step(w.date, scen.start, scen.step_weeks, 0)
-            elif key in ("policy_starts", "policy_ends"):
-                ref = main.get(getattr(w, key), -1)
-            elif key in ("price_above", "price_below"):
-                cond = getattr(w, key)
-                if not scen.markets:
-                    raise ScenarioError(Problem(
-                        "a price trigger needs the market phase (prices stay at base without "
-                        "it)", field=f"reactions[{len(rows)}].when.{key}", value=key,
-                        expected="markets: true", hint="set 'markets: true' or use another "
-                        "trigger (cover_below)"))
-                ref = self.net.commodities.index(cond.commodity)
-                ref2 = ("china", "ex_china").index(cond.zone)
-                level = float(np.log(cond.multiple))
-            elif w.cover_below is not None:
-                ref = self.net.regions.index(w.cover_below.region)
-                ref2 = self.net.commodities.index(w.cover_below.commodity)
-                level = w.cover_below.weeks / scen.step_weeks  # steps of base use
-            elif w.stockpile_below is not None:
-                piles = list(self.net.stockpiles)
-                name = w.stockpile_below.stockpile
-                if name not in piles:
-                    raise ScenarioError(Problem(
-                        "unknown stockpile", value=name,
-                        field=f"reactions[{len(rows)}].when.stockpile_below.stockpile",
-                        expected="a stockpile of the dataset or a StockpileRelease id: "
-                        + (", ".join(piles) or "(none)"), hint=did_you_mean(name, piles) or None))
-                ref = piles.index(name)
-                level = w.stockpile_below.tonnes
+            key = trigger_name(r.when)
+            ref, ref2, level = self._trigger_terms(len(rows), r, main)
             rows.append((TRIGGERS[key][0], ref, ref2, level,
                          round(r.lag_weeks / scen.step_weeks), target, ACTIONS[do][0]))
         cols = list(zip(*rows, strict=True)) if rows else [()] * 7
@@ -301,6 +270,57 @@ class PolicyPlan:
         self.rx_on = bool(self.reactions) or any(getattr(p, "dormant", False)
                                                  for p in scen.policies)
         return kernels
+
+    def _trigger_terms(self, i: int, r: Reaction, main: Mapping[str, int]
+                       ) -> tuple[int, int, float]:
+        """``(ref, ref2, level)`` of reaction ``i``'s trigger as the engines read it: a date's
+        step; a measure's index; a price's commodity, zone and log multiple; a cover's region,
+        commodity and steps of base use (the model turns them into a region buffer and t); a
+        stockpile's index and tonnes.
+
+        Raises
+        ------
+        ScenarioError
+            For a price trigger without the market phase, or an unknown stockpile.
+        """
+        scen, w, net = self.scenario, r.when, self.net
+        source = scen._source
+        key = trigger_name(w)
+
+        def error(msg: str, loc: tuple[str | int, ...], value: str, expected: str,
+                  hint: str | None) -> ScenarioError:
+            full = ("reactions", i, "when", key, *loc)
+            line = source.line(full) if hasattr(source, "line") else None
+            file = getattr(source, "file", None)
+            return ScenarioError(Problem(msg, file=file, line=line, value=value, hint=hint,
+                                         field=f"reactions[{i}].when." + ".".join(
+                                             str(x) for x in full[3:]), expected=expected))
+
+        if w.date is not None:
+            return date_to_step(w.date, scen.start, scen.step_weeks, 0), 0, 0.0
+        if w.policy_starts is not None or w.policy_ends is not None:
+            return main.get(w.policy_starts or w.policy_ends or "", -1), 0, 0.0
+        cond = w.price_above or w.price_below
+        if cond is not None:
+            if not scen.markets:
+                raise error("a price trigger needs the market phase (prices stay at base "
+                            "without it)", (), key, "markets: true",
+                            "set 'markets: true' or use another trigger (cover_below)")
+            return (net.commodities.index(cond.commodity),
+                    ("china", "ex_china").index(cond.zone), float(np.log(cond.multiple)))
+        if w.cover_below is not None:
+            return (net.regions.index(w.cover_below.region),
+                    net.commodities.index(w.cover_below.commodity),
+                    w.cover_below.weeks / scen.step_weeks)
+        if w.stockpile_below is not None:
+            piles = list(net.stockpiles)
+            name = w.stockpile_below.stockpile
+            if name not in piles:
+                raise error("unknown stockpile", ("stockpile",), name,
+                            "a stockpile of the dataset or a StockpileRelease id: "
+                            + (", ".join(piles) or "(none)"), did_you_mean(name, piles) or None)
+            return piles.index(name), 0, w.stockpile_below.tonnes
+        return 0, 0, 0.0  # a probability trigger: its step is drawn per draw
 
     def _index_routes(self) -> None:
         n_routes = len(self.net.routes)
