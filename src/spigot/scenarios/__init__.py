@@ -14,8 +14,8 @@ from pathlib import Path
 
 from spigot.bundled import BundledCatalog
 from spigot.errors import UnknownNameError
-from spigot.scenarios.loader import check_names, load_file, load_text
 from spigot.scenarios.kinds import ImportTariff
+from spigot.scenarios.loader import check_names, load_file, load_text
 from spigot.scenarios.models import (
     ExportBan,
     ExportLicence,
