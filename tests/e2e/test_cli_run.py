@@ -120,8 +120,8 @@ def test_validate_good_and_bad_files(capsys: pytest.CaptureFixture[str], toy_fil
 def test_scenario_list_show_schema(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = cli(capsys, "scenario", "list", "--format", "json")
     assert code == 0
-    assert [r["name"] for r in json.loads(out)] == ["baseline", "licence-squeeze",
-                                                     "magnet-embargo"]
+    assert [r["name"] for r in json.loads(out)] == ["baseline", "escalation-2025",
+                                                     "licence-squeeze", "magnet-embargo"]
     code, out, _ = cli(capsys, "scenario", "show", "magnet-embargo")
     assert code == 0
     assert "type: ExportBan" in out

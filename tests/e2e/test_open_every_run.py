@@ -52,8 +52,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 RUNS = [*scenarios.names(), "replay-2010"]
 
 
-def test_the_built_in_scenarios_are_the_three_named() -> None:
-    assert set(scenarios.names()) == {"baseline", "licence-squeeze", "magnet-embargo"}
+def test_the_built_in_scenarios_are_the_four_named() -> None:
+    assert set(scenarios.names()) == {"baseline", "escalation-2025", "licence-squeeze",
+                                      "magnet-embargo"}
 
 
 @pytest.mark.parametrize("name", RUNS)

@@ -19,7 +19,8 @@ from spigot.sim import prepare
 
 
 def test_builtins_load_and_are_listed() -> None:
-    assert sp.scenarios.names() == ("baseline", "licence-squeeze", "magnet-embargo")
+    assert sp.scenarios.names() == ("baseline", "escalation-2025", "licence-squeeze",
+                                    "magnet-embargo")
     squeeze = sp.scenarios.load("licence-squeeze")
     assert squeeze.policies[0].type == "ExportLicence"
     assert sp.scenarios.load("baseline").policies == []
@@ -55,8 +56,8 @@ BAD = {
     "policy type": ("policies:\n  - type: ExportLicense\n    id: a\n",
                     "s.yaml, line 2: field 'policies[0]': unknown type: got 'ExportLicense'; "
                     "expected one of ExportLicence, ExportQuota, ExportBan, ExportTax, "
-                    "Suspension, StockpileRelease; did you mean one of 'ExportLicence', "
-                    "'ExportBan'?"),
+                    "Suspension, StockpileRelease, ImportTariff; did you mean one of "
+                    "'ExportLicence', 'ExportBan'?"),
     "bound": ("horizon_weeks: -3\n", "s.yaml, line 1: field 'horizon_weeks': Input should be "
               "greater than or equal to 1: got -3"),
     "yaml syntax": ("name: x\npolicies: [\n  - a: b\n",

@@ -59,6 +59,7 @@ def run_document(res: Results) -> dict[str, Any]:
         "exports": res.metrics.exports(),
         "licences": res.metrics.licences(),
         **market_document(res),
+        **({"reactions": res.metrics.reactions()} if "reaction" in res.data.coords else {}),
     }
 
 
@@ -187,6 +188,11 @@ def run(
                   "denied_t", "queue_t_mean", "mean_wait_weeks"]]
              .sort_values("applied_t", ascending=False).head(20), fmt,
              title="Licences (per licensed route; means over draws)")
+    if "reactions" in doc:
+        emit(doc["reactions"][["reaction", "measure", "trigger", "action", "share_fired",
+                               "fired_date", "share_applied", "applied_date",
+                               "applied_week_p5", "applied_week_p95"]], fmt,
+             title="Reactions (when triggers fired and actions applied; medians over draws)")
     if against is not None:
         run_against(res, run_id, against, store, fmt, save=save, quiet=quiet,
                     dataset=dataset)

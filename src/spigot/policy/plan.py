@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from spigot.errors import Problem, ScenarioError, did_you_mean
 from spigot.market.parameters import MarketParams
 from spigot.market.supply import NEVER, sample_project_starts
 from spigot.network.compiled import CompiledNetwork
@@ -39,11 +40,27 @@ from spigot.scenarios.kinds import (
     date_to_step,
 )
 from spigot.scenarios.kinds._base import Sampler, Timed, Trade
+from spigot.scenarios.kinds.export_licence import (
+    fast_track_measure,
+    kernel_length,
+    processing_kernel,
+)
 from spigot.scenarios.models import Scenario
+from spigot.scenarios.reactions import ACTIONS, TRIGGERS, Action, Reaction, action_name, trigger_name
 from spigot.units import WEEKS_PER_YEAR
 
 __all__ = ["BAN", "LICENCE", "QUOTA", "RELEASE", "TAX", "BlockParams", "PolicyPlan",
            "block_seed", "decimal_year"]
+
+#: Trigger and action ids the engines branch on (:mod:`spigot.scenarios.reactions`).
+TR_DATE, TR_STARTS, TR_ENDS, TR_CHANCE, TR_PRICE_ABOVE, TR_PRICE_BELOW, TR_COVER, TR_PILE = (
+    TRIGGERS[k][0] for k in ("date", "policy_starts", "policy_ends", "probability_per_week",
+                             "price_above", "price_below", "cover_below", "stockpile_below"))
+DO_SUSPEND, DO_RESUME, DO_APPROVAL, DO_APPROVAL_SCALE, DO_PROCESSING = (
+    ACTIONS[k][0] for k in ("suspend", "resume", "approval", "approval_scale",
+                            "processing_time"))
+#: A probability trigger that never fires within the horizon fires at this step.
+NEVER_FIRES = 2**62
 
 LICENCE, BAN, QUOTA, TAX, RELEASE = (KIND_IDS[k] for k in ("licence", "ban", "quota", "tax",
                                                            "release"))
@@ -82,10 +99,19 @@ class BlockParams:
     refile: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     #: (D, M) steps a measure has been in force before step 0 (0: it starts cold in the run).
     warm: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    #: (D, R) step at which each reaction's probability trigger fires (``NEVER_FIRES``:
+    #: not within the horizon; 0 for other triggers).
+    rx_step: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
+    #: (D, R) value of each reaction's action: an approval share or its multiplier (0 else).
+    rx_value: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    #: (D, R, L) the delay kernel a processing-time action installs (0 for other actions).
+    rx_kernel: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
+    #: (D, R) that kernel's mean delay, steps.
+    rx_lead: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     #: Field names in order (what :meth:`concat` and :meth:`take` stack and slice).
     FIELDS = ("active", "approve", "kernel", "capacity", "quota", "tax", "lead", "start",
-              "announced", "refile", "warm")
+              "announced", "refile", "warm", "rx_step", "rx_value", "rx_kernel", "rx_lead")
 
     @staticmethod
     def concat(blocks: Sequence[BlockParams]) -> BlockParams:
@@ -133,7 +159,10 @@ class PolicyPlan:
         self._suspensions: list[Suspension] = []
         self.step_weeks = scenario.step_weeks
         self._samplers: list[Sampler | None] = []  # each measure's kind's sampler
-        self.kernel_steps = max((m.kernel_steps for m in self._build()), default=1)
+        self._build()
+        self.n_policy_measures = len(self.measures)
+        rx_steps = self._build_reactions()
+        self.kernel_steps = max([m.kernel_steps for m in self.measures] + rx_steps, default=1)
         self._index_routes()
         dates = [scenario.start + dt.timedelta(weeks=scenario.step_weeks * t)
                  for t in range(self.steps)]
@@ -194,6 +223,105 @@ class PolicyPlan:
                 self._samplers.append(kind.sample)
         return self.measures
 
+    def _build_reactions(self) -> list[int]:
+        """Compile the scenario's reactions (docs/design.md, "Reactions") into the arrays the
+        engines read; a fast track a reaction grants becomes a licence measure of its own
+        (after every policy's measures), in force only once the reaction resumes it.
+        Returns the kernel lengths that processing-time actions need."""
+        scen = self.scenario
+        main: dict[str, int] = {}
+        for mi, meas in enumerate(self.measures):
+            if meas.parent < 0:
+                main.setdefault(meas.policy.id, mi)
+        rows: list[tuple[int, int, int, float, int, int, int]] = []
+        kernels: list[int] = []
+        self.reactions: list[Reaction] = list(scen.reactions)
+        for r in self.reactions:
+            target = main.get(r.measure, -1)
+            do = action_name(r)
+            if do == "fast_track" and target >= 0:
+                assert isinstance(r.do, Action)
+                assert r.do.fast_track is not None
+                meas = fast_track_measure(self, self.measures[target], r.do.fast_track,
+                                          f"{r.measure}.{r.id}")
+                meas.parent = target
+                self.measures.append(meas)
+                self._samplers.append(by_name("ExportLicence").sample)  # type: ignore[union-attr]
+                target = len(self.measures) - 1
+            if do == "processing_time":
+                assert isinstance(r.do, Action)
+                assert r.do.processing_time is not None
+                kernels.append(kernel_length(self, r.do.processing_time))
+            key = trigger_name(r.when)
+            ref, ref2, level = self._trigger_terms(len(rows), r, main)
+            rows.append((TRIGGERS[key][0], ref, ref2, level,
+                         round(r.lag_weeks / scen.step_weeks), target, ACTIONS[do][0]))
+        cols = list(zip(*rows, strict=True)) if rows else [()] * 7
+        i8 = np.int64
+        self.rx_when = np.array(cols[0], dtype=i8)
+        self.rx_ref = np.array(cols[1], dtype=i8)  # cover: region (resolved by the model)
+        self.rx_ref2 = np.array(cols[2], dtype=i8)
+        self.rx_level = np.array(cols[3], dtype=float)
+        self.rx_lag = np.array(cols[4], dtype=i8)
+        self.rx_target = np.array(cols[5], dtype=i8)
+        self.rx_do = np.array(cols[6], dtype=i8)
+        self.rx_ids = tuple(r.id for r in self.reactions)
+        #: Whether the engines run the reaction phase (reactions or dormant measures).
+        self.rx_on = bool(self.reactions) or any(getattr(p, "dormant", False)
+                                                 for p in scen.policies)
+        return kernels
+
+    def _trigger_terms(self, i: int, r: Reaction, main: Mapping[str, int]
+                       ) -> tuple[int, int, float]:
+        """``(ref, ref2, level)`` of reaction ``i``'s trigger as the engines read it: a date's
+        step; a measure's index; a price's commodity, zone and log multiple; a cover's region,
+        commodity and steps of base use (the model turns them into a region buffer and t); a
+        stockpile's index and tonnes.
+
+        Raises
+        ------
+        ScenarioError
+            For a price trigger without the market phase, or an unknown stockpile.
+        """
+        scen, w, net = self.scenario, r.when, self.net
+        source = scen._source
+        key = trigger_name(w)
+
+        def error(msg: str, loc: tuple[str | int, ...], value: str, expected: str,
+                  hint: str | None) -> ScenarioError:
+            full = ("reactions", i, "when", key, *loc)
+            line = source.line(full) if hasattr(source, "line") else None
+            file = getattr(source, "file", None)
+            return ScenarioError(Problem(msg, file=file, line=line, value=value, hint=hint,
+                                         field=f"reactions[{i}].when." + ".".join(
+                                             str(x) for x in full[3:]), expected=expected))
+
+        if w.date is not None:
+            return date_to_step(w.date, scen.start, scen.step_weeks, 0), 0, 0.0
+        if w.policy_starts is not None or w.policy_ends is not None:
+            return main.get(w.policy_starts or w.policy_ends or "", -1), 0, 0.0
+        cond = w.price_above or w.price_below
+        if cond is not None:
+            if not scen.markets:
+                raise error("a price trigger needs the market phase (prices stay at base "
+                            "without it)", (), key, "markets: true",
+                            "set 'markets: true' or use another trigger (cover_below)")
+            return (net.commodities.index(cond.commodity),
+                    ("china", "ex_china").index(cond.zone), float(np.log(cond.multiple)))
+        if w.cover_below is not None:
+            return (net.regions.index(w.cover_below.region),
+                    net.commodities.index(w.cover_below.commodity),
+                    w.cover_below.weeks / scen.step_weeks)
+        if w.stockpile_below is not None:
+            piles = list(net.stockpiles)
+            name = w.stockpile_below.stockpile
+            if name not in piles:
+                raise error("unknown stockpile", ("stockpile",), name,
+                            "a stockpile of the dataset or a StockpileRelease id: "
+                            + (", ".join(piles) or "(none)"), did_you_mean(name, piles) or None)
+            return piles.index(name), 0, w.stockpile_below.tonnes
+        return 0, 0, 0.0  # a probability trigger: its step is drawn per draw
+
     def _index_routes(self) -> None:
         n_routes = len(self.net.routes)
         per_route: list[list[tuple[int, int]]] = [[] for _ in range(n_routes)]
@@ -219,6 +347,8 @@ class PolicyPlan:
         self.rm_measure = np.array(rm_measure, dtype=np.int64)
         self.rm_pair = np.array(rm_pair, dtype=np.int64)
         self.kind = np.array([m.kind for m in self.measures], dtype=np.int64)
+        self.parent = np.array([m.parent for m in self.measures], dtype=np.int64)
+        self.pair_ptr = np.cumsum([0] + [len(m.routes) for m in self.measures], dtype=np.int64)
         self.ids = tuple(m.id for m in self.measures)
         self.pair_share = np.array([s for m in self.measures for s in m.shares], dtype=np.float64)
         self.pair_ship_t = np.array([t for m in self.measures
@@ -263,11 +393,13 @@ class PolicyPlan:
         arrays = SampleArrays(approve, refile, kernel, capacity, quota, tax)
         windows: dict[str, tuple[IntArray, IntArray]] = {}
         e0 = 0
-        for m, meas in enumerate(self.measures):
+        for m, meas in enumerate(self.measures[:self.n_policy_measures]):
             p = meas.policy
             if meas.parent < 0:
                 start, end = self._window(p, rng, size, T)
                 windows[p.id] = (start, end)
+                if getattr(p, "dormant", False):  # only a reaction puts it in force
+                    start = np.full(size, T, dtype=np.int64)
             else:
                 start, end = windows[p.id]
                 assert meas.fast is not None
@@ -294,6 +426,7 @@ class PolicyPlan:
                     continue
                 for d in range(size):
                     active[d, m, max(0, start[d]):max(0, min(T, end[d]))] = 0
+        rx = self._sample_reactions(rng, size, e0, arrays)
         lead = (kernel * np.arange(self.kernel_steps, dtype=float)).sum(axis=2)
         # project starts come last, so that adding the market phase moves no policy draw
         if self.market is not None and scen.growth.projects == "scheduled":
@@ -304,7 +437,40 @@ class PolicyPlan:
         else:
             start_steps = np.zeros((size, 0), dtype=np.int64)
         return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps,
-                           announced, refile, warm)
+                           announced, refile, warm, *rx)
+
+    def _sample_reactions(self, rng: np.random.Generator, size: int, e0: int,
+                          arrays: SampleArrays) -> tuple[IntArray, FloatArray, FloatArray,
+                                                         FloatArray]:
+        """The reactions' draws, after every policy's (so that adding a reaction moves no other
+        draw): the parameters of fast tracks they grant (never in force by a schedule), then
+        per reaction the firing step of a probability trigger, the action's value and the
+        delay kernel of a processing-time action."""
+        for m in range(self.n_policy_measures, len(self.measures)):
+            sample = self._samplers[m]
+            if sample is not None:
+                sample(self, self.measures[m], m, e0, rng, size, arrays)
+            e0 += len(self.measures[m].routes)
+        R = len(self.reactions)
+        L = self.kernel_steps
+        step = np.zeros((size, R), dtype=np.int64)
+        value = np.zeros((size, R))
+        kern = np.zeros((size, R, L))
+        for r, rx in enumerate(self.reactions):
+            w = rx.when
+            if w.probability_per_week is not None:
+                p_step = 1.0 - (1.0 - w.probability_per_week) ** self.step_weeks
+                first = rng.geometric(p_step, size) - 1  # first step with a success
+                step[:, r] = np.minimum(first, NEVER_FIRES)
+            if isinstance(rx.do, Action):
+                if rx.do.approval is not None:
+                    value[:, r] = np.clip(sample_param(rx.do.approval, rng, size), 0.0, 1.0)
+                elif rx.do.approval_scale is not None:
+                    value[:, r] = np.maximum(sample_param(rx.do.approval_scale, rng, size), 0.0)
+                elif rx.do.processing_time is not None:
+                    kern[:, r, :] = processing_kernel(self, rx.do.processing_time, rng, size)
+        lead = (kern * np.arange(L, dtype=float)).sum(axis=2)
+        return step, value, kern, lead
 
     def _window(self, p: Timed, rng: np.random.Generator, size: int, T: int) -> tuple[IntArray, IntArray]:
         scen = self.scenario

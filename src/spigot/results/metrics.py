@@ -101,6 +101,43 @@ class Metrics:
                                 "stopped_weeks_mean": "week"}
         return frame
 
+    def reactions(self) -> pd.DataFrame:
+        """The reaction timeline: when each reaction's trigger fired and its action applied.
+
+        One row per reaction (``docs/scenarios.md``, Reactions): ``reaction``, ``measure``,
+        ``trigger``, ``action``, ``share_fired`` (share of draws in which the trigger held
+        within the horizon), ``share_applied`` (its action applied within the horizon),
+        ``fired_week_{mean,p5,p50,p95}`` and ``applied_week_{mean,p5,p50,p95}`` (weeks from
+        the start, among the draws where it happened), ``fired_date`` and ``applied_date``
+        (the medians as dates). Empty for a scenario without reactions.
+        """
+        ds = self._ds
+        if "reaction" not in ds.coords:
+            return pd.DataFrame(columns=["reaction", "measure", "trigger", "action",
+                                         "share_fired", "share_applied"])
+        start = pd.Timestamp(ds["time"].values[0])
+        rows = []
+        for i, ident in enumerate(ds["reaction"].values):
+            fired = ds["reaction_fired_week"].values[:, i]
+            applied = ds["reaction_applied_week"].values[:, i]
+            row: dict[str, Any] = {
+                "reaction": str(ident), "measure": str(ds["reaction_measure"].values[i]),
+                "trigger": str(ds["reaction_trigger"].values[i]),
+                "action": str(ds["reaction_action"].values[i]),
+                "share_fired": float(np.mean(~np.isnan(fired))),
+                "share_applied": float(np.mean(~np.isnan(applied)))}
+            row.update(_stats(fired, "fired_week"))
+            row.update(_stats(applied, "applied_week"))
+            for what in ("fired", "applied"):
+                p50 = row[f"{what}_week_p50"]
+                row[f"{what}_date"] = (None if np.isnan(p50) else
+                                       (start + pd.Timedelta(weeks=p50)).date().isoformat())
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        frame.attrs["units"] = {"share_fired": "1", "share_applied": "1",
+                                "fired_week": "week", "applied_week": "week"}
+        return frame
+
     def lost_output(self, by: Sequence[str] | None = None) -> pd.DataFrame:
         """Lost output per region x sector: USD and units, mean and quantiles over draws.
 

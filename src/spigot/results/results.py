@@ -23,6 +23,7 @@ import pandas as pd
 import xarray as xr
 
 from spigot.errors import ConservationError
+from spigot.scenarios.reactions import action_name, trigger_name
 
 if TYPE_CHECKING:
     from spigot.results.metrics import Metrics
@@ -136,7 +137,8 @@ class Results:
                  first_stop: npt.NDArray[np.int64], shortfall_total: npt.NDArray[np.float64],
                  residual: npt.NDArray[np.float64], throughput: npt.NDArray[np.float64],
                  traj: npt.NDArray[np.float64], market: MarketTotals | None = None,
-                 export_quantiles: npt.NDArray[np.float64] | None = None) -> Results:
+                 export_quantiles: npt.NDArray[np.float64] | None = None,
+                 reaction_fired: npt.NDArray[np.int64] | None = None) -> Results:
         """Assemble results from the engine's arrays (used by :func:`spigot.simulate`).
 
         ``export_quantiles`` (quantile, time, commodity): quantiles over all draws of each
@@ -215,6 +217,8 @@ class Results:
                  "draws (exact)"})
         if market is not None and m.market is not None:
             _market_variables(m, market, draws, coords, data_vars)
+        if reaction_fired is not None and reaction_fired.shape[1]:
+            _reaction_variables(m, scen, reaction_fired, coords, data_vars)
         data = xr.Dataset(data_vars, coords=coords,
                           attrs={"scenario": scen.name, "step_weeks": scen.step_weeks,
                                  "stop_below": scen.stop_below})
@@ -264,6 +268,29 @@ class Results:
     def __repr__(self) -> str:
         return (f"<Results {self.manifest.get('scenario')!r}: {self.draws} draws x "
                 f"{self.data.sizes['time']} steps, engine {self.manifest.get('engine')}>")
+
+
+def _reaction_variables(m: SimModel, scen: Scenario, fired: npt.NDArray[np.int64],
+                        coords: dict[str, Any], data_vars: dict[str, Any]) -> None:
+    """The reaction timeline: per draw, the week each reaction's trigger fired and the week
+    its action applied (NaN: never, or after the horizon)."""
+    plan = m.plan
+    weeks = np.where(fired >= 0, fired * scen.step_weeks, np.nan)
+    applied = fired + plan.rx_lag[None, :]
+    applied_weeks = np.where((fired >= 0) & (applied < m.steps), applied * scen.step_weeks,
+                             np.nan)
+    coords["reaction"] = list(plan.rx_ids)
+    coords["reaction_measure"] = ("reaction", [r.measure for r in plan.reactions])
+    coords["reaction_trigger"] = ("reaction", [trigger_name(r.when) for r in plan.reactions])
+    coords["reaction_action"] = ("reaction", [action_name(r) for r in plan.reactions])
+    data_vars["reaction_fired_week"] = (
+        ("draw", "reaction"), weeks,
+        {"units": "week", "description": "weeks from the start to the step the reaction's "
+         "trigger first held (NaN: never)"})
+    data_vars["reaction_applied_week"] = (
+        ("draw", "reaction"), applied_weeks,
+        {"units": "week", "description": "weeks from the start to the step its action applied "
+         "(trigger + lag; NaN: never within the horizon)"})
 
 
 def _market_variables(m: SimModel, mt: MarketTotals, draws: int, coords: dict[str, Any],

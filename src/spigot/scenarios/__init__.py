@@ -3,7 +3,7 @@ built-in ones, stored as YAML in ``builtin/`` (the historical replays in ``built
 
 >>> import spigot as sp
 >>> sp.scenarios.names()
-('baseline', 'licence-squeeze', 'magnet-embargo')
+('baseline', 'escalation-2025', 'licence-squeeze', 'magnet-embargo')
 >>> sp.scenarios.load("licence-squeeze").name
 'licence-squeeze'
 """
@@ -14,12 +14,14 @@ from pathlib import Path
 
 from spigot.bundled import BundledCatalog
 from spigot.errors import UnknownNameError
+from spigot.scenarios.kinds import ImportTariff
 from spigot.scenarios.loader import check_names, load_file, load_text
 from spigot.scenarios.models import (
     ExportBan,
     ExportLicence,
     ExportQuota,
     ExportTax,
+    Reaction,
     Scenario,
     Suspension,
 )
@@ -29,6 +31,8 @@ __all__ = [
     "ExportLicence",
     "ExportQuota",
     "ExportTax",
+    "ImportTariff",
+    "Reaction",
     "Scenario",
     "Suspension",
     "check_names",

@@ -19,6 +19,13 @@ from spigot.network.files import is_url, read_text
 from spigot.network.regions import COMMON_MISTAKES
 from spigot.scenarios.kinds import KINDS, by_name, date_to_step
 from spigot.scenarios.models import Scenario
+from spigot.scenarios.reactions import (
+    Action,
+    Reaction,
+    Trigger,
+    reaction_problems,
+    reaction_references,
+)
 
 if TYPE_CHECKING:
     from spigot.network import SupplyNetwork
@@ -142,6 +149,12 @@ def _fields_at(loc: Loc, source: YamlSource) -> list[str]:
         kind = by_name(str(data.get("type")))
         if kind is not None:
             return list(kind.model.model_fields)
+    if loc[0] == "reactions" and isinstance(data, dict):
+        models: dict[str, type[pydantic.BaseModel]] = {"when": Trigger, "do": Action}
+        model = Reaction if len(loc) == 2 else models.get(str(loc[-1])) if len(loc) == 3 \
+            else None
+        if model is not None:
+            return list(model.model_fields)
     return []
 
 
@@ -164,10 +177,19 @@ def load_text(text: str, file: str = "<scenario>") -> Scenario:
         raise ScenarioError(Problem("keys must be text", file=file, line=source.line(()),
                                     value=str(bad_keys[0])))
     try:
-        scenario = Scenario.model_validate(source.data)
+        scenario = Scenario.model_validate(source.data,
+                                           context={"reactions_checked_later": True})
     except pydantic.ValidationError as exc:
         problems = dedupe_problems([problem_from_pydantic(e, source) for e in relevant_errors(exc.errors())])
         raise ScenarioError(problems, title=f"{file} is not a valid scenario:") from None
+    bad = reaction_problems(scenario)
+    if bad:
+        raise ScenarioError([Problem(msg, file=file, line=source.line(loc), field=field_path(loc),
+                                     value=value, expected=expected,
+                                     hint=did_you_mean(str(value), [p.id for p in
+                                                                    scenario.policies]) or None)
+                             for msg, loc, value, expected in bad],
+                            title=f"{file} is not a valid scenario:")
     scenario._source = source
     return scenario
 
@@ -287,6 +309,9 @@ def check_names(scenario: Scenario, commodities: Iterable[str], commodity_groups
         assert kind is not None  # the model validated the type
         for what, name, loc in kind.references(p):
             check(name, pools[what], what, ("policies", i, *loc))
+    for i, r in enumerate(scenario.reactions):
+        for what, name, loc in reaction_references(r):
+            check(name, pools[what], what, ("reactions", i, *loc))
     if problems:
         where = file or f"scenario {scenario.name!r}"
         raise ScenarioError(problems, title=f"{where} names things that are not in the dataset:")

@@ -18,7 +18,9 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from spigot.scenarios.kinds import (
@@ -39,6 +41,7 @@ from spigot.scenarios.kinds import (
     Suspension,
 )
 from spigot.scenarios.kinds._base import Model
+from spigot.scenarios.reactions import Reaction, reaction_problems
 
 __all__ = [
     "DAYS_PER_WEEK",
@@ -56,6 +59,7 @@ __all__ = [
     "MarketOptions",
     "Policy",
     "ProcessingTime",
+    "Reaction",
     "ReviewCapacity",
     "Scenario",
     "Suspension",
@@ -118,6 +122,10 @@ class Scenario(Model):
     keep_trajectories: int = Field(10, ge=0, le=10_000,
                                    description="Draws whose full trajectories are kept.")
     policies: list[Policy] = Field(default_factory=list)
+    reactions: list[Reaction] = Field(
+        default_factory=list, description="Conditional changes to the policies: a trigger, a "
+        "lag and an action on one measure, evaluated by the engine each step on every draw "
+        "(docs/scenarios.md, Reactions).")
     markets: bool = Field(True, description="Run the market phase: zone prices, demand and "
                           "supply responses, recycling, stockpile and safety-stock rules "
                           "(false: flows only, as before issue 4).")
@@ -143,6 +151,18 @@ class Scenario(Model):
                 raise ValueError(f"suspension {p.id!r} names measure {p.measure!r}, which is not "
                                  "a policy of this scenario")
         return policies
+
+    @model_validator(mode="after")
+    def _reactions_refer_to_policies(self, info: ValidationInfo) -> Scenario:
+        # the loader checks these itself, with line numbers (spigot.scenarios.loader)
+        if info.context and info.context.get("reactions_checked_later"):
+            return self
+        problems = reaction_problems(self)
+        if problems:
+            msg, loc, value, expected = problems[0]
+            where = ".".join(str(x) for x in loc)
+            raise ValueError(f"{where}: {msg}: {value!r} (expected {expected})")
+        return self
 
     @property
     def steps(self) -> int:

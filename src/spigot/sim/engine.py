@@ -258,6 +258,8 @@ def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int,
         "price_max": ((n_blocks, T, 3, CM), f8, -np.inf),
         "restart_step": ((draws, N if mk is not None else 0), i8, -1),
         "recycled_total": ((draws, CM), f8, 0.0),
+        # reactions: the step each one's trigger fired, -1: never
+        "reaction_fired": ((draws, len(m.plan.rx_ids)), i8, -1),
     }
     out: dict[str, np.ndarray] = {}
     for name, (shape, dtype, fill) in spec.items():
@@ -387,6 +389,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
     restart_step = np.full((n_draws, n_n), -1, dtype=np.int64)
     recycled_total = np.zeros((n_draws, n_c))
     export_draw = np.zeros((model.steps, n_draws, C))
+    reaction_fired = np.full((n_draws, len(model.plan.rx_ids)), -1, dtype=np.int64)
     t_sample = t_run = 0.0
     out: dict[str, np.ndarray] | None = None
     for b0 in range(0, n_blocks, per_chunk):
@@ -420,6 +423,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         recycled_total[d0:d1] = out["recycled_total"]
         sector_scalars[d0:d1] = out["sector_scalars"]
         first_stop[d0:d1] = out["first_stop"]
+        reaction_fired[d0:d1] = out["reaction_fired"]
         shortfall_total[d0:d1] = out["shortfall_total"]
         residual[d0:d1] = out["residual"]
         throughput[d0:d1] = out["throughput"]
@@ -455,4 +459,5 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
     return Results.from_run(model, scen, manifest, totals=totals, sector_scalars=sector_scalars,
                             first_stop=first_stop, shortfall_total=shortfall_total,
                             residual=residual, throughput=throughput, traj=traj, market=market,
-                            export_quantiles=_quantiles_by_step(export_draw))
+                            export_quantiles=_quantiles_by_step(export_draw),
+                            reaction_fired=reaction_fired)

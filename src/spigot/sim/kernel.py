@@ -51,6 +51,7 @@ from spigot.sim.phases import (
     reorder,
     stockpiles,
 )
+from spigot.sim.reactions import react
 from spigot.sim.state import FlowState, MarketPack, ModelArrays, PolicyArrays
 from spigot.sim.warm import warm_rings_jit
 
@@ -69,7 +70,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                resid_all: np.ndarray, thru_all: np.ndarray, mg: MarketPack, MF: int,
                market_sum: np.ndarray, price_bin_all: np.ndarray, price_min: np.ndarray,
                price_max: np.ndarray, restart_all: np.ndarray, recyc_all: np.ndarray,
-               exp_all: np.ndarray, exp_off: int) -> None:
+               exp_all: np.ndarray, exp_off: int, fired_all: np.ndarray) -> None:
     """Simulate block ``b`` of a chunk, draws ``block_ptr[b]`` to ``block_ptr[b + 1]`` (at most
     :data:`LANES`), side by side, one lane each.
 
@@ -101,6 +102,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     short_out, resid_out, thru_out = short_all[d0:d1], resid_all[d0:d1], thru_all[d0:d1]
     price_bin, restart_out = price_bin_all[:, d0:d1], restart_all[d0:d1]
     recyc_out, exp_out = recyc_all[d0:d1], exp_all[:, exp_off + d0:exp_off + d1]
+    fired_out = fired_all[d0:d1]
 
     recipe_in, in_ptr, in_c, out_ptr, out_c = g.recipe_in, g.in_ptr, g.in_c, g.out_ptr, g.out_c
     node_in0, node_npair = g.node_in0, g.node_npair
@@ -188,6 +190,15 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     plan_e = np.full((K, W), -1, dtype=np.int64)
     ratio = np.zeros((N, C, W))  # share of a node's orders of c that it can ship this step
     act = np.zeros((M, W), dtype=np.bool_)  # measures in force this step
+    # reactions (sim/reactions.py): overrides, first steps in and out of force, triggers
+    rx_on = g.rx_on
+    R = g.rx_when.shape[0]
+    ovr = np.full((M, W), -1, dtype=np.int8)
+    began = np.full((M, W), -1, dtype=np.int64)
+    ended = np.full((M, W), -1, dtype=np.int64)
+    was_on = np.zeros((M, W), dtype=np.bool_)
+    fired = np.full((R, W), -1, dtype=np.int64)
+    done = np.zeros((R, W), dtype=np.bool_)
     fac = np.zeros(W)
     produced = np.zeros((C, W))
     used = np.zeros((C, W))
@@ -309,6 +320,9 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             for mi in range(M):
                 for ln in range(W):
                     act[mi, ln] = active[draws[ln], mi, t]
+            if rx_on:
+                react(t, draws, mkt, g, pa, fs, ms, act, ovr, began, ended, was_on, fired,
+                      done, kern_l, lag_lo, lag_hi)
             for mi in range(M):
                 if kind[mi] == QUOTA:
                     for ln in range(W):
@@ -340,7 +354,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                     if valid[j, ln] > 0:
                         valid[j, ln] -= 1
         if mkt:  # the export tax in force on each commodity (largest active tax)
-            market_tax(t, draws, g, pa, mg, ms)
+            market_tax(draws, g, act, mg, ms)
         if t > 0:
             for k in live_k:
                 head[k] += 1
@@ -537,6 +551,8 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                 tot += lic_re[j, lag, ln]
             final[c, ln] += tot
     for ln in range(n_live):
+        for r in range(R):
+            fired_out[ln, r] = fired[r, ln]
         for s in range(S):
             for x in range(3):
                 sector_scalars[ln, x, s] = scal[x, s, ln]
@@ -703,7 +719,7 @@ def run_chunk_numba(m: SimModel, p: BlockParams, block_ptr: np.ndarray, keep: np
             out["shortfall_total"], out["residual"], out["throughput"], market_pack(m), mf,
             out["market_sum"], out["price_bin"], out["price_min"], out["price_max"],
             out["restart_step"], out["recycled_total"], out["export_draw"],
-            int(out["draw_offset"]))
+            int(out["draw_offset"]), out["reaction_fired"])
     n_blocks = block_ptr.shape[0] - 1
     if n_blocks and int(np.diff(block_ptr).max()) > LANES:
         raise ValueError(f"blocks of more than {LANES} draws (the engine's lane width)")

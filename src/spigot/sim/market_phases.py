@@ -583,15 +583,15 @@ def market_record(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: Marke
 
 
 @inner
-def market_tax(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, mg: MarketPack,
+def market_tax(draws: np.ndarray, g: ModelArrays, act: np.ndarray, mg: MarketPack,
                ms: MarketState) -> None:
-    """Phase 1 with the market phase: the export tax in force on each commodity (largest)."""
+    """Phase 1 with the market phase: the export tax in force on each commodity (largest);
+    ``act`` (M, W): the measures in force this step."""
     recipe_in = g.recipe_in
     C = recipe_in.shape[1]
     W = draws.shape[0]
     tax_measure = ia(mg, TAX_MEASURE)
     X = tax_measure.shape[0]
-    active = pa.active
     tax = ms.tax
     tax_c = ia(mg, TAX_C)
     tax_l = ms.tax_l
@@ -602,7 +602,7 @@ def market_tax(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, mg: 
         mi = tax_measure[xi]
         c = tax_c[xi]
         for ln in range(W):
-            if active[draws[ln], mi, t]:
+            if act[mi, ln]:
                 tax[c, ln] = max(tax[c, ln], tax_l[xi, ln])
 
 

@@ -41,7 +41,25 @@ from spigot.market.supply import (
     margin_step_ref,
     route_weights_step_ref,
 )
-from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
+from spigot.policy.plan import (
+    BAN,
+    DO_APPROVAL,
+    DO_APPROVAL_SCALE,
+    DO_PROCESSING,
+    DO_RESUME,
+    DO_SUSPEND,
+    LICENCE,
+    QUOTA,
+    TR_CHANCE,
+    TR_COVER,
+    TR_DATE,
+    TR_ENDS,
+    TR_PILE,
+    TR_PRICE_ABOVE,
+    TR_PRICE_BELOW,
+    TR_STARTS,
+    BlockParams,
+)
 from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
@@ -125,6 +143,18 @@ class _Draw:
         self.valid = np.zeros(n_slots, dtype=np.int64)
         self.quota_left = np.zeros(len(m.plan.ids))
         self.orders = m.route_base.copy()
+        # the draw's licence parameters, which reactions may change (_apply)
+        self.approve = p.approve[d].copy()  # (E,)
+        self.kernel = p.kernel[d].copy()  # (M, L)
+        self.lead = p.lead[d].copy()  # (M,)
+        M, R = len(m.plan.ids), len(m.plan.rx_ids)
+        self.act = np.zeros(M, dtype=bool)  # measures in force this step
+        self.ovr = np.full(M, -1)  # a reaction's override: -1 none, 0 off, 1 on
+        self.began = np.full(M, -1)  # first step in force
+        self.ended = np.full(M, -1)  # first step out of force after being in force
+        self.was_on = np.zeros(M, dtype=bool)  # in force at the previous step
+        self.fired = np.full(R, -1)  # step each reaction's trigger fired
+        self.done = np.zeros(R, dtype=bool)  # its action applied
         self.produced = np.zeros(C)
         self.used_in_recipes = np.zeros(C)
         self.consumed = np.zeros(C)
@@ -232,10 +262,109 @@ class _Draw:
         return float(self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
                      + self.lic_re[j].sum())
 
+    # ------------------------------------------------------------------ reactions
+    def in_force(self, t: int) -> None:
+        """Which measures are in force at step ``t``: a reaction's override (on or off) or
+        else the measure's schedule; a fast track only while its licence is. Records the first
+        step each is in force (``began``) and out of force again (``ended``)."""
+        plan, p, d = self.m.plan, self.p, self.d
+        for mi in range(len(plan.ids)):
+            on = self.ovr[mi] == 1 if self.ovr[mi] >= 0 else bool(p.active[d, mi, t])
+            if plan.parent[mi] >= 0 and not self.act[plan.parent[mi]]:
+                on = False
+            self.act[mi] = on
+            if on and self.began[mi] < 0:
+                self.began[mi] = t
+            if not on and self.was_on[mi] and self.ended[mi] < 0:
+                self.ended[mi] = t
+
+    def trigger_holds(self, r: int, t: int) -> bool:
+        """Whether reaction ``r``'s trigger holds at step ``t``, on the state the previous
+        step left: a date has come, a measure has started or ended, the drawn step of a
+        probability trigger has come, a zone's log price is at or above (below) the log of
+        its multiple, a region's stock (pool and sector inventories) is below its cover in t,
+        a stockpile holds less than its tonnes."""
+        m, plan = self.m, self.m.plan
+        kind, ref, level = plan.rx_when[r], m.rx_ref[r], m.rx_level[r]
+        if kind == TR_DATE:
+            return bool(t >= ref)
+        if kind == TR_STARTS:
+            return bool(ref >= 0 and self.began[ref] >= 0)
+        if kind == TR_ENDS:
+            return bool(ref >= 0 and self.ended[ref] >= 0)
+        if kind == TR_CHANCE:
+            return bool(t >= self.p.rx_step[self.d, r])
+        if kind in (TR_PRICE_ABOVE, TR_PRICE_BELOW):
+            if self.mk is None:
+                return False
+            price = self.lrel[plan.rx_ref2[r], ref]
+            return bool(price >= level if kind == TR_PRICE_ABOVE else price <= level)
+        if kind == TR_COVER:
+            if ref < 0:
+                return False
+            pairs = m.buf_sc[m.buf_sc_ptr[ref]:m.buf_sc_ptr[ref + 1]]
+            stock = self.pool[ref]
+            for q in pairs:
+                stock += self.SI[q]
+            return bool(stock < level)
+        if kind == TR_PILE:
+            return bool(ref >= 0 and self.SP[ref] < level)
+        return False
+
+    def apply_reaction(self, r: int) -> None:
+        """Reaction ``r``'s action on its measure: suspend or resume it (an override from now
+        on), set or scale the approval share of its routes (capped at 1), or install the
+        draw's delay kernel of a new processing time (new applications; the mean delay
+        importers plan for follows)."""
+        plan, p, d = self.m.plan, self.p, self.d
+        mi, do = plan.rx_target[r], plan.rx_do[r]
+        pairs = range(plan.pair_ptr[mi], plan.pair_ptr[mi + 1])
+        if do == DO_SUSPEND:
+            self.ovr[mi] = 0
+        elif do == DO_RESUME:
+            self.ovr[mi] = 1
+        elif do == DO_APPROVAL:
+            for e in pairs:
+                self.approve[e] = p.rx_value[d, r]
+        elif do == DO_APPROVAL_SCALE:
+            for e in pairs:
+                self.approve[e] = min(1.0, self.approve[e] * p.rx_value[d, r])
+        elif do == DO_PROCESSING:
+            self.kernel[mi] = p.rx_kernel[d, r]
+            self.lead[mi] = p.rx_lead[d, r]
+
+    def reactions(self, t: int) -> None:
+        """Phase 1b: the measures in force at step ``t`` after the reactions.
+
+        Passes over the reactions in order until nothing changes: one not yet fired fires if
+        its trigger holds; one fired whose lag has run applies its action; after a pass that
+        changed anything the measures in force are worked out again (so a reaction to a
+        measure another reaction started this step fires this step)."""
+        plan = self.m.plan
+        self.in_force(t)
+        if not plan.rx_on:
+            return
+        changed = True
+        while changed:
+            changed = False
+            for r in range(len(plan.rx_ids)):
+                if self.fired[r] < 0 and self.trigger_holds(r, t):
+                    self.fired[r] = t
+                    changed = True
+                if self.fired[r] >= 0 and not self.done[r] \
+                        and self.fired[r] + plan.rx_lag[r] <= t:
+                    self.done[r] = True
+                    self.apply_reaction(r)
+                    changed = True
+            if changed:
+                self.in_force(t)
+        self.was_on[:] = self.act
+
     # ------------------------------------------------------------------ phases
     def policies(self, t: int) -> None:
         m, p, d = self.m, self.p, self.d
         plan = m.plan
+        self.reactions(t)
         K = len(m.route_base)
         self.banned = [False] * K
         self.gov_measure = [-1] * K
@@ -246,12 +375,12 @@ class _Draw:
         if plan.quota_reset[t]:
             self.quota_left[:] = 0.0
         for mi in range(len(plan.ids)):
-            if plan.kind[mi] == QUOTA and p.active[d, mi, t]:
+            if plan.kind[mi] == QUOTA and self.act[mi]:
                 self.quota_left[mi] += p.quota[d, mi]
         for k in range(K):
             for pos in range(plan.rm_ptr[k], plan.rm_ptr[k + 1]):
                 mi = int(plan.rm_measure[pos])
-                if not p.active[d, mi, t]:
+                if not self.act[mi]:
                     if plan.kind[mi] == LICENCE and p.announced[d, mi, t]:
                         self.plan_measure[k] = mi
                         self.plan_pair[k] = int(plan.rm_pair[pos])
@@ -422,10 +551,10 @@ class _Draw:
             share = 1.0 if apps[mi] <= cap else cap / apps[mi]
             decided = self.queue[j] * share
             self.queue[j] -= decided
-            ok = decided * p.approve[d, self.gov_pair[k]]
+            ok = decided * self.approve[self.gov_pair[k]]
             no = decided - ok
             for lag in range(L):
-                w = p.kernel[d, mi, lag]
+                w = self.kernel[mi, lag]
                 if w > 0:
                     self.lic_ok[j, (t + lag) % L] += ok * w
                     self.lic_no[j, (t + lag) % L] += no * w
@@ -515,7 +644,7 @@ class _Draw:
         orders for its planned activity (:meth:`_planned_activity`) and targets
         ``NODE_COVER_WEEKS`` of it on hand plus its routes' transit.
         """
-        m, p, d = self.m, self.p, self.d
+        m = self.m
         plan = m.plan
         mk = self.mk
         for b in range(m.n_buffers):
@@ -537,14 +666,14 @@ class _Draw:
                 if j >= 0 and not self.banned[k]:
                     pending = self._licensing(j)
                     if mi >= 0:
-                        position += p.approve[d, e] * pending
+                        position += self.approve[e] * pending
                         if self.valid[j] == 0:
-                            target += m.route_base[k] * plan.pair_share[e] * p.lead[d, mi]
+                            target += m.route_base[k] * plan.pair_share[e] * self.lead[mi]
                     else:
                         position += pending
                         if self.plan_measure[k] >= 0:  # announced: importers front-load
                             target += (m.route_base[k] * plan.pair_share[self.plan_pair[k]]
-                                       * p.lead[d, self.plan_measure[k]])
+                                       * self.lead[self.plan_measure[k]])
                 if inflow > 0:
                     factor = min(MAX_ORDER_FACTOR, max(
                         0.0, 1.0 + (target - position) / (inflow * m.buf_adjust[b])))
@@ -599,7 +728,7 @@ class _Draw:
             trigger, zone = np.full(len(self.SP), math.inf), np.zeros(len(self.SP), dtype=int)
         else:
             trigger, zone = mk.params.pile_log_trigger, mk.params.pile_zone
-        on = np.array([mi < 0 or bool(self.p.active[self.d, mi, t]) for mi in m.pile_measure])
+        on = np.array([mi < 0 or bool(self.act[mi]) for mi in m.pile_measure])
         self.SP, self.released = release_step_ref(
             on_hand, m.pile_use, m.pile_cover, m.pile_release, trigger, self.lrel, zone,
             m.net.stock_commodity, on, self.SP)
@@ -726,6 +855,7 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                     out["price_max"][b, t] = np.maximum(out["price_max"][b, t], values)
             out["sector_scalars"][d] = scal
             out["first_stop"][d] = first_stop
+            out["reaction_fired"][d] = draw.fired
             out["shortfall_total"][d] = shortfall
             final = draw.totals()  # recycling is a source (0 without markets: + 0.0 is exact)
             out["residual"][d] = (draw.initial + draw.produced + draw.recycled_total

@@ -105,7 +105,7 @@ def policies_market(self: _Draw, t: int) -> None:
     assert mk is not None
     self.tax[:] = 0.0
     for mi, c in zip(mk.tax_measure, mk.tax_c, strict=True):
-        if self.p.active[self.d, mi, t]:
+        if self.act[mi]:
             self.tax[c] = max(self.tax[c], self.p.tax[self.d, mi])
 
 

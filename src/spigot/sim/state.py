@@ -139,6 +139,17 @@ class ModelArrays(NamedTuple):
     first_k: BoolArray  # (K,) first live route of its (origin, commodity)
     sum_ranges: IntArray  # (runs, 2) [start, stop) of the record's parts that can be non-zero
     export_c: IntArray  # (K,) commodity of a cross-border route, -1 for a domestic one
+    # reactions (spigot.scenarios.reactions; R reactions, ids in spigot.policy.plan)
+    rx_on: bool  # run the reaction phase (reactions or dormant measures)
+    parent: IntArray  # (M,) a fast track's licence measure, -1 for others
+    pair_ptr: IntArray  # (M + 1,) each measure's measure-route pairs (E)
+    rx_when: IntArray  # (R,) trigger kind (TR_*)
+    rx_ref: IntArray  # (R,) date step, measure, commodity, region buffer or stockpile
+    rx_ref2: IntArray  # (R,) zone of a price trigger
+    rx_level: FloatArray  # (R,) log price multiple, t of cover, t in a stockpile
+    rx_lag: IntArray  # (R,) steps from the trigger to the action
+    rx_target: IntArray  # (R,) measure acted on
+    rx_do: IntArray  # (R,) action (DO_*)
 
 
 class PolicyArrays(NamedTuple):
@@ -155,6 +166,10 @@ class PolicyArrays(NamedTuple):
     announced: npt.NDArray[np.uint8]  # (D, M, T) 1 from a licence's announcement to its start
     refile: FloatArray  # (D, E) share of a pair's denied flow that is re-filed
     warm: IntArray  # (D, M) steps a measure has been in force before step 0
+    rx_step: IntArray  # (D, R) firing step of a probability trigger
+    rx_value: FloatArray  # (D, R) an approval action's value (share or multiplier)
+    rx_kernel: FloatArray  # (D, R, L) a processing-time action's delay kernel
+    rx_lead: FloatArray  # (D, R) its mean delay, steps
 
 
 class FlowState(NamedTuple):

@@ -19,6 +19,7 @@ from spigot.scenarios.kinds import (
     export_licence,
     export_quota,
     export_tax,
+    import_tariff,
     stockpile_release,
     suspension,
 )
@@ -45,17 +46,19 @@ from spigot.scenarios.kinds.export_licence import (
 )
 from spigot.scenarios.kinds.export_quota import ExportQuota
 from spigot.scenarios.kinds.export_tax import ExportTax
+from spigot.scenarios.kinds.import_tariff import ImportTariff
 from spigot.scenarios.kinds.stockpile_release import StockpileRelease
 from spigot.scenarios.kinds.suspension import Suspension
 
 __all__ = ["DAYS_PER_WEEK", "END_USES", "KINDS", "KIND_IDS", "AllExcept", "Approval",
            "Destinations", "EndUse", "ExportBan", "ExportLicence", "ExportQuota", "ExportTax",
-           "FastTrack", "Measure", "PlanContext", "Policy", "PolicyKind", "ProcessingTime",
+           "FastTrack", "ImportTariff", "Measure", "PlanContext", "Policy", "PolicyKind", "ProcessingTime",
            "ReviewCapacity", "SampleArrays", "StockpileRelease", "Suspension", "by_name", "date_to_step"]
 
 #: Every policy kind, in the order docs list them.
 KINDS: tuple[PolicyKind, ...] = (export_licence.KIND, export_quota.KIND, export_ban.KIND,
-                                  export_tax.KIND, suspension.KIND, stockpile_release.KIND)
+                                  export_tax.KIND, suspension.KIND, stockpile_release.KIND,
+                                  import_tariff.KIND)
 
 if TYPE_CHECKING:
     Policy = Any

@@ -41,7 +41,8 @@ EndUse = Literal["civil", "dual-use", "military"]
 DAYS_PER_WEEK: dict[str, float] = {"working_days": 5.0, "days": 7.0, "weeks": 1.0}
 
 #: The engine's measure kind ids, defined once: the kernels branch on these numbers.
-KIND_IDS: dict[str, int] = {"licence": 0, "ban": 1, "quota": 2, "tax": 3, "release": 4}
+KIND_IDS: dict[str, int] = {"licence": 0, "ban": 1, "quota": 2, "tax": 3, "release": 4,
+                            "tariff": 5}
 
 
 def date_to_step(date: dt.date | None, start: dt.date, step_weeks: float, default: int) -> int:
@@ -93,6 +94,9 @@ class Timed(Model):
         "with this rate per year (a measure that may come at any time).")
     duration_weeks: Param | None = Field(
         None, description="Duration in weeks (number or distribution); overrides 'end'.")
+    dormant: bool = Field(False, description="Never in force by its own dates: only a "
+                          "reaction that resumes it puts it in force (docs/scenarios.md, "
+                          "Reactions).")
 
     @model_validator(mode="after")
     def _dates(self) -> Timed:

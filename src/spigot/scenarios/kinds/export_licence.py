@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterator
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -35,7 +35,8 @@ from spigot.scenarios.kinds._base import (
     trade_references,
 )
 
-__all__ = ["KIND", "Approval", "ExportLicence", "FastTrack", "ProcessingTime", "ReviewCapacity"]
+__all__ = ["KIND", "Approval", "ExportLicence", "FastTrack", "ProcessingTime", "ReviewCapacity",
+           "fast_track_measure", "kernel_length", "processing_kernel"]
 
 #: Longest licence delay kernel, in steps.
 MAX_KERNEL_STEPS = 520
@@ -150,15 +151,25 @@ def _measures(ctx: PlanContext, p: ExportLicence) -> list[Measure]:
     refile = max(1, round(p.refile_weeks / ctx.step_weeks)) if p.refile_weeks is not None else 0
     out = [Measure(p.id, kind, p, ks, shares, weights, ship_t=ship,
                    validity_steps=round(p.validity_weeks / ctx.step_weeks),
-                   refile_steps=refile, kernel_steps=_kernel_length(ctx, p.processing_time))]
+                   refile_steps=refile, kernel_steps=kernel_length(ctx, p.processing_time))]
     for i, ft in enumerate(p.fast_track):
-        ft_routes = set(ctx.covered(p, ft.destinations))
-        sel = [j for j, k in enumerate(ks) if k in ft_routes]
-        out.append(Measure(f"{p.id}.fast_track[{i}]", kind, p, [ks[j] for j in sel],
-                           [shares[j] for j in sel], [weights[j] for j in sel], parent=0,
-                           fast=ft, ship_t=[ship[j] for j in sel], refile_steps=refile,
-                           kernel_steps=_kernel_length(ctx, ft.processing_time)))
+        out.append(fast_track_measure(ctx, out[0], ft, f"{p.id}.fast_track[{i}]"))
     return out
+
+
+def fast_track_measure(ctx: PlanContext, licence: Measure, ft: Any, ident: str) -> Measure:
+    """The measure of a fast track ``ft`` (a :class:`FastTrack`, or a reaction's grant: it has
+    ``destinations``, ``processing_time`` and ``approval``) on the routes of ``licence`` (the
+    licence's own measure) to its destinations. ``parent`` is 0: the plan offsets it."""
+    p = licence.policy
+    ft_routes = set(ctx.covered(p, ft.destinations))
+    sel = [j for j, k in enumerate(licence.routes) if k in ft_routes]
+    ship = licence.ship_t or [1.0] * len(licence.routes)
+    return Measure(ident, licence.kind, p, [licence.routes[j] for j in sel],
+                   [licence.shares[j] for j in sel], [licence.weights[j] for j in sel],
+                   parent=0, fast=ft, ship_t=[ship[j] for j in sel],
+                   refile_steps=licence.refile_steps,
+                   kernel_steps=kernel_length(ctx, ft.processing_time))
 
 
 def _shipment_t(ctx: PlanContext, p: ExportLicence, route: int) -> float:
@@ -169,7 +180,8 @@ def _shipment_t(ctx: PlanContext, p: ExportLicence, route: int) -> float:
     return float(size)
 
 
-def _kernel_length(ctx: PlanContext, pt: ProcessingTime) -> int:
+def kernel_length(ctx: PlanContext, pt: ProcessingTime) -> int:
+    """Steps of the delay kernel a processing time needs (its largest value, capped)."""
     hi = upper(pt.distribution) * upper(pt.scale)
     steps = hi / DAYS_PER_WEEK[pt.unit] / ctx.step_weeks
     return int(min(MAX_KERNEL_STEPS, math.ceil(steps - 1e-9) + 1))
@@ -208,6 +220,14 @@ def _kernel(ctx: PlanContext, meas: Measure, rng: np.random.Generator,
             size: int) -> FloatArray:
     """Per draw, the share of a step's applications decided ``l`` steps later (D, L)."""
     pt = meas.fast.processing_time if meas.fast is not None else meas.policy.processing_time
+    return processing_kernel(ctx, pt, rng, size)
+
+
+def processing_kernel(ctx: PlanContext, pt: ProcessingTime, rng: np.random.Generator,
+                      size: int) -> FloatArray:
+    """Per draw, the delay kernel of processing time ``pt``: the share of a step's decided
+    applications decided ``l`` steps later, (size, L), ``L = ctx.kernel_steps``; draws the
+    per-draw scale from ``rng``."""
     scale = np.maximum(sample_param(pt.scale, rng, size), 1e-12)
     L = ctx.kernel_steps
     grid = np.arange(L, dtype=float) * ctx.step_weeks * DAYS_PER_WEEK[pt.unit]

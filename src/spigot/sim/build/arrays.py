@@ -96,7 +96,10 @@ def model_arrays(m: SimModel) -> ModelArrays:
         free_k=np.flatnonzero(live & ~controlled).astype(np.int64), first_k=first,
         sum_ranges=_sum_ranges(lay.size, offsets["o_exports"], offsets["o_held"],
                                offsets["o_lost_units"], live, controlled),
-        export_c=export_route_commodity(m))
+        export_c=export_route_commodity(m),
+        rx_on=bool(plan.rx_on), parent=plan.parent, pair_ptr=plan.pair_ptr,
+        rx_when=plan.rx_when, rx_ref=m.rx_ref, rx_ref2=plan.rx_ref2, rx_level=m.rx_level,
+        rx_lag=plan.rx_lag, rx_target=plan.rx_target, rx_do=plan.rx_do)
 
 
 def policy_arrays(p: BlockParams) -> PolicyArrays:
@@ -107,7 +110,8 @@ def policy_arrays(p: BlockParams) -> PolicyArrays:
         start=np.ascontiguousarray(p.start, dtype=np.int64),
         announced=p.announced if p.announced.size else np.zeros_like(p.active),
         refile=p.refile if p.refile.size else np.zeros_like(p.approve),
-        warm=p.warm if p.warm.size else np.zeros(p.capacity.shape, dtype=np.int64))
+        warm=p.warm if p.warm.size else np.zeros(p.capacity.shape, dtype=np.int64),
+        rx_step=p.rx_step, rx_value=p.rx_value, rx_kernel=p.rx_kernel, rx_lead=p.rx_lead)
 
 
 def _derived(m: SimModel) -> dict[str, Any]:

@@ -16,13 +16,14 @@ layout of the per-step record (:class:`Layout`), shared by both engines and the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from spigot.market.parameters import EXPORTER_ZONE, KIND_FIXED, MarketParams
 from spigot.network.compiled import STATUSES, ZONES, CompiledNetwork
-from spigot.policy.plan import RELEASE, TAX, PolicyPlan
+from spigot.policy.plan import RELEASE, TAX, TR_COVER, PolicyPlan
 
 __all__ = ["MAX_ORDER_FACTOR", "NODE_COVER_WEEKS", "PRICE_BINS", "Layout", "MarketLayout",
            "MarketModel", "SimModel", "build_market", "build_model"]
@@ -225,11 +226,33 @@ class SimModel:
     dataset_hash: str = ""
     #: The market phase's arrays (``None``: flows only, ``markets: false``).
     market: MarketModel | None = None
+    #: (R,) each reaction's trigger reference as the engines read it: the plan's
+    #: ``rx_ref``, except a cover trigger's region buffer (-1: the region does not use the
+    #: commodity, the trigger never holds).
+    rx_ref: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: (R,) the trigger's level: the plan's ``rx_level``, except a cover trigger's, in t
+    #: (its weeks of the buffer's base use).
+    rx_level: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_buffers(self) -> int:
         """Number of buffers (node and region)."""
         return len(self.buf_c)
+
+
+def _reaction_levels(m: SimModel) -> dict[str, Any]:
+    """``rx_ref`` and ``rx_level`` of the model: a cover trigger's (region, commodity) as its
+    region buffer, and its weeks (in steps, from the plan) as t of the buffer's base use."""
+    plan = m.plan
+    ref = plan.rx_ref.copy()
+    level = plan.rx_level.copy()
+    region_buffer = {(int(m.buf_place[b]), int(m.buf_c[b])): b
+                     for b in range(m.rbuf0, len(m.buf_c))}
+    for r in np.flatnonzero(plan.rx_when == TR_COVER):
+        b = region_buffer.get((int(plan.rx_ref[r]), int(plan.rx_ref2[r])), -1)
+        ref[r] = b
+        level[r] = plan.rx_level[r] * m.buf_use[b] if b >= 0 else 0.0
+    return {"rx_ref": ref, "rx_level": level}
 
 
 def _csr(groups: list[list[int]]) -> tuple[IntArray, IntArray]:
@@ -360,6 +383,7 @@ def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float,
         npair_region=np.array([p[0] for p in npairs], dtype=np.int64),
         npair_c=np.array([p[1] for p in npairs], dtype=np.int64),
     )
+    model = replace(model, **_reaction_levels(model))
     if market is None:
         return model
     return replace(model, market=build_market(model, market))

@@ -1,0 +1,160 @@
+"""Phase 1b of the numba kernel: reactions (conditional policies), for all lanes of a block.
+
+The rules of :meth:`spigot.sim.reference._Draw.reactions` (the specification), one lane at a
+time: which measures are in force this step (their schedule, the reactions' suspend/resume
+overrides, a fast track only while its licence is), which triggers hold, and the actions whose
+lag ends now. docs/design.md, "Reactions"; the trigger and action ids are
+:data:`spigot.scenarios.reactions.TRIGGERS` and ``ACTIONS`` (``TR_*``, ``DO_*`` in
+:mod:`spigot.policy.plan`).
+"""
+
+# ruff: noqa: N806 - sizes are named as in the docs (M measures, R reactions, ...)
+from __future__ import annotations
+
+import numpy as np
+
+from spigot.market._common import inner
+from spigot.policy.plan import (
+    DO_APPROVAL,
+    DO_APPROVAL_SCALE,
+    DO_PROCESSING,
+    DO_RESUME,
+    DO_SUSPEND,
+    TR_CHANCE,
+    TR_COVER,
+    TR_DATE,
+    TR_ENDS,
+    TR_PILE,
+    TR_PRICE_ABOVE,
+    TR_PRICE_BELOW,
+    TR_STARTS,
+)
+from spigot.sim.state import FlowState, MarketState, ModelArrays, PolicyArrays
+
+__all__ = ["react"]
+
+
+@inner
+def _in_force(t: int, d: int, ln: int, g: ModelArrays, pa: PolicyArrays, act: np.ndarray,
+              ovr: np.ndarray, began: np.ndarray, ended: np.ndarray,
+              was_on: np.ndarray) -> None:
+    """Lane ``ln``'s measures in force at step ``t``: an override of a reaction (1 on, 0 off)
+    or else the schedule; a fast track only while its licence is; and the first step each
+    measure is in force (``began``) and is no longer (``ended``)."""
+    active = pa.active
+    parent = g.parent
+    for mi in range(parent.shape[0]):
+        o = ovr[mi, ln]
+        v = o == 1 if o >= 0 else active[d, mi, t] != 0
+        p = parent[mi]
+        if p >= 0 and not act[p, ln]:
+            v = False
+        act[mi, ln] = v
+        if v and began[mi, ln] < 0:
+            began[mi, ln] = t
+        if not v and was_on[mi, ln] and ended[mi, ln] < 0:
+            ended[mi, ln] = t
+
+
+@inner
+def _holds(r: int, t: int, d: int, ln: int, mkt: bool, g: ModelArrays, pa: PolicyArrays,
+           fs: FlowState, ms: MarketState, began: np.ndarray, ended: np.ndarray) -> bool:
+    """Whether reaction ``r``'s trigger holds at step ``t`` in lane ``ln`` (draw ``d``), on the
+    state the previous step left."""
+    kind = g.rx_when[r]
+    ref = g.rx_ref[r]
+    level = g.rx_level[r]
+    if kind == TR_DATE:
+        return t >= ref
+    if kind == TR_STARTS:
+        return ref >= 0 and began[ref, ln] >= 0
+    if kind == TR_ENDS:
+        return ref >= 0 and ended[ref, ln] >= 0
+    if kind == TR_CHANCE:
+        return t >= pa.rx_step[d, r]
+    if kind == TR_PRICE_ABOVE:
+        return mkt and ms.lrel[g.rx_ref2[r], ref, ln] >= level
+    if kind == TR_PRICE_BELOW:
+        return mkt and ms.lrel[g.rx_ref2[r], ref, ln] <= level
+    if kind == TR_COVER:
+        if ref < 0:
+            return False
+        stock = fs.pool[ref, ln]
+        for h in range(g.buf_sc_ptr[ref], g.buf_sc_ptr[ref + 1]):
+            stock += fs.si[g.buf_sc[h], ln]
+        return stock < level
+    if kind == TR_PILE:
+        return ref >= 0 and fs.sp[ref, ln] < level
+    return False
+
+
+@inner
+def _apply(r: int, d: int, ln: int, g: ModelArrays, pa: PolicyArrays, fs: FlowState,
+           ovr: np.ndarray, kern_l: np.ndarray, lag_lo: np.ndarray,
+           lag_hi: np.ndarray) -> None:
+    """Reaction ``r``'s action on its measure in lane ``ln`` (draw ``d``)."""
+    mi = g.rx_target[r]
+    do = g.rx_do[r]
+    if do == DO_SUSPEND:
+        ovr[mi, ln] = 0
+    elif do == DO_RESUME:
+        ovr[mi, ln] = 1
+    elif do == DO_APPROVAL:
+        for e in range(g.pair_ptr[mi], g.pair_ptr[mi + 1]):
+            fs.appr_l[e, ln] = pa.rx_value[d, r]
+    elif do == DO_APPROVAL_SCALE:
+        for e in range(g.pair_ptr[mi], g.pair_ptr[mi + 1]):
+            fs.appr_l[e, ln] = min(1.0, fs.appr_l[e, ln] * pa.rx_value[d, r])
+    elif do == DO_PROCESSING:
+        L = kern_l.shape[1]
+        lo = L
+        hi = 0
+        for lag in range(L):
+            w = pa.rx_kernel[d, r, lag]
+            kern_l[mi, lag, ln] = w
+            if w > 0:
+                if lo == L:
+                    lo = lag
+                hi = lag + 1
+        lag_lo[mi, ln] = lo
+        lag_hi[mi, ln] = hi
+        fs.lead_l[mi, ln] = pa.rx_lead[d, r]
+
+
+@inner
+def react(t: int, draws: np.ndarray, mkt: bool, g: ModelArrays, pa: PolicyArrays,
+          fs: FlowState, ms: MarketState, act: np.ndarray, ovr: np.ndarray, began: np.ndarray,
+          ended: np.ndarray, was_on: np.ndarray, fired: np.ndarray, done: np.ndarray,
+          kern_l: np.ndarray, lag_lo: np.ndarray, lag_hi: np.ndarray) -> None:
+    """Phase 1b at step ``t``: set ``act`` (M, W) to the measures in force, fire triggers and
+    apply the actions whose lag ends now, lane by lane.
+
+    A pass goes through the reactions in order: one not yet fired fires if its trigger holds
+    (``fired`` (R, W) = t), one fired whose lag has run applies its action (``done``); after
+    a pass that changed anything the measures in force are worked out again and another pass
+    runs, so that a reaction to a measure another reaction started this step fires this step
+    (at most 2R + 1 passes: each reaction fires and applies once). State per lane:
+    ``ovr`` (M, W) override (-1 none, 0 off, 1 on), ``began``/``ended`` (M, W) first step in
+    force / out of force again (-1: not yet), ``was_on`` (M, W) in force at the previous step.
+    """
+    R = g.rx_when.shape[0]
+    M = act.shape[0]
+    W = draws.shape[0]
+    for ln in range(W):
+        d = draws[ln]
+        _in_force(t, d, ln, g, pa, act, ovr, began, ended, was_on)
+        changed = True
+        while changed:
+            changed = False
+            for r in range(R):
+                if fired[r, ln] < 0 and _holds(r, t, d, ln, mkt, g, pa, fs, ms, began, ended):
+                    fired[r, ln] = t
+                    changed = True
+                if fired[r, ln] >= 0 and not done[r, ln] and fired[r, ln] + g.rx_lag[r] <= t:
+                    done[r, ln] = True
+                    _apply(r, d, ln, g, pa, fs, ovr, kern_l, lag_lo, lag_hi)
+                    changed = True
+            if changed:
+                _in_force(t, d, ln, g, pa, act, ovr, began, ended, was_on)
+        for mi in range(M):
+            was_on[mi, ln] = act[mi, ln]
