@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
         store,
         units,
     )
+    from spigot.mitigation import mitigate
     from spigot.network import CompiledNetwork, SupplyNetwork
     from spigot.results import Results
     from spigot.scenarios import Scenario
@@ -44,6 +45,7 @@ _SUBPACKAGES = ("datasets", "errors", "exposure", "market", "mitigation", "netwo
                 "validation")
 #: Top-level names -> the module that defines them.
 _NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
+          "mitigate": "spigot.mitigation",
           "Results": "spigot.results", "Scenario": "spigot.scenarios", "simulate": "spigot.sim"}
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "datasets",
     "errors",
     "exposure",
+    "mitigate",
     "network",
     "replays",
     "report",
