@@ -190,3 +190,26 @@ def test_cli_json_is_pure_json_and_saved(capsys: pytest.CaptureFixture[str], tmp
 def test_negative_numbers_are_refused(scen: sp.Scenario) -> None:
     with pytest.raises(InputError, match="budget"):
         mitigate(scen, "USA", draws=4, points=2, budget_usd=-1.0)
+
+
+def test_a_portfolio_enters_the_engine_as_policies_and_cover_weeks(scen: sp.Scenario) -> None:
+    from spigot.mitigation.frontier import _apply
+
+    toy = sp.datasets.load("toy")
+    menu = sp.mitigation.load_menu_text(MENU + """  - kind: extra_cover
+    id: usa_auto_cover
+    region: USA
+    sector: automotive
+    weeks: 26
+""")
+    new_scen, world = _apply(scen, toy, menu, {"usa_magnets": 12.5, "usa_auto_cover": 3.0})
+    piles = [p for p in new_scen.policies if p.type == "StockpileRelease"]
+    assert [(p.id, p.stock_t) for p in piles] == [("usa_magnets", 12.5)]
+    before = toy.sectors.set_index("id")["cover_weeks"]
+    after = world.sectors.set_index("id")["cover_weeks"]
+    assert after["USA.automotive"] == pytest.approx(before["USA.automotive"] + 3.0)
+    assert (after.drop("USA.automotive") == before.drop("USA.automotive")).all()
+    # nothing bought: the scenario and world unchanged
+    same_scen, same_world = _apply(scen, toy, menu, {"usa_magnets": 0.0, "usa_auto_cover": 0.0})
+    assert same_scen is scen
+    assert same_world is toy
