@@ -213,3 +213,17 @@ def test_a_portfolio_enters_the_engine_as_policies_and_cover_weeks(scen: sp.Scen
     same_scen, same_world = _apply(scen, toy, menu, {"usa_magnets": 0.0, "usa_auto_cover": 0.0})
     assert same_scen is scen
     assert same_world is toy
+
+
+@pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
+def test_the_closed_form_of_a_fixed_portfolio_equals_the_program(share: float) -> None:
+    from spigot.mitigation.program import evaluate
+
+    sample = toy_sample()
+    menu = _options(sample, 2)
+    amounts = {o.id: share * o.max_amount for o in menu}
+    closed = evaluate(sample, menu, amounts)
+    program = solve(sample, menu, fixed=amounts)
+    assert closed.cost_usd == pytest.approx(program.cost_usd)
+    np.testing.assert_allclose(closed.lost_usd, program.lost_usd, rtol=1e-6,
+                               atol=1e-6 * float(sample.total_lost_usd.max()))

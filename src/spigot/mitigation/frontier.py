@@ -44,6 +44,7 @@ from spigot.mitigation.program import (
     CVAR_LEVEL,
     Option,
     Solution,
+    evaluate,
     solve,
     weighted_mean,
     weighted_quantile,
@@ -352,7 +353,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
                 _simulate_portfolio(scens, world, menu, s.amounts, n, verify_seed, members,
                                     engine, simulate) for s in sols]
         verify_seconds += time.perf_counter() - t0
-        preds = [_solve(lp, fresh.scaled(factor), options, fixed=s.amounts) for s in sols]
+        preds = [evaluate(fresh.scaled(factor), options, s.amounts) for s in sols]
         checks = [_verify(p, sim) for p, sim in zip(preds, sims, strict=True)]
         worst = max(abs(c.relative_error) for c in checks)
         logger.info("attempt %d: worst relative error %.3f", attempt, worst)
@@ -418,7 +419,7 @@ def _solve(lp: dict[str, Any], *args: Any, **kwargs: Any) -> Solution:
 
 def _frontier(sample: LossSample, options: list[Option], budget: float | None,
               target: float | None, points: int, lp: dict[str, Any]) -> list[Solution]:
-    zero = _solve(lp, sample, options, fixed={o.id: 0.0 for o in options})
+    zero = evaluate(sample, options, {})
     if target is not None:
         best = _solve(lp, sample, options, objective="cvar")
         if best.lost_usd_cvar95 > target * (1 + 1e-6):
@@ -496,7 +497,7 @@ def _marginal_values(sample: LossSample, options: list[Option], at: Solution,
             step = -step  # at the top of its range: the value of the last step
         amounts[o.id] = amounts[o.id] + step
         with quiet_stdout():
-            moved = _solve(lp, sample, options, fixed=amounts)
+            moved = evaluate(sample, options, amounts)
         per_unit_mean = (base_mean - moved.lost_usd_mean) / step
         per_unit_p95 = (base_p95 - moved.lost_usd_p95) / step
         per = 1000.0 if o.unit == "t" else 1.0

@@ -281,6 +281,27 @@ def predicted_loss(sample: LossSample, release_t: npt.NDArray[np.float64]) -> np
 
 
 def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, float]) -> Solution:
-    """The predicted loss of a given portfolio (the program with every amount fixed)."""
+    """The predicted loss of a given portfolio (the program with every amount fixed).
+
+    Where each member region has at most one cell with a positive value per t (the usual case),
+    the optimal releases have a closed form: a week takes at most ``min(shortfall, lost / v)``
+    t, and a draw avoids ``v x min(available, sum over weeks of that)``; otherwise HiGHS solves
+    the program with the amounts fixed.
+    """
     fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount) for o in options}
-    return solve(sample, options, fixed=fixed, objective="lost")
+    useful = sample.value_per_t > 0
+    per_region = np.bincount(sample.cell_region[useful], minlength=len(sample.regions))
+    if np.any(per_region > 1):
+        return solve(sample, options, fixed=fixed, objective="lost")
+    cells = list(sample.cells)
+    available = _supply_matrix(options, cells).T @ np.array([fixed[o.id] for o in options])
+    avoided = np.zeros(sample.draws)
+    for k in np.flatnonzero(useful):
+        v = sample.value_per_t[k]
+        lost = sample.lost_usd[:, :, sample.cell_region[k]]
+        room = np.minimum(sample.shortfall_t[:, :, k], lost / v).sum(axis=1)  # (D,) t
+        avoided += v * np.minimum(available[k], room)
+    return Solution(amounts=fixed, cost_usd=sum(o.cost_per_unit * fixed[o.id] for o in options),
+                    lost_usd=np.asarray(sample.total_lost_usd - avoided, dtype=float),
+                    weights=sample.weights, budget_dual=None, variables=0, constraints=0,
+                    solve_seconds=0.0)
