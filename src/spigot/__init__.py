@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
         strategy,
         units,
     )
+    from spigot.mitigation import mitigate
     from spigot.network import CompiledNetwork, SupplyNetwork
     from spigot.results import Results
     from spigot.scenarios import Scenario
@@ -47,6 +48,7 @@ _SUBPACKAGES = ("datasets", "errors", "exposure", "market", "mitigation", "netwo
                 "units", "validation")
 #: Top-level names -> the module that defines them.
 _NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
+          "mitigate": "spigot.mitigation",
           "Results": "spigot.results", "Scenario": "spigot.scenarios", "simulate": "spigot.sim"}
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "datasets",
     "errors",
     "exposure",
+    "mitigate",
     "network",
     "replays",
     "report",

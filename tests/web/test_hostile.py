@@ -251,7 +251,7 @@ def test_security_headers(client: httpx.Client) -> None:
 def test_kind_is_checked(client: httpx.Client) -> None:
     response = client.get("/api/runs?kind=bogus")
     assert response.status_code == 422
-    assert "unknown run kind: got 'bogus'; expected one of replay, run" in \
+    assert "unknown run kind: got 'bogus'; expected one of mitigate, replay, run, sweep" in \
         response.json()["detail"]
 
 

@@ -16,6 +16,7 @@ from spigot.cli import compare as compare_cli
 from spigot.cli import criticality as criticality_cli
 from spigot.cli import data as data_cli
 from spigot.cli import exposure as exposure_cli
+from spigot.cli import mitigate as mitigate_cli
 from spigot.cli import replay as replay_cli
 from spigot.cli import report as report_cli
 from spigot.cli import risk as risk_cli
@@ -47,6 +48,7 @@ app.command("sweep")(sweep_cli.sweep)
 app.add_typer(runs_cli.app, name="runs")
 runs_cli.app.command("criticality")(criticality_cli.criticality)
 app.command("compare")(compare_cli.compare)
+app.command("mitigate")(mitigate_cli.mitigate)
 app.command("report")(report_cli.report)
 app.command("serve")(serve_cli.serve)
 app.command("strategy")(strategy_cli.strategy)

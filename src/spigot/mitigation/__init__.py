@@ -1,11 +1,18 @@
 """What mitigation is worth: measures as data with cost models, and the stockpile a holder should
-buy under uncertainty (docs/mitigation.md; issue 19, first slice).
+buy under uncertainty, and the cost-versus-risk frontier of a holder's portfolio
+(:func:`mitigate`; docs/mitigation.md, issue 19).
 
 >>> from spigot.mitigation import critical_fractile
 >>> critical_fractile(holding_usd_per_t=1_000.0, lost_usd_per_t=4_000.0)
 0.75
 """
 
+from spigot.mitigation.frontier import (
+    InfeasibleTargetError,
+    MitigationResult,
+    default_menu,
+    mitigate,
+)
 from spigot.mitigation.measures import (
     ExtraCover,
     MeasureCost,
@@ -26,7 +33,8 @@ from spigot.mitigation.newsvendor import (
     shortfall_by_draw,
 )
 
-__all__ = ["ExtraCover", "MeasureCost", "Menu", "NewsvendorSolution", "StrategicStockpile",
-           "check_menu", "critical_fractile", "load_menu_text", "measure_cost", "mitigation_table",
+__all__ = ["ExtraCover", "InfeasibleTargetError", "MeasureCost", "Menu", "MitigationResult",
+           "NewsvendorSolution", "StrategicStockpile", "check_menu", "critical_fractile",
+           "default_menu", "load_menu_text", "measure_cost", "mitigate", "mitigation_table",
            "optimal_stockpile", "release_policy", "sample_quantile", "shortfall_by_draw",
            "with_stockpiles"]

@@ -62,7 +62,7 @@ __all__ = ["KINDS", "RUN_ID_PATTERN", "RunInfo", "RunStore", "StoredRun", "Unkno
 logger = logging.getLogger(__name__)
 
 #: Kinds of stored runs.
-KINDS: tuple[str, ...] = ("run", "replay", "sweep")
+KINDS: tuple[str, ...] = ("run", "replay", "sweep", "mitigate")
 #: Run ids: UTC date and time of the save, then six hex digits (``20261123-164500-a1b2c3``).
 RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 #: Environment variable that overrides the default store location.
@@ -200,8 +200,8 @@ class RunStore:
         scenario_text
             The scenario as the user wrote it (YAML).
         kind
-            ``"run"``, ``"replay"`` or ``"sweep"`` (a sweep's points: no draw dimension, so all
-            summary rows; see docs/sweeps.md).
+            ``"run"``, ``"replay"``, ``"sweep"`` (a sweep's points: no draw dimension, so all
+            summary rows; see docs/sweeps.md) or ``"mitigate"`` (a frontier: spigot mitigate).
         progress
             Called as ``progress(step, done, total)`` while saving.
 

@@ -1,0 +1,515 @@
+"""``mitigate``: the cost-versus-risk frontier of a holder's mitigation portfolio, each point
+verified by the full engine on fresh draws (docs/mitigation.md; ``spigot mitigate``).
+
+1. Run each scenario once without measures, keeping every draw's trajectory; take the holder's
+   weekly shortfall per commodity and lost output, and fit the value of a t made available
+   (:mod:`spigot.mitigation.sample`).
+2. Solve the portfolio program (:mod:`spigot.mitigation.program`) for K budgets (or K caps on
+   CVaR95): the frontier. Point 0 buys nothing: its loss is the plain run's, exactly.
+3. Run every portfolio through the engine on fresh draws (another seed): stockpiles as
+   ``StockpileRelease`` policies, extra cover as the sectors' ``cover_weeks``. The prediction it
+   is checked against is the abstraction's loss on the same fresh draws (their unmitigated run,
+   trajectories kept), so sampling noise does not count as error. Where the two differ by more
+   than 10 %, scale every cell's value per t by the share of the predicted avoided loss the
+   engine delivered and solve again (at most ``refits`` times; the attempt with the smallest
+   worst error is kept).
+4. Marginal value of each measure by finite differences around the last point, and its
+   breakeven cost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from spigot.errors import InputError, Problem
+from spigot.mitigation.measures import (
+    ExtraCover,
+    Menu,
+    StrategicStockpile,
+    check_menu,
+    measure_cost,
+    with_stockpiles,
+)
+from spigot.mitigation.program import (
+    CVAR_LEVEL,
+    Option,
+    Solution,
+    evaluate,
+    solve,
+    weighted_mean,
+    weighted_quantile,
+)
+from spigot.mitigation.sample import LossSample, holder_loss_by_draw, loss_sample
+
+if TYPE_CHECKING:
+    from spigot.network import SupplyNetwork
+    from spigot.results import Results
+    from spigot.scenarios import Scenario
+
+__all__ = ["InfeasibleTargetError", "MitigationResult", "default_menu", "mitigate", "options_of"]
+
+logger = logging.getLogger(__name__)
+
+#: Relative error above which the abstraction is re-fitted from the verified runs.
+REFIT_ABOVE = 0.10
+#: Largest extra cover the default menu offers, weeks.
+DEFAULT_MAX_COVER_WEEKS = 26.0
+#: The default stockpiles' release trigger, weeks of cover (twice the usual 4 weeks firms hold:
+#: released before the firms run dry, not after; docs/mitigation.md).
+DEFAULT_RELEASE_BELOW_COVER_WEEKS = 8.0
+#: Seed offset of the verification draws (fresh draws: another seed).
+VERIFY_SEED_OFFSET = 1_000_003
+
+
+class InfeasibleTargetError(InputError):
+    """A P95 target no portfolio of the menu reaches (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Predicted against simulated lost output of one portfolio (USD)."""
+
+    predicted_lost_usd_mean: float
+    simulated_lost_usd_mean: float
+    predicted_lost_usd_p95: float
+    simulated_lost_usd_p95: float
+
+    @property
+    def relative_error(self) -> float:
+        """(simulated - predicted) / predicted (0 when both are 0)."""
+        p, s = self.predicted_lost_usd_mean, self.simulated_lost_usd_mean
+        return 0.0 if p == s else (s - p) / max(abs(p), 1e-9)
+
+
+@dataclass
+class MitigationResult:
+    """What :func:`mitigate` found: the frontier, its portfolios, their verification, and the
+    marginal value of each measure.
+
+    Attributes
+    ----------
+    holder, members
+        The holder as named, and its member regions.
+    scenarios
+        Scenario names (equal weights).
+    options
+        The menu as the program saw it.
+    points
+        The frontier's solutions, cost rising.
+    verification
+        One :class:`Verification` per point (fresh draws).
+    marginal_values
+        One row per measure (see :meth:`document`).
+    fit
+        The abstraction: value per t by cell, R^2 by region, and the re-fit factors.
+    lp
+        LP size and HiGHS time (``variables``, ``constraints``, ``solve_seconds`` summed).
+    manifest
+        Draws, seeds, timings.
+    """
+
+    holder: str
+    members: tuple[str, ...]
+    scenarios: tuple[str, ...]
+    options: list[Option]
+    points: list[Solution]
+    verification: list[Verification]
+    marginal_values: list[dict[str, Any]]
+    fit: dict[str, Any]
+    lp: dict[str, Any]
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def frontier(self) -> pd.DataFrame:
+        """One row per point (USD): cost; mean, P95 and CVaR95 loss predicted on the fitted draws;
+        on the fresh draws the abstraction's mean (``fresh_predicted_lost_usd_mean``) and the
+        engine's mean and P95; the relative error of the engine's mean against the former."""
+        return pd.DataFrame([{
+            "point": i, "cost_usd": p.cost_usd, "lost_usd_mean": p.lost_usd_mean,
+            "lost_usd_p95": p.lost_usd_p95, "lost_usd_cvar95": p.lost_usd_cvar95,
+            "fresh_predicted_lost_usd_mean": v.predicted_lost_usd_mean,
+            "simulated_lost_usd_mean": v.simulated_lost_usd_mean,
+            "simulated_lost_usd_p95": v.simulated_lost_usd_p95,
+            "relative_error": v.relative_error}
+            for i, (p, v) in enumerate(zip(self.points, self.verification, strict=True))])
+
+    def portfolio(self, i: int) -> pd.DataFrame:
+        """The measures of point ``i``: id, kind, amount, unit, cost_usd (amount > 0 only)."""
+        return pd.DataFrame(self._measures(i), columns=["id", "kind", "amount", "unit", "cost_usd"])
+
+    def _measures(self, i: int) -> list[dict[str, Any]]:
+        point = self.points[i]
+        return [{"id": o.id, "kind": o.kind, "amount": point.amounts[o.id], "unit": o.unit,
+                 "cost_usd": o.cost_per_unit * point.amounts[o.id]}
+                for o in self.options if point.amounts[o.id] > 1e-9]
+
+    def document(self) -> dict[str, Any]:
+        """The JSON document of ``spigot mitigate`` (keys in docs/cli.md)."""
+        errors = [abs(v.relative_error) for v in self.verification]
+        return {
+            "schema": "spigot.mitigate/1",
+            "holder": self.holder, "members": list(self.members),
+            "scenarios": list(self.scenarios),
+            "frontier": [{
+                "point": i, "cost_usd": p.cost_usd, "lost_usd_mean": p.lost_usd_mean,
+                "lost_usd_p95": p.lost_usd_p95, "lost_usd_cvar95": p.lost_usd_cvar95,
+                "measures": self._measures(i),
+                "verification": _verification_doc(v)}
+                for i, (p, v) in enumerate(zip(self.points, self.verification, strict=True))],
+            "verification": {**_verification_doc(self.verification[-1]),
+                             "max_abs_relative_error": max(errors),
+                             "points_within_10pct": int(sum(e <= REFIT_ABOVE for e in errors)),
+                             "seed": self.manifest.get("verify_seed")},
+            "marginal_values": self.marginal_values,
+            "fit": self.fit, "lp": self.lp, "manifest": self.manifest,
+        }
+
+
+def _verification_doc(v: Verification) -> dict[str, float]:
+    return {"predicted_lost_usd_mean": v.predicted_lost_usd_mean,
+            "simulated_lost_usd_mean": v.simulated_lost_usd_mean,
+            "predicted_lost_usd_p95": v.predicted_lost_usd_p95,
+            "simulated_lost_usd_p95": v.simulated_lost_usd_p95,
+            "relative_error": v.relative_error}
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Send what C code writes to file descriptor 1 (HiGHS's banner) to stderr meanwhile."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        os.dup2(2, fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def default_menu(sample: LossSample, world: SupplyNetwork) -> Menu:
+    """A strategic stockpile for every cell the holder is short of (up to its worst draw's
+    shortfall) and extra cover up to 26 weeks for every member sector that loses output."""
+    measures: list[dict[str, Any]] = []
+    for j, cell in enumerate(sample.cells):
+        region, commodity = cell.split("/")
+        worst = float(sample.shortfall_t[:, :, j].sum(axis=1).max())
+        weekly = float(sample.shortfall_t[:, :, j].max())
+        if worst <= 0:
+            continue
+        measures.append({"kind": "strategic_stockpile", "id": f"{region}_{commodity}_stockpile",
+                         "holder": region, "commodity": commodity, "tonnes": worst,
+                         "release_t_per_week": max(weekly, worst / 26.0),
+                         "release_below_cover_weeks": DEFAULT_RELEASE_BELOW_COVER_WEEKS})
+    sectors = world.sectors
+    bom = world.bom
+    short_commodities = {c.split("/")[1] for c in sample.cells}
+    for region in sample.regions:
+        for sector in sorted(sectors.loc[sectors["region"] == region, "sector"].astype(str)):
+            uses = set(bom.loc[bom["sector"] == f"{region}.{sector}", "commodity"].astype(str))
+            if uses & short_commodities:
+                measures.append({"kind": "extra_cover", "id": f"{region}_{sector}_cover",
+                                 "region": region, "sector": sector,
+                                 "weeks": DEFAULT_MAX_COVER_WEEKS})
+    return Menu.model_validate({"name": "default", "dataset": world.name or "base",
+                                "measures": measures})
+
+
+def options_of(menu: Menu, world: SupplyNetwork, horizon_weeks: float) -> list[Option]:
+    """The menu as options of the program: the amount each measure states is the most the holder
+    may buy; its cost per unit is its holding (carrying) cost over the horizon."""
+    out = []
+    for m in menu.measures:
+        cost = measure_cost(m, world)
+        horizon_cost = cost.holding_usd(horizon_weeks)
+        if isinstance(m, StrategicStockpile):
+            amount, unit = m.tonnes, "t"
+            supply = {f"{m.holder}/{m.commodity}": 1.0}
+        else:
+            amount, unit = m.weeks, "week"
+            supply = {f"{m.region}/{c}": t / m.weeks for c, t in cost.tonnes.items()}
+        out.append(Option(m.id, m.kind, unit, float(amount),
+                          horizon_cost / amount if amount > 0 else 0.0, supply))
+    return out
+
+
+def _apply(scenario: Scenario, world: SupplyNetwork, menu: Menu,
+           amounts: dict[str, float]) -> tuple[Scenario, SupplyNetwork]:
+    """The scenario and world with the portfolio in them (stockpiles as StockpileRelease,
+    extra cover added to the sectors' cover_weeks)."""
+    from spigot.network import SupplyNetwork
+
+    piles = [m.model_copy(update={"tonnes": amounts[m.id]}) for m in menu.measures
+             if isinstance(m, StrategicStockpile) and amounts.get(m.id, 0.0) > 1e-6]
+    scen = scenario
+    if piles:
+        scen = with_stockpiles(scenario, Menu.model_validate(
+            {"name": menu.name, "dataset": menu.dataset,
+             "measures": [p.model_dump() for p in piles]}))
+    covers = {f"{m.region}.{m.sector}": amounts[m.id] for m in menu.measures
+              if isinstance(m, ExtraCover) and amounts.get(m.id, 0.0) > 1e-6}
+    if covers:
+        tables = world.tables
+        sectors = tables["sectors"]
+        extra = sectors["id"].map(covers).fillna(0.0)
+        sectors["cover_weeks"] = sectors["cover_weeks"].astype(float) + extra
+        tables["sectors"] = sectors
+        world = SupplyNetwork(tables, name=world.name)
+    return scen, world
+
+
+def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Menu | None = None,
+             budget_usd: float | None = None, target_p95_usd: float | None = None,
+             draws: int | None = None, points: int = 10, seed: int | None = None,
+             refits: int = 2, engine: str = "numba", world: SupplyNetwork | None = None,
+             marginal: bool = True) -> MitigationResult:
+    """The cost-versus-risk frontier of ``holder``'s mitigation, verified by simulation.
+
+    Parameters
+    ----------
+    scenarios
+        One scenario or several (equal weights; same dataset and horizon).
+    holder
+        A region id (``USA``), a group of the regions table (``EU27``) or region ids joined by
+        commas.
+    menu
+        The measures the holder may buy (default: :func:`default_menu`).
+    budget_usd
+        Frontier over budgets 0..this (default: up to the cost beyond which nothing more is
+        avoided).
+    target_p95_usd
+        Frontier of the cheapest portfolios whose CVaR95 (so P95 too) stays under caps that
+        fall from the unmitigated P95 to this target.
+    draws, seed
+        Monte Carlo draws per scenario and the seed of the fitted run; verification uses fresh
+        draws (another seed).
+    points
+        Frontier points, 2..20 (point 0 buys nothing).
+    refits
+        Most re-fits of the abstraction when verification disagrees by more than 10 %.
+
+    Raises
+    ------
+    InputError
+        An unknown holder, a bad menu (negative cost, unknown names), bad numbers.
+    InfeasibleTargetError
+        If no portfolio of the menu keeps CVaR95 under ``target_p95_usd``: the message gives the
+        best reachable P95 and its cost.
+    """
+    from spigot.risk._common import resolve_importer
+    from spigot.sim import simulate
+
+    scens = [scenarios] if not isinstance(scenarios, Sequence) else list(scenarios)
+    _check_numbers(budget_usd, target_p95_usd, points, draws)
+    if world is None:
+        from spigot import datasets
+
+        world = datasets.load(scens[0].dataset)
+    who = resolve_importer(world, holder, field="holder")
+    members = tuple(who.members)
+    started = time.perf_counter()
+    n = draws or scens[0].draws
+    base_seed = scens[0].seed if seed is None else seed
+    verify_seed = base_seed + VERIFY_SEED_OFFSET
+    horizon = float(scens[0].horizon_weeks)
+    t0 = time.perf_counter()
+    runs = [simulate(s, draws=n, seed=base_seed, keep_trajectories=n, network=world,
+                     engine=engine) for s in scens]  # type: ignore[arg-type]
+    fit_seconds = time.perf_counter() - t0
+    sample = loss_sample(runs, world, members)
+    if menu is None:
+        menu = default_menu(sample, world)
+    else:
+        check_menu(menu, world)
+    options = options_of(menu, world, horizon)
+    lp = {"variables": 0, "constraints": 0, "solve_seconds": 0.0, "solves": 0}
+    base_lost = sample.total_lost_usd
+    t0 = time.perf_counter()
+    fresh_runs = [simulate(s, draws=n, seed=verify_seed, keep_trajectories=n, network=world,
+                           engine=engine) for s in scens]  # type: ignore[arg-type]
+    fresh = loss_sample(fresh_runs, world, members, like=sample)
+    verify_seconds = time.perf_counter() - t0
+    factor = np.ones(len(sample.cells))
+    best: tuple[float, list[Solution], list[Verification], np.ndarray] | None = None
+    for attempt in range(refits + 1):
+        fitted = sample.scaled(factor)
+        sols = _frontier(fitted, options, budget_usd, target_p95_usd, points, lp)
+        t0 = time.perf_counter()
+        sims = [fresh.total_lost_usd if not any(v > 1e-6 for v in s.amounts.values()) else
+                _simulate_portfolio(scens, world, menu, s.amounts, n, verify_seed, members,
+                                    engine, simulate) for s in sols]
+        verify_seconds += time.perf_counter() - t0
+        preds = [evaluate(fresh.scaled(factor), options, s.amounts) for s in sols]
+        checks = [_verify(p, sim) for p, sim in zip(preds, sims, strict=True)]
+        worst = max(abs(c.relative_error) for c in checks)
+        logger.info("attempt %d: worst relative error %.3f", attempt, worst)
+        if best is None or worst < best[0]:
+            best = (worst, sols, checks, factor)
+        if worst <= REFIT_ABOVE or attempt == refits:
+            break
+        factor = factor * _refit_factor(fresh.scaled(factor), preds, sims)
+    assert best is not None  # the loop runs at least once
+    _, sols, checks, factor = best
+    fitted = sample.scaled(factor)
+    marginal_values = _marginal_values(fitted, options, sols[0], lp) if marginal else []
+    fit = {"cells": list(sample.cells),
+           "value_usd_per_t": [float(v) for v in fitted.value_per_t],
+           "fitted_value_usd_per_t": [float(v) for v in sample.value_per_t],
+           "refit_factor": [float(f) for f in factor], "attempts": attempt + 1,
+           "r2_by_region": dict(zip(sample.regions, map(float, sample.fit_r2), strict=True))}
+    manifest = {"holder": holder, "members": list(members), "draws": n, "seed": base_seed,
+                "verify_seed": verify_seed, "points": len(sols),
+                "scenarios": [s.name for s in scens], "dataset": scens[0].dataset,
+                "horizon_weeks": horizon, "engine": engine,
+                "budget_usd": budget_usd, "target_p95_usd": target_p95_usd,
+                "unmitigated_lost_usd_mean": float(base_lost @ sample.weights),
+                "fit_run_seconds": fit_seconds, "verify_seconds": verify_seconds,
+                "total_seconds": time.perf_counter() - started}
+    return MitigationResult(holder=who.label, members=members,
+                            scenarios=tuple(s.name for s in scens), options=options, points=sols,
+                            verification=checks, marginal_values=marginal_values, fit=fit,
+                            lp=lp, manifest=manifest)
+
+
+def _check_numbers(budget: float | None, target: float | None, points: int,
+                   draws: int | None) -> None:
+    problems = []
+    if budget is not None and not (np.isfinite(budget) and budget > 0):
+        problems.append(Problem("the budget must be a positive number", field="budget",
+                                value=budget, expected="USD > 0"))
+    if target is not None and not (np.isfinite(target) and target >= 0):
+        problems.append(Problem("the P95 target must not be negative", field="target_p95",
+                                value=target, expected="USD >= 0"))
+    if budget is not None and target is not None:
+        problems.append(Problem("give a budget or a P95 target, not both", field="budget",
+                                expected="--budget USD or --target-p95 USD"))
+    if not 2 <= points <= 20:
+        problems.append(Problem("a frontier has 2 to 20 points", field="points", value=points,
+                                expected="an integer in 2..20"))
+    if draws is not None and draws < 2:
+        problems.append(Problem("too few draws for a distribution", field="draws", value=draws,
+                                expected="at least 2"))
+    if problems:
+        raise InputError(problems)
+
+
+def _solve(lp: dict[str, Any], *args: Any, **kwargs: Any) -> Solution:
+    with quiet_stdout():
+        sol = solve(*args, **kwargs)
+    lp["variables"] = max(lp["variables"], sol.variables)
+    lp["constraints"] = max(lp["constraints"], sol.constraints)
+    lp["solve_seconds"] += sol.solve_seconds
+    lp["solves"] += 1
+    return sol
+
+
+def _frontier(sample: LossSample, options: list[Option], budget: float | None,
+              target: float | None, points: int, lp: dict[str, Any]) -> list[Solution]:
+    zero = evaluate(sample, options, {})
+    if target is not None:
+        best = _solve(lp, sample, options, objective="cvar")
+        if best.lost_usd_cvar95 > target * (1 + 1e-6):
+            raise InfeasibleTargetError(Problem(
+                "no portfolio of the menu keeps P95 of lost output under the target",
+                field="target_p95", value=target,
+                expected=f"a target of at least USD {best.lost_usd_cvar95:,.0f} (CVaR95 of the "
+                f"best portfolio; its P95 is USD {best.lost_usd_p95:,.0f}, at a cost of USD "
+                f"{best.cost_usd:,.0f})",
+                hint="raise the target, or add measures (larger stockpiles, more cover) to the "
+                "menu"))
+        top = zero.lost_usd_p95
+        caps = np.linspace(top, target, points)[1:]
+        return [zero] + [_solve(lp, sample, options, cvar_cap_usd=float(c), objective="cost")
+                         for c in caps]
+    if budget is None:  # the cheapest portfolio that avoids all it can
+        least = _solve(lp, sample, options, objective="lost").lost_usd_mean
+        cap = least + 1e-6 * max(zero.lost_usd_mean, 1.0)
+        budget = _solve(lp, sample, options, objective="cost", mean_cap_usd=cap).cost_usd
+    if budget <= 0:
+        return [zero] * points
+    budgets = np.linspace(0.0, budget, points)[1:]
+    return [zero] + [_solve(lp, sample, options, budget_usd=float(b)) for b in budgets]
+
+
+def _simulate_portfolio(scens: list[Scenario], world: SupplyNetwork, menu: Menu,
+                        amounts: dict[str, float], draws: int, seed: int,
+                        members: tuple[str, ...], engine: str,
+                        simulate: Any) -> np.ndarray:
+    parts = []
+    for s in scens:
+        scen, w = _apply(s, world, menu, amounts)
+        res: Results = simulate(scen, draws=draws, seed=seed, network=w, engine=engine)
+        parts.append(holder_loss_by_draw(res, members))
+    return np.concatenate(parts)
+
+
+def _verify(sol: Solution, simulated: np.ndarray) -> Verification:
+    w = sol.weights
+    return Verification(predicted_lost_usd_mean=sol.lost_usd_mean,
+                        simulated_lost_usd_mean=weighted_mean(simulated, w),
+                        predicted_lost_usd_p95=sol.lost_usd_p95,
+                        simulated_lost_usd_p95=weighted_quantile(simulated, w, CVAR_LEVEL))
+
+
+def _refit_factor(fresh: LossSample, preds: list[Solution],
+                  sims: list[np.ndarray]) -> np.ndarray:
+    """How much of the loss the abstraction says the portfolios avoid on the fresh draws the
+    engine avoided there, pooled over the points: the factor that scales every cell's value per t
+    (one factor for all cells: one number per point cannot tell cells apart)."""
+    w = fresh.weights
+    base = float(w @ fresh.total_lost_usd)
+    pred = np.array([base - p.lost_usd_mean for p in preds])
+    real = np.array([base - float(w @ x) for x in sims])
+    ok = pred > 0
+    if not np.any(ok):
+        return np.ones(len(fresh.cells))
+    ratio = float(np.clip(real[ok].sum() / pred[ok].sum(), 0.05, 2.0))
+    return np.full(len(fresh.cells), ratio)
+
+
+def _marginal_values(sample: LossSample, options: list[Option], at: Solution,
+                     lp: dict[str, Any]) -> list[dict[str, Any]]:
+    """Finite differences from the portfolio ``at`` (the frontier's point 0: nothing bought): one
+    step of each measure (5 % of its largest amount) alone. The value of a unit of the first step
+    is also the measure's breakeven cost: above it, buying none is cheaper."""
+    out = []
+    base_mean, base_p95 = at.lost_usd_mean, at.lost_usd_p95
+    for o in options:
+        step = 0.05 * o.max_amount
+        if step <= 0:
+            continue
+        amounts = dict(at.amounts)
+        if amounts[o.id] + step > o.max_amount:
+            step = -step  # at the top of its range: the value of the last step
+        amounts[o.id] = amounts[o.id] + step
+        with quiet_stdout():
+            moved = evaluate(sample, options, amounts)
+        per_unit_mean = (base_mean - moved.lost_usd_mean) / step
+        per_unit_p95 = (base_p95 - moved.lost_usd_p95) / step
+        per = 1000.0 if o.unit == "t" else 1.0
+        out.append({
+            "id": o.id, "kind": o.kind, "unit": o.unit,
+            "amount_at": at.amounts[o.id],
+            "per": f"{per:g} {o.unit}",
+            "avoided_lost_usd_mean": per_unit_mean * per,
+            "avoided_lost_usd_p95": per_unit_p95 * per,
+            "cost_usd": o.cost_per_unit * per,
+            "breakeven_cost_usd": per_unit_mean * per,
+            "text": (f"{per:g} {o.unit} more of {o.id} avoids USD {per_unit_mean * per:,.0f} of "
+                     f"expected and USD {per_unit_p95 * per:,.0f} of P95 lost output; it costs "
+                     f"USD {o.cost_per_unit * per:,.0f} over the horizon")})
+    return out

@@ -1,0 +1,307 @@
+"""The portfolio program: which measures a holder buys, and how much of each, over engine draws
+(docs/mitigation.md, "The sample-average program").
+
+Variables on named dimensions (linopy), for draws ``d``, weeks ``t``, cells ``k = region/commodity``
+of the holder, member regions ``r`` and measures ``m``:
+
+- ``amount[m]`` in ``[0, max_amount[m]]``: t of a stockpile, weeks of extra cover;
+- ``release[d, t, k]`` in ``[0, shortfall[d, t, k]]``: t of the measures' material used in a
+  week the cell is short, with ``sum_t release[d, t, k] <= sum_m supply_t[m, k] amount[m]``;
+- ``lost[d, t, r] >= lost_usd[d, t, r] - sum_{k in r} value_per_t[k] release[d, t, k]``, ``>= 0``.
+
+``cost = sum_m cost_per_unit[m] amount[m]``. Either the expected lost output is minimised under a
+budget on cost, or the cost is minimised under a cap on CVaR95 of the lost output per draw
+(Rockafellar-Uryasev: ``eta + sum_d w_d z_d / 0.05 <= cap``, ``z_d >= loss_d - eta``,
+``z_d >= 0``); CVaR95 is at least P95, so the cap holds P95 under it too. A tie-break of
+``1e-6`` USD per USD keeps portfolios free of what buys nothing. Money is scaled to a thousandth
+of the expected unmitigated loss so that HiGHS sees coefficients near 1.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import xarray as xr
+
+from spigot.errors import SpigotError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from spigot.mitigation.sample import LossSample
+
+__all__ = ["CVAR_LEVEL", "Option", "Solution", "evaluate", "solve", "weighted_cvar", "weighted_mean",
+           "weighted_quantile"]
+
+#: Level of the tail measure (CVaR95, P95).
+CVAR_LEVEL = 0.95
+#: Weight of cost in the objective when it only breaks ties (USD per USD).
+TIE_BREAK = 1e-6
+
+
+@dataclass(frozen=True)
+class Option:
+    """One measure on the menu, as the program sees it.
+
+    Attributes
+    ----------
+    id, kind, unit
+        The measure's id, kind (``strategic_stockpile``, ``extra_cover``) and the unit of its
+        amount (``t``, ``week``).
+    max_amount
+        Largest amount the holder may buy, in ``unit``.
+    cost_per_unit
+        USD over the horizon per unit of amount (holding or carrying cost).
+    supply_t
+        t of each cell's commodity made available per unit of amount, by cell.
+    """
+
+    id: str
+    kind: str
+    unit: str
+    max_amount: float
+    cost_per_unit: float
+    supply_t: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A portfolio and the holder's loss under it, as the program predicts it.
+
+    Attributes
+    ----------
+    amounts
+        Amount of each option, in its unit (option id -> amount).
+    cost_usd
+        Cost of the portfolio over the horizon, USD.
+    lost_usd
+        (D,) predicted lost output per draw, USD.
+    weights
+        (D,) draw probabilities.
+    budget_dual
+        d(expected lost output)/d(budget), USD per USD (negative), when a budget bound.
+    variables, constraints, solve_seconds
+        The LP's size and HiGHS's wall time, s.
+    """
+
+    amounts: dict[str, float]
+    cost_usd: float
+    lost_usd: npt.NDArray[np.float64]
+    weights: npt.NDArray[np.float64]
+    budget_dual: float | None
+    variables: int
+    constraints: int
+    solve_seconds: float
+
+    @property
+    def lost_usd_mean(self) -> float:
+        """Expected lost output, USD."""
+        return weighted_mean(self.lost_usd, self.weights)
+
+    @property
+    def lost_usd_p95(self) -> float:
+        """P95 of lost output over draws (weighted inverse CDF), USD."""
+        return weighted_quantile(self.lost_usd, self.weights, CVAR_LEVEL)
+
+    @property
+    def lost_usd_cvar95(self) -> float:
+        """CVaR95 (mean of the worst 5 % of draws), USD."""
+        return weighted_cvar(self.lost_usd, self.weights, CVAR_LEVEL)
+
+
+def weighted_mean(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]) -> float:
+    """The weighted mean; with equal weights exactly ``values.mean()`` (as a plain run says)."""
+    if np.all(weights == weights[0]):
+        return float(values.mean())
+    return float(np.dot(weights, values))
+
+
+def weighted_quantile(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64],
+                      level: float) -> float:
+    """The smallest value ``v`` with weighted share ``P(X <= v) >= level``."""
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    k = int(np.searchsorted(cum, level - 1e-12, side="left"))
+    return float(values[order][min(k, len(values) - 1)])
+
+
+def weighted_cvar(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64],
+                  level: float) -> float:
+    """Mean of the worst ``1 - level`` of the weighted distribution (Rockafellar-Uryasev)."""
+    eta = weighted_quantile(values, weights, level)
+    return float(eta + np.dot(weights, np.maximum(values - eta, 0.0)) / (1.0 - level))
+
+
+def _supply_matrix(options: Sequence[Option], cells: Sequence[str]) -> npt.NDArray[np.float64]:
+    return np.array([[o.supply_t.get(k, 0.0) for k in cells] for o in options]).reshape(
+        len(options), len(cells))
+
+
+def solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float | None = None,
+          cvar_cap_usd: float | None = None, mean_cap_usd: float | None = None,
+          fixed: dict[str, float] | None = None,
+          objective: str = "lost") -> Solution:
+    """Solve the portfolio program on ``sample``.
+
+    Parameters
+    ----------
+    sample
+        Shortfalls, losses and the fitted values per t.
+    options
+        The menu.
+    budget_usd
+        Upper bound on the portfolio's cost, USD (None: none).
+    cvar_cap_usd
+        Upper bound on CVaR95 of lost output, USD (None: none).
+    mean_cap_usd
+        Upper bound on expected lost output, USD (None: none).
+    fixed
+        Amounts to fix (option id -> amount): the program then only releases.
+    objective
+        ``"lost"``: minimise expected lost output (cost breaks ties); ``"cost"``: minimise cost
+        (expected lost output breaks ties); ``"cvar"``: minimise CVaR95 (cost breaks ties).
+
+    Raises
+    ------
+    SpigotError
+        If HiGHS reports no optimum (``status`` says why; an infeasible cap is checked by the
+        caller with ``objective="cvar"`` first).
+    """
+    with warnings.catch_warnings():
+        from linopy.config import LinopySemanticsWarning
+
+        # masked slots add nothing to a sum (linopy's legacy semantics, which the model relies on)
+        warnings.simplefilter("ignore", LinopySemanticsWarning)
+        return _solve(sample, options, budget_usd=budget_usd, cvar_cap_usd=cvar_cap_usd,
+                      mean_cap_usd=mean_cap_usd, fixed=fixed, objective=objective)
+
+
+def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float | None,
+           cvar_cap_usd: float | None, mean_cap_usd: float | None,
+           fixed: dict[str, float] | None, objective: str) -> Solution:
+    import linopy
+
+    # money in units of a thousandth of the expected unmitigated loss: coefficients near 1
+    unit = max(float(sample.total_lost_usd @ sample.weights), 1.0) / 1e3
+    cells = list(sample.cells)
+    regions = list(sample.regions)
+    draw = pd.RangeIndex(sample.draws, name="draw")
+    step = pd.RangeIndex(sample.steps, name="time")
+    cell = pd.Index(cells, name="cell")
+    measure = pd.Index([o.id for o in options], name="measure")
+    w = xr.DataArray(sample.weights, coords=[draw])
+    m = linopy.Model()
+    upper = np.array([o.max_amount for o in options], dtype=float)
+    lower = np.zeros(len(options))
+    for i, o in enumerate(options):
+        if fixed is not None and o.id in fixed:
+            lower[i] = upper[i] = fixed[o.id]
+    amount = m.add_variables(lower=xr.DataArray(lower, coords=[measure]),
+                             upper=xr.DataArray(upper, coords=[measure]), name="amount")
+    short = xr.DataArray(sample.shortfall_t, coords=[draw, step, cell])
+    release = m.add_variables(lower=0.0, upper=short, name="release", mask=short > 0)
+    supply = xr.DataArray(_supply_matrix(options, cells), coords=[measure, cell])
+    m.add_constraints(release.sum("time") - (amount * supply).sum("measure") <= 0,
+                      name="stock")
+    cost_per_unit = xr.DataArray([o.cost_per_unit / unit for o in options], coords=[measure])
+    cost = (amount * cost_per_unit).sum()
+    lost_vars = []
+    for r, region in enumerate(regions):
+        lost_r = xr.DataArray(sample.lost_usd[:, :, r] / unit, coords=[draw, step])
+        ks = [k for k, i in zip(cells, sample.cell_region, strict=True) if i == r]
+        lost = m.add_variables(lower=0.0, coords=[draw, step], name=f"lost_{r}", mask=lost_r > 0)
+        if ks:
+            value = xr.DataArray(sample.value_per_t[[cells.index(k) for k in ks]] / unit,
+                                 coords=[pd.Index(ks, name="cell")])
+            avoided = (release.sel(cell=ks) * value).sum("cell")
+            m.add_constraints(lost + avoided >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
+        else:
+            m.add_constraints(lost >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
+        lost_vars.append(lost)
+    per_draw: Any = lost_vars[0].sum("time")
+    for lv in lost_vars[1:]:
+        per_draw = per_draw + lv.sum("time")
+    expected = (per_draw * w).sum()
+    tail = None
+    if cvar_cap_usd is not None or objective == "cvar":
+        eta = m.add_variables(name="var95")
+        excess = m.add_variables(lower=0.0, coords=[draw], name="excess")
+        m.add_constraints(excess - per_draw + eta >= 0, name="tail")
+        tail = eta + (excess * w).sum() / (1.0 - CVAR_LEVEL)
+        if cvar_cap_usd is not None:
+            m.add_constraints(tail <= cvar_cap_usd / unit, name="cvar_cap")
+    if mean_cap_usd is not None:
+        m.add_constraints(expected <= mean_cap_usd / unit, name="mean_cap")
+    if budget_usd is not None:
+        m.add_constraints(cost <= budget_usd / unit, name="budget")
+    if objective == "lost":
+        m.add_objective(expected + TIE_BREAK * cost)
+    elif objective == "cost":
+        m.add_objective(cost + TIE_BREAK * expected)
+    else:
+        assert tail is not None
+        m.add_objective(tail + TIE_BREAK * cost)
+    start = time.perf_counter()
+    status, condition = m.solve(solver_name="highs", io_api="direct", progress=False,
+                                output_flag=False)
+    seconds = time.perf_counter() - start
+    if status != "ok":
+        raise SpigotError(f"HiGHS did not solve the portfolio program: {status}, {condition}")
+    amounts = {o.id: max(float(v), 0.0) for o, v in zip(options, amount.solution.values,
+                                                         strict=True)}
+    rel = np.nan_to_num(np.asarray(release.solution.values, dtype=float))
+    dual = None
+    if budget_usd is not None:
+        dual = float(m.constraints["budget"].dual.item())
+    return Solution(amounts=amounts, cost_usd=sum(o.cost_per_unit * amounts[o.id] for o in options),
+                    lost_usd=predicted_loss(sample, rel), weights=sample.weights,
+                    budget_dual=dual, variables=int(m.nvars), constraints=int(m.ncons),
+                    solve_seconds=seconds)
+
+
+def predicted_loss(sample: LossSample, release_t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(D,) the holder's lost output per draw given the weekly releases (D, T, K), USD.
+
+    The run's own total minus what the releases avoid (never more than a week's loss), so that
+    no release gives the run's numbers exactly.
+    """
+    rel = np.clip(release_t, 0.0, None) * sample.value_per_t  # (D, T, K) USD
+    avoided = np.zeros(sample.draws)
+    for r in range(len(sample.regions)):
+        cols = sample.cell_region == r
+        if np.any(cols):
+            avoided += np.minimum(sample.lost_usd[:, :, r], rel[:, :, cols].sum(axis=2)).sum(axis=1)
+    return np.asarray(sample.total_lost_usd - avoided, dtype=float)
+
+
+def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, float]) -> Solution:
+    """The predicted loss of a given portfolio (the program with every amount fixed).
+
+    Where each member region has at most one cell with a positive value per t (the usual case),
+    the optimal releases have a closed form: a week takes at most ``min(shortfall, lost / v)``
+    t, and a draw avoids ``v x min(available, sum over weeks of that)``; otherwise HiGHS solves
+    the program with the amounts fixed.
+    """
+    fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount) for o in options}
+    useful = sample.value_per_t > 0
+    per_region = np.bincount(sample.cell_region[useful], minlength=len(sample.regions))
+    if np.any(per_region > 1):
+        return solve(sample, options, fixed=fixed, objective="lost")
+    cells = list(sample.cells)
+    available = _supply_matrix(options, cells).T @ np.array([fixed[o.id] for o in options])
+    avoided = np.zeros(sample.draws)
+    for k in np.flatnonzero(useful):
+        v = sample.value_per_t[k]
+        lost = sample.lost_usd[:, :, sample.cell_region[k]]
+        room = np.minimum(sample.shortfall_t[:, :, k], lost / v).sum(axis=1)  # (D,) t
+        avoided += v * np.minimum(available[k], room)
+    return Solution(amounts=fixed, cost_usd=sum(o.cost_per_unit * fixed[o.id] for o in options),
+                    lost_usd=np.asarray(sample.total_lost_usd - avoided, dtype=float),
+                    weights=sample.weights, budget_dual=None, variables=0, constraints=0,
+                    solve_seconds=0.0)

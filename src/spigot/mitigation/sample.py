@@ -1,0 +1,226 @@
+"""A holder's losses, draw by draw and week by week, and their linear abstraction
+(docs/mitigation.md, "The sample-average program").
+
+An engine run without measures (its trajectories kept for every draw) gives, for each draw ``d``
+and week ``t``:
+
+- ``shortfall[d, t, k]``: t of commodity ``c`` the sectors of member region ``r`` lacked, for each
+  *cell* ``k = r/c`` of the holder that is ever short;
+- ``lost[d, t, r]``: USD of output the sectors of member region ``r`` lost.
+
+The abstraction says that each t of ``c`` made available to region ``r`` in a week it is short
+avoids ``value_per_t[k]`` USD of that week's lost output (never more than the week's loss). The
+values are fitted by non-negative least squares of ``lost`` on ``shortfall``, region by region,
+over all draws and weeks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from spigot.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from spigot.network import SupplyNetwork
+    from spigot.results import Results
+
+__all__ = ["LossSample", "fit_value_per_t", "holder_loss_by_draw", "loss_sample"]
+
+
+@dataclass(frozen=True)
+class LossSample:
+    """Per-draw, per-week shortfall and lost output of one holder, with the fitted values.
+
+    Attributes
+    ----------
+    regions
+        Member regions of the holder (``r``).
+    cells
+        ``region/commodity`` pairs of the holder that are short in some draw (``k``).
+    cell_region
+        (K,) index into ``regions`` of each cell.
+    shortfall_t
+        (D, T, K) t short in the week.
+    lost_usd
+        (D, T, R) USD of output lost in the week.
+    weights
+        (D,) probability of each draw (sum 1; several scenarios share it by their weights).
+    total_lost_usd
+        (D,) the holder's lost output over the horizon, USD, as the run reports it
+        (``lost_output_usd`` summed over the holder's sectors).
+    value_per_t
+        (K,) USD of lost output avoided per t made available in a week the cell is short.
+    fit_r2
+        (R,) share of the variance of weekly lost output the fit explains, by region.
+    week_step
+        Weeks per time step.
+    """
+
+    regions: tuple[str, ...]
+    cells: tuple[str, ...]
+    cell_region: npt.NDArray[np.int64]
+    shortfall_t: npt.NDArray[np.float64]
+    lost_usd: npt.NDArray[np.float64]
+    weights: npt.NDArray[np.float64]
+    total_lost_usd: npt.NDArray[np.float64]
+    value_per_t: npt.NDArray[np.float64]
+    fit_r2: npt.NDArray[np.float64]
+    week_step: float = 1.0
+
+    @property
+    def draws(self) -> int:
+        """Number of draws ``D``."""
+        return int(self.shortfall_t.shape[0])
+
+    @property
+    def steps(self) -> int:
+        """Number of time steps ``T``."""
+        return int(self.shortfall_t.shape[1])
+
+    def scaled(self, factor: npt.NDArray[np.float64]) -> LossSample:
+        """The sample with ``value_per_t`` multiplied by ``factor`` (K,) (a re-fit)."""
+        return LossSample(self.regions, self.cells, self.cell_region, self.shortfall_t,
+                          self.lost_usd, self.weights, self.total_lost_usd,
+                          self.value_per_t * factor, self.fit_r2, self.week_step)
+
+
+def holder_sectors(results: Results, regions: Sequence[str]) -> npt.NDArray[np.bool_]:
+    """(S,) which sectors of the run belong to the holder's regions."""
+    return np.isin(results.data["sector_region"].values.astype(str), list(regions))
+
+
+def holder_loss_by_draw(results: Results, regions: Sequence[str]) -> npt.NDArray[np.float64]:
+    """USD of output the sectors of ``regions`` lost over the horizon, one value per draw."""
+    mask = holder_sectors(results, regions)
+    return np.asarray(results.data["lost_output_usd"].values[:, mask].sum(axis=1), dtype=float)
+
+
+def loss_sample(runs: Sequence[Results], world: SupplyNetwork, regions: Sequence[str],
+                weights: Sequence[float] | None = None,
+                like: LossSample | None = None) -> LossSample:
+    """The holder's :class:`LossSample` from runs whose trajectories were kept for every draw.
+
+    Parameters
+    ----------
+    runs
+        One run per scenario (same horizon), each with ``keep_trajectories`` equal to its draws.
+    world
+        The world the runs used (sector values per unit).
+    regions
+        The holder's member regions.
+    weights
+        Weight of each scenario (default equal); normalised to sum 1.
+    like
+        Use this sample's cells and values per t (the abstraction fitted on other draws) instead
+        of fitting new ones.
+
+    Raises
+    ------
+    InputError
+        If a run did not keep every draw's trajectory, or the runs' horizons differ.
+    """
+    sectors = world.sectors.set_index("id")
+    steps = {int(r.data.sizes["time"]) for r in runs}
+    if len(steps) != 1:
+        raise InputError(Problem("the scenarios have different horizons", field="scenarios",
+                                 value=sorted(steps), expected="scenarios with one horizon"))
+    w_s = np.full(len(runs), 1.0 / len(runs)) if weights is None else np.asarray(weights, float)
+    w_s = w_s / w_s.sum()
+    # cells: every member region/commodity short in some draw of some run
+    cells: list[str] = []
+    for res in runs:
+        ds = res.data
+        if ds.sizes["sample"] != ds.sizes["draw"]:
+            raise InputError(Problem("the run kept trajectories of only some draws",
+                                     field="keep_trajectories", value=int(ds.sizes["sample"]),
+                                     expected=f"{int(ds.sizes['draw'])} (every draw)"))
+        region = ds["rc_region"].values.astype(str)
+        short = ds["shortfall_t"].values.max(axis=0) > 0
+        cells += [str(k) for k, r, s in zip(ds["rc"].values, region, short, strict=True)
+                  if r in regions and s and str(k) not in cells]
+    cells = sorted(cells) if like is None else list(like.cells)
+    reg = tuple(regions)
+    cell_region = np.array([reg.index(k.split("/")[0]) for k in cells], dtype=np.int64)
+    short_parts, lost_parts, total_parts, w_parts = [], [], [], []
+    for res, ws in zip(runs, w_s, strict=True):
+        ds = res.data
+        rc = [str(k) for k in ds["rc"].values]
+        short = np.zeros((ds.sizes["draw"], ds.sizes["time"], len(cells)))
+        for j, k in enumerate(cells):
+            if k in rc:
+                short[:, :, j] = ds["traj_shortfall"].values[:, :, rc.index(k)]
+        names = ds["sector"].values.astype(str)
+        value = np.array([float(sectors.loc[s, "value_per_unit"]) for s in names])
+        units = ds["traj_lost_units"].values * value  # (D, T, S) USD
+        sector_region = ds["sector_region"].values.astype(str)
+        lost = np.stack([units[:, :, sector_region == r].sum(axis=2) for r in reg], axis=2)
+        short_parts.append(short)
+        lost_parts.append(lost)
+        total_parts.append(holder_loss_by_draw(res, reg))
+        w_parts.append(np.full(ds.sizes["draw"], ws / ds.sizes["draw"]))
+    shortfall = np.concatenate(short_parts)
+    lost = np.concatenate(lost_parts)
+    value_per_t, r2 = (fit_value_per_t(shortfall, lost, cell_region) if like is None
+                       else (like.value_per_t, like.fit_r2))
+    step = float(runs[0].manifest.get("step_weeks", 1.0) or 1.0)
+    return LossSample(reg, tuple(cells), cell_region, shortfall, lost,
+                      np.concatenate(w_parts), np.concatenate(total_parts), value_per_t, r2, step)
+
+
+def fit_value_per_t(shortfall_t: npt.NDArray[np.float64], lost_usd: npt.NDArray[np.float64],
+                    cell_region: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.float64],
+                                                                npt.NDArray[np.float64]]:
+    """USD of weekly lost output per t short, by cell: least squares with no intercept and no
+    negative value (a column whose value comes out negative is dropped and the rest re-fitted).
+
+    Parameters
+    ----------
+    shortfall_t
+        (D, T, K) t short per week.
+    lost_usd
+        (D, T, R) USD lost per week.
+    cell_region
+        (K,) region index of each cell.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        (K,) USD/t, and (R,) the R^2 of each region's fit (1 where the region never loses).
+    """
+    values = np.zeros(shortfall_t.shape[2])
+    r2 = np.ones(lost_usd.shape[2])
+    for r in range(lost_usd.shape[2]):
+        cols = np.flatnonzero(cell_region == r)
+        y = lost_usd[:, :, r].ravel()
+        if not cols.size or not np.any(y > 0):
+            continue
+        a = shortfall_t[:, :, cols].reshape(-1, cols.size)
+        rows = (y > 0) | np.any(a > 0, axis=1)
+        a, y = a[rows], y[rows]
+        scale = np.maximum(a.max(axis=0), 1e-12)  # conditioning: fit on t relative to the largest
+        values[cols] = _nonnegative_lstsq(a / scale, y) / scale
+        resid = y - a @ values[cols]
+        ss = float(((y - y.mean()) ** 2).sum())
+        r2[r] = 1.0 - float((resid ** 2).sum()) / ss if ss > 0 else 1.0
+    return values, r2
+
+
+def _nonnegative_lstsq(a: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Least squares ``a x ~ y`` with ``x >= 0``: drop the most negative column and re-fit until
+    none is negative (exact for one column; the usual case is one or two)."""
+    active = np.ones(a.shape[1], dtype=bool)
+    x = np.zeros(a.shape[1])
+    while np.any(active):
+        coef = np.linalg.lstsq(a[:, active], y, rcond=None)[0]
+        if np.all(coef >= 0):
+            x[active] = coef
+            break
+        idx = np.flatnonzero(active)
+        active[idx[int(np.argmin(coef))]] = False
+    return x
