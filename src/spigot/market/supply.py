@@ -327,6 +327,8 @@ def margin_step(lrel: FloatArray, rel: FloatArray, node_kind: IntArray, node_zon
     """
     N = node_kind.shape[0]
     W = margin.shape[1]
+    x = np.empty(W)  # log margin ratio per lane
+    acc = np.empty(W)  # a sum of several terms per lane
     for n in range(N):
         e = eta if node_kind[n] == KIND_PROJECT or node_kind[n] == KIND_IDLE else eta_fixed
         if e <= 0.0:
@@ -334,32 +336,41 @@ def margin_step(lrel: FloatArray, rel: FloatArray, node_kind: IntArray, node_zon
                 margin[n, lane] = 1.0
             continue
         z = node_zone[n]
-        o0 = out_ptr[n]
-        o1 = out_ptr[n + 1]
-        i0 = in_ptr[n]
-        i1 = in_ptr[n + 1]
         for lane in range(W):
-            x = _log_index(lrel, rel, out_share, n, z, out_c, o0, o1, lane) \
-                - _log_index(lrel, rel, in_share, n, z, in_c, i0, i1, lane)
-            margin[n, lane] = min(1.0, max(0.0, 1.0 + e * x))
+            x[lane] = 0.0
+        _add_log_index(lrel, rel, out_share, n, z, out_c, out_ptr[n], out_ptr[n + 1], 1.0,
+                       acc, x)
+        _add_log_index(lrel, rel, in_share, n, z, in_c, in_ptr[n], in_ptr[n + 1], -1.0, acc, x)
+        for lane in range(W):
+            margin[n, lane] = min(1.0, max(0.0, 1.0 + e * x[lane]))
 
 
 @jit
-def _log_index(lrel: FloatArray, rel: FloatArray, share: FloatArray, n: int, z: int,
-               cs: IntArray, h0: int, h1: int, lane: int) -> float:
-    """``ln(sum_c s_c exp(l_zc) / sum_c s_c)`` over the terms ``cs[h0:h1]`` (0 without terms;
-    the log price itself for one term)."""
-    if h1 - h0 == 1:
-        return float(lrel[z, cs[h0], lane])
+def _add_log_index(lrel: FloatArray, rel: FloatArray, share: FloatArray, n: int, z: int,
+                   cs: IntArray, h0: int, h1: int, sign: float, acc: FloatArray,
+                   x: FloatArray) -> None:
+    """``x += sign x ln(sum_c s_c exp(l_zc) / sum_c s_c)`` per lane over the terms
+    ``cs[h0:h1]`` (nothing without terms; the log price itself for one term). Lane loops
+    innermost: the terms are few, the lanes many."""
     if h1 == h0:
-        return 0.0
-    value = 0.0
+        return
+    W = x.shape[0]
+    if h1 - h0 == 1:
+        c = cs[h0]
+        for lane in range(W):
+            x[lane] += sign * lrel[z, c, lane]
+        return
     total = 0.0
+    for lane in range(W):
+        acc[lane] = 0.0
     for h in range(h0, h1):
         c = cs[h]
-        value += share[n, c] * rel[z, c, lane]
-        total += share[n, c]
-    return math.log(value / total)
+        s = share[n, c]
+        total += s
+        for lane in range(W):
+            acc[lane] += s * rel[z, c, lane]
+    for lane in range(W):
+        x[lane] += sign * math.log(acc[lane] / total)
 
 
 def margin_step_ref(lrel: FloatArray, p: MarketParams) -> FloatArray:
