@@ -69,6 +69,8 @@ def main() -> None:
         print(f"speed-up {base['workers']} -> {row['workers']} workers (sweep time): "
               f"{base['sweep_s'] / row['sweep_s']:.2f}x")
     for row in rows:
+        if row["points"] >= args.target_points:
+            continue  # measured at full size above: nothing to extrapolate
         est = row["s_per_point"] * args.target_points
         print(f"EXTRAPOLATION (linear in points, not measured): {args.target_points} points x "
               f"{args.draws} draws x {args.weeks} weeks with {row['workers']} worker(s): "
