@@ -165,3 +165,33 @@ def test_report_of_a_real_run(store: RunStore, tmp_path: Path) -> None:
     assert "commodity" in licences.table.columns  # type: ignore[union-attr]
     html = write_report(store, run_id, tmp_path / "real.html").read_text(encoding="utf-8")
     assert "toy-squeeze" in html
+
+
+def test_reactions_section_shows_when_each_reaction_applied(store: RunStore) -> None:
+    """Issue 20, item 3: the report of a run with reactions has their timeline; a dated
+    reaction with a lag applies at its date plus the lag in every draw."""
+    from tests.policy.test_reactions import scenario, step_of
+
+    res = sp.simulate(scenario("""
+  - id: usa_track
+    measure: lic
+    when: {date: 2025-04-07}
+    lag_weeks: 2
+    do: {approval: 0.5}
+  - {id: later, measure: lic, when: {date: 2030-01-01}, do: {approval: 0.1}}
+"""))
+    run_id = store.save_results(res, "name: reactions\n")
+    section = next(s for s in build_content(store.get(run_id)).sections if s.key == "reactions")
+    assert section.table is not None
+    table = section.table.set_index("reaction")
+    assert table.loc["usa_track", "share_applied"] == 1.0
+    assert table.loc["later", "share_applied"] == 0.0  # beyond the horizon
+    assert len(section.charts) == 1
+    data = section.charts[0].table
+    assert data is not None
+    assert list(data["label"]) == ["usa_track: date -> approval"]
+    assert data["p50"].iloc[0] == step_of("2025-04-07") + 2
+    plain = store.save_results(sp.simulate(scenario("  []\n")), "name: plain\n")
+    empty = next(s for s in build_content(store.get(plain)).sections if s.key == "reactions")
+    assert empty.note == "no reactions in this scenario"
+    assert not empty.charts

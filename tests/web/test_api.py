@@ -163,7 +163,7 @@ def test_stored_runs_list_show_report_compare(client: httpx.Client) -> None:
     assert {v["name"] for v in shown["variables"]} >= {"price", "first_stoppage"}
     report = client.get(f"/api/runs/{a}/report").json()
     keys = [s["key"] for s in report["sections"]]
-    assert keys == ["headline", "stoppage", "prices", "exports", "licences", "sankey",
+    assert keys == ["headline", "stoppage", "prices", "exports", "licences", "reactions", "sankey",
                     "chokepoints", "criticality", "summary", "scenario"]
     sankey = next(s for s in report["sections"] if s["key"] == "sankey")
     assert sankey["figures"][0]["data"][0]["type"] == "sankey"

@@ -138,6 +138,39 @@ def _stoppage_section(ds: xr.Dataset) -> Section:
     return section
 
 
+def _reactions_section(ds: xr.Dataset) -> Section:
+    """When each reaction's trigger fired and its action applied (issue 20, item 3)."""
+    from spigot.results import Results
+
+    section = Section("reactions", "Reactions")
+    table = Results(ds, {}).metrics.reactions()
+    if not len(table):
+        section.note = "no reactions in this scenario"
+        return section
+    rows = table.assign(label=table["reaction"] + ": " + table["trigger"] + " -> "
+                        + table["action"], probability=table["share_applied"],
+                        p5=table["applied_week_p5"], p50=table["applied_week_p50"],
+                        p95=table["applied_week_p95"])
+    applied = rows[rows["p50"].notna()].sort_values("p50")
+    if len(applied):
+        figure = timeline_figure(applied, "weeks from the start",
+                                 "Reactions applied: P5-P95 over the draws where they apply, "
+                                 "P50 marked")
+        first = applied.iloc[0]
+        alt = (f"Timeline of reactions: {len(applied)} of {len(rows)} apply within the horizon; "
+               f"the first, {first['reaction']}, at week {first['p50']:.0f} (P50) in "
+               f"{first['probability']:.0%} of draws.")
+        section.add(figure, alt, applied[["label", "probability", "p5", "p50", "p95"]]
+                    .reset_index(drop=True))
+    keep = ["reaction", "measure", "trigger", "action", "share_fired", "fired_date",
+            "share_applied", "applied_date"]
+    section.table = table[[c for c in keep if c in table.columns]]
+    section.note = ("share of draws in which each trigger fired and each action applied within "
+                    "the horizon; dates are the P50 weeks over those draws (docs/scenarios.md, "
+                    "Reactions)")
+    return section
+
+
 # --------------------------------------------------------------------- prices and exports
 def _moved(values: xr.DataArray, per: str) -> dict[str, float]:
     """How far each ``per`` label's P50 strays from its first value (log ratio, max over time)."""
@@ -386,7 +419,8 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
     """Every section of the report of ``stored``, top-down.
 
     Sections: ``headline``, ``stoppage`` (what stopped when), ``prices``, ``exports``,
-    ``licences`` (the pipeline), ``sankey`` (flows per commodity against base),
+    ``licences`` (the pipeline), ``reactions`` (when each trigger fired and its action
+    applied), ``sankey`` (flows per commodity against base),
     ``chokepoints``, ``criticality`` (CRMA benchmarks and HHI of actual supply over the run),
     ``summary`` (the run's facts) and ``scenario``. A sweep entry gets
     :func:`spigot.report.sweep.build_sweep_content` instead.
@@ -414,6 +448,7 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
         _prices_section(ds, controlled),
         _exports_section(ds, controlled),
         _licence_section(ds),
+        _reactions_section(ds),
         sankey_section(network, network_note, ds, controlled),
         chokepoint_section(network),
         criticality_section(stored, network, controlled),
