@@ -51,7 +51,7 @@ from spigot.sim.phases import (
     reorder,
     stockpiles,
 )
-from spigot.sim.reactions import react
+from spigot.sim.reactions import load_processing, react
 from spigot.sim.state import FlowState, MarketPack, ModelArrays, PolicyArrays
 from spigot.sim.warm import warm_rings_jit
 
@@ -264,17 +264,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
         for mi in range(M):
             cap_l[mi, ln] = capacity[d, mi]
             lead_l[mi, ln] = lead[d, mi]
-            lo = L
-            hi = 0
-            for lag in range(L):
-                w = kernel[d, mi, lag]
-                kern_l[mi, lag, ln] = w
-                if w > 0:
-                    if lo == L:
-                        lo = lag
-                    hi = lag + 1
-            lag_lo[mi, ln] = lo
-            lag_hi[mi, ln] = hi
+            load_processing(kernel[d, mi], mi, ln, kern_l, lag_lo, lag_hi)
     # Each allocation request's constant part (target + one step's need).
     sc_want = np.empty(SC)
     for i in range(SC):

@@ -106,19 +106,28 @@ def _apply(r: int, d: int, ln: int, g: ModelArrays, pa: PolicyArrays, fs: FlowSt
         for e in range(g.pair_ptr[mi], g.pair_ptr[mi + 1]):
             fs.appr_l[e, ln] = min(1.0, fs.appr_l[e, ln] * pa.rx_value[d, r])
     elif do == DO_PROCESSING:
-        L = kern_l.shape[1]
-        lo = L
-        hi = 0
-        for lag in range(L):
-            w = pa.rx_kernel[d, r, lag]
-            kern_l[mi, lag, ln] = w
-            if w > 0:
-                if lo == L:
-                    lo = lag
-                hi = lag + 1
-        lag_lo[mi, ln] = lo
-        lag_hi[mi, ln] = hi
+        load_processing(pa.rx_kernel[d, r], mi, ln, kern_l, lag_lo, lag_hi)
         fs.lead_l[mi, ln] = pa.rx_lead[d, r]
+
+
+@inner
+def load_processing(weights: np.ndarray, mi: int, ln: int, kern_l: np.ndarray,
+                    lag_lo: np.ndarray, lag_hi: np.ndarray) -> None:
+    """Load a processing-time kernel (``weights`` (L,), share reviewed after each lag) into
+    measure ``mi``'s lane ``ln``, with the first and one-past-last lags that carry weight
+    (the licence phase loops only over those)."""
+    L = kern_l.shape[1]
+    lo = L
+    hi = 0
+    for lag in range(L):
+        w = weights[lag]
+        kern_l[mi, lag, ln] = w
+        if w > 0:
+            if lo == L:
+                lo = lag
+            hi = lag + 1
+    lag_lo[mi, ln] = lo
+    lag_hi[mi, ln] = hi
 
 
 @inner
