@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from spigot.mitigation import Menu, StrategicStockpile, measure_cost, optimal_stockpile, with_stockpiles
+from spigot.mitigation.frontier import DEFAULT_RELEASE_BELOW_COVER_WEEKS
 
 if TYPE_CHECKING:
     from spigot.network import SupplyNetwork
@@ -34,8 +35,9 @@ if TYPE_CHECKING:
 
 __all__ = ["AnswerContext", "ImporterAnswer", "Stock", "stockpile_answer", "with_answer"]
 
-#: Weeks of cover below which the target's stock is released (the mitigation default).
-RELEASE_BELOW_COVER_WEEKS = 4.0
+#: Weeks of cover below which the target's stock is released: ``spigot mitigate``'s default
+#: (a 4-week trigger released little of a stock while firms were short: docs/mitigation.md).
+RELEASE_BELOW_COVER_WEEKS = DEFAULT_RELEASE_BELOW_COVER_WEEKS
 #: Significant digits a stock is rounded to (so that equal answers compare equal).
 STOCK_DIGITS = 6
 
