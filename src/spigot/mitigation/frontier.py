@@ -19,12 +19,9 @@ verified by the full engine on fresh draws (docs/mitigation.md; ``spigot mitigat
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -181,24 +178,6 @@ def _verification_doc(v: Verification) -> dict[str, float]:
             "predicted_lost_usd_p95": v.predicted_lost_usd_p95,
             "simulated_lost_usd_p95": v.simulated_lost_usd_p95,
             "relative_error": v.relative_error}
-
-
-@contextlib.contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Send what C code writes to file descriptor 1 (HiGHS's banner) to stderr meanwhile."""
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(fd)
-    try:
-        os.dup2(2, fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
 
 
 def default_menu(sample: LossSample, world: SupplyNetwork) -> Menu:
@@ -408,8 +387,7 @@ def _check_numbers(budget: float | None, target: float | None, points: int,
 
 
 def _solve(lp: dict[str, Any], *args: Any, **kwargs: Any) -> Solution:
-    with quiet_stdout():
-        sol = solve(*args, **kwargs)
+    sol = solve(*args, **kwargs)
     lp["variables"] = max(lp["variables"], sol.variables)
     lp["constraints"] = max(lp["constraints"], sol.constraints)
     lp["solve_seconds"] += sol.solve_seconds
@@ -496,8 +474,7 @@ def _marginal_values(sample: LossSample, options: list[Option], at: Solution,
         if amounts[o.id] + step > o.max_amount:
             step = -step  # at the top of its range: the value of the last step
         amounts[o.id] = amounts[o.id] + step
-        with quiet_stdout():
-            moved = evaluate(sample, options, amounts)
+        moved = evaluate(sample, options, amounts)
         per_unit_mean = (base_mean - moved.lost_usd_mean) / step
         per_unit_p95 = (base_p95 - moved.lost_usd_p95) / step
         per = 1000.0 if o.unit == "t" else 1.0

@@ -15,7 +15,6 @@ program can be checked by hand (tests/mitigation/test_newsvendor.py).
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
+from spigot.errors import InputError, Problem, UnknownNameError
+from spigot.mitigation.highs import solve_with_highs
 
 if TYPE_CHECKING:
     from numpy.typing import ArrayLike
@@ -137,12 +137,7 @@ def optimal_stockpile(shortfall_t: ArrayLike, holding_usd_per_t: float, lost_usd
     u = m.add_variables(lower=0.0, coords=[draws], name="unmet_t")
     m.add_constraints(u + q >= xr.DataArray(s, coords=[draws]), name="cover")
     m.add_objective(holding_usd_per_t * q + (u * xr.DataArray(w * lost_usd_per_t, coords=[draws])).sum())
-    start = time.perf_counter()
-    status, condition = m.solve(solver_name="highs", io_api="direct", progress=False,
-                                output_flag=False)
-    seconds = time.perf_counter() - start
-    if status != "ok":
-        raise SpigotError(f"HiGHS did not solve the newsvendor program: {status}, {condition}")
+    seconds = solve_with_highs(m, "newsvendor program")
     stock = float(q.solution.item())
     lost = float(np.sum(w * lost_usd_per_t * np.maximum(s - stock, 0.0)))
     fractile = critical_fractile(holding_usd_per_t, lost_usd_per_t)

@@ -19,7 +19,6 @@ of the expected unmitigated loss so that HiGHS sees coefficients near 1.
 
 from __future__ import annotations
 
-import time
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -29,7 +28,7 @@ import numpy.typing as npt
 import pandas as pd
 import xarray as xr
 
-from spigot.errors import SpigotError
+from spigot.mitigation.highs import solve_with_highs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -247,12 +246,7 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     else:
         assert tail is not None
         m.add_objective(tail + TIE_BREAK * cost)
-    start = time.perf_counter()
-    status, condition = m.solve(solver_name="highs", io_api="direct", progress=False,
-                                output_flag=False)
-    seconds = time.perf_counter() - start
-    if status != "ok":
-        raise SpigotError(f"HiGHS did not solve the portfolio program: {status}, {condition}")
+    seconds = solve_with_highs(m, "portfolio program")
     amounts = {o.id: max(float(v), 0.0) for o, v in zip(options, amount.solution.values,
                                                          strict=True)}
     rel = np.nan_to_num(np.asarray(release.solution.values, dtype=float))

@@ -17,10 +17,7 @@ weeks of cover (the mitigation default).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -134,8 +131,7 @@ def stockpile_answer(ctx: AnswerContext) -> tuple[Stock, ...]:
             "commodity": commodity, "tonnes": 1.0, "release_t_per_week": 1.0})
         h = measure_cost(probe, ctx.world).holding_usd_per_t_year[commodity] \
             * ctx.horizon_weeks / 52.0
-        with stdout_to_stderr():  # HiGHS prints a banner on stdout; JSON output stays pure
-            solution = optimal_stockpile(np.maximum(shortfall, 0.0), h, v)
+        solution = optimal_stockpile(np.maximum(shortfall, 0.0), h, v)
         tonnes = float(f"{solution.stock_t:.{STOCK_DIGITS}g}")
         if tonnes <= 0:
             continue
@@ -159,27 +155,3 @@ def with_answer(scenario: Scenario, stocks: tuple[Stock, ...]) -> Scenario:
                                     "release_below_cover_weeks": RELEASE_BELOW_COVER_WEEKS}
                                     for s in stocks]})
     return with_stockpiles(scenario, menu)
-
-
-@contextlib.contextmanager
-def stdout_to_stderr() -> Iterator[None]:
-    """Send what C libraries write to file descriptor 1 to stderr for the duration."""
-    sys.stdout.flush()
-    try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # a captured stream without a descriptor
-        yield
-        return
-    saved = os.dup(fd)
-    sink = os.open(os.devnull, os.O_WRONLY)
-    try:
-        try:
-            os.dup2(sys.stderr.fileno(), fd)
-        except (AttributeError, OSError, ValueError):  # no stderr descriptor: drop the banner
-            os.dup2(sink, fd)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(sink)
