@@ -309,6 +309,21 @@ def _runner(engine: str) -> Callable[..., None]:
                              expected="'numba' or 'reference'"))
 
 
+def sample_blocks(model: SimModel, seed: int, n_draws: int, b0: int, b1: int
+                  ) -> tuple[BlockParams, np.ndarray]:
+    """The parameters of draw blocks ``b0 .. b1 - 1`` of a run of ``n_draws`` draws, each block
+    from its own stream (``PolicyPlan.sample_block``) and cut to the draws it has, concatenated;
+    with the blocks' first draws within the chunk (``b1 - b0 + 1`` pointers). A chunk sampled
+    anywhere (``simulate``, a sweep's task) gives the same draws."""
+    d0 = b0 * BLOCK_SIZE
+    blocks = [model.plan.sample_block(seed, b, BLOCK_SIZE).take(min(BLOCK_SIZE,
+                                                                    n_draws - b * BLOCK_SIZE))
+              for b in range(b0, b1)]
+    block_ptr = np.array([min(n_draws, b * BLOCK_SIZE) - d0 for b in range(b0, b1 + 1)],
+                         dtype=np.int64)
+    return BlockParams.concat(blocks), block_ptr
+
+
 def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None = None,
              weeks: int | None = None, engine: Engine = "numba", chunk_size: int | None = None,
              keep_trajectories: int | None = None,
@@ -396,14 +411,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         b1 = min(n_blocks, b0 + per_chunk)
         d0, d1 = b0 * BLOCK_SIZE, min(n_draws, b1 * BLOCK_SIZE)
         ts = time.perf_counter()
-        blocks = []
-        for b in range(b0, b1):
-            params = model.plan.sample_block(scen.seed, b, BLOCK_SIZE)
-            size = min(BLOCK_SIZE, n_draws - b * BLOCK_SIZE)
-            blocks.append(params.take(size))
-        chunk = BlockParams.concat(blocks)
-        block_ptr = np.array([min(n_draws, b * BLOCK_SIZE) - d0 for b in range(b0, b1 + 1)],
-                             dtype=np.int64)
+        chunk, block_ptr = sample_blocks(model, scen.seed, n_draws, b0, b1)
         keep = np.arange(d0, d1, dtype=np.int64)
         keep = np.where(keep < n_keep, keep - d0, -1).astype(np.int64)
         n_keep_chunk = int((keep >= 0).sum())

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from spigot.policy.plan import BlockParams
 from spigot.results import Results
 from spigot.results.results import MarketTotals
 from spigot.scenarios.models import Scenario
@@ -33,6 +32,7 @@ from spigot.sim.engine import (
     _runner,
     allocate_outputs,
     prepare,
+    sample_blocks,
 )
 
 __all__ = ["ChunkOutput", "block_ranges", "merge_chunks", "prepared", "run_blocks"]
@@ -87,6 +87,7 @@ class ChunkOutput:
     price_max: FloatArray | None
     restart_step: IntArray
     recycled_total: FloatArray
+    reaction_fired: IntArray
 
 
 def run_blocks(scen: Scenario, b0: int, b1: int, engine: str = "numba") -> ChunkOutput:
@@ -94,13 +95,7 @@ def run_blocks(scen: Scenario, b0: int, b1: int, engine: str = "numba") -> Chunk
     model = prepared(scen)
     n_draws = scen.draws
     d0, d1 = b0 * BLOCK_SIZE, min(n_draws, b1 * BLOCK_SIZE)
-    blocks = []
-    for b in range(b0, b1):
-        params = model.plan.sample_block(scen.seed, b, BLOCK_SIZE)
-        blocks.append(params.take(min(BLOCK_SIZE, n_draws - b * BLOCK_SIZE)))
-    chunk = BlockParams.concat(blocks)
-    block_ptr = np.array([min(n_draws, b * BLOCK_SIZE) - d0 for b in range(b0, b1 + 1)],
-                         dtype=np.int64)
+    chunk, block_ptr = sample_blocks(model, scen.seed, n_draws, b0, b1)
     keep = np.full(d1 - d0, -1, dtype=np.int64)
     out = allocate_outputs(model, d1 - d0, b1 - b0, 0)
     _runner(engine)(model, chunk, block_ptr, keep, out)
@@ -113,7 +108,8 @@ def run_blocks(scen: Scenario, b0: int, b1: int, engine: str = "numba") -> Chunk
         counts=_bin_counts(out["price_bin"]) if market else None,
         price_min=out["price_min"].min(axis=0) if market else None,
         price_max=out["price_max"].max(axis=0) if market else None,
-        restart_step=out["restart_step"], recycled_total=out["recycled_total"])
+        restart_step=out["restart_step"], recycled_total=out["recycled_total"],
+        reaction_fired=out["reaction_fired"])
 
 
 def merge_chunks(scen: Scenario, chunks: Sequence[ChunkOutput], engine: str = "numba"
@@ -170,4 +166,5 @@ def merge_chunks(scen: Scenario, chunks: Sequence[ChunkOutput], engine: str = "n
         throughput=np.concatenate([c.throughput for c in ordered]),
         traj=np.zeros((0, T, model.layout.size)), market=market,
         export_quantiles=_quantiles_by_step(np.concatenate([c.export_draw for c in ordered],
-                                                           axis=1)))
+                                                           axis=1)),
+        reaction_fired=np.concatenate([c.reaction_fired for c in ordered]))
