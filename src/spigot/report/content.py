@@ -33,6 +33,7 @@ from spigot.report.variables import (
     stoppage_table,
     unit_of,
 )
+from spigot.results import Results
 from spigot.results.metrics import draw_quantiles
 from spigot.store import StoredRun
 
@@ -140,8 +141,6 @@ def _stoppage_section(ds: xr.Dataset) -> Section:
 
 def _reactions_section(ds: xr.Dataset) -> Section:
     """When each reaction's trigger fired and its action applied (issue 20, item 3)."""
-    from spigot.results import Results
-
     section = Section("reactions", "Reactions")
     table = Results(ds, {}).metrics.reactions()
     if not len(table):
