@@ -39,7 +39,7 @@ def test_json_has_the_issues_keys(capsys: pytest.CaptureFixture[str],
     assert code == 0, err
     doc = json.loads(out)
     assert doc["schema"] == "spigot.strategy/1"
-    assert set(doc) == KEYS
+    assert set(doc) == KEYS | {"run_id"}  # saved to the store (kind strategy)
     assert {"harm_usd", "revenue_lost_usd", "share_lost"} <= set(doc["objective"])
     assert doc["draws"] == 24
     assert doc["seed"] == 5

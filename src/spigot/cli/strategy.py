@@ -11,7 +11,16 @@ import typer
 from rich.console import Console
 
 from spigot._lazy import lazy_from
-from spigot.cli.output import Format, FormatOption, QuietOption, SeedOption, emit_rows, to_jsonable
+from spigot.cli.output import (
+    Format,
+    FormatOption,
+    QuietOption,
+    SaveOption,
+    SeedOption,
+    emit_rows,
+    to_jsonable,
+)
+from spigot.cli.runs import StoreOption, open_store, scenario_text_of
 
 if TYPE_CHECKING:
     from spigot import scenarios
@@ -21,7 +30,8 @@ else:
     scenarios = lazy_from("spigot", "scenarios")
     run_strategy = lazy_from("spigot.strategy", "strategy")
 
-__all__ = ["JSON_SCHEMA_ID", "strategy", "strategy_document"]
+__all__ = ["JSON_SCHEMA_ID", "save_strategy", "strategy", "strategy_dataset",
+           "strategy_document"]
 
 #: Identifies the layout of ``spigot strategy --format json``; bumped only on breaking changes.
 JSON_SCHEMA_ID = "spigot.strategy/1"
@@ -72,6 +82,33 @@ def strategy_document(found: StrategyResult) -> dict[str, Any]:
     }
 
 
+def strategy_dataset(doc: dict[str, Any]) -> Any:
+    """Round 1's objective surface as an ``xarray.Dataset`` on the dimension ``candidate`` (the
+    candidates' labels): ``score_usd``, ``score_se_usd`` (USD) and ``draws`` (for the store; the
+    report reads the whole document from the manifest)."""
+    import xarray as xr
+
+    rows = doc["surface"]
+    return xr.Dataset(
+        {"score_usd": ("candidate", [float(r["score_usd"]) for r in rows], {"units": "USD"}),
+         "score_se_usd": ("candidate", [float(r["score_se_usd"]) for r in rows],
+                          {"units": "USD"}),
+         "draws": ("candidate", [int(r["draws"]) for r in rows], {"units": "1"})},
+        coords={"candidate": [str(r["label"]) for r in rows]})
+
+
+def save_strategy(doc: dict[str, Any], scenario_text: str, dataset: str,
+                  store: Any = None) -> tuple[str, str]:
+    """Keep a search in the run store as an entry of kind ``strategy``: the surface as its data,
+    the JSON document as ``manifest["strategy"]``. Returns the run id and the store's path."""
+    runs = open_store(store)
+    manifest = {"scenario": doc["scenario"], "dataset": dataset, "seed": doc["seed"],
+                "draws": doc["draws"], "timings": {"total": doc["seconds"]},
+                "strategy": to_jsonable(doc)}
+    run_id = runs.save(strategy_dataset(doc), manifest, scenario_text, kind="strategy")
+    return run_id, str(runs.path)
+
+
 def write_figure(found: StrategyResult, path: str) -> None:
     """Write round 1's objective over the family as one self-contained HTML file (plotly.js
     inlined, opens offline).
@@ -115,6 +152,8 @@ def strategy(
         "--html", help="Also write the objective over the family as a self-contained HTML "
         "figure to this file.", show_default=False)] = None,
     fmt: FormatOption = Format.table,
+    store: StoreOption = None,
+    save: SaveOption = True,
     quiet: QuietOption = False,
 ) -> None:
     """The exporter's best export licence against a target, and the best responses that follow."""
@@ -130,6 +169,11 @@ def strategy(
     if html is not None:
         write_figure(found, html)
         note(f"wrote {html}")
+    if save:
+        run_id, where = save_strategy(doc, scenario_text_of(scenario), scen.dataset, store)
+        doc["run_id"] = run_id
+        if not quiet:
+            typer.echo(f"saved strategy {run_id} to {where} (spigot report {run_id})", err=True)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(to_jsonable(doc), indent=2, ensure_ascii=False) + "\n")
         return
