@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from spigot._lazy import lazy_from
+from spigot._lazy import lazy_from, lazy_import
 from spigot.cli.output import (
     Format,
     FormatOption,
@@ -25,10 +26,12 @@ from spigot.cli.runs import StoreOption, open_store, scenario_text_of
 if TYPE_CHECKING:
     from spigot import scenarios
     from spigot.strategy import Evaluation, StrategyResult
+    from spigot.strategy import importer as importers
     from spigot.strategy import strategy as run_strategy
 else:
     scenarios = lazy_from("spigot", "scenarios")
     run_strategy = lazy_from("spigot.strategy", "strategy")
+    importers = lazy_import("spigot.strategy.importer")
 
 __all__ = ["JSON_SCHEMA_ID", "save_strategy", "strategy", "strategy_dataset",
            "strategy_document"]
@@ -37,6 +40,18 @@ __all__ = ["JSON_SCHEMA_ID", "save_strategy", "strategy", "strategy_dataset",
 JSON_SCHEMA_ID = "spigot.strategy/1"
 #: Alternatives reported next to the best policy.
 ALTERNATIVES = 3
+
+
+class Importer(StrEnum):
+    """``--importer``: the importer's answer (:data:`spigot.strategy.importer.IMPORTERS`)."""
+
+    mitigate = "mitigate"
+    newsvendor = "newsvendor"
+
+
+#: The importer's answer when --importer is not given
+#: (:data:`spigot.strategy.importer.DEFAULT_IMPORTER`; docs/model.md, "Best responses").
+DEFAULT_IMPORTER = Importer.mitigate
 
 
 def _policy(e: Evaluation) -> dict[str, Any]:
@@ -66,6 +81,7 @@ def strategy_document(found: StrategyResult) -> dict[str, Any]:
         "family": {"name": found.family.name, "candidates": found.candidates,
                    "levers": found.family.options()},
         "weights": found.weights.as_dict(),
+        "importer": found.importer,
         "search": {"method": first.method, "rungs": first.rungs},
         "best_policy": _policy(best),
         "objective": best.summary(),
@@ -80,6 +96,13 @@ def strategy_document(found: StrategyResult) -> dict[str, Any]:
         "runs": found.runs,
         "seconds": round(found.seconds, 2),
     }
+
+
+def answer_text(item: dict[str, Any]) -> str:
+    """One item of the importer's answer (a stock or extra cover, as JSON) in words."""
+    if item.get("kind") == "extra_cover":
+        return f"{item['holder']}.{item['sector']} +{item['weeks']:.3g} weeks of cover"
+    return f"{item['holder']} holds {item['tonnes']:.4g} t {item['commodity']}"
 
 
 def strategy_dataset(doc: dict[str, Any]) -> Any:
@@ -148,6 +171,10 @@ def strategy(
                                                "(default: the bundled one).",
                                                show_default=False)] = None,
     seed: SeedOption = None,
+    importer: Annotated[Importer, typer.Option(
+        "--importer", help="The importer's answer: the mitigation optimiser of spigot mitigate "
+        "(stockpiles and extra cover) or a newsvendor stockpile per commodity.")]
+    = DEFAULT_IMPORTER,
     html: Annotated[str | None, typer.Option(
         "--html", help="Also write the objective over the family as a self-contained HTML "
         "figure to this file.", show_default=False)] = None,
@@ -164,7 +191,8 @@ def strategy(
             sys.stderr.write(line + "\n")
 
     found = run_strategy(scen, exporter=exporter, target=target, rounds=rounds, draws=draws,
-                         family=family, seed=seed, progress=note)
+                         family=family, seed=seed, answer=importers.IMPORTERS[importer.value],
+                         progress=note)
     doc = strategy_document(found)
     if html is not None:
         write_figure(found, html)
@@ -196,8 +224,7 @@ def strategy(
     emit_rows([{"round": r["round"], "exporter's best": r["exporter"]["label"],
                 "score_usd": r["exporter"]["score_usd"],
                 "score_se_usd": r["exporter"]["score_se_usd"],
-                "importer's answer": "; ".join(f"{s['holder']} holds {s['tonnes']:.4g} t "
-                                               f"{s['commodity']}" for s in r["importer"])
+                "importer's answer": "; ".join(answer_text(s) for s in r["importer"])
                 or "no stock", "state": r["state"]} for r in doc["rounds"]], fmt,
               title="Best responses")
     out = found.outcome
