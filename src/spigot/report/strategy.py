@@ -26,12 +26,23 @@ __all__ = ["build_strategy_content", "surface_heatmap", "surface_table"]
 LEVER = "lever:"
 
 
+def _setting(text: Any) -> str:
+    """A lever's setting as the JSON has it (Python's text of the option) in plain words:
+    ``['dy_oxide', 'tb_oxide']`` -> ``dy_oxide, tb_oxide``, ``None`` -> ``none``."""
+    if not isinstance(text, str):
+        return ""
+    if text == "None":
+        return "none"
+    return text.strip("[]").replace("'", "")
+
+
 def surface_table(surface: list[dict[str, Any]]) -> pd.DataFrame:
-    """The surface as a table: ``label``, one column per lever (its setting as text; empty
+    """The surface as a table: ``label``, one column per lever (its setting in words; empty
     for "no restriction"), ``score_usd``, ``score_se_usd`` and ``draws``, best first."""
     frame = pd.DataFrame(surface)
     levers = [c for c in frame.columns if c.startswith(LEVER)]
-    frame[levers] = frame[levers].fillna("")
+    for c in levers:
+        frame[c] = frame[c].map(_setting)
     frame = frame.rename(columns={c: c[len(LEVER):] for c in levers})
     cols = ["label", *[c[len(LEVER):] for c in levers], "score_usd", "score_se_usd", "draws"]
     return frame[cols].sort_values("score_usd", ascending=False).reset_index(drop=True)
@@ -82,12 +93,17 @@ def _ranking(doc: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame([{c: r.get(c) for c in cols} for r in [best, *doc["alternatives"]]])
 
 
+def _answer_text(item: dict[str, Any]) -> str:
+    """One item of the importer's answer (a stockpile or extra cover) in words."""
+    if item.get("kind") == "extra_cover":
+        return f"{item['holder']}.{item['sector']} +{item['weeks']:.3g} weeks of cover"
+    return f"{item['holder']} holds {item['tonnes']:.4g} t {item['commodity']}"
+
+
 def _rounds(doc: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for r in doc["rounds"]:
-        answer = "; ".join(f"{s['holder']} holds {s['tonnes']:.4g} t {s['commodity']}"
-                           if "tonnes" in s else str(s.get("label", s))
-                           for s in r["importer"]) or "no stock"
+        answer = "; ".join(_answer_text(s) for s in r["importer"]) or "no stock"
         rows.append({"round": r["round"], "exporter's best": r["exporter"]["label"],
                      "score_usd": r["exporter"]["score_usd"],
                      "score_se_usd": r["exporter"]["score_se_usd"],
