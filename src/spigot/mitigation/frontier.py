@@ -53,7 +53,8 @@ if TYPE_CHECKING:
     from spigot.results import Results
     from spigot.scenarios import Scenario
 
-__all__ = ["InfeasibleTargetError", "MitigationResult", "default_menu", "mitigate", "options_of"]
+__all__ = ["InfeasibleTargetError", "MitigationResult", "apply_portfolio", "default_menu",
+           "mitigate", "options_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,8 @@ class MitigationResult:
         LP size and HiGHS time (``variables``, ``constraints``, ``solve_seconds`` summed).
     manifest
         Draws, seeds, timings.
+    menu
+        The measures the program chose from (the default menu when none was given).
     """
 
     holder: str
@@ -125,6 +128,7 @@ class MitigationResult:
     fit: dict[str, Any]
     lp: dict[str, Any]
     manifest: dict[str, Any] = field(default_factory=dict)
+    menu: Menu | None = None
 
     @property
     def frontier(self) -> pd.DataFrame:
@@ -251,6 +255,14 @@ def _apply(scenario: Scenario, world: SupplyNetwork, menu: Menu,
     return scen, world
 
 
+def apply_portfolio(scenario: Scenario, world: SupplyNetwork, menu: Menu,
+                    amounts: dict[str, float]) -> tuple[Scenario, SupplyNetwork]:
+    """The scenario and world with a portfolio of ``menu``'s measures in them (``amounts``: id ->
+    t of a stockpile or weeks of extra cover): stockpiles as ``StockpileRelease`` policies,
+    extra cover added to the sectors' ``cover_weeks``, as :func:`mitigate` verifies them."""
+    return _apply(scenario, world, menu, amounts)
+
+
 def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Menu | None = None,
              budget_usd: float | None = None, target_p95_usd: float | None = None,
              draws: int | None = None, points: int = 10, seed: int | None = None,
@@ -361,7 +373,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     return MitigationResult(holder=who.label, members=members,
                             scenarios=tuple(s.name for s in scens), options=options, points=sols,
                             verification=checks, marginal_values=marginal_values, fit=fit,
-                            lp=lp, manifest=manifest)
+                            lp=lp, manifest=manifest, menu=menu)
 
 
 def _check_numbers(budget: float | None, target: float | None, points: int,

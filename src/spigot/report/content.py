@@ -422,7 +422,8 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
     applied), ``sankey`` (flows per commodity against base),
     ``chokepoints``, ``criticality`` (CRMA benchmarks and HHI of actual supply over the run),
     ``summary`` (the run's facts) and ``scenario``. A sweep entry gets
-    :func:`spigot.report.sweep.build_sweep_content` instead.
+    :func:`spigot.report.sweep.build_sweep_content` instead, a strategy entry
+    :func:`spigot.report.strategy.build_strategy_content`.
 
     Parameters
     ----------
@@ -437,6 +438,10 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
         from spigot.report.sweep import build_sweep_content
 
         return build_sweep_content(stored)
+    if stored.info.kind == "strategy":  # a strategic search's surface and rounds
+        from spigot.report.strategy import build_strategy_content
+
+        return build_strategy_content(stored)
     if network is None:
         network, network_note = network_for(stored)
     ds = stored.dataset

@@ -57,6 +57,7 @@ from spigot.policy.plan import (
     TR_PILE,
     TR_PRICE_ABOVE,
     TR_PRICE_BELOW,
+    TR_REVENUE,
     TR_STARTS,
     BlockParams,
 )
@@ -68,6 +69,7 @@ from spigot.sim.build.model import (
     export_route_commodity,
 )
 from spigot.sim.reference_market import markets, policies_market, price_bins, record_market
+from spigot.sim.reference_reactions import revenue_lost_ref, window_lost_ref
 from spigot.sim.warm import warm_rings
 
 __all__ = ["run_chunk_reference", "share_pool"]
@@ -155,6 +157,7 @@ class _Draw:
         self.was_on = np.zeros(M, dtype=bool)  # in force at the previous step
         self.fired = np.full(R, -1)  # step each reaction's trigger fired
         self.done = np.zeros(R, dtype=bool)  # its action applied
+        self.lost = np.zeros((R, m.steps))  # revenue triggers' lost revenue per step, USD
         self.produced = np.zeros(C)
         self.used_in_recipes = np.zeros(C)
         self.consumed = np.zeros(C)
@@ -283,7 +286,8 @@ class _Draw:
         step left: a date has come, a measure has started or ended, the drawn step of a
         probability trigger has come, a zone's log price is at or above (below) the log of
         its multiple, a region's stock (pool and sector inventories) is below its cover in t,
-        a stockpile holds less than its tonnes."""
+        a stockpile holds less than its tonnes, an exporter's revenue lost over the window
+        is at least its USD."""
         m, plan = self.m, self.m.plan
         kind, ref, level = plan.rx_when[r], m.rx_ref[r], m.rx_level[r]
         if kind == TR_DATE:
@@ -309,6 +313,8 @@ class _Draw:
             return bool(stock < level)
         if kind == TR_PILE:
             return bool(ref >= 0 and self.SP[ref] < level)
+        if kind == TR_REVENUE:
+            return t > 0 and window_lost_ref(m, r, t, self.lost) >= level
         return False
 
     def apply_reaction(self, r: int) -> None:
@@ -838,6 +844,9 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                     markets(draw, t, rec)
                 draw.stockpiles(t)
                 draw.record_stocks(rec)
+                if m.plan.rx_on:
+                    revenue_lost_ref(m, t, rec, draw.lrel if mk is not None else None,
+                                     draw.lost)
                 a, z = m.layout.groups["shortfall"]
                 shortfall += rec[a:z]
                 out["block_sum"][b, t] += rec
