@@ -251,8 +251,8 @@ def test_security_headers(client: httpx.Client) -> None:
 def test_kind_is_checked(client: httpx.Client) -> None:
     response = client.get("/api/runs?kind=bogus")
     assert response.status_code == 422
-    assert "unknown run kind: got 'bogus'; expected one of mitigate, replay, run, sweep" in \
-        response.json()["detail"]
+    assert ("unknown run kind: got 'bogus'; expected one of mitigate, replay, run, strategy, "
+            "sweep") in response.json()["detail"]
 
 
 def test_health_does_not_reveal_the_store(client: httpx.Client, live: LiveServer) -> None:
