@@ -65,7 +65,8 @@ def test_costs_at_the_zone_price_with_the_bundled_priors(toy: sp.SupplyNetwork) 
 
 def test_the_priors_table_is_documented() -> None:
     table = mitigation_table()
-    assert set(table["kind"]) == {"strategic_stockpile", "extra_cover"}
+    assert set(table["kind"]) == {"strategic_stockpile", "extra_cover", "new_capacity", "recycling",
+                                  "substitution", "diversified_offtake"}
     assert (table["value"] >= 0).all()
     assert table["source"].str.len().gt(0).all()
     assert set(table["confidence"]) <= {"H", "M", "L"}

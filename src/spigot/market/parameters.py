@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -192,6 +192,9 @@ class MarketParams:
     safety_log_trigger: float  # log of safety_stock_trigger_price; inf: off
     safety_up_rate: float
     safety_down_rate: float
+    # ---- projects a mitigation measure committed (status ``committed``): they start on their
+    # start date with no sampled delay, with or without scenario growth (docs/mitigation.md)
+    node_committed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def n_uses(self) -> int:
@@ -524,7 +527,7 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
 
     # ---- supply: node kinds, main outputs, qualification, route weights
     status = [STATUSES[int(x)] for x in net.node_status]
-    node_kind = np.array([KIND_PROJECT if st in ("planned", "ramping") else
+    node_kind = np.array([KIND_PROJECT if st in ("planned", "ramping", "committed") else
                           KIND_IDLE if st == "idle" else KIND_FIXED for st in status],
                          dtype=np.int64)
     usable = np.isin(net.node_status, [STATUSES.index("operating"), STATUSES.index("ramping")])
@@ -620,5 +623,6 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         safety_log_trigger=_log_trigger(g["safety_stock_trigger_price"]),
         safety_up_rate=_rate(g["safety_stock_up_weeks"], sw),
         safety_down_rate=_rate(g["safety_stock_down_weeks"], sw),
+        node_committed=np.array([st == "committed" for st in status], dtype=bool),
     )
 
