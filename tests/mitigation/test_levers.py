@@ -131,8 +131,10 @@ def test_recycling_adds_its_capacity_from_the_lead_time_and_no_more() -> None:
     np.testing.assert_allclose(added[6:], per_week, rtol=1e-9)
     gain = _weekly_shortfall(plain) - _weekly_shortfall(res)
     assert np.all(gain[:6] <= 1e-9)
-    assert np.all(gain <= per_week * (1 + 1e-6) + 1e-9)
-    assert gain.sum() > 0.5 * per_week * (40 - 6 - 2)  # most of it reaches USA's sectors
+    # what it made before the sectors ran short is used later: bound the cumulative gain
+    made = per_week * np.clip(np.arange(1, 41) - 6, 0, None)
+    assert np.all(np.cumsum(gain) <= made * (1 + 1e-6) + 1e-9)
+    assert gain.sum() > 0.5 * made[-1]  # most of it reaches USA's sectors
 
 
 def test_a_committed_project_starts_at_its_lead_time_without_growth() -> None:
@@ -168,8 +170,9 @@ def test_offtake_swaps_flows_and_keeps_every_balance() -> None:
     assert flow(after, "magnet_jpn", "JPN") == pytest.approx(10.0)
     assert flow(after, "magnet_chn", "JPN") == pytest.approx(5.0)
     for col in ("origin", "destination"):
-        assert (before.groupby(col)["volume"].sum()
-                == pytest.approx(after.groupby(col)["volume"].sum()))
+        a, b = before.groupby(col)["volume"].sum(), after.groupby(col)["volume"].sum()
+        assert set(a.index) == set(b.index)
+        np.testing.assert_allclose(b[a.index].to_numpy(), a.to_numpy(), rtol=1e-12)
     assert offtake_base(world, "USA", "ndfeb_magnet")[0] == pytest.approx(5.0)
 
 
@@ -284,22 +287,23 @@ def test_the_frontier_runs_every_kind_through_the_engine() -> None:
 # ----------------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize(("line", "field", "message"), [
+@pytest.mark.parametrize(("line", "where", "field", "message"), [
     ("  - {kind: recycling, id: r, region: USA, commodity: ndfeb_magnet, tonnes_per_year: 5,\n"
-     "     capex_usd_per_t_year: -1}", "capex_usd_per_t_year", "greater than or equal to 0"),
+     "     capex_usd_per_t_year: -1}", 5, "capex_usd_per_t_year", "greater than or equal to 0"),
     ("  - {kind: diversified_offtake, id: o, region: USA, commodity: ndfeb_magnet, share: 0.5,\n"
-     "     premium_share: -0.1}", "premium_share", "greater than or equal to 0"),
+     "     premium_share: -0.1}", 5, "premium_share", "greater than or equal to 0"),
     ("  - {kind: substitution, id: s, region: USA, sector: automotive, commodity: ndfeb_magnet,\n"
-     "     share: 1.5}", "share", "less than or equal to 1"),
-    ("  - {kind: new_capacity, id: p, region: USA}", "measures[0]", "give either 'project'"),
+     "     share: 1.5}", 5, "share", "less than or equal to 1"),
+    ("  - {kind: new_capacity, id: p, region: USA}", 4, "measures[0]", "give either 'project'"),
 ])
-def test_bad_numbers_name_the_line_and_field(line: str, field: str, message: str) -> None:
+def test_bad_numbers_name_the_line_and_field(line: str, where: int, field: str,
+                                             message: str) -> None:
     text = "name: bad\ndataset: toy\nmeasures:\n" + line + "\n"
     with pytest.raises(InputError) as err:
         load_menu_text(text, "bad.yaml")
     assert err.value.exit_code == 2
     text_err = str(err.value)
-    assert "bad.yaml, line 4" in text_err
+    assert f"bad.yaml, line {where}:" in text_err
     assert field in text_err
     assert message in text_err
 
