@@ -99,23 +99,56 @@ def test_each_kind_lowers_the_holders_loss_in_the_engine(mid: str) -> None:
     its largest amount loses less of USA's output than without it, on average."""
     scen = toy_scenario(LONG_BAN)
     plain = holder_loss_by_draw(run(scen, draws=16, seed=3), ["USA"])
-    world = apply_levers(toy(), [_measure(mid)], {mid: FULL[mid]}, scen.start)  # type: ignore[list-item]
-    with_it = holder_loss_by_draw(run(scen, draws=16, seed=3, network=world), ["USA"])
+    amounts = dict.fromkeys(FULL, 0.0) | {mid: FULL[mid]}
+    mitigated, world = _apply(scen, toy(), menu(), amounts)
+    with_it = holder_loss_by_draw(run(mitigated, draws=16, seed=3, network=world), ["USA"])
     assert plain.mean() > 0
     assert with_it.mean() < 0.95 * plain.mean()
 
 
-def test_substitution_of_half_halves_the_sectors_need_in_the_engine() -> None:
-    """Cut off from every supplier (flows only), USA's weekly shortfall is the sector's need once
-    cover is spent; with the intensity halved it is half of it, week for week."""
-    scen = toy_scenario(CUT_OFF)
+#: Market parameters under which a sector's need is its base need: no price-driven substitution,
+#: no demand destruction, no price-driven recycling of magnets.
+STILL = {"substitution_price_on": 999.0, "substitution_price_full": 1000.0,
+         "demand_plan_floor": 1.0, "recycling_share:ndfeb_magnet": 0.0}
+THRIFT = """
+name: thrift
+dataset: toy
+measures:
+  - {kind: substitution, id: thrift, region: USA, sector: automotive, commodity: ndfeb_magnet,
+     share: 0.5, lead_time_weeks: 10}
+"""
+
+
+def _cut_off_still(engine: str = "numba") -> tuple[sp.Scenario, sp.Scenario]:
+    scen = toy_scenario(CUT_OFF, markets=True, market={"overrides": STILL})
+    thrift = load_menu_text(THRIFT)
+    check_menu(thrift, toy())
+    mitigated, world = _apply(scen, toy(), thrift, {"thrift": 0.5})
+    assert world is toy()  # a substitution changes market parameters, not the world
+    return scen, mitigated
+
+
+def test_substitution_of_half_halves_the_sectors_need_after_its_lead_time() -> None:
+    """Cut off from every supplier, USA's weekly shortfall is its sector's need once cover is
+    spent; a thrift of half with a 10-week lead time leaves the first weeks bit for bit and
+    halves the need from week 11 on (the market phase of week 10 sets week 11's intensity)."""
+    scen, mitigated = _cut_off_still()
     plain = _weekly_shortfall(run(scen, draws=4, seed=1))
-    world = apply_levers(toy(), [_measure("usa_thrift")], {"usa_thrift": 0.5}, START)  # type: ignore[list-item]
-    half = _weekly_shortfall(run(scen, draws=4, seed=1, network=world))
-    need = 7500 * 2 / 1000 / 52.1775  # vehicles x kg per vehicle / 1000, per week of the engine
+    half = _weekly_shortfall(run(mitigated, draws=4, seed=1))
+    need = 7500 * 2 / 1000 / (365.25 / 7.0)  # vehicles x kg per vehicle / 1000, t per week
+    np.testing.assert_array_equal(half[:11], plain[:11])
     late = slice(20, None)  # cover (4 weeks) and the pipeline spent
-    np.testing.assert_allclose(plain[late], need, rtol=0.01)
-    np.testing.assert_allclose(half[late], 0.5 * plain[late], rtol=1e-9)
+    np.testing.assert_allclose(plain[late], need, rtol=1e-6)
+    np.testing.assert_allclose(half[late], 0.5 * need, rtol=1e-6)
+
+
+def test_the_dated_thrift_is_the_same_in_both_engines() -> None:
+    _, mitigated = _cut_off_still()
+    a = run(mitigated, draws=2, seed=1, engine="numba")
+    b = run(mitigated, draws=2, seed=1, engine="reference")
+    for name in ("mean_shortfall", "lost_output_usd", "mean_demand_reduction"):
+        np.testing.assert_allclose(a.data[name].values, b.data[name].values, rtol=1e-9,
+                                   atol=1e-9)
 
 
 def test_recycling_adds_its_capacity_from_the_lead_time_and_no_more() -> None:

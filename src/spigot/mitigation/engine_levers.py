@@ -11,9 +11,11 @@ world (the dataset tables) before it is compiled, using the engine's own mechani
 - **recycling**: a ``committed`` node of stage ``recycling`` in the region whose recipe
   ``recycle_<commodity>`` makes the commodity from untracked scrap (a source, as the by-product
   refiners are), with a route into the region.
-- **substitution**: the sector's intensity of the commodity (bills of materials) times
-  ``1 - share``, from the first week (the engine has no dated change of demand: see the limits in
-  docs/mitigation.md).
+- **substitution**: not a change of the world but of the scenario's market parameters
+  (:func:`lever_overrides`): a dated thrift ``substitution_floor`` and
+  ``substitution_floor_week`` of the sector and commodity, so the engine multiplies the sector's
+  intensity by ``1 - share`` from the lead time on, on top of its price-driven substitution
+  (docs/model.md, Substitution and thrifting).
 - **offtake**: a swap of base flows that keeps every node's and region's base balance: the
   region takes ``share`` of its base imports from China from the non-China suppliers that ship
   the commodity, and those suppliers' other customers take the same tonnes from China instead.
@@ -42,8 +44,9 @@ from spigot.mitigation.levers import (
 
 if TYPE_CHECKING:
     from spigot.network import SupplyNetwork
+    from spigot.scenarios import Scenario
 
-__all__ = ["apply_levers", "offtake_base", "project_delivery"]
+__all__ = ["apply_levers", "lever_overrides", "offtake_base", "project_delivery"]
 
 #: Transit of a route a measure adds from a plant or recycler into its own region, weeks.
 LOCAL_TRANSIT_WEEKS = 2
@@ -137,7 +140,7 @@ def apply_levers(world: SupplyNetwork, measures: Sequence[Lever], amounts: Mappi
     from spigot.network import SupplyNetwork
 
     bought = [(m, float(amounts.get(m.id, 0.0))) for m in measures
-              if float(amounts.get(m.id, 0.0)) > BOUGHT]
+              if float(amounts.get(m.id, 0.0)) > BOUGHT and not isinstance(m, Substitution)]
     if not bought:
         return world
     tables = world.tables
@@ -195,9 +198,6 @@ def apply_levers(world: SupplyNetwork, measures: Sequence[Lever], amounts: Mappi
                               "note": note})
             new_routes.append(_route(m.commodity, m.id, m.region, unit, LOCAL_TRANSIT_WEEKS,
                                      note, taken))
-        elif isinstance(m, Substitution):
-            hit = (bom["sector"] == f"{m.region}.{m.sector}") & (bom["commodity"] == m.commodity)
-            bom.loc[hit, "intensity"] = bom.loc[hit, "intensity"].astype(float) * (1.0 - amount)
         elif isinstance(m, DiversifiedOfftake):
             routes = _swap(world, routes, m, amount, taken, note)
     if new_nodes:
@@ -213,6 +213,31 @@ def apply_levers(world: SupplyNetwork, measures: Sequence[Lever], amounts: Mappi
     given: dict[str, Any] = {k: (v if k not in ("nodes", "routes", "recipes", "bom") else
                                  v.to_dict(orient="records")) for k, v in tables.items()}
     return SupplyNetwork(given, name=world.name)
+
+
+def lever_overrides(measures: Sequence[Lever], amounts: Mapping[str, float]) -> dict[str, float]:
+    """The market-parameter overrides of a portfolio's substitution measures:
+    ``substitution_floor:<region.sector>:<commodity>`` (the share bought) and
+    ``substitution_floor_week:...`` (the lead time, weeks from the run's start). Empty when none
+    is bought."""
+    out: dict[str, float] = {}
+    for m in measures:
+        share = float(amounts.get(m.id, 0.0))
+        if isinstance(m, Substitution) and share > BOUGHT:
+            key = f"{m.region}.{m.sector}:{m.commodity}"
+            lead, _ = lead_and_ramp(m, None, 0.0)
+            out[f"substitution_floor:{key}"] = min(share, 0.99)
+            out[f"substitution_floor_week:{key}"] = lead
+    return out
+
+
+def with_lever_overrides(scenario: Scenario, overrides: Mapping[str, float]) -> Scenario:
+    """``scenario`` with ``overrides`` added to its market parameter overrides (itself if none)."""
+    if not overrides:
+        return scenario
+    market = scenario.market.model_dump(mode="json")
+    market["overrides"] = {**market.get("overrides", {}), **overrides}
+    return scenario.with_options(market=market)
 
 
 def _outlet(world: SupplyNetwork, routes: pd.DataFrame, node: str, commodity: str, region: str,

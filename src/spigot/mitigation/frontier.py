@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from spigot.errors import InputError, Problem
-from spigot.mitigation.engine_levers import apply_levers
+from spigot.mitigation.engine_levers import apply_levers, lever_overrides, with_lever_overrides
 from spigot.mitigation.levers import lever_option
 from spigot.mitigation.measures import (
     ExtraCover,
@@ -245,13 +245,14 @@ def _apply(scenario: Scenario, world: SupplyNetwork, menu: Menu,
     piles = [m.model_copy(update={"tonnes": amounts[m.id]}) for m in menu.measures
              if isinstance(m, StrategicStockpile) and amounts.get(m.id, 0.0) > 1e-6]
     scen = scenario
-    levers = [m for m in menu.measures if not isinstance(m, StrategicStockpile | ExtraCover)]
-    if levers:  # capacity, recycling, substitution, offtake: the world changes
-        world = apply_levers(world, levers, amounts, scenario.start)
     if piles:
         scen = with_stockpiles(scenario, Menu.model_validate(
             {"name": menu.name, "dataset": menu.dataset,
              "measures": [p.model_dump() for p in piles]}))
+    levers = [m for m in menu.measures if not isinstance(m, StrategicStockpile | ExtraCover)]
+    if levers:  # capacity, recycling, offtake: the world changes; substitution: parameters
+        world = apply_levers(world, levers, amounts, scenario.start)
+        scen = with_lever_overrides(scen, lever_overrides(levers, amounts))
     covers = {f"{m.region}.{m.sector}": amounts[m.id] for m in menu.measures
               if isinstance(m, ExtraCover) and amounts.get(m.id, 0.0) > 1e-6}
     if covers:

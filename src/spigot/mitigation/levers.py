@@ -132,7 +132,8 @@ class Substitution(_Model):
     region: str = Field(description="Region id of the sector.")
     sector: str = Field(description="Sector name (automotive): the sector <region>.<sector>.")
     commodity: str = Field(description="Commodity whose intensity is reduced.")
-    share: float = Field(gt=0, le=1, description="Largest reduction of the intensity, share.")
+    share: float = Field(gt=0, le=0.99, description="Largest reduction of the intensity, share "
+                         "(at most 0.99: the engine composes it with price-driven substitution).")
     lead_time_weeks: float | None = _LEAD
     rd_cost_usd_per_t_year: float | None = Field(
         None, ge=0, description="R&D and requalification cost per t/yr of use removed, USD "
@@ -307,9 +308,12 @@ def capital_recovery_factor(rate: float, life_years: float) -> float:
     return rate / (1.0 - (1.0 + rate) ** -life_years)
 
 
-def lead_and_ramp(m: Lever, world: SupplyNetwork, start_year: float) -> tuple[float, float]:
-    """Lead time and ramp of ``m``, weeks (defaults: the project's own dates, else priors)."""
+def lead_and_ramp(m: Lever, world: SupplyNetwork | None,
+                  start_year: float) -> tuple[float, float]:
+    """Lead time and ramp of ``m``, weeks (defaults: the project's own dates, else priors; a
+    project needs ``world``)."""
     if isinstance(m, NewCapacity) and m.project is not None:
+        assert world is not None
         row = world.nodes.set_index("id").loc[m.project]
         from spigot.network.supply_network import _decimal_year
 
