@@ -326,7 +326,7 @@ def test_the_frontier_runs_every_kind_through_the_engine() -> None:
     ("  - {kind: diversified_offtake, id: o, region: USA, commodity: ndfeb_magnet, share: 0.5,\n"
      "     premium_share: -0.1}", 5, "premium_share", "greater than or equal to 0"),
     ("  - {kind: substitution, id: s, region: USA, sector: automotive, commodity: ndfeb_magnet,\n"
-     "     share: 1.5}", 5, "share", "less than or equal to 1"),
+     "     share: 1.5}", 5, "share", "less than or equal to 0.99"),
     ("  - {kind: new_capacity, id: p, region: USA}", 4, "measures[0]", "give either 'project'"),
 ])
 def test_bad_numbers_name_the_line_and_field(line: str, where: int, field: str,
