@@ -394,3 +394,24 @@ def test_the_bundled_example_menu_fits_the_base_world() -> None:
             "strategic_stockpile"} <= kinds
     opts = options_of(m, base, 104.0, START)
     assert all(o.cost_per_unit > 0 for o in opts)
+
+
+def test_an_offtake_larger_than_other_regions_non_china_supply_is_refused() -> None:
+    """USA imports 10 t/yr from China; Japan's plant ships 15 t/yr to Japan: a share above 1.5
+    cannot be, and the check says the most it could be."""
+    world = toy().add("routes", [{
+        "id": "extra_chn_usa", "commodity": "ndfeb_magnet", "origin": "magnet_chn",
+        "destination": "USA", "volume": 0.0, "unit": "t product/yr", "transit_weeks": 5,
+        "year": 2024, "source": "test", "confidence": "L", "note": ""}])
+    assert offtake_base(world, "USA", "ndfeb_magnet") == (10.0, 15.0)
+    # the toy's share is at most 1 by the model; a region that imports more than others can give
+    routes = world.tables["routes"]
+    routes.loc[routes["id"] == "mag_chn_usa", "volume"] = 40.0
+    routes.loc[routes["id"] == "mag_chn_chn", "volume"] = 20.0
+    tables = world.tables
+    tables["routes"] = routes
+    bigger = sp.SupplyNetwork(tables, name="toy")
+    m = load_menu_text("name: o\ndataset: toy\nmeasures:\n  - {kind: diversified_offtake, id: o, "
+                       "region: USA, commodity: ndfeb_magnet, share: 0.5}\n")
+    with pytest.raises(InputError, match=r"at most 0.375"):
+        check_menu(m, bigger)

@@ -219,6 +219,12 @@ def check_lever(m: Lever, world: SupplyNetwork) -> list[Problem]:
                     "nothing to diversify", field="commodity", value=m.commodity,
                     expected=f"a commodity {m.region} imports from China ({china:g} t/yr) and "
                     f"that another supplier ships to some region ({others:g} t/yr)"))
+            elif m.share * china > others * (1 + 1e-9):
+                problems.append(Problem(
+                    "the offtake asks for more than other regions' non-China supply",
+                    field="share", value=m.share,
+                    expected=f"at most {others / china:.3g} (other regions take {others:g} t/yr "
+                    f"of non-China {m.commodity}; {m.region} imports {china:g} t/yr from China)"))
         elif isinstance(m, NewCapacity) and m.project is None:
             plant_template(world, m)
     except InputError as exc:
