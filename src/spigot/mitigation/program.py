@@ -240,10 +240,11 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     flow = None
     if rates is not None:
         rate = xr.DataArray(rates, coords=[measure, step, cell])
-        flow = m.add_variables(lower=0.0, upper=short, name="flow", mask=short > 0)
-        m.add_constraints(flow - (amount * rate).sum("measure") <= 0, name="flow_cap",
-                          mask=short > 0)
-        m.add_constraints(release + flow <= short, name="short_cap", mask=short > 0)
+        # only where some option supplies the cell in that week and the cell is short
+        live = (short > 0) & xr.DataArray(rates.sum(axis=0) > 0, coords=[step, cell])
+        flow = m.add_variables(lower=0.0, upper=short, name="flow", mask=live)
+        m.add_constraints(flow - (amount * rate).sum("measure") <= 0, name="flow_cap", mask=live)
+        m.add_constraints(release + flow <= short, name="short_cap", mask=live)
         used = release + flow
     integer = [i for i, o in enumerate(options) if o.integer and not (fixed and o.id in fixed)]
     if integer:
