@@ -65,7 +65,8 @@ def test_costs_at_the_zone_price_with_the_bundled_priors(toy: sp.SupplyNetwork) 
 
 def test_the_priors_table_is_documented() -> None:
     table = mitigation_table()
-    assert set(table["kind"]) == {"strategic_stockpile", "extra_cover"}
+    assert set(table["kind"]) == {"strategic_stockpile", "extra_cover", "new_capacity", "recycling",
+                                  "substitution", "diversified_offtake"}
     assert (table["value"] >= 0).all()
     assert table["source"].str.len().gt(0).all()
     assert set(table["confidence"]) <= {"H", "M", "L"}
@@ -104,7 +105,7 @@ def test_unknown_names_are_listed_with_a_suggestion(toy: sp.SupplyNetwork) -> No
 
 def test_unknown_kind_and_commodity(toy: sp.SupplyNetwork) -> None:
     with pytest.raises(InputError, match=r"unknown kind.*strategic_stockpile"):
-        load_menu_text(MENU.replace("kind: extra_cover", "kind: recycling"))
+        load_menu_text(MENU.replace("kind: extra_cover", "kind: rationing"))  # no such kind
     pile = StrategicStockpile(kind="strategic_stockpile", id="x", holder="JPN",
                               commodity="ndfeb_magnets", tonnes=1, release_t_per_week=1)
     with pytest.raises(UnknownNameError, match="did you mean 'ndfeb_magnet'"):

@@ -26,7 +26,8 @@ import numpy.typing as npt
 
 from spigot.market._common import jit, ramp, ramp_py
 
-__all__ = ["plan_step", "plan_step_ref", "substitution_step", "substitution_step_ref"]
+__all__ = ["plan_step", "plan_step_ref", "substitution_step", "substitution_step_ref",
+           "thrift_step", "thrift_step_ref"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -75,6 +76,43 @@ def substitution_step_ref(lrel: FloatArray, use_zone: IntArray, use_c: IntArray,
         target = use_cap[u] * ramp_py(float(lrel[use_zone[u], use_c[u]]), log_on, log_full)
         rate = adopt_rate if target > out[u] else revert_rate
         out[u] = out[u] + (target - out[u]) * rate
+    return out
+
+
+@jit
+def thrift_step(use_floor: FloatArray, floor_step: IntArray, t: int, apply: bool,
+                reduction: FloatArray) -> None:
+    """Compose (``apply``) or take out the dated thrift in force at step ``t``, in place.
+
+    A use ``u`` with ``use_floor[u] = f > 0`` has, from step ``floor_step[u]`` on, its
+    intensity multiplied by ``1 - f`` on top of the price-driven reduction ``r``: the state
+    holds ``1 - (1 - r)(1 - f)``. The engine takes the thrift out before
+    :func:`substitution_step` moves ``r`` (with the floor of the previous step) and composes it
+    after (with this step's), so the price-driven part keeps its own dynamics. Uses with
+    ``f = 0`` (every use of a world without the measure) are not touched: bit for bit.
+    """
+    U = reduction.shape[0]
+    W = reduction.shape[1]
+    for u in range(U):
+        f = use_floor[u]
+        if f <= 0.0 or t < floor_step[u]:
+            continue
+        for lane in range(W):
+            if apply:
+                reduction[u, lane] = 1.0 - (1.0 - reduction[u, lane]) * (1.0 - f)
+            else:
+                reduction[u, lane] = 1.0 - (1.0 - reduction[u, lane]) / (1.0 - f)
+
+
+def thrift_step_ref(use_floor: FloatArray, floor_step: IntArray, t: int, apply: bool,
+                    reduction: FloatArray) -> FloatArray:
+    """Reference twin of :func:`thrift_step` for one draw; returns the new (U,) array."""
+    out = np.array(reduction, dtype=float)
+    for u in range(len(out)):
+        f = float(use_floor[u])
+        if f <= 0.0 or t < floor_step[u]:
+            continue
+        out[u] = 1.0 - (1.0 - out[u]) * (1.0 - f) if apply else 1.0 - (1.0 - out[u]) / (1.0 - f)
     return out
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -63,6 +63,8 @@ PARAMETERS: dict[str, tuple[str, float, float]] = {
     "arbitrage_band": ("global", 0.0, 10.0),
     "arbitrage_strength": ("global", 0.0, 1.0),
     "substitution_cap": ("sector_commodity|stage_commodity", 0.0, 1.0),
+    "substitution_floor": ("sector_commodity", 0.0, 0.99),
+    "substitution_floor_week": ("sector_commodity", 0.0, 1e6),
     "substitution_price_on": ("global", 1e-6, 1000.0),
     "substitution_price_full": ("global", 1e-6, 1000.0),
     "substitution_adopt_weeks": ("global", 1e-9, 1e6),
@@ -192,6 +194,13 @@ class MarketParams:
     safety_log_trigger: float  # log of safety_stock_trigger_price; inf: off
     safety_up_rate: float
     safety_down_rate: float
+    # ---- projects a mitigation measure committed (status ``committed``): they start on their
+    # start date with no sampled delay, with or without scenario growth (docs/mitigation.md)
+    node_committed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # ---- dated thrift (a mitigation measure's substitution): from step ``use_floor_step`` on,
+    # the use's intensity is further multiplied by ``1 - use_floor`` (docs/model.md)
+    use_floor: FloatArray = field(default_factory=lambda: np.zeros(0))  # (U,) share
+    use_floor_step: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (U,)
 
     @property
     def n_uses(self) -> int:
@@ -339,6 +348,21 @@ class _Lookup:
         if value is None:
             value = self._values.get((name, "*"), 0.0)
         return value
+
+
+#: ``use_floor_step`` of a use without a dated thrift (never reached).
+_NO_FLOOR = 2**62
+
+
+def _by_sector_commodity(table: pd.DataFrame, name: str) -> dict[tuple[str, str], float]:
+    """Values of a ``sector_commodity`` parameter by ``(sector, commodity)`` (the ``*`` row,
+    0, is the default and is left out)."""
+    rows = table[(table["parameter"] == name) & (table["key"] != "*")]
+    out: dict[tuple[str, str], float] = {}
+    for key, value in zip(rows["key"], rows["value"], strict=True):
+        left, _, right = str(key).partition(":")
+        out[(left, right)] = float(value)
+    return out
 
 
 def _log_trigger(value: float) -> float:
@@ -500,15 +524,24 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
     for key, value, scope in zip(sub["key"], sub["value"], sub["scope"], strict=True):
         left, _, right = str(key).partition(":")
         (sector_caps if scope == "sector_commodity" else stage_caps)[(left, right)] = float(value)
+    floors, floor_weeks = _by_sector_commodity(table, "substitution_floor"), _by_sector_commodity(
+        table, "substitution_floor_week")
+    floor_of: list[float] = []
+    floor_at: list[int] = []
     for q, (s, c) in enumerate(zip(pair_sector, pair_c, strict=True)):
         cname = net.commodities[c]
         cap = sector_caps.get((net.sectors[s], cname), sector_caps.get((names[s], cname), 0.0))
-        if cap > 0:
+        floor = floors.get((net.sectors[s], cname), floors.get((names[s], cname), 0.0))
+        if cap > 0 or floor > 0:  # a use with a floor only exists in a mitigated run
             kinds.append(0)
             items.append(q)
             ucs.append(int(c))
             zones.append(int(sector_zone[s]))
             caps.append(cap)
+            week = floor_weeks.get((net.sectors[s], cname), floor_weeks.get((names[s], cname),
+                                                                             0.0))
+            floor_of.append(floor)
+            floor_at.append(round(week / sw) if floor > 0 else _NO_FLOOR)
     for n in range(N):
         stage = STAGES[int(net.node_stage[n])]
         for c in range(C):
@@ -524,7 +557,7 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
 
     # ---- supply: node kinds, main outputs, qualification, route weights
     status = [STATUSES[int(x)] for x in net.node_status]
-    node_kind = np.array([KIND_PROJECT if st in ("planned", "ramping") else
+    node_kind = np.array([KIND_PROJECT if st in ("planned", "ramping", "committed") else
                           KIND_IDLE if st == "idle" else KIND_FIXED for st in status],
                          dtype=np.int64)
     usable = np.isin(net.node_status, [STATUSES.index("operating"), STATUSES.index("ramping")])
@@ -620,5 +653,9 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         safety_log_trigger=_log_trigger(g["safety_stock_trigger_price"]),
         safety_up_rate=_rate(g["safety_stock_up_weeks"], sw),
         safety_down_rate=_rate(g["safety_stock_down_weeks"], sw),
+        use_floor=np.array(floor_of + [0.0] * (len(caps) - len(floor_of)), dtype=float),
+        use_floor_step=np.array(floor_at + [_NO_FLOOR] * (len(caps) - len(floor_at)),
+                                dtype=np.int64),
+        node_committed=np.array([st == "committed" for st in status], dtype=bool),
     )
 

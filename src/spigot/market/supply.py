@@ -87,8 +87,12 @@ def sample_project_starts(params: MarketParams, rng: np.random.Generator, size: 
     out = np.full((size, N), NEVER, dtype=np.int64)
     per_year = _WEEKS_PER_YEAR / params.step_weeks
     lo, mode, hi = params.delay_min, params.delay_mode, params.delay_max
+    committed = _committed(params)
     for n in range(N):
         if params.node_kind[n] != KIND_PROJECT or not math.isfinite(params.node_start_year[n]):
+            continue
+        if committed[n]:  # a measure's project: no random draw (other draws do not move)
+            out[:, n] = _start_step(params.node_start_year[n], start_year, per_year)
             continue
         delay = np.zeros(size)
         if params.node_start_year[n] > start_year and hi > lo:  # not started yet: may slip
@@ -96,6 +100,31 @@ def sample_project_starts(params: MarketParams, rng: np.random.Generator, size: 
         out[:, n] = np.floor((params.node_start_year[n] + delay - start_year) * per_year
                              + 0.5).astype(np.int64)
     return out
+
+
+def committed_starts(params: MarketParams, size: int, start_year: float) -> IntArray:
+    """Start steps of the committed projects only (a run without scenario growth), (size, N).
+
+    A node whose status is ``committed`` (a project a mitigation measure pays for) starts on its
+    start date, with no sampled delay; every other node gets :data:`NEVER` (it keeps its base
+    output). Draws no random number.
+    """
+    out = np.full((size, len(params.node_kind)), NEVER, dtype=np.int64)
+    per_year = _WEEKS_PER_YEAR / params.step_weeks
+    committed = _committed(params)
+    for n in np.flatnonzero(committed):
+        if math.isfinite(params.node_start_year[n]):
+            out[:, n] = _start_step(params.node_start_year[n], start_year, per_year)
+    return out
+
+
+def _committed(params: MarketParams) -> npt.NDArray[np.bool_]:
+    flags = params.node_committed
+    return flags if len(flags) == len(params.node_kind) else np.zeros(len(params.node_kind), bool)
+
+
+def _start_step(year: float, start_year: float, per_year: float) -> int:
+    return math.floor((year - start_year) * per_year + 0.5)
 
 
 def _ramp_share(t: int, t0: int, ramp: float) -> float:

@@ -7,11 +7,20 @@ buy under uncertainty, and the cost-versus-risk frontier of a holder's portfolio
 0.75
 """
 
+from spigot.mitigation.engine_levers import apply_levers, lever_overrides
 from spigot.mitigation.frontier import (
     InfeasibleTargetError,
     MitigationResult,
     default_menu,
     mitigate,
+)
+from spigot.mitigation.levers import (
+    DiversifiedOfftake,
+    LeverCost,
+    NewCapacity,
+    Recycling,
+    Substitution,
+    lever_cost,
 )
 from spigot.mitigation.measures import (
     ExtraCover,
@@ -33,8 +42,9 @@ from spigot.mitigation.newsvendor import (
     shortfall_by_draw,
 )
 
-__all__ = ["ExtraCover", "InfeasibleTargetError", "MeasureCost", "Menu", "MitigationResult",
-           "NewsvendorSolution", "StrategicStockpile", "check_menu", "critical_fractile",
-           "default_menu", "load_menu_text", "measure_cost", "mitigate", "mitigation_table",
-           "optimal_stockpile", "release_policy", "sample_quantile", "shortfall_by_draw",
-           "with_stockpiles"]
+__all__ = ["DiversifiedOfftake", "ExtraCover", "InfeasibleTargetError", "LeverCost", "MeasureCost",
+           "Menu", "MitigationResult", "NewCapacity", "NewsvendorSolution", "Recycling",
+           "StrategicStockpile", "Substitution", "apply_levers", "check_menu", "critical_fractile",
+           "default_menu", "lever_cost", "lever_overrides", "load_menu_text", "measure_cost",
+           "mitigate", "mitigation_table", "optimal_stockpile", "release_policy",
+           "sample_quantile", "shortfall_by_draw", "with_stockpiles"]

@@ -19,6 +19,7 @@ verified by the full engine on fresh draws (docs/mitigation.md; ``spigot mitigat
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Sequence
@@ -29,6 +30,8 @@ import numpy as np
 import pandas as pd
 
 from spigot.errors import InputError, Problem
+from spigot.mitigation.engine_levers import apply_levers, lever_overrides, with_lever_overrides
+from spigot.mitigation.levers import lever_option
 from spigot.mitigation.measures import (
     ExtraCover,
     Menu,
@@ -212,11 +215,18 @@ def default_menu(sample: LossSample, world: SupplyNetwork) -> Menu:
                                 "measures": measures})
 
 
-def options_of(menu: Menu, world: SupplyNetwork, horizon_weeks: float) -> list[Option]:
+def options_of(menu: Menu, world: SupplyNetwork, horizon_weeks: float,
+               start: dt.date | None = None) -> list[Option]:
     """The menu as options of the program: the amount each measure states is the most the holder
-    may buy; its cost per unit is its holding (carrying) cost over the horizon."""
+    may buy; its cost per unit is its holding (carrying) cost over the horizon. Capacity,
+    recycling, substitution and offtake are weekly rates from their lead time (counted from
+    ``start``, the scenario's first week; default the scenarios' default start) with their
+    annualised costs (:func:`spigot.mitigation.levers.lever_cost`)."""
     out = []
     for m in menu.measures:
+        if not isinstance(m, StrategicStockpile | ExtraCover):
+            out.append(lever_option(m, world, horizon_weeks, start))
+            continue
         cost = measure_cost(m, world)
         horizon_cost = cost.holding_usd(horizon_weeks)
         if isinstance(m, StrategicStockpile):
@@ -243,6 +253,10 @@ def _apply(scenario: Scenario, world: SupplyNetwork, menu: Menu,
         scen = with_stockpiles(scenario, Menu.model_validate(
             {"name": menu.name, "dataset": menu.dataset,
              "measures": [p.model_dump() for p in piles]}))
+    levers = [m for m in menu.measures if not isinstance(m, StrategicStockpile | ExtraCover)]
+    if levers:  # capacity, recycling, offtake: the world changes; substitution: parameters
+        world = apply_levers(world, levers, amounts, scenario.start)
+        scen = with_lever_overrides(scen, lever_overrides(levers, amounts))
     covers = {f"{m.region}.{m.sector}": amounts[m.id] for m in menu.measures
               if isinstance(m, ExtraCover) and amounts.get(m.id, 0.0) > 1e-6}
     if covers:
@@ -326,7 +340,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         menu = default_menu(sample, world)
     else:
         check_menu(menu, world)
-    options = options_of(menu, world, horizon)
+    options = options_of(menu, world, horizon, scens[0].start)
     lp = {"variables": 0, "constraints": 0, "solve_seconds": 0.0, "solves": 0}
     base_lost = sample.total_lost_usd
     t0 = time.perf_counter()

@@ -39,6 +39,17 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from spigot.errors import DataError, InputError, Problem, UnknownNameError, did_you_mean
+from spigot.mitigation.levers import (
+    LEVER_KINDS,
+    DiversifiedOfftake,
+    NewCapacity,
+    Recycling,
+    Substitution,
+    check_lever,
+    lever_names,
+    name_pool,
+    unknown_name_problem,
+)
 from spigot.scenarios.kinds.stockpile_release import StockpileRelease
 from spigot.scenarios.loader import YamlSource, dedupe_problems, problem_from_pydantic, relevant_errors
 
@@ -119,7 +130,8 @@ class ExtraCover(_Model):
         None, ge=0, description="Price paid above the zone's base price, as a share of it.")
 
 
-Measure = Annotated[StrategicStockpile | ExtraCover, Field(discriminator="kind")]
+Measure = Annotated[StrategicStockpile | ExtraCover | NewCapacity | Recycling | Substitution
+                    | DiversifiedOfftake, Field(discriminator="kind")]
 
 
 class Menu(_Model):
@@ -159,7 +171,7 @@ def load_menu_text(text: str, file: str = "<menu>") -> Menu:
     try:
         menu = Menu.model_validate(source.data)
     except pydantic.ValidationError as exc:
-        tags = {"strategic_stockpile", "extra_cover"}  # the union tags pydantic puts in a loc
+        tags = {"strategic_stockpile", "extra_cover", *LEVER_KINDS}  # union tags in a loc
         problems = [problem_from_pydantic({**e, "loc": tuple(p for p in e["loc"] if p not in tags)},
                                           source) for e in relevant_errors(exc.errors())]
         raise InputError(dedupe_problems(problems),
@@ -181,6 +193,9 @@ def check_menu(menu: Menu, world: SupplyNetwork) -> None:
     file = source.file if source else None
     problems: list[Problem] = []
     for i, m in enumerate(menu.measures):
+        if not isinstance(m, StrategicStockpile | ExtraCover):  # capacity, recycling, ...
+            problems.extend(_check_lever(m, world, i, source))
+            continue
         for name, value in _names(m):
             pool = _pool(world, name, m)
             if value not in pool:
@@ -197,6 +212,24 @@ def check_menu(menu: Menu, world: SupplyNetwork) -> None:
                 problems.extend(exc.problems)
     if problems:
         raise InputError(problems, title=f"menu {menu.name!r} does not fit the world:")
+
+
+def _check_lever(m: NewCapacity | Recycling | Substitution | DiversifiedOfftake,
+                 world: SupplyNetwork, i: int, source: YamlSource | None) -> list[Problem]:
+    """Unknown names of a lever measure (with a "did you mean"), then its own checks."""
+    file = source.file if source else None
+    problems = []
+    for name, value, what in lever_names(m):
+        pool = name_pool(world, what, m)
+        if value not in pool:
+            line = source.line(("measures", i, name)) if source else None
+            problems.append(unknown_name_problem(file, line, i, name, value, what, pool))
+    if problems:
+        return problems
+    line = source.line(("measures", i)) if source else None
+    return [Problem(p.message, file=file, line=line, field=f"measures[{i}].{p.field}",
+                    value=p.value, expected=p.expected, hint=p.hint)
+            for p in check_lever(m, world)]
 
 
 _KIND_OF = {"holder": "region", "region": "region", "commodity": "commodity", "sector": "sector"}
@@ -321,7 +354,9 @@ def release_policy(m: StrategicStockpile, tonnes: float | None = None) -> Stockp
 def with_stockpiles(scenario: Scenario, menu: Menu) -> Scenario:
     """``scenario`` with every strategic stockpile of ``menu`` added as a StockpileRelease policy.
 
-    Extra cover has no policy yet (docs/mitigation.md, what is not built).
+    Extra cover has no policy: it enters the engine as the sectors' cover weeks, and capacity,
+    recycling, substitution and offtake as changes of the world
+    (:func:`spigot.mitigation.engine_levers.apply_levers`).
     """
     added = [release_policy(m).model_dump(mode="json", exclude_none=True)
              for m in menu.measures if isinstance(m, StrategicStockpile)]

@@ -20,7 +20,7 @@ of the expected unmitigated loss so that HiGHS sees coefficients near 1.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,6 +59,13 @@ class Option:
         USD over the horizon per unit of amount (holding or carrying cost).
     supply_t
         t of each cell's commodity made available per unit of amount, by cell.
+    rate_t_per_week
+        t of each cell's commodity made available *each week* per unit of amount, week by week
+        from the run's first week (capacity, recycling, substitution, offtake: a flow from the
+        lead time on, docs/mitigation.md), by cell; empty for stocks.
+    integer
+        Whether the amount is 0 or ``max_amount`` (build a project or not): a binary variable,
+        so the program is a MILP (no budget dual).
     """
 
     id: str
@@ -67,6 +74,8 @@ class Option:
     max_amount: float
     cost_per_unit: float
     supply_t: dict[str, float]
+    rate_t_per_week: dict[str, tuple[float, ...]] = field(default_factory=dict)
+    integer: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,6 +151,23 @@ def _supply_matrix(options: Sequence[Option], cells: Sequence[str]) -> npt.NDArr
         len(options), len(cells))
 
 
+def _rate_array(options: Sequence[Option], cells: Sequence[str], steps: int,
+                week_step: float) -> npt.NDArray[np.float64] | None:
+    """(M, T, K) t per time step made available per unit of each option's amount (None when no
+    option has a weekly rate). A step of ``week_step`` weeks sums its weeks' rates."""
+    if not any(o.rate_t_per_week for o in options):
+        return None
+    out = np.zeros((len(options), steps, len(cells)))
+    per = max(1, round(week_step))
+    for i, o in enumerate(options):
+        for k, cell in enumerate(cells):
+            weekly = np.asarray(o.rate_t_per_week.get(cell, ()), dtype=float)
+            if weekly.size:
+                weekly = np.pad(weekly, (0, max(0, steps * per - weekly.size)), mode="edge")
+                out[i, :, k] = weekly[:steps * per].reshape(steps, per).sum(axis=1)
+    return out
+
+
 def solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float | None = None,
           cvar_cap_usd: float | None = None, mean_cap_usd: float | None = None,
           fixed: dict[str, float] | None = None,
@@ -208,6 +234,24 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     supply = xr.DataArray(_supply_matrix(options, cells), coords=[measure, cell])
     m.add_constraints(release.sum("time") - (amount * supply).sum("measure") <= 0,
                       name="stock")
+    # weekly supply of capacity, recycling, substitution and offtake (docs/mitigation.md)
+    used: Any = release
+    rates = _rate_array(options, cells, sample.steps, sample.week_step)
+    flow = None
+    if rates is not None:
+        rate = xr.DataArray(rates, coords=[measure, step, cell])
+        # only where some option supplies the cell in that week and the cell is short
+        live = (short > 0) & xr.DataArray(rates.sum(axis=0) > 0, coords=[step, cell])
+        flow = m.add_variables(lower=0.0, upper=short, name="flow", mask=live)
+        m.add_constraints(flow - (amount * rate).sum("measure") <= 0, name="flow_cap", mask=live)
+        m.add_constraints(release + flow <= short, name="short_cap", mask=live)
+        used = release + flow
+    integer = [i for i, o in enumerate(options) if o.integer and not (fixed and o.id in fixed)]
+    if integer:
+        index = pd.Index([options[i].id for i in integer], name="measure")
+        build = m.add_variables(coords=[index], name="build", binary=True)
+        most = xr.DataArray([options[i].max_amount for i in integer], coords=[index])
+        m.add_constraints(amount.sel(measure=list(index)) - build * most == 0, name="build_all")
     cost_per_unit = xr.DataArray([o.cost_per_unit / unit for o in options], coords=[measure])
     cost = (amount * cost_per_unit).sum()
     lost_vars = []
@@ -218,7 +262,7 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
         if ks:
             value = xr.DataArray(sample.value_per_t[[cells.index(k) for k in ks]] / unit,
                                  coords=[pd.Index(ks, name="cell")])
-            avoided = (release.sel(cell=ks) * value).sum("cell")
+            avoided = (used.sel(cell=ks) * value).sum("cell")
             m.add_constraints(lost + avoided >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
         else:
             m.add_constraints(lost >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
@@ -250,8 +294,10 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     amounts = {o.id: max(float(v), 0.0) for o, v in zip(options, amount.solution.values,
                                                          strict=True)}
     rel = np.nan_to_num(np.asarray(release.solution.values, dtype=float))
+    if flow is not None:
+        rel = rel + np.nan_to_num(np.asarray(flow.solution.values, dtype=float))
     dual = None
-    if budget_usd is not None:
+    if budget_usd is not None and not integer:
         dual = float(m.constraints["budget"].dual.item())
     return Solution(amounts=amounts, cost_usd=sum(o.cost_per_unit * amounts[o.id] for o in options),
                     lost_usd=predicted_loss(sample, rel), weights=sample.weights,
@@ -283,6 +329,8 @@ def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, f
     the program with the amounts fixed.
     """
     fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount) for o in options}
+    if any(o.rate_t_per_week and fixed[o.id] > 0 for o in options):  # weekly flows bought:
+        return solve(sample, options, fixed=fixed, objective="lost")  # no closed form here
     useful = sample.value_per_t > 0
     per_region = np.bincount(sample.cell_region[useful], minlength=len(sample.regions))
     if np.any(per_region > 1):

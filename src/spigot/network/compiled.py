@@ -16,7 +16,7 @@ __all__ = ["STAGES", "STATUSES", "ZONES", "CompiledNetwork"]
 #: Stage codes (index into this tuple).
 STAGES: tuple[str, ...] = ("mining", "separation", "refining", "metal", "magnet", "recycling")
 #: Node status codes (index into this tuple).
-STATUSES: tuple[str, ...] = ("operating", "ramping", "idle", "planned")
+STATUSES: tuple[str, ...] = ("operating", "ramping", "idle", "planned", "committed")
 #: Market zones (index into this tuple).
 ZONES: tuple[str, ...] = ("china", "ex_china")
 

@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from spigot.errors import Problem, ScenarioError, did_you_mean
 from spigot.market.parameters import MarketParams
-from spigot.market.supply import NEVER, sample_project_starts
+from spigot.market.supply import committed_starts, sample_project_starts
 from spigot.network.compiled import CompiledNetwork
 from spigot.scenarios.dists import sample_param
 from spigot.scenarios.kinds import (
@@ -451,8 +451,9 @@ class PolicyPlan:
         if self.market is not None and scen.growth.projects == "scheduled":
             start_steps = sample_project_starts(self.market, rng, size,
                                                 decimal_year(scen.start))
-        elif self.market is not None:  # no growth: every project keeps its base output
-            start_steps = np.full((size, len(self.market.node_kind)), NEVER, dtype=np.int64)
+        elif self.market is not None:  # no growth: every project keeps its base output, but
+            # those a mitigation measure committed (status committed) start on their date
+            start_steps = committed_starts(self.market, size, decimal_year(scen.start))
         else:
             start_steps = np.zeros((size, 0), dtype=np.int64)
         return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps,

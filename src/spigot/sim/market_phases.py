@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from spigot.market._common import inner
-from spigot.market.demand import plan_step, substitution_step
+from spigot.market.demand import plan_step, substitution_step, thrift_step
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.prices import price_step
 from spigot.market.recycling import recycling_step
@@ -110,6 +110,8 @@ from spigot.sim.state import (
     TAX_MEASURE,
     USE_C,
     USE_CAP,
+    USE_FLOOR,
+    USE_FLOOR_STEP,
     USE_ZONE,
     ZONE_SHARE,
     ZS_C,
@@ -459,8 +461,12 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
         for c in range(C):
             for ln in range(W):
                 rel[z, c, ln] = math.exp(lrel[z, c, ln])
+    use_floor = fa(mg, USE_FLOOR)
+    floor_step = ia(mg, USE_FLOOR_STEP)
+    thrift_step(use_floor, floor_step, t - 1, False, reduction)  # the measure's dated thrift
     substitution_step(lrel, use_zone, use_c, use_cap, subst_on, subst_full, adopt_rate,
                       revert_rate, reduction)
+    thrift_step(use_floor, floor_step, t, True, reduction)
     plan_step(lrel, group_zone, group_eps, group_ptr, entry_c, entry_w, plan_floor, plan)
     recycling_step(lrel, rp_zone, rp_c, rp_capacity, recyc_on, recyc_full, recyc_rate,
                    recycled)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from spigot.market.demand import plan_step_ref, substitution_step_ref
+from spigot.market.demand import plan_step_ref, substitution_step_ref, thrift_step_ref
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.prices import price_step_ref
 from spigot.market.recycling import recycling_step_ref
@@ -58,9 +58,12 @@ def markets(self: _Draw, t: int, rec: FloatArray) -> None:
     self.lrel = price_step_ref(stock, use, mk.cover_target, mp.inv_flex, mp.log_floor,
                                mp.log_cap, mp.zone_share, mp.speed, mp.band,
                                mp.arb_strength, self.tax, self.openness, self.lrel)
+    self.reduction = thrift_step_ref(mp.use_floor, mp.use_floor_step, t - 1, False,
+                                     self.reduction)
     self.reduction = substitution_step_ref(
         self.lrel, mp.use_zone, mp.use_c, mp.use_cap, mp.subst_log_on, mp.subst_log_full,
         mp.adopt_rate, mp.revert_rate, self.reduction)
+    self.reduction = thrift_step_ref(mp.use_floor, mp.use_floor_step, t, True, self.reduction)
     self.plan = plan_step_ref(self.lrel, mp.group_zone, mp.group_elasticity, mp.group_ptr,
                               mp.entry_c, mp.entry_w, mp.plan_floor)
     self.recycled = recycling_step_ref(
