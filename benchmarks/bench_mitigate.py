@@ -14,6 +14,7 @@ predicted and simulated mean lost output, the relative error, and the portfolio.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 
@@ -25,6 +26,7 @@ def main() -> int:
     parser.add_argument("--holders", default="USA,JPN")
     parser.add_argument("--scenario", default="licence-squeeze")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", help="write each holder's document to this path + holder")
     args = parser.parse_args()
     import spigot as sp
 
@@ -36,6 +38,9 @@ def main() -> int:
         res = sp.mitigate(scen, holder, draws=args.draws, points=args.points, seed=args.seed)
         wall = time.perf_counter() - t0
         doc = res.document()
+        if args.json:
+            with open(f"{args.json}{holder}.json", "w", encoding="utf-8") as f:
+                json.dump(doc, f, default=str)
         man, lp = doc["manifest"], doc["lp"]
         v = doc["verification"]
         print(f"{holder}: {args.points} points, {args.draws} draws x {int(man['horizon_weeks'])} "
@@ -43,7 +48,12 @@ def main() -> int:
               f"{man['fit_run_seconds']:.1f} s, HiGHS {lp['solve_seconds']:.1f} s over "
               f"{lp['solves']} solves, verification {man['verify_seconds']:.1f} s; LP "
               f"{lp['variables']} variables x {lp['constraints']} constraints; attempts "
-              f"{doc['fit']['attempts']}, value per t x {doc['fit']['refit_factor'][0]:.3f}")
+              f"{doc['fit']['attempts']}; calibration {man['calibration_seconds']:.1f} s over "
+              f"{doc['fit']['calibration_runs']} engine runs")
+        for m, c in doc["fit"]["curves"].items():
+            pts = ", ".join(f"{x:.3g}->{y:.3g}" for x, y in zip(c["amount"], c["effective"],
+                                                                 strict=True))
+            print(f"  curve {m}: {pts}")
         print(f"  worst |relative error| {v['max_abs_relative_error']:.1%}; "
               f"{v['points_within_10pct']} of {args.points} points within 10 %")
         for p in doc["frontier"]:

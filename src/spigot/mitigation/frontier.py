@@ -19,16 +19,18 @@ verified by the full engine on fresh draws (docs/mitigation.md; ``spigot mitigat
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from spigot.errors import InputError, Problem
+from spigot.mitigation.curve import StockCurve, invert
 from spigot.mitigation.measures import (
     ExtraCover,
     Menu,
@@ -53,7 +55,8 @@ if TYPE_CHECKING:
     from spigot.results import Results
     from spigot.scenarios import Scenario
 
-__all__ = ["InfeasibleTargetError", "MitigationResult", "default_menu", "mitigate", "options_of"]
+__all__ = ["InfeasibleTargetError", "MitigationResult", "check_weights", "default_menu", "mitigate",
+           "options_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +69,13 @@ DEFAULT_MAX_COVER_WEEKS = 26.0
 DEFAULT_RELEASE_BELOW_COVER_WEEKS = 8.0
 #: Seed offset of the verification draws (fresh draws: another seed).
 VERIFY_SEED_OFFSET = 1_000_003
+#: Stock levels, as shares of the most the frontier can buy, at which the engine is run on the
+#: fitted draws to fit each cell's effective-stock curve (docs/mitigation.md, "Calibration").
+CALIBRATION_SHARES = (0.05, 0.15, 0.4, 1.0)
+#: Largest effective amount a calibration considers, as a multiple of the measure's most.
+HIGH_SHARE = 20.0
+#: Largest factor a calibration puts on a cell's value per t.
+MAX_VALUE_SCALE = 20.0
 
 
 class InfeasibleTargetError(InputError):
@@ -98,7 +108,7 @@ class MitigationResult:
     holder, members
         The holder as named, and its member regions.
     scenarios
-        Scenario names (equal weights).
+        Scenario names (their weights in ``manifest["scenario_weights"]``).
     options
         The menu as the program saw it.
     points
@@ -255,13 +265,14 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
              budget_usd: float | None = None, target_p95_usd: float | None = None,
              draws: int | None = None, points: int = 10, seed: int | None = None,
              refits: int = 2, engine: str = "numba", world: SupplyNetwork | None = None,
-             marginal: bool = True) -> MitigationResult:
+             marginal: bool = True,
+             weights: Sequence[float] | None = None) -> MitigationResult:
     """The cost-versus-risk frontier of ``holder``'s mitigation, verified by simulation.
 
     Parameters
     ----------
     scenarios
-        One scenario or several (equal weights; same dataset and horizon).
+        One scenario or several (same dataset and horizon), weighted by ``weights``.
     holder
         A region id (``USA``), a group of the regions table (``EU27``) or region ids joined by
         commas.
@@ -280,6 +291,9 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         Frontier points, 2..20 (point 0 buys nothing).
     refits
         Most re-fits of the abstraction when verification disagrees by more than 10 %.
+    weights
+        Probability of each scenario, in their order, summing to 1 (default: equal). Every
+        expectation, P95 and CVaR95 is over the weighted mixture of the scenarios' draws.
 
     Raises
     ------
@@ -294,6 +308,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
 
     scens = [scenarios] if not isinstance(scenarios, Sequence) else list(scenarios)
     _check_numbers(budget_usd, target_p95_usd, points, draws)
+    w_s = check_weights(weights, [s.name for s in scens])
     if world is None:
         from spigot import datasets
 
@@ -309,7 +324,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     runs = [simulate(s, draws=n, seed=base_seed, keep_trajectories=n, network=world,
                      engine=engine) for s in scens]  # type: ignore[arg-type]
     fit_seconds = time.perf_counter() - t0
-    sample = loss_sample(runs, world, members)
+    sample = loss_sample(runs, world, members, weights=list(w_s))
     if menu is None:
         menu = default_menu(sample, world)
     else:
@@ -320,48 +335,105 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     t0 = time.perf_counter()
     fresh_runs = [simulate(s, draws=n, seed=verify_seed, keep_trajectories=n, network=world,
                            engine=engine) for s in scens]  # type: ignore[arg-type]
-    fresh = loss_sample(fresh_runs, world, members, like=sample)
+    fresh = loss_sample(fresh_runs, world, members, weights=list(w_s), like=sample)
     verify_seconds = time.perf_counter() - t0
     factor = np.ones(len(sample.cells))
-    best: tuple[float, list[Solution], list[Verification], np.ndarray] | None = None
+    t0 = time.perf_counter()
+    targets = _calibration_targets(sample, options)
+    calibrate = _Calibrator(scens, world, menu, n, base_seed, members, engine, simulate,
+                            sample, options, targets)
+    calibrate.measure([{o.id: float(level)} for o in targets
+                       for level in _calibration_levels(o, budget_usd)])
+    factor, curves = calibrate.fit()
+    calibration_seconds = time.perf_counter() - t0
+    best: tuple[float, list[Solution], list[Verification], np.ndarray, Any] | None = None
+    attempt_errors: list[float] = []
     for attempt in range(refits + 1):
-        fitted = sample.scaled(factor)
+        fitted = sample.calibrated(factor, curves)
         sols = _frontier(fitted, options, budget_usd, target_p95_usd, points, lp)
         t0 = time.perf_counter()
         sims = [fresh.total_lost_usd if not any(v > 1e-6 for v in s.amounts.values()) else
                 _simulate_portfolio(scens, world, menu, s.amounts, n, verify_seed, members,
                                     engine, simulate) for s in sols]
         verify_seconds += time.perf_counter() - t0
-        preds = [evaluate(fresh.scaled(factor), options, s.amounts) for s in sols]
+        fresh_model = fresh.calibrated(factor, curves)
+        preds = [evaluate(fresh_model, options, s.amounts) for s in sols]
         checks = [_verify(p, sim) for p, sim in zip(preds, sims, strict=True)]
         worst = max(abs(c.relative_error) for c in checks)
+        attempt_errors.append(worst)
         logger.info("attempt %d: worst relative error %.3f", attempt, worst)
         if best is None or worst < best[0]:
-            best = (worst, sols, checks, factor)
+            best = (worst, sols, checks, factor, curves)
         if worst <= REFIT_ABOVE or attempt == refits:
             break
-        factor = factor * _refit_factor(fresh.scaled(factor), preds, sims)
+        t0 = time.perf_counter()
+        if targets:  # re-fit on the fitted draws: the engine at this frontier's portfolios
+            if not calibrate.measure([s.amounts for s in sols]):
+                break  # nothing new to learn from
+            factor, curves = calibrate.fit()
+        else:  # nothing to calibrate: one factor on every value per t
+            factor = factor * _refit_factor(fresh_model, preds, sims)
+        calibration_seconds += time.perf_counter() - t0
     assert best is not None  # the loop runs at least once
-    _, sols, checks, factor = best
-    fitted = sample.scaled(factor)
+    _, sols, checks, factor, curves = best
+    fitted = sample.calibrated(factor, curves)
     marginal_values = _marginal_values(fitted, options, sols[0], lp) if marginal else []
     fit = {"cells": list(sample.cells),
            "value_usd_per_t": [float(v) for v in fitted.value_per_t],
            "fitted_value_usd_per_t": [float(v) for v in sample.value_per_t],
            "refit_factor": [float(f) for f in factor], "attempts": attempt + 1,
+           "curves": {k: {"amount": [float(x) for x in c.knots],
+                          "effective": [float(y) for y in c.effective]}
+                      for k, c in (curves or {}).items()},
+           "calibration": [{"amounts": b, "credited_to": lead, "avoided_usd": a}
+                           for b, lead, a in calibrate.records],
+           "calibration_runs": calibrate.runs, "attempt_max_abs_errors": attempt_errors,
            "r2_by_region": dict(zip(sample.regions, map(float, sample.fit_r2), strict=True))}
     manifest = {"holder": holder, "members": list(members), "draws": n, "seed": base_seed,
                 "verify_seed": verify_seed, "points": len(sols),
                 "scenarios": [s.name for s in scens], "dataset": scens[0].dataset,
+                "scenario_weights": [float(x) for x in w_s],
                 "horizon_weeks": horizon, "engine": engine,
                 "budget_usd": budget_usd, "target_p95_usd": target_p95_usd,
                 "unmitigated_lost_usd_mean": float(base_lost @ sample.weights),
                 "fit_run_seconds": fit_seconds, "verify_seconds": verify_seconds,
+                "calibration_seconds": calibration_seconds,
                 "total_seconds": time.perf_counter() - started}
     return MitigationResult(holder=who.label, members=members,
                             scenarios=tuple(s.name for s in scens), options=options, points=sols,
                             verification=checks, marginal_values=marginal_values, fit=fit,
                             lp=lp, manifest=manifest)
+
+
+def check_weights(weights: Sequence[float] | None, names: Sequence[str]) -> np.ndarray:
+    """The scenarios' weights as an array (equal when ``weights`` is None).
+
+    Raises
+    ------
+    InputError
+        If the count differs from the scenarios', a weight is negative or not finite, or they do
+        not sum to 1 (within 1e-6; the message gives them normalised).
+    """
+    if weights is None:
+        return np.full(len(names), 1.0 / len(names))
+    w = np.asarray(list(weights), dtype=float)
+    given = ",".join(f"{x:g}" for x in w)
+    if len(w) != len(names):
+        raise InputError(Problem("one weight per scenario", field="weights", value=given,
+                                 expected=f"{len(names)} weights for {', '.join(names)}",
+                                 hint="give them in the scenarios' order, e.g. --weights "
+                                 + ",".join([f"{1 / len(names):.3g}"] * len(names))))
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise InputError(Problem("a weight is negative or not a number", field="weights",
+                                 value=given, expected="probabilities >= 0 summing to 1"))
+    total = float(w.sum())
+    if abs(total - 1.0) > 1e-6:
+        norm = ",".join(f"{x / total:.4g}" for x in w) if total > 0 else None
+        raise InputError(Problem(f"the weights sum to {total:g}, not 1", field="weights",
+                                 value=given, expected="probabilities summing to 1",
+                                 hint=f"normalised they are {norm}" if norm else
+                                 "give at least one positive weight"))
+    return w
 
 
 def _check_numbers(budget: float | None, target: float | None, points: int,
@@ -386,8 +458,13 @@ def _check_numbers(budget: float | None, target: float | None, points: int,
         raise InputError(problems)
 
 
-def _solve(lp: dict[str, Any], *args: Any, **kwargs: Any) -> Solution:
-    sol = solve(*args, **kwargs)
+def _solve(lp: dict[str, Any], sample: LossSample, options: list[Option],
+           **kwargs: Any) -> Solution:
+    """Solve, and where measures have curves, predict the portfolio's loss through the curves
+    themselves (the program bought through their concave majorants)."""
+    sol = solve(sample, options, **kwargs)
+    if sample.curves:
+        sol = replace(sol, lost_usd=evaluate(sample, options, sol.amounts).lost_usd)
     lp["variables"] = max(lp["variables"], sol.variables)
     lp["constraints"] = max(lp["constraints"], sol.constraints)
     lp["solve_seconds"] += sol.solve_seconds
@@ -433,6 +510,120 @@ def _simulate_portfolio(scens: list[Scenario], world: SupplyNetwork, menu: Menu,
         res: Results = simulate(scen, draws=draws, seed=seed, network=w, engine=engine)
         parts.append(holder_loss_by_draw(res, members))
     return np.concatenate(parts)
+
+
+def _calibration_targets(sample: LossSample, options: list[Option]) -> list[Option]:
+    """The measures that supply a cell with a positive value per t (those worth calibrating),
+    or none where a member region has several such cells (the closed form of
+    :func:`~spigot.mitigation.program.evaluate`, which the fit inverts, needs one)."""
+    useful = sample.value_per_t > 0
+    if np.any(np.bincount(sample.cell_region[useful], minlength=len(sample.regions)) > 1):
+        return []
+    cells = {k for k, u in zip(sample.cells, useful, strict=True) if u}
+    return [o for o in options if o.max_amount > 0
+            and any(k in cells and x > 0 for k, x in o.supply_t.items())]
+
+
+def _calibration_levels(option: Option, budget: float | None) -> np.ndarray:
+    """Amounts at which the engine is run to fit a measure's curve: shares of the most the
+    frontier can buy of it."""
+    top = option.max_amount
+    if budget is not None and option.cost_per_unit > 0:
+        top = min(top, budget / option.cost_per_unit)
+    return top * np.asarray(CALIBRATION_SHARES)
+
+
+class _Calibrator:
+    """Engine runs on the fitted draws (their seed) at given portfolios, and the effective-amount
+    curves fitted from them (:mod:`spigot.mitigation.curve`). A portfolio's avoided
+    loss is credited to the measure whose amount is farthest from those its curve already has
+    (then the costliest), the others at their current curves."""
+
+    def __init__(self, scens: list[Scenario], world: SupplyNetwork, menu: Menu, draws: int,
+                 seed: int, members: tuple[str, ...], engine: str, simulate: Any,
+                 sample: LossSample, options: list[Option], targets: list[Option]) -> None:
+        self.scens, self.world, self.menu = scens, world, menu
+        self.draws, self.seed, self.members = draws, seed, members
+        self.engine, self.simulate = engine, simulate
+        self.sample, self.options = sample, options
+        self.targets = {o.id: o for o in targets}
+        self.base = float(sample.weights @ sample.total_lost_usd)
+        self.records: list[tuple[dict[str, float], str, float]] = []
+        self.runs = 0
+
+    def measure(self, portfolios: list[dict[str, float]]) -> bool:
+        """Run the engine at each portfolio not yet measured; True if any was."""
+        added = False
+        for amounts in portfolios:
+            bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
+            if not bought or any(_same(bought, r[0]) for r in self.records):
+                continue
+            lead = max(bought, key=lambda m: (self._novelty(m, bought[m]),
+                                              bought[m] * self.targets[m].cost_per_unit))
+            loss = _simulate_portfolio(self.scens, self.world, self.menu, bought, self.draws,
+                                       self.seed, self.members, self.engine, self.simulate)
+            self.runs += 1
+            self.records.append((bought, lead, self.base - float(self.sample.weights @ loss)))
+            added = True
+        return added
+
+    def _novelty(self, measure: str, amount: float) -> float:
+        """How far ``amount`` is from the amounts of ``measure`` its curve already has, as a
+        share of its most (1 when it has none)."""
+        known = [r[0][r[1]] for r in self.records if r[1] == measure]
+        if not known:
+            return 1.0
+        return min(abs(amount - k) for k in known) / max(self.targets[measure].max_amount, 1e-12)
+
+    def fit(self) -> tuple[np.ndarray, dict[str, StockCurve] | None]:
+        """The factor on each cell's value per t (raised where a measure alone avoided more in
+        the engine than the abstraction can) and the curves of the measured measures."""
+        s = self.sample
+        factor = np.ones(len(s.cells))
+        for bought, lead, avoided in self.records:
+            if len(bought) != 1:
+                continue
+            o = self.targets[lead]
+            cols = [s.cells.index(k) for k, x in o.supply_t.items() if x > 0 and k in s.cells]
+            for _ in range(8):  # raise the values of its cells until the abstraction can
+                ceiling = self._avoided(s.scaled(factor), {}, lead, HIGH_SHARE * o.max_amount)
+                if avoided <= ceiling * 1.01 or ceiling <= 0 or factor[cols].max() >= \
+                        MAX_VALUE_SCALE:
+                    break
+                factor[cols] = np.minimum(factor[cols] * avoided / ceiling, MAX_VALUE_SCALE)
+        scaled = s.scaled(factor)
+        curves: dict[str, StockCurve] = {}
+        for singles_only in (True, False):  # the others' curves from the first pass
+            points: dict[str, list[tuple[float, float]]] = {}
+            model = scaled.calibrated(np.ones(len(s.cells)), curves)
+            for bought, lead, avoided in self.records:
+                if singles_only and len(bought) != 1:
+                    continue
+                others = {m: a for m, a in bought.items() if m != lead}
+                at = functools.partial(self._avoided, model, others, lead)
+                high = HIGH_SHARE * self.targets[lead].max_amount
+                # at most what the abstraction can avoid: the smallest amount that does it all
+                e = invert(at, min(avoided, at(high) * (1 - 1e-6)), high)
+                points.setdefault(lead, []).append((bought[lead], e))
+            curves = {**curves, **{m: _curve(p) for m, p in points.items()}}
+        return factor, curves or None
+
+    def _avoided(self, sample: LossSample, others: dict[str, float], lead: str,
+                 effective: float) -> float:
+        """Expected USD the abstraction avoids with ``others`` (at their curves) and an
+        effective amount of ``lead``."""
+        curves = {m: c for m, c in (sample.curves or {}).items() if m != lead}
+        model = replace(sample, curves=curves or None)
+        sol = evaluate(model, self.options, {**others, lead: effective}, clip=False)
+        return self.base - sol.lost_usd_mean
+
+
+def _same(a: dict[str, float], b: dict[str, float]) -> bool:
+    return a.keys() == b.keys() and all(abs(a[m] - b[m]) <= 1e-6 * max(a[m], 1.0) for m in a)
+
+
+def _curve(points: list[tuple[float, float]]) -> StockCurve:
+    return StockCurve.through(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
 
 
 def _verify(sol: Solution, simulated: np.ndarray) -> Verification:

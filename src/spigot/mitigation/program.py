@@ -206,7 +206,7 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     short = xr.DataArray(sample.shortfall_t, coords=[draw, step, cell])
     release = m.add_variables(lower=0.0, upper=short, name="release", mask=short > 0)
     supply = xr.DataArray(_supply_matrix(options, cells), coords=[measure, cell])
-    m.add_constraints(release.sum("time") - (amount * supply).sum("measure") <= 0,
+    m.add_constraints(release.sum("time") - _usable(m, sample, amount, supply, measure) <= 0,
                       name="stock")
     cost_per_unit = xr.DataArray([o.cost_per_unit / unit for o in options], coords=[measure])
     cost = (amount * cost_per_unit).sum()
@@ -259,6 +259,36 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
                     solve_seconds=seconds)
 
 
+def _usable(m: Any, sample: LossSample, amount: Any, supply: xr.DataArray,
+            measure: pd.Index) -> Any:
+    """t the portfolio makes available to each cell: ``sum_m supply[m, k] x amount[m]``, or,
+    for a measure with an effective-amount curve (:mod:`spigot.mitigation.curve`), the least
+    concave majorant of its curve at the amount: the amount split into the majorant's segments
+    (``segment_amount``, bounded by their widths), each worth its slope. The slopes fall, so
+    filling the segments in order is optimal: exact in an LP. (Where the measured curve is not
+    concave the program is optimistic between its points; :func:`evaluate` uses the curve
+    itself.)"""
+    curves = sample.curves or {}
+    if not any(o in curves for o in measure):
+        return (amount * supply).sum("measure")
+    n_seg = max(len(c.concave().knots) - 1 for c in curves.values())
+    widths = np.zeros((len(measure), n_seg))
+    slopes = np.zeros((len(measure), n_seg))
+    for j, o in enumerate(measure):
+        if o in curves:
+            c = curves[o].concave()
+            widths[j, :len(c.knots) - 1] = c.widths
+            slopes[j, :len(c.knots) - 1] = c.slopes
+        else:  # the identity: one unbounded segment of slope 1
+            widths[j, 0], slopes[j, 0] = np.inf, 1.0
+    segment = pd.RangeIndex(n_seg, name="segment")
+    seg = m.add_variables(lower=0.0, upper=xr.DataArray(widths, coords=[measure, segment]),
+                          name="segment_amount")
+    m.add_constraints(seg.sum("segment") - amount == 0, name="segments")
+    effective = (seg * xr.DataArray(slopes, coords=[measure, segment])).sum("segment")
+    return (effective * supply).sum("measure")
+
+
 def predicted_loss(sample: LossSample, release_t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """(D,) the holder's lost output per draw given the weekly releases (D, T, K), USD.
 
@@ -274,21 +304,25 @@ def predicted_loss(sample: LossSample, release_t: npt.NDArray[np.float64]) -> np
     return np.asarray(sample.total_lost_usd - avoided, dtype=float)
 
 
-def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, float]) -> Solution:
-    """The predicted loss of a given portfolio (the program with every amount fixed).
+def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, float],
+             clip: bool = True) -> Solution:
+    """The predicted loss of a given portfolio (the program with every amount fixed; amounts
+    above a measure's most are cut to it unless ``clip`` is False, as a calibration needs).
 
     Where each member region has at most one cell with a positive value per t (the usual case),
     the optimal releases have a closed form: a week takes at most ``min(shortfall, lost / v)``
     t, and a draw avoids ``v x min(available, sum over weeks of that)``; otherwise HiGHS solves
     the program with the amounts fixed.
     """
-    fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount) for o in options}
+    fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount if clip else np.inf)
+             for o in options}
     useful = sample.value_per_t > 0
     per_region = np.bincount(sample.cell_region[useful], minlength=len(sample.regions))
     if np.any(per_region > 1):
         return solve(sample, options, fixed=fixed, objective="lost")
     cells = list(sample.cells)
-    available = _supply_matrix(options, cells).T @ np.array([fixed[o.id] for o in options])
+    available = _supply_matrix(options, cells).T @ sample.effective(
+        [o.id for o in options], np.array([fixed[o.id] for o in options]))
     avoided = np.zeros(sample.draws)
     for k in np.flatnonzero(useful):
         v = sample.value_per_t[k]

@@ -16,7 +16,7 @@ over all draws and weeks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,8 +25,9 @@ import numpy.typing as npt
 from spigot.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
+    from spigot.mitigation.curve import StockCurve
     from spigot.network import SupplyNetwork
     from spigot.results import Results
 
@@ -60,6 +61,10 @@ class LossSample:
         (R,) share of the variance of weekly lost output the fit explains, by region.
     week_step
         Weeks per time step.
+    curves
+        Effective amount of each calibrated measure (measure id -> :class:`~spigot.mitigation.
+        curve.StockCurve`): the measure supplies as if ``phi(amount)`` were bought; a measure not
+        in it supplies what is bought (the identity).
     """
 
     regions: tuple[str, ...]
@@ -72,6 +77,7 @@ class LossSample:
     value_per_t: npt.NDArray[np.float64]
     fit_r2: npt.NDArray[np.float64]
     week_step: float = 1.0
+    curves: Mapping[str, StockCurve] | None = None
 
     @property
     def draws(self) -> int:
@@ -87,7 +93,22 @@ class LossSample:
         """The sample with ``value_per_t`` multiplied by ``factor`` (K,) (a re-fit)."""
         return LossSample(self.regions, self.cells, self.cell_region, self.shortfall_t,
                           self.lost_usd, self.weights, self.total_lost_usd,
-                          self.value_per_t * factor, self.fit_r2, self.week_step)
+                          self.value_per_t * factor, self.fit_r2, self.week_step, self.curves)
+
+    def calibrated(self, factor: npt.NDArray[np.float64],
+                   curves: Mapping[str, StockCurve] | None) -> LossSample:
+        """The sample with ``value_per_t`` multiplied by ``factor`` (K,) and the effective-stock
+        ``curves`` (None: the identity for every cell)."""
+        return replace(self.scaled(factor), curves=dict(curves) if curves else None)
+
+    def effective(self, ids: Sequence[str],
+                  amounts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The effective amount of each measure ``ids`` bought in ``amounts`` (its curve)."""
+        out = np.asarray(amounts, dtype=float).copy()
+        for j, m in enumerate(ids):
+            if self.curves and m in self.curves:
+                out[j] = float(self.curves[m](out[j]))
+        return out
 
 
 def holder_sectors(results: Results, regions: Sequence[str]) -> npt.NDArray[np.bool_]:
