@@ -86,7 +86,7 @@ def test_the_program_buys_through_a_concave_curve_as_the_closed_form_evaluates(
     model = s.calibrated(np.ones(len(s.cells)), {"pile": curve})
     amounts = {"pile": share * worst}
     closed = evaluate(model, [pile], amounts)
-    program = solve(model, [pile], fixed=amounts)
+    program = solve(model, [pile], fixed=amounts, weekly=True)
     np.testing.assert_allclose(closed.lost_usd, program.lost_usd, rtol=1e-6,
                                atol=1e-6 * float(s.total_lost_usd.max()))
     # and a curve below the identity predicts a larger loss than the identity
@@ -109,3 +109,34 @@ def test_mitigate_calibrates_each_measure_on_the_fitted_draws() -> None:
     # every record is a portfolio the engine ran, credited to one of its measures
     for rec in fit["calibration"]:
         assert rec["credited_to"] in rec["amounts"]
+
+
+@pytest.mark.parametrize("mode", ["budget", "cvar"])
+def test_the_per_draw_program_has_the_weekly_programs_optimum(mode: str) -> None:
+    """One valued cell per region: the per-draw closed form (draws x cells variables) and the
+    week-by-week releases (draws x weeks x cells) find the same optimum, with and without a
+    curve."""
+    s = toy_sample()
+    cell = "USA/ndfeb_magnet"
+    worst = float(s.shortfall_t[:, :, s.cells.index(cell)].sum(axis=1).max())
+    menu = [Option("pile", "strategic_stockpile", "t", worst, 3_000.0, {cell: 1.0}),
+            Option("cover", "extra_cover", "week", 10.0, 0.5 * 3_000.0 * worst / 10.0,
+                   {cell: worst / 20.0})]
+    curve = StockCurve(np.array([0.0, worst / 3, worst]),
+                       np.array([0.0, worst / 2, 0.6 * worst]))
+    for model in (s, s.calibrated(np.ones(len(s.cells)), {"pile": curve})):
+        zero = evaluate(model, menu, {})
+        if mode == "budget":
+            kw = {"budget_usd": 0.3 * worst * 3_000.0}
+        else:
+            best = solve(model, menu, objective="cvar")
+            kw = {"cvar_cap_usd": 0.5 * (zero.lost_usd_cvar95 + best.lost_usd_cvar95),
+                  "objective": "cost"}
+        fast = solve(model, menu, **kw)  # type: ignore[arg-type]
+        slow = solve(model, menu, weekly=True, **kw)  # type: ignore[arg-type]
+        assert fast.variables < slow.variables
+        scale = zero.lost_usd_mean
+        if mode == "budget":
+            assert fast.lost_usd_mean == pytest.approx(slow.lost_usd_mean, abs=1e-5 * scale)
+        else:
+            assert fast.cost_usd == pytest.approx(slow.cost_usd, rel=1e-5, abs=1e-3)
