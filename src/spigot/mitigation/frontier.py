@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spigot.errors import InputError, Problem
+from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.mitigation.curve import StockCurve, invert
 from spigot.mitigation.measures import (
     ExtraCover,
@@ -72,6 +72,9 @@ VERIFY_SEED_OFFSET = 1_000_003
 #: Stock levels, as shares of the most the frontier can buy, at which the engine is run on the
 #: fitted draws to fit each cell's effective-stock curve (docs/mitigation.md, "Calibration").
 CALIBRATION_SHARES = (0.05, 0.15, 0.4, 1.0)
+#: A measure that avoids less than this share of the unmitigated expected loss at its most is
+#: calibrated at that amount only (its curve is a line to it).
+MIN_CALIBRATED_SHARE = 0.01
 #: Largest effective amount a calibration considers, as a multiple of the measure's most.
 HIGH_SHARE = 20.0
 #: Largest factor a calibration puts on a cell's value per t.
@@ -190,11 +193,13 @@ def _verification_doc(v: Verification) -> dict[str, float]:
             "relative_error": v.relative_error}
 
 
-def default_menu(sample: LossSample, world: SupplyNetwork) -> Menu:
+def default_menu(sample: LossSample, world: SupplyNetwork,
+                 firms: Sequence[str] | None = None) -> Menu:
     """A strategic stockpile for every cell the holder is short of (up to its worst draw's
-    shortfall) and extra cover up to 26 weeks for every member sector that loses output."""
+    shortfall) and extra cover up to 26 weeks for every member sector that loses output; for a
+    firm as holder (``firms``: sector ids), only those sectors' own extra cover."""
     measures: list[dict[str, Any]] = []
-    for j, cell in enumerate(sample.cells):
+    for j, cell in enumerate(sample.cells if firms is None else ()):
         region, commodity = cell.split("/")
         worst = float(sample.shortfall_t[:, :, j].sum(axis=1).max())
         weekly = float(sample.shortfall_t[:, :, j].max())
@@ -210,6 +215,8 @@ def default_menu(sample: LossSample, world: SupplyNetwork) -> Menu:
     for region in sample.regions:
         for sector in sorted(sectors.loc[sectors["region"] == region, "sector"].astype(str)):
             uses = set(bom.loc[bom["sector"] == f"{region}.{sector}", "commodity"].astype(str))
+            if firms is not None and f"{region}.{sector}" not in firms:
+                continue
             if uses & short_commodities:
                 measures.append({"kind": "extra_cover", "id": f"{region}_{sector}_cover",
                                  "region": region, "sector": sector,
@@ -274,8 +281,9 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     scenarios
         One scenario or several (same dataset and horizon), weighted by ``weights``.
     holder
-        A region id (``USA``), a group of the regions table (``EU27``) or region ids joined by
-        commas.
+        A region id (``USA``), a group of the regions table (``EU27``), region ids joined by
+        commas, or a firm: a sector id (``USA.automotive``), whose loss is that sector's lost
+        output and whose default menu is its own extra cover.
     menu
         The measures the holder may buy (default: :func:`default_menu`).
     budget_usd
@@ -313,8 +321,13 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         from spigot import datasets
 
         world = datasets.load(scens[0].dataset)
-    who = resolve_importer(world, holder, field="holder")
-    members = tuple(who.members)
+    firm = _firm(world, holder)
+    if firm is None:
+        who = resolve_importer(world, holder, field="holder")
+        members, label = tuple(who.members), who.label
+    else:
+        members, label = (firm.split(".")[0],), firm
+    own = None if firm is None else (firm,)
     started = time.perf_counter()
     n = draws or scens[0].draws
     base_seed = scens[0].seed if seed is None else seed
@@ -324,9 +337,9 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     runs = [simulate(s, draws=n, seed=base_seed, keep_trajectories=n, network=world,
                      engine=engine) for s in scens]  # type: ignore[arg-type]
     fit_seconds = time.perf_counter() - t0
-    sample = loss_sample(runs, world, members, weights=list(w_s))
+    sample = loss_sample(runs, world, members, weights=list(w_s), own_sectors=own)
     if menu is None:
-        menu = default_menu(sample, world)
+        menu = default_menu(sample, world, own)
     else:
         check_menu(menu, world)
     options = options_of(menu, world, horizon)
@@ -335,15 +348,20 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     t0 = time.perf_counter()
     fresh_runs = [simulate(s, draws=n, seed=verify_seed, keep_trajectories=n, network=world,
                            engine=engine) for s in scens]  # type: ignore[arg-type]
-    fresh = loss_sample(fresh_runs, world, members, weights=list(w_s), like=sample)
+    fresh = loss_sample(fresh_runs, world, members, weights=list(w_s), like=sample,
+                        own_sectors=own)
     verify_seconds = time.perf_counter() - t0
     factor = np.ones(len(sample.cells))
     t0 = time.perf_counter()
     targets = _calibration_targets(sample, options)
     calibrate = _Calibrator(scens, world, menu, n, base_seed, members, engine, simulate,
-                            sample, options, targets)
-    calibrate.measure([{o.id: float(level)} for o in targets
-                       for level in _calibration_levels(o, budget_usd)])
+                            sample, options, targets, own)
+    # each measure at its most first; the smaller amounts only where that avoids >= 1 %
+    calibrate.measure([{o.id: float(_calibration_levels(o, budget_usd)[-1])} for o in targets])
+    worth = [o for o in targets if any(r[1] == o.id and r[2] >= MIN_CALIBRATED_SHARE
+                                       * calibrate.base for r in calibrate.records)]
+    calibrate.measure([{o.id: float(level)} for o in worth
+                       for level in _calibration_levels(o, budget_usd)[:-1]])
     factor, curves = calibrate.fit()
     calibration_seconds = time.perf_counter() - t0
     best: tuple[float, list[Solution], list[Verification], np.ndarray, Any] | None = None
@@ -354,7 +372,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         t0 = time.perf_counter()
         sims = [fresh.total_lost_usd if not any(v > 1e-6 for v in s.amounts.values()) else
                 _simulate_portfolio(scens, world, menu, s.amounts, n, verify_seed, members,
-                                    engine, simulate) for s in sols]
+                                    engine, simulate, own) for s in sols]
         verify_seconds += time.perf_counter() - t0
         fresh_model = fresh.calibrated(factor, curves)
         preds = [evaluate(fresh_model, options, s.amounts) for s in sols]
@@ -389,7 +407,8 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
                            for b, lead, a in calibrate.records],
            "calibration_runs": calibrate.runs, "attempt_max_abs_errors": attempt_errors,
            "r2_by_region": dict(zip(sample.regions, map(float, sample.fit_r2), strict=True))}
-    manifest = {"holder": holder, "members": list(members), "draws": n, "seed": base_seed,
+    manifest = {"holder": holder, "members": list(members), "sectors": own, "draws": n,
+                "seed": base_seed,
                 "verify_seed": verify_seed, "points": len(sols),
                 "scenarios": [s.name for s in scens], "dataset": scens[0].dataset,
                 "scenario_weights": [float(x) for x in w_s],
@@ -399,10 +418,30 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
                 "fit_run_seconds": fit_seconds, "verify_seconds": verify_seconds,
                 "calibration_seconds": calibration_seconds,
                 "total_seconds": time.perf_counter() - started}
-    return MitigationResult(holder=who.label, members=members,
+    return MitigationResult(holder=label, members=members,
                             scenarios=tuple(s.name for s in scens), options=options, points=sols,
                             verification=checks, marginal_values=marginal_values, fit=fit,
                             lp=lp, manifest=manifest)
+
+
+def _firm(world: SupplyNetwork, holder: str) -> str | None:
+    """The sector id when ``holder`` names a firm (``REGION.sector``), else None.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``holder`` is ``REGION.x`` with a known region but no such sector.
+    """
+    if "." not in holder:
+        return None
+    ids = set(world.sectors["id"].astype(str))
+    if holder in ids:
+        return holder
+    region = holder.split(".")[0]
+    if region in set(world.sectors["region"].astype(str)):
+        raise UnknownNameError("sector", holder, sorted(i for i in ids if i.startswith(region + ".")),
+                               field="holder")
+    return None
 
 
 def check_weights(weights: Sequence[float] | None, names: Sequence[str]) -> np.ndarray:
@@ -503,12 +542,12 @@ def _frontier(sample: LossSample, options: list[Option], budget: float | None,
 def _simulate_portfolio(scens: list[Scenario], world: SupplyNetwork, menu: Menu,
                         amounts: dict[str, float], draws: int, seed: int,
                         members: tuple[str, ...], engine: str,
-                        simulate: Any) -> np.ndarray:
+                        simulate: Any, sectors: tuple[str, ...] | None = None) -> np.ndarray:
     parts = []
     for s in scens:
         scen, w = _apply(s, world, menu, amounts)
         res: Results = simulate(scen, draws=draws, seed=seed, network=w, engine=engine)
-        parts.append(holder_loss_by_draw(res, members))
+        parts.append(holder_loss_by_draw(res, members, sectors))
     return np.concatenate(parts)
 
 
@@ -541,10 +580,11 @@ class _Calibrator:
 
     def __init__(self, scens: list[Scenario], world: SupplyNetwork, menu: Menu, draws: int,
                  seed: int, members: tuple[str, ...], engine: str, simulate: Any,
-                 sample: LossSample, options: list[Option], targets: list[Option]) -> None:
+                 sample: LossSample, options: list[Option], targets: list[Option],
+                 sectors: tuple[str, ...] | None = None) -> None:
         self.scens, self.world, self.menu = scens, world, menu
         self.draws, self.seed, self.members = draws, seed, members
-        self.engine, self.simulate = engine, simulate
+        self.engine, self.simulate, self.sectors = engine, simulate, sectors
         self.sample, self.options = sample, options
         self.targets = {o.id: o for o in targets}
         self.base = float(sample.weights @ sample.total_lost_usd)
@@ -556,12 +596,13 @@ class _Calibrator:
         added = False
         for amounts in portfolios:
             bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
-            if not bought or any(_same(bought, r[0]) for r in self.records):
+            if not bought or any(_same(bought, r[0], self.targets) for r in self.records):
                 continue
             lead = max(bought, key=lambda m: (self._novelty(m, bought[m]),
                                               bought[m] * self.targets[m].cost_per_unit))
             loss = _simulate_portfolio(self.scens, self.world, self.menu, bought, self.draws,
-                                       self.seed, self.members, self.engine, self.simulate)
+                                       self.seed, self.members, self.engine, self.simulate,
+                                       self.sectors)
             self.runs += 1
             self.records.append((bought, lead, self.base - float(self.sample.weights @ loss)))
             added = True
@@ -618,8 +659,11 @@ class _Calibrator:
         return self.base - sol.lost_usd_mean
 
 
-def _same(a: dict[str, float], b: dict[str, float]) -> bool:
-    return a.keys() == b.keys() and all(abs(a[m] - b[m]) <= 1e-6 * max(a[m], 1.0) for m in a)
+def _same(a: dict[str, float], b: dict[str, float], tops: dict[str, Option]) -> bool:
+    """The same portfolio, to 0.1 % of each measure's most (no engine run for a hair's
+    difference)."""
+    return a.keys() == b.keys() and all(abs(a[m] - b[m]) <= 1e-3 * tops[m].max_amount
+                                        for m in a)
 
 
 def _curve(points: list[tuple[float, float]]) -> StockCurve:

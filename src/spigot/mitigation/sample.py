@@ -111,20 +111,28 @@ class LossSample:
         return out
 
 
-def holder_sectors(results: Results, regions: Sequence[str]) -> npt.NDArray[np.bool_]:
-    """(S,) which sectors of the run belong to the holder's regions."""
-    return np.isin(results.data["sector_region"].values.astype(str), list(regions))
+def holder_sectors(results: Results, regions: Sequence[str],
+                   sectors: Sequence[str] | None = None) -> npt.NDArray[np.bool_]:
+    """(S,) which sectors of the run belong to the holder: its regions' sectors, or only the
+    sector ids ``sectors`` (a firm as holder, ``USA.automotive``)."""
+    mask = np.isin(results.data["sector_region"].values.astype(str), list(regions))
+    if sectors is not None:
+        mask &= np.isin(results.data["sector"].values.astype(str), list(sectors))
+    return mask
 
 
-def holder_loss_by_draw(results: Results, regions: Sequence[str]) -> npt.NDArray[np.float64]:
-    """USD of output the sectors of ``regions`` lost over the horizon, one value per draw."""
-    mask = holder_sectors(results, regions)
+def holder_loss_by_draw(results: Results, regions: Sequence[str],
+                        sectors: Sequence[str] | None = None) -> npt.NDArray[np.float64]:
+    """USD of output the holder's sectors (those of ``regions``, or only ``sectors``) lost over
+    the horizon, one value per draw."""
+    mask = holder_sectors(results, regions, sectors)
     return np.asarray(results.data["lost_output_usd"].values[:, mask].sum(axis=1), dtype=float)
 
 
 def loss_sample(runs: Sequence[Results], world: SupplyNetwork, regions: Sequence[str],
                 weights: Sequence[float] | None = None,
-                like: LossSample | None = None) -> LossSample:
+                like: LossSample | None = None,
+                own_sectors: Sequence[str] | None = None) -> LossSample:
     """The holder's :class:`LossSample` from runs whose trajectories were kept for every draw.
 
     Parameters
@@ -140,6 +148,9 @@ def loss_sample(runs: Sequence[Results], world: SupplyNetwork, regions: Sequence
     like
         Use this sample's cells and values per t (the abstraction fitted on other draws) instead
         of fitting new ones.
+    own_sectors
+        Count only these sector ids' lost output (a firm as holder); the shortfall stays the
+        region's (the engine has no per-sector shortfall).
 
     Raises
     ------
@@ -180,10 +191,12 @@ def loss_sample(runs: Sequence[Results], world: SupplyNetwork, regions: Sequence
         value = np.array([float(sectors.loc[s, "value_per_unit"]) for s in names])
         units = ds["traj_lost_units"].values * value  # (D, T, S) USD
         sector_region = ds["sector_region"].values.astype(str)
-        lost = np.stack([units[:, :, sector_region == r].sum(axis=2) for r in reg], axis=2)
+        own = holder_sectors(res, reg, own_sectors)
+        lost = np.stack([units[:, :, (sector_region == r) & own].sum(axis=2) for r in reg],
+                        axis=2)
         short_parts.append(short)
         lost_parts.append(lost)
-        total_parts.append(holder_loss_by_draw(res, reg))
+        total_parts.append(holder_loss_by_draw(res, reg, own_sectors))
         w_parts.append(np.full(ds.sizes["draw"], ws / ds.sizes["draw"]))
     shortfall = np.concatenate(short_parts)
     lost = np.concatenate(lost_parts)
