@@ -73,7 +73,8 @@ def mitigate(
         help="Built-in scenario names or YAML files, comma-separated (weighted by --weights; "
         "default equal).")],
     holder: Annotated[str, typer.Option(
-        "--for", help="The holder: a region id (USA), a group (EU27) or ids joined by commas.")],
+        "--for", help="The holder: a region id (USA), a group (EU27), ids joined by commas, or a "
+        "firm as a sector id (USA.automotive: its own loss and extra cover).")],
     budget: Annotated[float | None, typer.Option(
         "--budget", help="Frontier over budgets 0..USD (default: up to the cost beyond which "
         "nothing more is avoided).", show_default=False)] = None,
