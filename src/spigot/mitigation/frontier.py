@@ -3,18 +3,20 @@ verified by the full engine on fresh draws (docs/mitigation.md; ``spigot mitigat
 
 1. Run each scenario once without measures, keeping every draw's trajectory; take the holder's
    weekly shortfall per commodity and lost output, and fit the value of a t made available
-   (:mod:`spigot.mitigation.sample`).
-2. Solve the portfolio program (:mod:`spigot.mitigation.program`) for K budgets (or K caps on
+   (:mod:`spigot.mitigation.sample`); scenarios are pooled by their weights.
+2. Calibrate: run each measure alone through the engine on the same draws at a few amounts and
+   fit its effective-amount curve (:mod:`spigot.mitigation.calibrate`).
+3. Solve the portfolio program (:mod:`spigot.mitigation.program`) for K budgets (or K caps on
    CVaR95): the frontier. Point 0 buys nothing: its loss is the plain run's, exactly.
-3. Run every portfolio through the engine on fresh draws (another seed): stockpiles as
+4. Run every portfolio through the engine on fresh draws (another seed): stockpiles as
    ``StockpileRelease`` policies, extra cover as the sectors' ``cover_weeks``. The prediction it
    is checked against is the abstraction's loss on the same fresh draws (their unmitigated run,
    trajectories kept), so sampling noise does not count as error. Where the two differ by more
-   than 10 %, scale every cell's value per t by the share of the predicted avoided loss the
-   engine delivered and solve again (at most ``refits`` times; the attempt with the smallest
-   worst error is kept).
-4. Marginal value of each measure by finite differences around the last point, and its
-   breakeven cost.
+   than 10 %, run the frontier's portfolios on the fitted draws, re-fit the curves and solve
+   again (at most ``refits`` times; the attempt with the smallest worst error is kept). Without
+   calibrated measures, every cell's value per t is scaled by the share of the predicted avoided
+   loss the engine delivered instead.
+5. Marginal value of each measure by finite differences around point 0, and its breakeven cost.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from spigot.errors import InputError, Problem, UnknownNameError
-from spigot.mitigation.curve import StockCurve, invert
+from spigot.mitigation.calibrate import Calibrator, calibration_targets
 from spigot.mitigation.measures import (
     ExtraCover,
     Menu,
@@ -69,16 +71,6 @@ DEFAULT_MAX_COVER_WEEKS = 26.0
 DEFAULT_RELEASE_BELOW_COVER_WEEKS = 8.0
 #: Seed offset of the verification draws (fresh draws: another seed).
 VERIFY_SEED_OFFSET = 1_000_003
-#: Stock levels, as shares of the most the frontier can buy, at which the engine is run on the
-#: fitted draws to fit each cell's effective-stock curve (docs/mitigation.md, "Calibration").
-CALIBRATION_SHARES = (0.05, 0.15, 0.4, 1.0)
-#: A measure that avoids less than this share of the unmitigated expected loss at its most is
-#: calibrated at that amount only (its curve is a line to it).
-MIN_CALIBRATED_SHARE = 0.01
-#: Largest effective amount a calibration considers, as a multiple of the measure's most.
-HIGH_SHARE = 20.0
-#: Largest factor a calibration puts on a cell's value per t.
-MAX_VALUE_SCALE = 20.0
 
 
 class InfeasibleTargetError(InputError):
@@ -353,15 +345,11 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     verify_seconds = time.perf_counter() - t0
     factor = np.ones(len(sample.cells))
     t0 = time.perf_counter()
-    targets = _calibration_targets(sample, options)
-    calibrate = _Calibrator(scens, world, menu, n, base_seed, members, engine, simulate,
-                            sample, options, targets, own)
-    # each measure at its most first; the smaller amounts only where that avoids >= 1 %
-    calibrate.measure([{o.id: float(_calibration_levels(o, budget_usd)[-1])} for o in targets])
-    worth = [o for o in targets if any(r[1] == o.id and r[2] >= MIN_CALIBRATED_SHARE
-                                       * calibrate.base for r in calibrate.records)]
-    calibrate.measure([{o.id: float(level)} for o in worth
-                       for level in _calibration_levels(o, budget_usd)[:-1]])
+    targets = calibration_targets(sample, options)
+    calibrate = Calibrator(sample, options, targets, functools.partial(
+        _simulate_portfolio, scens, world, menu, draws=n, seed=base_seed, members=members,
+        engine=engine, simulate=simulate, sectors=own))
+    calibrate.start(budget_usd)
     factor, curves = calibrate.fit()
     calibration_seconds = time.perf_counter() - t0
     best: tuple[float, list[Solution], list[Verification], np.ndarray, Any] | None = None
@@ -549,125 +537,6 @@ def _simulate_portfolio(scens: list[Scenario], world: SupplyNetwork, menu: Menu,
         res: Results = simulate(scen, draws=draws, seed=seed, network=w, engine=engine)
         parts.append(holder_loss_by_draw(res, members, sectors))
     return np.concatenate(parts)
-
-
-def _calibration_targets(sample: LossSample, options: list[Option]) -> list[Option]:
-    """The measures that supply a cell with a positive value per t (those worth calibrating),
-    or none where a member region has several such cells (the closed form of
-    :func:`~spigot.mitigation.program.evaluate`, which the fit inverts, needs one)."""
-    useful = sample.value_per_t > 0
-    if np.any(np.bincount(sample.cell_region[useful], minlength=len(sample.regions)) > 1):
-        return []
-    cells = {k for k, u in zip(sample.cells, useful, strict=True) if u}
-    return [o for o in options if o.max_amount > 0
-            and any(k in cells and x > 0 for k, x in o.supply_t.items())]
-
-
-def _calibration_levels(option: Option, budget: float | None) -> np.ndarray:
-    """Amounts at which the engine is run to fit a measure's curve: shares of the most the
-    frontier can buy of it."""
-    top = option.max_amount
-    if budget is not None and option.cost_per_unit > 0:
-        top = min(top, budget / option.cost_per_unit)
-    return top * np.asarray(CALIBRATION_SHARES)
-
-
-class _Calibrator:
-    """Engine runs on the fitted draws (their seed) at given portfolios, and the effective-amount
-    curves fitted from them (:mod:`spigot.mitigation.curve`). A portfolio's avoided
-    loss is credited to the measure whose amount is farthest from those its curve already has
-    (then the costliest), the others at their current curves."""
-
-    def __init__(self, scens: list[Scenario], world: SupplyNetwork, menu: Menu, draws: int,
-                 seed: int, members: tuple[str, ...], engine: str, simulate: Any,
-                 sample: LossSample, options: list[Option], targets: list[Option],
-                 sectors: tuple[str, ...] | None = None) -> None:
-        self.scens, self.world, self.menu = scens, world, menu
-        self.draws, self.seed, self.members = draws, seed, members
-        self.engine, self.simulate, self.sectors = engine, simulate, sectors
-        self.sample, self.options = sample, options
-        self.targets = {o.id: o for o in targets}
-        self.base = float(sample.weights @ sample.total_lost_usd)
-        self.records: list[tuple[dict[str, float], str, float]] = []
-        self.runs = 0
-
-    def measure(self, portfolios: list[dict[str, float]]) -> bool:
-        """Run the engine at each portfolio not yet measured; True if any was."""
-        added = False
-        for amounts in portfolios:
-            bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
-            if not bought or any(_same(bought, r[0], self.targets) for r in self.records):
-                continue
-            lead = max(bought, key=lambda m: (self._novelty(m, bought[m]),
-                                              bought[m] * self.targets[m].cost_per_unit))
-            loss = _simulate_portfolio(self.scens, self.world, self.menu, bought, self.draws,
-                                       self.seed, self.members, self.engine, self.simulate,
-                                       self.sectors)
-            self.runs += 1
-            self.records.append((bought, lead, self.base - float(self.sample.weights @ loss)))
-            added = True
-        return added
-
-    def _novelty(self, measure: str, amount: float) -> float:
-        """How far ``amount`` is from the amounts of ``measure`` its curve already has, as a
-        share of its most (1 when it has none)."""
-        known = [r[0][r[1]] for r in self.records if r[1] == measure]
-        if not known:
-            return 1.0
-        return min(abs(amount - k) for k in known) / max(self.targets[measure].max_amount, 1e-12)
-
-    def fit(self) -> tuple[np.ndarray, dict[str, StockCurve] | None]:
-        """The factor on each cell's value per t (raised where a measure alone avoided more in
-        the engine than the abstraction can) and the curves of the measured measures."""
-        s = self.sample
-        factor = np.ones(len(s.cells))
-        for bought, lead, avoided in self.records:
-            if len(bought) != 1:
-                continue
-            o = self.targets[lead]
-            cols = [s.cells.index(k) for k, x in o.supply_t.items() if x > 0 and k in s.cells]
-            for _ in range(8):  # raise the values of its cells until the abstraction can
-                ceiling = self._avoided(s.scaled(factor), {}, lead, HIGH_SHARE * o.max_amount)
-                if avoided <= ceiling * 1.01 or ceiling <= 0 or factor[cols].max() >= \
-                        MAX_VALUE_SCALE:
-                    break
-                factor[cols] = np.minimum(factor[cols] * avoided / ceiling, MAX_VALUE_SCALE)
-        scaled = s.scaled(factor)
-        curves: dict[str, StockCurve] = {}
-        for singles_only in (True, False):  # the others' curves from the first pass
-            points: dict[str, list[tuple[float, float]]] = {}
-            model = scaled.calibrated(np.ones(len(s.cells)), curves)
-            for bought, lead, avoided in self.records:
-                if singles_only and len(bought) != 1:
-                    continue
-                others = {m: a for m, a in bought.items() if m != lead}
-                at = functools.partial(self._avoided, model, others, lead)
-                high = HIGH_SHARE * self.targets[lead].max_amount
-                # at most what the abstraction can avoid: the smallest amount that does it all
-                e = invert(at, min(avoided, at(high) * (1 - 1e-6)), high)
-                points.setdefault(lead, []).append((bought[lead], e))
-            curves = {**curves, **{m: _curve(p) for m, p in points.items()}}
-        return factor, curves or None
-
-    def _avoided(self, sample: LossSample, others: dict[str, float], lead: str,
-                 effective: float) -> float:
-        """Expected USD the abstraction avoids with ``others`` (at their curves) and an
-        effective amount of ``lead``."""
-        curves = {m: c for m, c in (sample.curves or {}).items() if m != lead}
-        model = replace(sample, curves=curves or None)
-        sol = evaluate(model, self.options, {**others, lead: effective}, clip=False)
-        return self.base - sol.lost_usd_mean
-
-
-def _same(a: dict[str, float], b: dict[str, float], tops: dict[str, Option]) -> bool:
-    """The same portfolio, to 0.1 % of each measure's most (no engine run for a hair's
-    difference)."""
-    return a.keys() == b.keys() and all(abs(a[m] - b[m]) <= 1e-3 * tops[m].max_amount
-                                        for m in a)
-
-
-def _curve(points: list[tuple[float, float]]) -> StockCurve:
-    return StockCurve.through(np.array([p[0] for p in points]), np.array([p[1] for p in points]))
 
 
 def _verify(sol: Solution, simulated: np.ndarray) -> Verification:
