@@ -140,3 +140,20 @@ def test_the_per_draw_program_has_the_weekly_programs_optimum(mode: str) -> None
             assert fast.lost_usd_mean == pytest.approx(slow.lost_usd_mean, abs=1e-5 * scale)
         else:
             assert fast.cost_usd == pytest.approx(slow.cost_usd, rel=1e-5, abs=1e-3)
+
+
+def test_p95_target_frontier_keeps_the_predicted_cvar_under_each_cap() -> None:
+    """The LP buys through the curves' concave majorants; the frontier's points, predicted
+    through the curves themselves, still keep CVaR95 (so P95) under their caps."""
+    scen = toy_scenario(BAN)
+    plain = sp.mitigate(scen, "USA", draws=16, points=2, seed=4, refits=0, marginal=False)
+    top = plain.points[0].lost_usd_p95
+    target = 0.5 * top
+    res = sp.mitigate(scen, "USA", draws=16, points=4, seed=4, refits=0, marginal=False,
+                      target_p95_usd=target)
+    assert res.document()["fit"]["curves"]
+    caps = np.linspace(top, target, 4)[1:]
+    for point, cap in zip(res.points[1:], caps, strict=True):
+        assert point.lost_usd_cvar95 <= cap * (1 + 1e-6)
+        assert point.lost_usd_p95 <= cap * (1 + 1e-6)
+    assert np.all(np.diff([p.cost_usd for p in res.points]) >= 0)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spigot.errors import InputError, Problem, UnknownNameError
+from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
 from spigot.mitigation.calibrate import Calibrator, calibration_targets
 from spigot.mitigation.measures import (
     ExtraCover,
@@ -515,8 +515,7 @@ def _frontier(sample: LossSample, options: list[Option], budget: float | None,
                 "menu"))
         top = zero.lost_usd_p95
         caps = np.linspace(top, target, points)[1:]
-        return [zero] + [_solve(lp, sample, options, cvar_cap_usd=float(c), objective="cost")
-                         for c in caps]
+        return [zero] + [_capped(lp, sample, options, float(c)) for c in caps]
     if budget is None:  # the cheapest portfolio that avoids all it can
         least = _solve(lp, sample, options, objective="lost").lost_usd_mean
         cap = least + 1e-6 * max(zero.lost_usd_mean, 1.0)
@@ -525,6 +524,26 @@ def _frontier(sample: LossSample, options: list[Option], budget: float | None,
         return [zero] * points
     budgets = np.linspace(0.0, budget, points)[1:]
     return [zero] + [_solve(lp, sample, options, budget_usd=float(b)) for b in budgets]
+
+
+def _capped(lp: dict[str, Any], sample: LossSample, options: list[Option],
+            cap: float) -> Solution:
+    """The cheapest portfolio whose CVaR95, predicted through the curves, is under ``cap``: the
+    program buys through the curves' concave majorants (optimistic between measured amounts),
+    so its cap is lowered by the overshoot and it is solved again (at most 5 times; the last
+    solution is kept if the lowered cap becomes unreachable)."""
+    sol = _solve(lp, sample, options, cvar_cap_usd=cap, objective="cost")
+    lp_cap = cap
+    for _ in range(5):
+        over = sol.lost_usd_cvar95 - cap
+        if over <= 1e-6 * max(cap, 1.0):
+            break
+        lp_cap -= over
+        try:
+            sol = _solve(lp, sample, options, cvar_cap_usd=lp_cap, objective="cost")
+        except SpigotError:
+            break
+    return sol
 
 
 def _simulate_portfolio(scens: list[Scenario], world: SupplyNetwork, menu: Menu,
