@@ -2,7 +2,7 @@
 at most 5 minutes on the 2-core machine with 200 draws per candidate.
 
 Run: ``.venv/bin/python benchmarks/bench_strategy.py [--draws 200] [--rounds 3] [--scenario
-licence-squeeze]``.
+licence-squeeze] [--importer mitigate|newsvendor]`` (the search is not saved to the run store).
 
 Runs the command as a user would, in a fresh process (``python -m spigot strategy ... --format
 json``), after one untimed tiny engine run that compiles or loads the numba cache (a user's
@@ -32,6 +32,7 @@ def main() -> int:
     ap.add_argument("--scenario", default="licence-squeeze")
     ap.add_argument("--draws", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--importer", choices=["mitigate", "newsvendor"], default="mitigate")
     a = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     subprocess.run([sys.executable, "-c", WARM.format(s=a.scenario)], env=env, check=True)
@@ -39,7 +40,8 @@ def main() -> int:
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "spigot", "strategy", a.scenario, "--exporter",
                            "CHN", "--target", "USA", "--draws", str(a.draws), "--rounds",
-                           str(a.rounds), "--format", "json"], env=env, check=True,
+                           str(a.rounds), "--importer", a.importer, "--no-save", "--format",
+                           "json"], env=env, check=True,
                           capture_output=True, text=True)
     wall = time.perf_counter() - start
     load_after = os.getloadavg()
@@ -58,7 +60,9 @@ def main() -> int:
               f"{alt['score_se_usd']:,.0f}; gap {alt['gap_usd']:,.0f}, paired se "
               f"{alt['gap_se_usd']:,.0f})")
     for r in doc["rounds"]:
-        stock = "; ".join(f"{s['tonnes']:.4g} t {s['commodity']}" for s in r["importer"])
+        stock = "; ".join(f"{s['tonnes']:.4g} t {s['commodity']}" if "tonnes" in s else
+                          f"+{s['weeks']:.3g} weeks of cover for {s['sector']}"
+                          for s in r["importer"])
         print(f"round {r['round']} ({r['state']}): {r['exporter']['label']} -> the USA holds "
               f"{stock or 'nothing'}")
     print(f"outcome: {doc['outcome']}")

@@ -152,6 +152,72 @@ def test_a_cover_trigger_fires_at_the_first_step_after_the_stock_falls_below_its
         assert applied(res, "low_cover")[d] == t + 1
 
 
+def lost_revenue_by_step(res: sp.Results, scen: sp.Scenario, exporter: str) -> np.ndarray:
+    """(D, T) the exporter's cross-border export revenue lost per step, USD, from the kept
+    trajectories of a run without markets: base flow minus exports, at the dataset's base
+    price of each route's commodity in its destination's zone (docs/design.md, "Reactions")."""
+    ds = res.data
+    m = prepare(scen)
+    net = m.net
+    out = np.zeros(ds["traj_exports"].shape[:2])
+    for k, route in enumerate(ds["route"].values):
+        origin, dest = str(ds["route_exporter"].values[k]), str(ds["route_destination"].values[k])
+        if origin != exporter or dest == origin:
+            continue
+        zone = int(net.region_zone[net.regions.index(dest)])
+        price = float(net.price[net.route_commodity[k], zone])
+        x = ds["traj_exports"].sel(route=route).values
+        out += (m.route_base[k] - x) * price
+    return out
+
+
+def m_base_ndpr_jpn_usd(scen: sp.Scenario) -> float:
+    """Base revenue of China's NdPr oxide to Japan in a week, USD (JPN is ex_china)."""
+    m = prepare(scen)
+    k = list(m.net.routes).index(JPN_ROUTE)
+    return float(m.route_base[k] * m.net.price[m.net.route_commodity[k], 1])
+
+
+REVENUE = """
+  - {id: ban_now, measure: ban, when: {date: 2025-01-20}, do: resume}
+  - {id: lost_sales, measure: ban, when: {revenue_lost_above: {exporter: CHN, usd: 30000,
+     weeks: 4}}, lag_weeks: 1, do: suspend}
+"""
+
+
+def test_a_revenue_trigger_fires_at_the_first_step_its_window_of_lost_revenue_reaches_the_level(
+        ) -> None:
+    """The ban on US magnets costs China about 11,500 USD a week (0.19 t/week at 60,000
+    USD/t); the trigger reads the 4 weeks before each step, so it fires once three or four
+    weeks of the ban are lost, and the suspension ends the ban one week later."""
+    scen = scenario(REVENUE)
+    res = both(scen)
+    lost = lost_revenue_by_step(res, scen, "CHN")
+    ban = step_of("2025-01-20")
+    # before the ban only the JPN licence's first week of review is lost (one week of NdPr
+    # oxide, 0.115 t at 57,000 USD/t), well below the level
+    np.testing.assert_allclose(lost[:, 0], m_base_ndpr_jpn_usd(scen), rtol=1e-9)
+    assert np.abs(lost[:, 1:ban]).max() < 1e-6
+    weeks = fired(res, "lost_sales")
+    for d, week in enumerate(weeks):
+        window = [lost[d, max(0, t - 4):t].sum() for t in range(lost.shape[1])]
+        expected = next(t for t in range(1, lost.shape[1]) if window[t] >= 30000.0)
+        assert week == expected, (d, window[:int(week) + 1])
+        assert week > ban  # never before the loss
+    assert (applied(res, "lost_sales") == weeks + 1).all()
+    usa = held(res, USA_ROUTE)
+    assert usa[ban:int(weeks.min()) + 1].min() > 0.0  # banned until the suspension applies
+    assert usa[int(weeks.max()) + 1:].sum() == 0.0
+
+
+def test_a_revenue_trigger_with_markets_agrees_in_both_engines_and_a_high_level_never_fires(
+        ) -> None:
+    res = both(scenario(REVENUE, markets=True))
+    assert (fired(res, "lost_sales") > step_of("2025-01-20")).all()
+    never = both(scenario(REVENUE.replace("usd: 30000", "usd: 3.0e7")))
+    assert np.isnan(fired(never, "lost_sales")).all()
+
+
 def test_a_price_trigger_needs_markets_and_fires_on_the_previous_steps_price() -> None:
     text = """
   - {id: ban_now, measure: ban, when: {date: 2025-01-20}, do: resume}
@@ -304,13 +370,15 @@ def test_load_text_accepts_all_trigger_and_action_kinds() -> None:
      do: resume}
   - {id: h, measure: ban, when: {stockpile_below: {stockpile: jpn_magnets, tonnes: 1}},
      do: suspend}
+  - {id: i, measure: ban, when: {revenue_lost_above: {exporter: CHN, usd: 1.0e4, weeks: 2,
+     commodities: [ndfeb_magnet]}}, do: suspend}
 """, "all.yaml")
     from spigot.scenarios.reactions import action_name, trigger_name
 
     assert {trigger_name(r.when) for r in scen.reactions} == set(TRIGGERS)
     assert {action_name(r) for r in scen.reactions} == set(ACTIONS)
     res = both(scen.with_options(draws=3))
-    assert res.data["reaction_fired_week"].shape == (3, 8)
+    assert res.data["reaction_fired_week"].shape == (3, 9)
 
 
 def test_a_stockpile_trigger_on_an_unknown_stockpile_is_an_exit_2_error(
@@ -324,3 +392,15 @@ def test_a_stockpile_trigger_on_an_unknown_stockpile_is_an_exit_2_error(
     assert "field 'reactions[0].when.stockpile_below.stockpile': unknown stockpile: got " \
         "'jpn_magnet'" in err
     assert "did you mean 'jpn_magnets'" in err
+
+
+def test_a_revenue_trigger_naming_an_unknown_exporter_is_an_exit_2_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(WORLD.format(markets="false") + (
+        "  - {id: r, measure: ban, when: {revenue_lost_above: {exporter: CHNA, usd: 1.0e6,"
+        " weeks: 4}}, do: suspend}\n"))
+    code, _, err = cli(capsys, "run", str(path), "--no-save", "-q")
+    assert code == 2
+    assert "field 'reactions[0].when.revenue_lost_above.exporter': unknown region: got " \
+        "'CHNA'" in err

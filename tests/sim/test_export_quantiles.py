@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spigot.results.results import PRICE_QUANTILES
-from spigot.sim.engine import _quantiles_by_step
+from spigot.sim.totals import quantiles_by_step as _quantiles_by_step
 from spigot.testing import run, toy_scenario
 
 

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: The documented top-level keys of `spigot strategy --format json` (docs/cli.md): an interface.
 KEYS = {"schema", "scenario", "exporter", "targets", "draws", "seed", "family", "weights", "search",
         "best_policy", "objective", "alternatives", "rounds", "outcome", "surface", "runs",
-        "seconds"}
+        "seconds", "importer"}
 
 
 @pytest.fixture
@@ -39,7 +39,8 @@ def test_json_has_the_issues_keys(capsys: pytest.CaptureFixture[str],
     assert code == 0, err
     doc = json.loads(out)
     assert doc["schema"] == "spigot.strategy/1"
-    assert set(doc) == KEYS
+    assert set(doc) == KEYS | {"run_id"}  # saved to the store (kind strategy)
+    assert doc["importer"] == "mitigate"  # the default answer: spigot mitigate's optimiser
     assert {"harm_usd", "revenue_lost_usd", "share_lost"} <= set(doc["objective"])
     assert doc["draws"] == 24
     assert doc["seed"] == 5
@@ -69,6 +70,22 @@ def test_the_table_names_the_best_policy(capsys: pytest.CaptureFixture[str],
     assert "best policy:" in out
     assert "Best responses" in out
     assert "outcome: open" in out
+
+
+def test_the_newsvendor_importer_is_an_option_and_a_bad_one_exits_2(
+        capsys: pytest.CaptureFixture[str], files: tuple[str, str]) -> None:
+    scen, fam = files
+    code, out, err = cli(capsys, "strategy", scen, "--exporter", "CHN", "--target", "USA",
+                         "--family", fam, "--draws", "16", "--rounds", "1", "--no-save",
+                         "--importer", "newsvendor", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["importer"] == "newsvendor"
+    assert all(s["fractile"] is not None for s in doc["rounds"][0]["importer"])
+    code, _, err = cli(capsys, "strategy", scen, "--exporter", "CHN", "--target", "USA",
+                       "--family", fam, "--importer", "mitigation")
+    assert code == 2
+    assert "mitigation" in err
 
 
 def test_stdout_is_pure_json_in_a_process(files: tuple[str, str]) -> None:

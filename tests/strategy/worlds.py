@@ -40,3 +40,15 @@ def toy_squeeze() -> Scenario:
 
 def toy_family(text: str = TOY_FAMILY) -> Family:
     return load_family_text(text, "family.yaml")
+
+
+def saved_search(store: object, draws: int = 16, rounds: int = 2) -> str:
+    """Run a small search of the toy family on the toy squeeze and keep it in ``store`` (a
+    folder) as a ``strategy`` entry; returns its run id."""
+    import spigot as sp
+    from spigot.cli.strategy import save_strategy, strategy_document
+
+    found = sp.strategy(toy_squeeze(), exporter="CHN", target="USA", family=toy_family(),
+                        draws=draws, rounds=rounds, seed=3)
+    run_id, _ = save_strategy(strategy_document(found), TOY_SQUEEZE, "toy", store)
+    return run_id

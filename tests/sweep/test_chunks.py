@@ -4,9 +4,12 @@ same per-draw arrays, including the reaction timeline, whatever the chunking."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import spigot as sp
-from spigot.sweep.chunks import block_ranges, merge_chunks, run_blocks
+from spigot.sim.engine import BLOCK_SIZE
+from spigot.sim.totals import RunTotals
+from spigot.sweep.chunks import block_ranges, merge_chunks, prepared, run_blocks
 from tests.policy.test_reactions import scenario
 
 
@@ -28,3 +31,22 @@ def test_merged_chunks_equal_simulate_with_reactions() -> None:
     for name in ("reaction_fired_week", "reaction_applied_week", "first_stop_week",
                  "lost_output_usd", "mean_exports"):
         np.testing.assert_array_equal(merged[name].values, whole[name].values, err_msg=name)
+
+
+def test_run_totals_refuse_a_chunk_out_of_block_order() -> None:
+    scen = scenario("""
+  - id: tighten
+    measure: lic
+    when: {date: 2025-02-01}
+    do: {approval: 0.5}
+""", draws=130)
+    chunks = [run_blocks(scen, b0, b1) for b0, b1 in block_ranges(scen.draws, 64)]
+    run = RunTotals(prepared(scen), scen.draws, BLOCK_SIZE)
+    run.add(chunks[0])
+    with pytest.raises(ValueError, match="expected block 1, got 2"):
+        run.add(chunks[2])  # block 1 skipped: its draws would be left empty
+    run.add(chunks[1])
+    run.add(chunks[2])
+    assert run.next_block == 3
+    with pytest.raises(ValueError, match="cover the point's draw blocks exactly once"):
+        merge_chunks(scen, chunks[:1] + chunks[2:])  # a gap

@@ -75,7 +75,8 @@ def save_results(results: Any, scenario_text: str, store: Path | None, *, kind: 
 
 @app.command("list")
 def list_runs(
-    kind: Annotated[str | None, typer.Option(help="Only runs of this kind: run, replay or sweep.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="Only runs of this kind: run, replay, sweep, mitigate or strategy.")] = None,
     store: StoreOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:

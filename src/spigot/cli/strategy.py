@@ -5,28 +5,53 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from spigot._lazy import lazy_from
-from spigot.cli.output import Format, FormatOption, QuietOption, SeedOption, emit_rows, to_jsonable
+from spigot._lazy import lazy_from, lazy_import
+from spigot.cli.output import (
+    Format,
+    FormatOption,
+    QuietOption,
+    SaveOption,
+    SeedOption,
+    emit_rows,
+    to_jsonable,
+)
+from spigot.cli.runs import StoreOption, open_store, scenario_text_of
 
 if TYPE_CHECKING:
     from spigot import scenarios
     from spigot.strategy import Evaluation, StrategyResult
+    from spigot.strategy import importer as importers
     from spigot.strategy import strategy as run_strategy
 else:
     scenarios = lazy_from("spigot", "scenarios")
     run_strategy = lazy_from("spigot.strategy", "strategy")
+    importers = lazy_import("spigot.strategy.importer")
 
-__all__ = ["JSON_SCHEMA_ID", "strategy", "strategy_document"]
+__all__ = ["JSON_SCHEMA_ID", "save_strategy", "strategy", "strategy_dataset",
+           "strategy_document"]
 
 #: Identifies the layout of ``spigot strategy --format json``; bumped only on breaking changes.
 JSON_SCHEMA_ID = "spigot.strategy/1"
 #: Alternatives reported next to the best policy.
 ALTERNATIVES = 3
+
+
+class Importer(StrEnum):
+    """``--importer``: the importer's answer (:data:`spigot.strategy.importer.IMPORTERS`)."""
+
+    mitigate = "mitigate"
+    newsvendor = "newsvendor"
+
+
+#: The importer's answer when --importer is not given
+#: (:data:`spigot.strategy.importer.DEFAULT_IMPORTER`; docs/model.md, "Best responses").
+DEFAULT_IMPORTER = Importer.mitigate
 
 
 def _policy(e: Evaluation) -> dict[str, Any]:
@@ -56,6 +81,7 @@ def strategy_document(found: StrategyResult) -> dict[str, Any]:
         "family": {"name": found.family.name, "candidates": found.candidates,
                    "levers": found.family.options()},
         "weights": found.weights.as_dict(),
+        "importer": found.importer,
         "search": {"method": first.method, "rungs": first.rungs},
         "best_policy": _policy(best),
         "objective": best.summary(),
@@ -70,6 +96,40 @@ def strategy_document(found: StrategyResult) -> dict[str, Any]:
         "runs": found.runs,
         "seconds": round(found.seconds, 2),
     }
+
+
+def answer_text(item: dict[str, Any]) -> str:
+    """One item of the importer's answer (a stock or extra cover, as JSON) in words."""
+    if item.get("kind") == "extra_cover":
+        return f"{item['holder']}.{item['sector']} +{item['weeks']:.3g} weeks of cover"
+    return f"{item['holder']} holds {item['tonnes']:.4g} t {item['commodity']}"
+
+
+def strategy_dataset(doc: dict[str, Any]) -> Any:
+    """Round 1's objective surface as an ``xarray.Dataset`` on the dimension ``candidate`` (the
+    candidates' labels): ``score_usd``, ``score_se_usd`` (USD) and ``draws`` (for the store; the
+    report reads the whole document from the manifest)."""
+    import xarray as xr
+
+    rows = doc["surface"]
+    return xr.Dataset(
+        {"score_usd": ("candidate", [float(r["score_usd"]) for r in rows], {"units": "USD"}),
+         "score_se_usd": ("candidate", [float(r["score_se_usd"]) for r in rows],
+                          {"units": "USD"}),
+         "draws": ("candidate", [int(r["draws"]) for r in rows], {"units": "1"})},
+        coords={"candidate": [str(r["label"]) for r in rows]})
+
+
+def save_strategy(doc: dict[str, Any], scenario_text: str, dataset: str,
+                  store: Any = None) -> tuple[str, str]:
+    """Keep a search in the run store as an entry of kind ``strategy``: the surface as its data,
+    the JSON document as ``manifest["strategy"]``. Returns the run id and the store's path."""
+    runs = open_store(store)
+    manifest = {"scenario": doc["scenario"], "dataset": dataset, "seed": doc["seed"],
+                "draws": doc["draws"], "timings": {"total": doc["seconds"]},
+                "strategy": to_jsonable(doc)}
+    run_id = runs.save(strategy_dataset(doc), manifest, scenario_text, kind="strategy")
+    return run_id, str(runs.path)
 
 
 def write_figure(found: StrategyResult, path: str) -> None:
@@ -111,10 +171,16 @@ def strategy(
                                                "(default: the bundled one).",
                                                show_default=False)] = None,
     seed: SeedOption = None,
+    importer: Annotated[Importer, typer.Option(
+        "--importer", help="The importer's answer: the mitigation optimiser of spigot mitigate "
+        "(stockpiles and extra cover) or a newsvendor stockpile per commodity.")]
+    = DEFAULT_IMPORTER,
     html: Annotated[str | None, typer.Option(
         "--html", help="Also write the objective over the family as a self-contained HTML "
         "figure to this file.", show_default=False)] = None,
     fmt: FormatOption = Format.table,
+    store: StoreOption = None,
+    save: SaveOption = True,
     quiet: QuietOption = False,
 ) -> None:
     """The exporter's best export licence against a target, and the best responses that follow."""
@@ -125,11 +191,17 @@ def strategy(
             sys.stderr.write(line + "\n")
 
     found = run_strategy(scen, exporter=exporter, target=target, rounds=rounds, draws=draws,
-                         family=family, seed=seed, progress=note)
+                         family=family, seed=seed, answer=importers.IMPORTERS[importer.value],
+                         progress=note)
     doc = strategy_document(found)
     if html is not None:
         write_figure(found, html)
         note(f"wrote {html}")
+    if save:
+        run_id, where = save_strategy(doc, scenario_text_of(scenario), scen.dataset, store)
+        doc["run_id"] = run_id
+        if not quiet:
+            typer.echo(f"saved strategy {run_id} to {where} (spigot report {run_id})", err=True)
     if fmt is Format.json:
         sys.stdout.write(json.dumps(to_jsonable(doc), indent=2, ensure_ascii=False) + "\n")
         return
@@ -152,8 +224,7 @@ def strategy(
     emit_rows([{"round": r["round"], "exporter's best": r["exporter"]["label"],
                 "score_usd": r["exporter"]["score_usd"],
                 "score_se_usd": r["exporter"]["score_se_usd"],
-                "importer's answer": "; ".join(f"{s['holder']} holds {s['tonnes']:.4g} t "
-                                               f"{s['commodity']}" for s in r["importer"])
+                "importer's answer": "; ".join(answer_text(s) for s in r["importer"])
                 or "no stock", "state": r["state"]} for r in doc["rounds"]], fmt,
               title="Best responses")
     out = found.outcome

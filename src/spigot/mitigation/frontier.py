@@ -57,8 +57,8 @@ if TYPE_CHECKING:
     from spigot.results import Results
     from spigot.scenarios import Scenario
 
-__all__ = ["InfeasibleTargetError", "MitigationResult", "check_weights", "default_menu", "mitigate",
-           "options_of"]
+__all__ = ["InfeasibleTargetError", "MitigationResult", "apply_portfolio", "check_weights",
+           "default_menu", "mitigate", "options_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ class MitigationResult:
         LP size and HiGHS time (``variables``, ``constraints``, ``solve_seconds`` summed).
     manifest
         Draws, seeds, timings.
+    menu
+        The measures the program chose from (the default menu when none was given).
     """
 
     holder: str
@@ -130,6 +132,7 @@ class MitigationResult:
     fit: dict[str, Any]
     lp: dict[str, Any]
     manifest: dict[str, Any] = field(default_factory=dict)
+    menu: Menu | None = None
 
     @property
     def frontier(self) -> pd.DataFrame:
@@ -260,12 +263,21 @@ def _apply(scenario: Scenario, world: SupplyNetwork, menu: Menu,
     return scen, world
 
 
+def apply_portfolio(scenario: Scenario, world: SupplyNetwork, menu: Menu,
+                    amounts: dict[str, float]) -> tuple[Scenario, SupplyNetwork]:
+    """The scenario and world with a portfolio of ``menu``'s measures in them (``amounts``: id ->
+    t of a stockpile or weeks of extra cover): stockpiles as ``StockpileRelease`` policies,
+    extra cover added to the sectors' ``cover_weeks``, as :func:`mitigate` verifies them."""
+    return _apply(scenario, world, menu, amounts)
+
+
 def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Menu | None = None,
              budget_usd: float | None = None, target_p95_usd: float | None = None,
              draws: int | None = None, points: int = 10, seed: int | None = None,
              refits: int = 2, engine: str = "numba", world: SupplyNetwork | None = None,
              marginal: bool = True,
-             weights: Sequence[float] | None = None) -> MitigationResult:
+             weights: Sequence[float] | None = None,
+             calibrate: bool = True) -> MitigationResult:
     """The cost-versus-risk frontier of ``holder``'s mitigation, verified by simulation.
 
     Parameters
@@ -294,6 +306,10 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     weights
         Probability of each scenario, in their order, summing to 1 (default: equal). Every
         expectation, P95 and CVaR95 is over the weighted mixture of the scenarios' draws.
+    calibrate
+        Calibrate each measure by engine runs on the fitted draws (the default; about four runs
+        per useful measure, more on re-fits). False: the constant value per t with the one-factor
+        re-fit (faster, far less accurate; docs/mitigation.md).
 
     Raises
     ------
@@ -345,7 +361,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     verify_seconds = time.perf_counter() - t0
     factor = np.ones(len(sample.cells))
     t0 = time.perf_counter()
-    targets = calibration_targets(sample, options)
+    targets = calibration_targets(sample, options) if calibrate else []
     calibrate = Calibrator(sample, options, targets, functools.partial(
         _simulate_portfolio, scens, world, menu, draws=n, seed=base_seed, members=members,
         engine=engine, simulate=simulate, sectors=own))
@@ -409,7 +425,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     return MitigationResult(holder=label, members=members,
                             scenarios=tuple(s.name for s in scens), options=options, points=sols,
                             verification=checks, marginal_values=marginal_values, fit=fit,
-                            lp=lp, manifest=manifest)
+                            lp=lp, manifest=manifest, menu=menu)
 
 
 def _firm(world: SupplyNetwork, holder: str) -> str | None:

@@ -53,9 +53,10 @@ __all__ = ["BAN", "LICENCE", "QUOTA", "RELEASE", "TAX", "BlockParams", "PolicyPl
            "block_seed", "decimal_year"]
 
 #: Trigger and action ids the engines branch on (:mod:`spigot.scenarios.reactions`).
-TR_DATE, TR_STARTS, TR_ENDS, TR_CHANCE, TR_PRICE_ABOVE, TR_PRICE_BELOW, TR_COVER, TR_PILE = (
-    TRIGGERS[k][0] for k in ("date", "policy_starts", "policy_ends", "probability_per_week",
-                             "price_above", "price_below", "cover_below", "stockpile_below"))
+(TR_DATE, TR_STARTS, TR_ENDS, TR_CHANCE, TR_PRICE_ABOVE, TR_PRICE_BELOW, TR_COVER, TR_PILE,
+ TR_REVENUE) = (TRIGGERS[k][0] for k in (
+    "date", "policy_starts", "policy_ends", "probability_per_week", "price_above",
+    "price_below", "cover_below", "stockpile_below", "revenue_lost_above"))
 DO_SUSPEND, DO_RESUME, DO_APPROVAL, DO_APPROVAL_SCALE, DO_PROCESSING = (
     ACTIONS[k][0] for k in ("suspend", "resume", "approval", "approval_scale",
                             "processing_time"))
@@ -236,6 +237,9 @@ class PolicyPlan:
         rows: list[tuple[int, int, int, float, int, int, int]] = []
         kernels: list[int] = []
         self.reactions: list[Reaction] = list(scen.reactions)
+        #: (R,) per reaction, the commodity indices a revenue trigger counts (None: all, or
+        #: not a revenue trigger); the model turns them into the exporter's routes.
+        self.rx_commodities: list[tuple[int, ...] | None] = []
         for r in self.reactions:
             target = main.get(r.measure, -1)
             do = action_name(r)
@@ -254,6 +258,10 @@ class PolicyPlan:
                 kernels.append(kernel_length(self, r.do.processing_time))
             key = trigger_name(r.when)
             ref, ref2, level = self._trigger_terms(len(rows), r, main)
+            lost = r.when.revenue_lost_above
+            self.rx_commodities.append(
+                tuple(self.net.commodities.index(c) for c in lost.commodities)
+                if lost is not None and lost.commodities else None)
             rows.append((TRIGGERS[key][0], ref, ref2, level,
                          round(r.lag_weeks / scen.step_weeks), target, ACTIONS[do][0]))
         cols = list(zip(*rows, strict=True)) if rows else [()] * 7
@@ -276,7 +284,8 @@ class PolicyPlan:
         """``(ref, ref2, level)`` of reaction ``i``'s trigger as the engines read it: a date's
         step; a measure's index; a price's commodity, zone and log multiple; a cover's region,
         commodity and steps of base use (the model turns them into a region buffer and t); a
-        stockpile's index and tonnes.
+        stockpile's index and tonnes; a revenue trigger's exporter, window in steps (at least
+        1) and USD.
 
         Raises
         ------
@@ -320,6 +329,16 @@ class PolicyPlan:
                             "a stockpile of the dataset or a StockpileRelease id: "
                             + (", ".join(piles) or "(none)"), did_you_mean(name, piles) or None)
             return piles.index(name), 0, w.stockpile_below.tonnes
+        lost = w.revenue_lost_above
+        if lost is not None:
+            regions = list(net.regions)
+            if lost.exporter not in regions:
+                raise error("the exporter of a revenue trigger must be one region",
+                            ("exporter",), lost.exporter,
+                            "a region id of the dataset (not a group)",
+                            did_you_mean(lost.exporter, regions) or None)
+            window = max(1, round(lost.weeks / scen.step_weeks))
+            return regions.index(lost.exporter), window, lost.usd
         return 0, 0, 0.0  # a probability trigger: its step is drawn per draw
 
     def _index_routes(self) -> None:

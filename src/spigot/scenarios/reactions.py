@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from spigot.scenarios.models import Scenario
 
 __all__ = ["ACTIONS", "TRIGGERS", "Action", "CoverCondition", "FastTrackGrant",
-           "PriceCondition", "Reaction", "StockpileCondition", "Trigger", "action_name",
-           "reaction_problems", "reaction_references", "trigger_name"]
+           "PriceCondition", "Reaction", "RevenueCondition", "StockpileCondition", "Trigger",
+           "action_name", "reaction_problems", "reaction_references", "trigger_name"]
 
 #: Trigger kinds: ``when`` key -> (engine id, one line for the docs).
 TRIGGERS: dict[str, tuple[int, str]] = {
@@ -50,6 +50,9 @@ TRIGGERS: dict[str, tuple[int, str]] = {
                     "is below some weeks of its base use"),
     "stockpile_below": (7, "a stockpile (dataset row or StockpileRelease id) holds less than "
                         "some tonnes"),
+    "revenue_lost_above": (8, "an exporter's cross-border export revenue lost over the last "
+                           "weeks (base flows at base prices minus exports at the draw's "
+                           "prices) is at least some USD"),
 }
 
 #: Action kinds: ``do`` value or key -> (engine id, one line for the docs). A fast track
@@ -88,6 +91,24 @@ class StockpileCondition(Model):
     tonnes: float = Field(ge=0, description="Tonnes, in the commodity's unit.")
 
 
+class RevenueCondition(Model):
+    """An exporter's export revenue lost over a trailing window, against its base trade.
+
+    The revenue lost in a step is ``sum_k base_k x p0_k - x_k x p0_k x rel_k`` over the
+    exporter's cross-border routes ``k`` (of ``commodities``, all if not given): base flow
+    ``base_k`` and shipments ``x_k`` in t/step, ``p0_k`` the base price of the route's
+    commodity in its destination's zone (USD/t), ``rel_k`` the draw's relative price there
+    (1 without markets). :mod:`spigot.strategy.objective` prices exports the same way.
+    """
+
+    exporter: str = Field(description="Region id of the exporter.")
+    usd: float = Field(gt=0, description="USD of revenue lost over the window.")
+    weeks: float = Field(gt=0, description="Length of the trailing window, weeks (rounded "
+                         "to whole steps, at least one).")
+    commodities: list[str] | None = Field(None, min_length=1, description="Commodity ids "
+                                          "whose revenue counts (default: all).")
+
+
 class Trigger(Model):
     """When a reaction fires: exactly one of the keys (see :data:`TRIGGERS`)."""
 
@@ -101,6 +122,8 @@ class Trigger(Model):
     cover_below: CoverCondition | None = Field(None, description=TRIGGERS["cover_below"][1])
     stockpile_below: StockpileCondition | None = Field(
         None, description=TRIGGERS["stockpile_below"][1])
+    revenue_lost_above: RevenueCondition | None = Field(
+        None, description=TRIGGERS["revenue_lost_above"][1])
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Trigger:
@@ -217,6 +240,11 @@ def reaction_references(r: Reaction) -> Iterator[tuple[str, str, Loc]]:
     if w.cover_below is not None:
         yield "region", w.cover_below.region, ("when", "cover_below", "region")
         yield "commodity", w.cover_below.commodity, ("when", "cover_below", "commodity")
+    lost = w.revenue_lost_above
+    if lost is not None:
+        yield "region", lost.exporter, ("when", "revenue_lost_above", "exporter")
+        for j, name in enumerate(lost.commodities or []):
+            yield "commodity", name, ("when", "revenue_lost_above", "commodities", j)
     if isinstance(r.do, Action) and r.do.fast_track is not None:
         for j, name in enumerate(r.do.fast_track.destinations):
             yield "region", name, ("do", "fast_track", "destinations", j)

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from typing import Literal
 
-import numba as nb
 import numpy as np
 import pandas as pd
 
@@ -28,14 +27,15 @@ from spigot.market.parameters import MarketParams, load_market_params
 from spigot.network import SupplyNetwork
 from spigot.network.compiled import CompiledNetwork
 from spigot.policy.plan import BlockParams, PolicyPlan
-from spigot.results.results import PRICE_QUANTILES, MarketTotals, Results
+from spigot.results.results import Results
 from spigot.scenarios.checks import scenario_warnings
 from spigot.scenarios.loader import adjusted_world, check_names, dataset_error
 from spigot.scenarios.models import Scenario
 from spigot.sim import cost
-from spigot.sim.build.model import PRICE_BINS, SimModel, build_model
+from spigot.sim.build.model import SimModel, build_model
 from spigot.sim.cost import RunLimits
 from spigot.sim.reference import run_chunk_reference
+from spigot.sim.totals import ChunkOutput, RunTotals
 
 __all__ = ["BLOCK_SIZE", "allocate_outputs", "prepare", "simulate"]
 
@@ -134,92 +134,6 @@ def _compiled(adjusted: SupplyNetwork, world: SupplyNetwork, world_hash: str,
     return net
 
 
-@nb.njit(cache=True, error_model="numpy", parallel=True)
-def _draw_quantiles(values: np.ndarray, qs: np.ndarray, out: np.ndarray,
-                    n_part: int) -> None:  # pragma: no cover - numba
-    T, D, C = values.shape
-    for part in nb.prange(n_part):  # one scratch row block per thread, reused over its steps
-        buf = np.empty((C, D))  # (a fresh one per step re-faulted 1.7 MB of pages each time)
-        for t in range(part * T // n_part, (part + 1) * T // n_part):
-            for d in range(D):  # the step's (D, C) block, read row by row, into a row per commodity
-                for c in range(C):
-                    buf[c, d] = values[t, d, c]
-            for c in range(C):
-                row = buf[c]
-                has_nan = False
-                for d in range(D):
-                    if np.isnan(row[d]):
-                        has_nan = True
-                if has_nan:
-                    for i in range(qs.shape[0]):
-                        out[i, t, c] = np.nan
-                    continue
-                lo = 0
-                for i in range(qs.shape[0]):  # ascending: each selection works above the last
-                    v = (D - 1) * qs[i]
-                    if v >= D - 1:  # numpy: the largest value, as a lerp of it with itself at
-                        a = _select(row, lo, D - 1)  # weight v + 1 (NaN if it is infinite)
-                        out[i, t, c] = a - (a - a) * (1 - (v + 1))
-                        continue
-                    k = math.floor(v)
-                    a = _select(row, lo, k)
-                    b = row[k + 1]
-                    for j in range(k + 2, D):
-                        b = min(b, row[j])
-                    gamma = v - k
-                    diff = b - a
-                    out[i, t, c] = b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma
-                    lo = k
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _select(row: np.ndarray, lo: int, k: int) -> float:  # pragma: no cover - numba
-    """Reorder ``row[lo:]`` so that ``row[k]`` holds the value it would hold sorted, everything
-    before it is no larger and everything after no smaller (quickselect, median of three);
-    return ``row[k]``. ``row[:lo]`` must already be no larger than ``row[lo:]``."""
-    hi = row.shape[0] - 1
-    while hi > lo:
-        mid = (lo + hi) // 2
-        if row[mid] < row[lo]:
-            row[mid], row[lo] = row[lo], row[mid]
-        if row[hi] < row[lo]:
-            row[hi], row[lo] = row[lo], row[hi]
-        if row[hi] < row[mid]:
-            row[hi], row[mid] = row[mid], row[hi]
-        pivot = row[mid]
-        i, j = lo, hi
-        while i <= j:
-            while row[i] < pivot:
-                i += 1
-            while row[j] > pivot:
-                j -= 1
-            if i <= j:
-                row[i], row[j] = row[j], row[i]
-                i += 1
-                j -= 1
-        if k <= j:
-            hi = j
-        elif k >= i:
-            lo = i
-        else:
-            break
-    return row[k]
-
-
-def _quantiles_by_step(values: np.ndarray) -> np.ndarray:
-    """:data:`PRICE_QUANTILES` over draws of ``values`` (T, D, C): the same numbers as
-    ``np.quantile(values, q, axis=1)`` (numpy's default, linear method; a commodity with a NaN
-    at a step gets NaN), steps on all cores, without numpy's copy of the whole array (874 MB at
-    10,000 draws x 520 weeks)."""
-    out = np.empty((len(PRICE_QUANTILES), values.shape[0], values.shape[2]))
-    if values.shape[1] == 0:
-        out[:] = np.nan
-        return out
-    n_part = min(values.shape[0], nb.get_num_threads())  # steps in n_part runs, one per thread
-    _draw_quantiles(values, np.asarray(PRICE_QUANTILES, dtype=np.float64), out, n_part)
-    return out
-
-
 def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int,
                      export_draw: np.ndarray | None = None,
                      draw_offset: int = 0,
@@ -275,27 +189,6 @@ def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int,
     out["export_draw"] = np.zeros((T, draws, C)) if export_draw is None else export_draw
     out["draw_offset"] = np.array(draw_offset, dtype=np.int64)
     return out
-
-
-@nb.njit(cache=True, error_model="numpy", parallel=True)
-def _count_bins(price_bin: np.ndarray, counts: np.ndarray) -> None:  # pragma: no cover - numba
-    T, D, Z, C = price_bin.shape
-    for t in nb.prange(T):  # step-major: one step's counts stay in cache; steps on all cores
-        for d in range(D):
-            for z in range(Z):
-                for c in range(C):
-                    counts[t, z, c, price_bin[t, d, z, c]] += 1
-
-
-def _bin_counts(price_bin: np.ndarray) -> np.ndarray:
-    """Histogram counts (T, 3, C, PRICE_BINS) of per-draw bin indices (T, D, 3, C).
-
-    Integer counts: the order in which draws are added does not matter (chunk-invariant).
-    """
-    T, _, Z, C = price_bin.shape
-    counts = np.zeros((T, Z, C, PRICE_BINS), dtype=np.int64)
-    _count_bins(price_bin, counts)
-    return counts
 
 
 def _runner(engine: str) -> Callable[..., None]:
@@ -387,24 +280,8 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
     n_blocks = math.ceil(n_draws / BLOCK_SIZE)
     per_chunk = max(1, math.ceil((chunk_size or DEFAULT_CHUNK) / BLOCK_SIZE))
     n_keep = min(scen.keep_trajectories, n_draws)
-    S, C = len(model.net.sectors), len(model.net.commodities)
-    totals = np.zeros((model.steps, model.layout.size))
-    sector_scalars = np.zeros((n_draws, 3, S))
-    first_stop = np.full((n_draws, S), -1, dtype=np.int64)
-    shortfall_total = np.zeros((n_draws, model.layout.n_rbuf))
-    residual = np.zeros((n_draws, C))
-    throughput = np.zeros((n_draws, C))
+    run = RunTotals(model, n_draws, BLOCK_SIZE)
     traj = np.zeros((n_keep, model.steps, model.layout.size))
-    mk = model.market
-    n_rec, n_c, n_n = (mk.layout.size, C, len(model.node_cap)) if mk is not None else (0, 0, 0)
-    market_totals = np.zeros((model.steps, n_rec))
-    counts = np.zeros((model.steps, 3, n_c, PRICE_BINS), dtype=np.int64)
-    price_min = np.full((model.steps, 3, n_c), np.inf)
-    price_max = np.full((model.steps, 3, n_c), -np.inf)
-    restart_step = np.full((n_draws, n_n), -1, dtype=np.int64)
-    recycled_total = np.zeros((n_draws, n_c))
-    export_draw = np.zeros((model.steps, n_draws, C))
-    reaction_fired = np.full((n_draws, len(model.plan.rx_ids)), -1, dtype=np.int64)
     t_sample = t_run = 0.0
     out: dict[str, np.ndarray] | None = None
     for b0 in range(0, n_blocks, per_chunk):
@@ -415,26 +292,13 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         keep = np.arange(d0, d1, dtype=np.int64)
         keep = np.where(keep < n_keep, keep - d0, -1).astype(np.int64)
         n_keep_chunk = int((keep >= 0).sum())
-        out = allocate_outputs(model, d1 - d0, b1 - b0, n_keep_chunk, export_draw, d0, reuse=out)
+        out = allocate_outputs(model, d1 - d0, b1 - b0, n_keep_chunk, run.export_draw, d0,
+                               reuse=out)
         t_sample += time.perf_counter() - ts
         tr = time.perf_counter()
         run_chunk(model, chunk, block_ptr, keep, out)
         t_run += time.perf_counter() - tr
-        for b in range(b1 - b0):
-            totals += out["block_sum"][b]
-            market_totals += out["market_sum"][b]
-        if mk is not None:
-            counts += _bin_counts(out["price_bin"])
-            price_min = np.minimum(price_min, out["price_min"].min(axis=0))
-            price_max = np.maximum(price_max, out["price_max"].max(axis=0))
-        restart_step[d0:d1] = out["restart_step"]
-        recycled_total[d0:d1] = out["recycled_total"]
-        sector_scalars[d0:d1] = out["sector_scalars"]
-        first_stop[d0:d1] = out["first_stop"]
-        reaction_fired[d0:d1] = out["reaction_fired"]
-        shortfall_total[d0:d1] = out["shortfall_total"]
-        residual[d0:d1] = out["residual"]
-        throughput[d0:d1] = out["throughput"]
+        run.add(ChunkOutput.from_outputs(model, out, b0, b1, exports_in_place=True))
         if n_keep_chunk:
             traj[d0:d0 + n_keep_chunk] = out["traj"]
         logger.info("draws %d-%d done (%.2f s)", d0, d1, time.perf_counter() - tr)
@@ -453,7 +317,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         "step_weeks": scen.step_weeks,
         "start": scen.start.isoformat(),
         "engine": engine,
-        "markets": mk is not None,
+        "markets": model.market is not None,
         "growth": scen.growth.model_dump(mode="json"),
         "block_size": BLOCK_SIZE,
         "chunk_draws": per_chunk * BLOCK_SIZE,
@@ -461,11 +325,4 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         "timings_s": {"prepare": round(t_prepare, 4), "sample": round(t_sample, 4),
                       "run": round(t_run, 4), "total": round(time.perf_counter() - t0, 4)},
     }
-    market = None if mk is None else MarketTotals(
-        sums=market_totals, counts=counts, low=price_min, high=price_max,
-        restart_step=restart_step, recycled_total=recycled_total)
-    return Results.from_run(model, scen, manifest, totals=totals, sector_scalars=sector_scalars,
-                            first_stop=first_stop, shortfall_total=shortfall_total,
-                            residual=residual, throughput=throughput, traj=traj, market=market,
-                            export_quantiles=_quantiles_by_step(export_draw),
-                            reaction_fired=reaction_fired)
+    return run.results(scen, manifest, traj)

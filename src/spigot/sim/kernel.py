@@ -51,7 +51,7 @@ from spigot.sim.phases import (
     reorder,
     stockpiles,
 )
-from spigot.sim.reactions import load_processing, react
+from spigot.sim.reactions import load_processing, react, revenue_lost, revenue_ring_length
 from spigot.sim.state import FlowState, MarketPack, ModelArrays, PolicyArrays
 from spigot.sim.warm import warm_rings_jit
 
@@ -199,6 +199,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     was_on = np.zeros((M, W), dtype=np.bool_)
     fired = np.full((R, W), -1, dtype=np.int64)
     done = np.zeros((R, W), dtype=np.bool_)
+    lost = np.zeros((R, revenue_ring_length(g), W))  # revenue lost per step (revenue triggers)
     fac = np.zeros(W)
     produced = np.zeros((C, W))
     used = np.zeros((C, W))
@@ -312,7 +313,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                     act[mi, ln] = active[draws[ln], mi, t]
             if rx_on:
                 react(t, draws, mkt, g, pa, fs, ms, act, ovr, began, ended, was_on, fired,
-                      done, kern_l, lag_lo, lag_hi)
+                      done, kern_l, lag_lo, lag_hi, lost)
             for mi in range(M):
                 if kind[mi] == QUOTA:
                     for ln in range(W):
@@ -493,6 +494,8 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
         for f in range(RB):
             for ln in range(W):
                 short_tot[f, ln] += rec[o_short + f, ln]
+        if rx_on:  # the revenue triggers' lost revenue of this step (read from the next)
+            revenue_lost(t, mkt, g, fs, ms, lost)
         # block sums: each element summed in draw order within the block, over the record's
         # parts that can be non-zero
         sums_t = block_sum_b[t]

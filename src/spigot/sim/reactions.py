@@ -27,11 +27,12 @@ from spigot.policy.plan import (
     TR_PILE,
     TR_PRICE_ABOVE,
     TR_PRICE_BELOW,
+    TR_REVENUE,
     TR_STARTS,
 )
 from spigot.sim.state import FlowState, MarketState, ModelArrays, PolicyArrays
 
-__all__ = ["react"]
+__all__ = ["react", "revenue_lost", "revenue_ring_length"]
 
 
 @inner
@@ -57,8 +58,56 @@ def _in_force(t: int, d: int, ln: int, g: ModelArrays, pa: PolicyArrays, act: np
 
 
 @inner
+def revenue_ring_length(g: ModelArrays) -> int:
+    """Steps of lost revenue the lanes keep: the longest window of a revenue trigger (1 if
+    there is none)."""
+    n = 1
+    for r in range(g.rx_when.shape[0]):
+        if g.rx_when[r] == TR_REVENUE and g.rx_ref2[r] > n:
+            n = g.rx_ref2[r]
+    return n
+
+
+@inner
+def revenue_lost(t: int, mkt: bool, g: ModelArrays, fs: FlowState, ms: MarketState,
+                 lost: np.ndarray) -> None:
+    """At the end of step ``t``, each revenue trigger's export revenue lost in the step, USD,
+    into ring slot ``t % lost.shape[1]`` of ``lost`` (R, ring, W): base revenue minus this
+    step's exports on its routes at the draw's prices (base x ``exp(lrel)`` of the
+    destination's zone; base without markets), routes in order."""
+    o_exp = g.o_exports
+    ring = lost.shape[1]
+    s = t % ring
+    W = lost.shape[2]
+    for r in range(g.rx_when.shape[0]):
+        if g.rx_when[r] != TR_REVENUE:
+            continue
+        for ln in range(W):
+            acc = 0.0
+            for pos in range(g.rx_rt_ptr[r], g.rx_rt_ptr[r + 1]):
+                k = g.rx_rt[pos]
+                price = g.rx_rt_price[pos]
+                if mkt:
+                    price = price * np.exp(ms.lrel[g.rx_rt_zone[pos], g.route_c[k], ln])
+                acc += fs.rec[o_exp + k, ln] * price
+            lost[r, s, ln] = g.rx_base_usd[r] - acc
+
+
+@inner
+def _window_lost(r: int, t: int, ln: int, g: ModelArrays, lost: np.ndarray) -> float:
+    """Revenue lost over reaction ``r``'s window before step ``t`` (steps ``t - window`` to
+    ``t - 1``, from step 0 on), USD, summed from the oldest step."""
+    ring = lost.shape[1]
+    total = 0.0
+    for s in range(max(0, t - g.rx_ref2[r]), t):
+        total += lost[r, s % ring, ln]
+    return total
+
+
+@inner
 def _holds(r: int, t: int, d: int, ln: int, mkt: bool, g: ModelArrays, pa: PolicyArrays,
-           fs: FlowState, ms: MarketState, began: np.ndarray, ended: np.ndarray) -> bool:
+           fs: FlowState, ms: MarketState, began: np.ndarray, ended: np.ndarray,
+           lost: np.ndarray) -> bool:
     """Whether reaction ``r``'s trigger holds at step ``t`` in lane ``ln`` (draw ``d``), on the
     state the previous step left."""
     kind = g.rx_when[r]
@@ -85,6 +134,8 @@ def _holds(r: int, t: int, d: int, ln: int, mkt: bool, g: ModelArrays, pa: Polic
         return stock < level
     if kind == TR_PILE:
         return ref >= 0 and fs.sp[ref, ln] < level
+    if kind == TR_REVENUE:
+        return t > 0 and _window_lost(r, t, ln, g, lost) >= level
     return False
 
 
@@ -134,7 +185,8 @@ def load_processing(weights: np.ndarray, mi: int, ln: int, kern_l: np.ndarray,
 def react(t: int, draws: np.ndarray, mkt: bool, g: ModelArrays, pa: PolicyArrays,
           fs: FlowState, ms: MarketState, act: np.ndarray, ovr: np.ndarray, began: np.ndarray,
           ended: np.ndarray, was_on: np.ndarray, fired: np.ndarray, done: np.ndarray,
-          kern_l: np.ndarray, lag_lo: np.ndarray, lag_hi: np.ndarray) -> None:
+          kern_l: np.ndarray, lag_lo: np.ndarray, lag_hi: np.ndarray, lost: np.ndarray
+          ) -> None:
     """Phase 1b at step ``t``: set ``act`` (M, W) to the measures in force, fire triggers and
     apply the actions whose lag ends now, lane by lane.
 
@@ -144,7 +196,8 @@ def react(t: int, draws: np.ndarray, mkt: bool, g: ModelArrays, pa: PolicyArrays
     runs, so that a reaction to a measure another reaction started this step fires this step
     (at most 2R + 1 passes: each reaction fires and applies once). State per lane:
     ``ovr`` (M, W) override (-1 none, 0 off, 1 on), ``began``/``ended`` (M, W) first step in
-    force / out of force again (-1: not yet), ``was_on`` (M, W) in force at the previous step.
+    force / out of force again (-1: not yet), ``was_on`` (M, W) in force at the previous step,
+    ``lost`` (R, ring, W) the revenue triggers' lost revenue per step (:func:`revenue_lost`).
     """
     R = g.rx_when.shape[0]
     M = act.shape[0]
@@ -156,7 +209,8 @@ def react(t: int, draws: np.ndarray, mkt: bool, g: ModelArrays, pa: PolicyArrays
         while changed:
             changed = False
             for r in range(R):
-                if fired[r, ln] < 0 and _holds(r, t, d, ln, mkt, g, pa, fs, ms, began, ended):
+                if fired[r, ln] < 0 and _holds(r, t, d, ln, mkt, g, pa, fs, ms, began, ended,
+                                                     lost):
                     fired[r, ln] = t
                     changed = True
                 if fired[r, ln] >= 0 and not done[r, ln] and fired[r, ln] + g.rx_lag[r] <= t:

@@ -2,7 +2,8 @@
 
 It is slow (Python loops over every route, buffer and sector, one draw after another) and serves
 as the specification the numba kernel (:mod:`spigot.sim.kernel`) is tested against. Each step is
-a sequence of phases, each a method of :class:`_Draw` (phase 8, the market rules, in
+a sequence of phases, each a method of :class:`_Draw` (phase 1b, reactions, in
+:mod:`spigot.sim.reference_reactions`; phase 8, the market rules, in
 :mod:`spigot.sim.reference_market`):
 
 1. policies: which measure governs each route this step;
@@ -41,25 +42,7 @@ from spigot.market.supply import (
     margin_step_ref,
     route_weights_step_ref,
 )
-from spigot.policy.plan import (
-    BAN,
-    DO_APPROVAL,
-    DO_APPROVAL_SCALE,
-    DO_PROCESSING,
-    DO_RESUME,
-    DO_SUSPEND,
-    LICENCE,
-    QUOTA,
-    TR_CHANCE,
-    TR_COVER,
-    TR_DATE,
-    TR_ENDS,
-    TR_PILE,
-    TR_PRICE_ABOVE,
-    TR_PRICE_BELOW,
-    TR_STARTS,
-    BlockParams,
-)
+from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
 from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
@@ -68,6 +51,7 @@ from spigot.sim.build.model import (
     export_route_commodity,
 )
 from spigot.sim.reference_market import markets, policies_market, price_bins, record_market
+from spigot.sim.reference_reactions import reactions, revenue_lost_ref
 from spigot.sim.warm import warm_rings
 
 __all__ = ["run_chunk_reference", "share_pool"]
@@ -155,6 +139,7 @@ class _Draw:
         self.was_on = np.zeros(M, dtype=bool)  # in force at the previous step
         self.fired = np.full(R, -1)  # step each reaction's trigger fired
         self.done = np.zeros(R, dtype=bool)  # its action applied
+        self.lost = np.zeros((R, m.steps))  # revenue triggers' lost revenue per step, USD
         self.produced = np.zeros(C)
         self.used_in_recipes = np.zeros(C)
         self.consumed = np.zeros(C)
@@ -262,109 +247,11 @@ class _Draw:
         return float(self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
                      + self.lic_re[j].sum())
 
-    # ------------------------------------------------------------------ reactions
-    def in_force(self, t: int) -> None:
-        """Which measures are in force at step ``t``: a reaction's override (on or off) or
-        else the measure's schedule; a fast track only while its licence is. Records the first
-        step each is in force (``began``) and out of force again (``ended``)."""
-        plan, p, d = self.m.plan, self.p, self.d
-        for mi in range(len(plan.ids)):
-            on = self.ovr[mi] == 1 if self.ovr[mi] >= 0 else bool(p.active[d, mi, t])
-            if plan.parent[mi] >= 0 and not self.act[plan.parent[mi]]:
-                on = False
-            self.act[mi] = on
-            if on and self.began[mi] < 0:
-                self.began[mi] = t
-            if not on and self.was_on[mi] and self.ended[mi] < 0:
-                self.ended[mi] = t
-
-    def trigger_holds(self, r: int, t: int) -> bool:
-        """Whether reaction ``r``'s trigger holds at step ``t``, on the state the previous
-        step left: a date has come, a measure has started or ended, the drawn step of a
-        probability trigger has come, a zone's log price is at or above (below) the log of
-        its multiple, a region's stock (pool and sector inventories) is below its cover in t,
-        a stockpile holds less than its tonnes."""
-        m, plan = self.m, self.m.plan
-        kind, ref, level = plan.rx_when[r], m.rx_ref[r], m.rx_level[r]
-        if kind == TR_DATE:
-            return bool(t >= ref)
-        if kind == TR_STARTS:
-            return bool(ref >= 0 and self.began[ref] >= 0)
-        if kind == TR_ENDS:
-            return bool(ref >= 0 and self.ended[ref] >= 0)
-        if kind == TR_CHANCE:
-            return bool(t >= self.p.rx_step[self.d, r])
-        if kind in (TR_PRICE_ABOVE, TR_PRICE_BELOW):
-            if self.mk is None:
-                return False
-            price = self.lrel[plan.rx_ref2[r], ref]
-            return bool(price >= level if kind == TR_PRICE_ABOVE else price <= level)
-        if kind == TR_COVER:
-            if ref < 0:
-                return False
-            pairs = m.buf_sc[m.buf_sc_ptr[ref]:m.buf_sc_ptr[ref + 1]]
-            stock = self.pool[ref]
-            for q in pairs:
-                stock += self.SI[q]
-            return bool(stock < level)
-        if kind == TR_PILE:
-            return bool(ref >= 0 and self.SP[ref] < level)
-        return False
-
-    def apply_reaction(self, r: int) -> None:
-        """Reaction ``r``'s action on its measure: suspend or resume it (an override from now
-        on), set or scale the approval share of its routes (capped at 1), or install the
-        draw's delay kernel of a new processing time (new applications; the mean delay
-        importers plan for follows)."""
-        plan, p, d = self.m.plan, self.p, self.d
-        mi, do = plan.rx_target[r], plan.rx_do[r]
-        pairs = range(plan.pair_ptr[mi], plan.pair_ptr[mi + 1])
-        if do == DO_SUSPEND:
-            self.ovr[mi] = 0
-        elif do == DO_RESUME:
-            self.ovr[mi] = 1
-        elif do == DO_APPROVAL:
-            for e in pairs:
-                self.approve[e] = p.rx_value[d, r]
-        elif do == DO_APPROVAL_SCALE:
-            for e in pairs:
-                self.approve[e] = min(1.0, self.approve[e] * p.rx_value[d, r])
-        elif do == DO_PROCESSING:
-            self.kernel[mi] = p.rx_kernel[d, r]
-            self.lead[mi] = p.rx_lead[d, r]
-
-    def reactions(self, t: int) -> None:
-        """Phase 1b: the measures in force at step ``t`` after the reactions.
-
-        Passes over the reactions in order until nothing changes: one not yet fired fires if
-        its trigger holds; one fired whose lag has run applies its action; after a pass that
-        changed anything the measures in force are worked out again (so a reaction to a
-        measure another reaction started this step fires this step)."""
-        plan = self.m.plan
-        self.in_force(t)
-        if not plan.rx_on:
-            return
-        changed = True
-        while changed:
-            changed = False
-            for r in range(len(plan.rx_ids)):
-                if self.fired[r] < 0 and self.trigger_holds(r, t):
-                    self.fired[r] = t
-                    changed = True
-                if self.fired[r] >= 0 and not self.done[r] \
-                        and self.fired[r] + plan.rx_lag[r] <= t:
-                    self.done[r] = True
-                    self.apply_reaction(r)
-                    changed = True
-            if changed:
-                self.in_force(t)
-        self.was_on[:] = self.act
-
     # ------------------------------------------------------------------ phases
     def policies(self, t: int) -> None:
         m, p, d = self.m, self.p, self.d
         plan = m.plan
-        self.reactions(t)
+        reactions(self, t)
         K = len(m.route_base)
         self.banned = [False] * K
         self.gov_measure = [-1] * K
@@ -838,6 +725,9 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                     markets(draw, t, rec)
                 draw.stockpiles(t)
                 draw.record_stocks(rec)
+                if m.plan.rx_on:
+                    revenue_lost_ref(m, t, rec, draw.lrel if mk is not None else None,
+                                     draw.lost)
                 a, z = m.layout.groups["shortfall"]
                 shortfall += rec[a:z]
                 out["block_sum"][b, t] += rec

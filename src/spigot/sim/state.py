@@ -144,12 +144,17 @@ class ModelArrays(NamedTuple):
     parent: IntArray  # (M,) a fast track's licence measure, -1 for others
     pair_ptr: IntArray  # (M + 1,) each measure's measure-route pairs (E)
     rx_when: IntArray  # (R,) trigger kind (TR_*)
-    rx_ref: IntArray  # (R,) date step, measure, commodity, region buffer or stockpile
-    rx_ref2: IntArray  # (R,) zone of a price trigger
-    rx_level: FloatArray  # (R,) log price multiple, t of cover, t in a stockpile
+    rx_ref: IntArray  # (R,) date step, measure, commodity, region buffer, stockpile, exporter
+    rx_ref2: IntArray  # (R,) zone of a price trigger, window of a revenue trigger (steps)
+    rx_level: FloatArray  # (R,) log price multiple, t of cover, t in a stockpile, USD lost
     rx_lag: IntArray  # (R,) steps from the trigger to the action
     rx_target: IntArray  # (R,) measure acted on
     rx_do: IntArray  # (R,) action (DO_*)
+    rx_rt_ptr: IntArray  # (R + 1,) CSR of the routes a revenue trigger counts
+    rx_rt: IntArray  # (rx_rt_ptr[R],) route
+    rx_rt_price: FloatArray  # (rx_rt_ptr[R],) base price in the destination's zone, USD/t
+    rx_rt_zone: IntArray  # (rx_rt_ptr[R],) destination's zone
+    rx_base_usd: FloatArray  # (R,) base revenue of a revenue trigger's routes, USD/step
 
 
 class PolicyArrays(NamedTuple):

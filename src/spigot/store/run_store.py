@@ -62,7 +62,7 @@ __all__ = ["KINDS", "RUN_ID_PATTERN", "RunInfo", "RunStore", "StoredRun", "Unkno
 logger = logging.getLogger(__name__)
 
 #: Kinds of stored runs.
-KINDS: tuple[str, ...] = ("run", "replay", "sweep", "mitigate")
+KINDS: tuple[str, ...] = ("run", "replay", "sweep", "mitigate", "strategy")
 #: Run ids: UTC date and time of the save, then six hex digits (``20261123-164500-a1b2c3``).
 RUN_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 #: Environment variable that overrides the default store location.

@@ -5,8 +5,8 @@ The exporter searches a *policy family* (variants of the scenario's own export l
 commodities, destinations, approval odds, processing times, duration, announcement lead) for the
 policy that maximises its objective: weighted harm to the targets minus its own export revenue
 lost minus the long-run sales that new non-exporter capacity takes. Candidates run under Monte
-Carlo with common random numbers; the importer answers with a newsvendor stockpile, and best
-responses iterate for a few rounds.
+Carlo with common random numbers; the importer answers with the mitigation optimiser of
+``spigot mitigate`` (or a newsvendor stockpile), and best responses iterate for a few rounds.
 
 >>> import spigot as sp
 >>> found = sp.strategy("licence-squeeze", exporter="CHN", target="USA")   # doctest: +SKIP
@@ -32,7 +32,17 @@ from spigot.strategy.family import (
     load_family_text,
 )
 from spigot.strategy.game import DEFAULT_DRAWS, DEFAULT_ROUNDS, Round, StrategyResult, play
-from spigot.strategy.importer import AnswerContext, ImporterAnswer, Stock, stockpile_answer
+from spigot.strategy.importer import (
+    DEFAULT_IMPORTER,
+    IMPORTERS,
+    AnswerContext,
+    Cover,
+    ImporterAnswer,
+    Stance,
+    Stock,
+    mitigation_answer,
+    stockpile_answer,
+)
 from spigot.strategy.objective import Weights, objective_table
 from spigot.strategy.search import Evaluation, Evaluator, Ranking
 
@@ -41,16 +51,17 @@ if TYPE_CHECKING:
 
     from spigot.scenarios import Scenario
 
-__all__ = ["DEFAULT_DRAWS", "DEFAULT_ROUNDS", "AnswerContext", "Candidate", "Evaluation",
-           "Evaluator", "Family", "ImporterAnswer", "Ranking", "Round", "Stock", "StrategyResult",
-           "Weights", "candidates", "check_family", "default_family", "load_family",
-           "load_family_text", "objective_table", "play", "stockpile_answer", "strategy"]
+__all__ = ["DEFAULT_DRAWS", "DEFAULT_IMPORTER", "DEFAULT_ROUNDS", "IMPORTERS", "AnswerContext",
+           "Candidate", "Cover", "Evaluation", "Evaluator", "Family", "ImporterAnswer", "Ranking",
+           "Round", "Stance", "Stock", "StrategyResult", "Weights", "candidates", "check_family",
+           "default_family", "load_family", "load_family_text", "mitigation_answer",
+           "objective_table", "play", "stockpile_answer", "strategy"]
 
 
 def strategy(scenario: str | Scenario, *, exporter: str, target: str | list[str],
              rounds: int = DEFAULT_ROUNDS, draws: int = DEFAULT_DRAWS,
              family: str | Path | Family | None = None, seed: int | None = None,
-             answer: ImporterAnswer = stockpile_answer,
+             answer: ImporterAnswer | str = DEFAULT_IMPORTER,
              progress: Callable[[str], None] | None = None) -> StrategyResult:
     """The exporter's best policy against ``target`` and the best responses that follow.
 
@@ -62,8 +73,11 @@ def strategy(scenario: str | Scenario, *, exporter: str, target: str | list[str]
         Region id of the exporter (it needs an ``ExportLicence`` in the scenario).
     target
         Region id (or ids) whose harm the exporter seeks and who answer.
-    rounds, draws, seed, answer, progress
+    rounds, draws, seed, progress
         See :func:`spigot.strategy.game.play`.
+    answer
+        The importer's answer: a function, or a name of :data:`IMPORTERS` (``"mitigate"``, the
+        default, or ``"newsvendor"``).
     family
         A family file, a :class:`Family`, or None for the bundled one.
 
@@ -77,6 +91,12 @@ def strategy(scenario: str | Scenario, *, exporter: str, target: str | list[str]
     scen = scenarios.load(scenario) if isinstance(scenario, str) else scenario
     fam = load_family(family) if isinstance(family, str | Path) else family
     targets = [target] if isinstance(target, str) else list(target)
+    if isinstance(answer, str):
+        if answer not in IMPORTERS:
+            from spigot.errors import UnknownNameError
+
+            raise UnknownNameError("importer", answer, list(IMPORTERS), field="answer")
+        answer = IMPORTERS[answer]
     return play(scen, exporter=exporter, targets=targets, rounds=rounds, draws=draws, family=fam,
                 seed=seed, answer=answer, progress=progress)
 

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 from spigot import datasets
 from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.strategy.family import Candidate, Family, base_licence, candidates, check_family, default_family
-from spigot.strategy.importer import AnswerContext, ImporterAnswer, Stock, stockpile_answer, with_answer
+from spigot.strategy.importer import (
+    AnswerContext,
+    ImporterAnswer,
+    Stance,
+    apply_answer,
+    importer_name,
+    mitigation_answer,
+    stance_key,
+)
 from spigot.strategy.objective import RunValues, Weights, WorldFacts, weights
 from spigot.strategy.search import Evaluation, Evaluator, Ranking, search
 
@@ -46,7 +54,7 @@ class Round:
     ranking
         The exporter's search against the importer's previous stance.
     stance
-        The importer's previous stance (what the exporter faced).
+        The importer's previous stance (what the exporter faced): stocks and extra cover.
     answer
         The importer's answer to the best policy.
     state
@@ -55,8 +63,8 @@ class Round:
 
     number: int
     ranking: Ranking
-    stance: tuple[Stock, ...]
-    answer: tuple[Stock, ...]
+    stance: Stance
+    answer: Stance
     state: str
 
 
@@ -77,9 +85,12 @@ class StrategyResult:
     outcome
         ``{"status": "settled" | "cycle" | "open", "round": k, "period": p}``.
     runs
-        Engine runs made.
+        Engine runs made (the exporter's search; the ``mitigate`` importer's runs are not
+        counted).
     seconds
         Wall time, s.
+    importer
+        The importer's answer: ``"newsvendor"``, ``"mitigate"`` or ``"custom"``.
     """
 
     scenario: str
@@ -94,6 +105,7 @@ class StrategyResult:
     outcome: dict[str, Any]
     runs: int
     seconds: float = 0.0
+    importer: str = "newsvendor"
 
     @property
     def best(self) -> Evaluation:
@@ -114,10 +126,6 @@ class StrategyResult:
         return self.rounds[0].ranking.evaluations[1:]
 
 
-def _stance_key(stocks: tuple[Stock, ...]) -> tuple[tuple[str, str, float], ...]:
-    return tuple(sorted((s.holder, s.commodity, s.tonnes) for s in stocks))
-
-
 def _check_regions(world: Any, exporter: str, targets: tuple[str, ...]) -> None:
     ids = [str(r) for r in world.regions["id"]]
     if exporter not in ids:
@@ -135,7 +143,7 @@ def _check_regions(world: Any, exporter: str, targets: tuple[str, ...]) -> None:
 
 def play(scenario: Scenario, *, exporter: str, targets: tuple[str, ...] | list[str],
          rounds: int = DEFAULT_ROUNDS, draws: int = DEFAULT_DRAWS, family: Family | None = None,
-         seed: int | None = None, answer: ImporterAnswer = stockpile_answer,
+         seed: int | None = None, answer: ImporterAnswer = mitigation_answer,
          progress: Callable[[str], None] | None = None) -> StrategyResult:
     """Search the exporter's best policy and iterate best responses with the importer.
 
@@ -157,7 +165,9 @@ def play(scenario: Scenario, *, exporter: str, targets: tuple[str, ...] | list[s
     seed
         Seed of every run (default: the scenario's).
     answer
-        The importer's answer (default: a newsvendor stockpile per commodity).
+        The importer's answer (default: the mitigation optimiser,
+        :func:`~spigot.strategy.importer.mitigation_answer`; the others are in
+        :data:`spigot.strategy.importer.IMPORTERS`).
     progress
         Called with a line of text as each round starts.
 
@@ -186,13 +196,16 @@ def play(scenario: Scenario, *, exporter: str, targets: tuple[str, ...] | list[s
     seed = scenario.seed if seed is None else seed
     cache: dict[tuple[str, int], RunValues] = {}
 
-    def evaluator(stance: tuple[Stock, ...]) -> Evaluator:
-        return Evaluator(with_answer(scenario, stance), world, licence.id, facts, w, seed, cache)
+    def evaluator(stance: Stance) -> Evaluator:
+        scen, stance_world = apply_answer(scenario, world, stance)
+        covers = ";".join(f"{k}" for k in stance_key(stance) if k[0] == "cover")
+        return Evaluator(scen, stance_world, licence.id, facts, w, seed, cache,
+                         world_key=covers and "|" + covers)
 
     bare = evaluator(())
     played: list[Round] = []
     keys: list[tuple[str, Any]] = []
-    stance: tuple[Stock, ...] = ()
+    stance: Stance = ()
     status: dict[str, Any] = {"status": "open", "round": None, "period": None}
     for k in range(1, rounds + 1):
         if progress is not None:
@@ -200,9 +213,10 @@ def play(scenario: Scenario, *, exporter: str, targets: tuple[str, ...] | list[s
         ev = evaluator(stance)
         ranking = search(cands, ev.evaluate, draws, family.search)
         best = ranking.best.candidate
-        reply = answer(AnswerContext(world, targets, _shortfall(bare, best, draws),
-                                     float(scenario.horizon_weeks)))
-        key = (best.label, _stance_key(reply))
+        reply = answer(AnswerContext(
+            world, targets, _shortfall(bare, best, draws), float(scenario.horizon_weeks),
+            None if best.policy is None else bare.scenario_of(best), draws, seed))
+        key = (best.label, stance_key(reply))
         state = "new"
         if keys and keys[-1] == key:
             state = "settled"
@@ -217,7 +231,8 @@ def play(scenario: Scenario, *, exporter: str, targets: tuple[str, ...] | list[s
             break
         stance = reply
     return StrategyResult(scenario.name, exporter, targets, draws, seed, family, w, len(cands),
-                          played, status, len(cache), time.perf_counter() - start)
+                          played, status, len(cache), time.perf_counter() - start,
+                          importer_name(answer))
 
 
 def _shortfall(bare: Evaluator, best: Candidate, draws: int) -> dict[str, Any]:

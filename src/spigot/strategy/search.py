@@ -104,14 +104,19 @@ class Evaluator:
     seed
         The seed of every run (common random numbers).
     cache
-        Shared between evaluators: runs keyed by (scenario hash, draws).
+        Shared between evaluators: runs keyed by (scenario hash + ``world_key``, draws).
+    world_key
+        Says how ``world`` differs from the other evaluators' (the importer's extra cover), so
+        that the shared cache keeps runs on different worlds apart ("": the scenario's world).
     """
 
     def __init__(self, scenario: Scenario, world: SupplyNetwork, licence_id: str,
                  facts: WorldFacts, weights: Weights, seed: int,
-                 cache: dict[tuple[str, int], RunValues] | None = None) -> None:
+                 cache: dict[tuple[str, int], RunValues] | None = None,
+                 world_key: str = "") -> None:
         self.scenario = scenario
         self.world = world
+        self.world_key = world_key
         self.licence_id = licence_id
         self.facts = facts
         self.weights = weights
@@ -135,7 +140,7 @@ class Evaluator:
 
     def values(self, scen: Scenario, draws: int) -> RunValues:
         """Per-draw values of ``scen`` at ``draws`` (run once, then cached)."""
-        key = (scen.content_hash(), draws)
+        key = (scen.content_hash() + self.world_key, draws)
         if key not in self.cache:
             res = simulate(scen, draws=draws, seed=self.seed, keep_trajectories=draws,
                            network=self.world)

@@ -277,7 +277,8 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
 
     @app.get("/api/runs", tags=["runs"])
     def list_runs(kind: str | None = None) -> list[dict[str, Any]]:
-        """Stored runs, newest first; ``kind`` is ``run``, ``replay`` or ``sweep`` (422 otherwise)."""
+        """Stored runs, newest first; ``kind`` is one of the store's kinds (``run``, ``replay``,
+        ``sweep``, ``mitigate``, ``strategy``; 422 otherwise)."""
         if kind is not None and kind not in KINDS:
             raise UnknownNameError("run kind", kind, KINDS, field="kind")
         return [r.to_dict() for r in store.list(kind=kind)]

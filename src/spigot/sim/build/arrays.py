@@ -99,7 +99,9 @@ def model_arrays(m: SimModel) -> ModelArrays:
         export_c=export_route_commodity(m),
         rx_on=bool(plan.rx_on), parent=plan.parent, pair_ptr=plan.pair_ptr,
         rx_when=plan.rx_when, rx_ref=m.rx_ref, rx_ref2=plan.rx_ref2, rx_level=m.rx_level,
-        rx_lag=plan.rx_lag, rx_target=plan.rx_target, rx_do=plan.rx_do)
+        rx_lag=plan.rx_lag, rx_target=plan.rx_target, rx_do=plan.rx_do,
+        rx_rt_ptr=m.rx_rt_ptr, rx_rt=m.rx_rt, rx_rt_price=m.rx_rt_price,
+        rx_rt_zone=m.rx_rt_zone, rx_base_usd=m.rx_base_usd)
 
 
 def policy_arrays(p: BlockParams) -> PolicyArrays:

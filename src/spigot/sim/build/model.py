@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from spigot.market.parameters import EXPORTER_ZONE, KIND_FIXED, MarketParams
 from spigot.network.compiled import STATUSES, ZONES, CompiledNetwork
-from spigot.policy.plan import RELEASE, TAX, TR_COVER, PolicyPlan
+from spigot.policy.plan import RELEASE, TAX, TR_COVER, TR_REVENUE, PolicyPlan
 
 __all__ = ["MAX_ORDER_FACTOR", "NODE_COVER_WEEKS", "PRICE_BINS", "Layout", "MarketLayout",
            "MarketModel", "SimModel", "build_market", "build_model"]
@@ -233,6 +233,17 @@ class SimModel:
     #: (R,) the trigger's level: the plan's ``rx_level``, except a cover trigger's, in t
     #: (its weeks of the buffer's base use).
     rx_level: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: (R + 1,) CSR of the routes each revenue trigger counts (none for other triggers):
+    #: the exporter's cross-border routes of its commodities (:func:`_reaction_revenue`).
+    rx_rt_ptr: IntArray = field(default_factory=lambda: np.zeros(1, dtype=np.int64))
+    #: (rx_rt_ptr[R],) route.
+    rx_rt: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: (rx_rt_ptr[R],) base price of the route's commodity in its destination's zone, USD/t.
+    rx_rt_price: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: (rx_rt_ptr[R],) the destination's zone (the draw's relative price there).
+    rx_rt_zone: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    #: (R,) a revenue trigger's base revenue, ``sum_k route_base_k x price_k``, USD/step.
+    rx_base_usd: FloatArray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n_buffers(self) -> int:
@@ -384,9 +395,43 @@ def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float,
         npair_c=np.array([p[1] for p in npairs], dtype=np.int64),
     )
     model = replace(model, **_reaction_levels(model))
-    if market is None:
-        return model
-    return replace(model, market=build_market(model, market))
+    if market is not None:
+        model = replace(model, market=build_market(model, market))
+    return replace(model, **_reaction_revenue(model))
+
+
+def _reaction_revenue(m: SimModel) -> dict[str, Any]:
+    """The routes and base revenue of each revenue trigger (docs/design.md, "Reactions").
+
+    A trigger counts its exporter's cross-border routes (origin region = the exporter,
+    destination region another) of its commodities (all if none are named), each priced at
+    the base price of its commodity in the destination's zone: the market phase's ``p0``
+    (unknown prices filled) with markets, the dataset's price (0 where unknown) without, as
+    :func:`spigot.strategy.objective.run_values` prices the exporter's revenue.
+    """
+    plan, net = m.plan, m.net
+    p0 = (m.market.params.p0 if m.market is not None
+          else np.nan_to_num(np.asarray(net.price, dtype=float).T, nan=0.0))  # (Z, C)
+    origin = np.asarray(net.route_origin_region)
+    dest = np.asarray(net.route_dest_region)
+    zone = np.asarray(net.region_zone)[dest].astype(np.int64)
+    c_of = np.asarray(net.route_commodity)
+    groups: list[list[int]] = []
+    base = np.zeros(len(plan.rx_when))
+    for r, kind in enumerate(plan.rx_when):
+        routes: list[int] = []
+        if kind == TR_REVENUE:
+            wanted = plan.rx_commodities[r]
+            routes = [k for k in range(len(origin))
+                      if origin[k] == plan.rx_ref[r] and dest[k] != origin[k]
+                      and (wanted is None or int(c_of[k]) in wanted)]
+            base[r] = sum(float(m.route_base[k]) * float(p0[zone[k], c_of[k]]) for k in routes)
+        groups.append(routes)
+    ptr, flat = _csr(groups)
+    return {"rx_rt_ptr": ptr, "rx_rt": flat,
+            "rx_rt_price": np.array([float(p0[zone[k], c_of[k]]) for k in flat], dtype=float),
+            "rx_rt_zone": np.ascontiguousarray(zone[flat], dtype=np.int64),
+            "rx_base_usd": base}
 
 
 def zone_stock_use(m: SimModel, mm: MarketModel, node_in: FloatArray, node_out: FloatArray,
