@@ -157,3 +157,12 @@ def test_p95_target_frontier_keeps_the_predicted_cvar_under_each_cap() -> None:
         assert point.lost_usd_cvar95 <= cap * (1 + 1e-6)
         assert point.lost_usd_p95 <= cap * (1 + 1e-6)
     assert np.all(np.diff([p.cost_usd for p in res.points]) >= 0)
+
+
+def test_calibrate_false_keeps_the_constant_value_abstraction() -> None:
+    res = sp.mitigate(toy_scenario(BAN), "USA", draws=16, points=3, seed=4, refits=0,
+                      marginal=False, calibrate=False)
+    fit = res.document()["fit"]
+    assert fit["curves"] == {}
+    assert fit["calibration_runs"] == 0
+    assert fit["calibration"] == []

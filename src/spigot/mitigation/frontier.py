@@ -362,11 +362,11 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     factor = np.ones(len(sample.cells))
     t0 = time.perf_counter()
     targets = calibration_targets(sample, options) if calibrate else []
-    calibrate = Calibrator(sample, options, targets, functools.partial(
+    calibrator = Calibrator(sample, options, targets, functools.partial(
         _simulate_portfolio, scens, world, menu, draws=n, seed=base_seed, members=members,
         engine=engine, simulate=simulate, sectors=own))
-    calibrate.start(budget_usd)
-    factor, curves = calibrate.fit()
+    calibrator.start(budget_usd)
+    factor, curves = calibrator.fit()
     calibration_seconds = time.perf_counter() - t0
     best: tuple[float, list[Solution], list[Verification], np.ndarray, Any] | None = None
     attempt_errors: list[float] = []
@@ -390,9 +390,9 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
             break
         t0 = time.perf_counter()
         if targets:  # re-fit on the fitted draws: the engine at this frontier's portfolios
-            if not calibrate.measure([s.amounts for s in sols]):
+            if not calibrator.measure([s.amounts for s in sols]):
                 break  # nothing new to learn from
-            factor, curves = calibrate.fit()
+            factor, curves = calibrator.fit()
         else:  # nothing to calibrate: one factor on every value per t
             factor = factor * _refit_factor(fresh_model, preds, sims)
         calibration_seconds += time.perf_counter() - t0
@@ -408,8 +408,8 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
                           "effective": [float(y) for y in c.effective]}
                       for k, c in (curves or {}).items()},
            "calibration": [{"amounts": b, "credited_to": lead, "avoided_usd": a}
-                           for b, lead, a in calibrate.records],
-           "calibration_runs": calibrate.runs, "attempt_max_abs_errors": attempt_errors,
+                           for b, lead, a in calibrator.records],
+           "calibration_runs": calibrator.runs, "attempt_max_abs_errors": attempt_errors,
            "r2_by_region": dict(zip(sample.regions, map(float, sample.fit_r2), strict=True))}
     manifest = {"holder": holder, "members": list(members), "sectors": own, "draws": n,
                 "seed": base_seed,
