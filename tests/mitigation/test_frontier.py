@@ -223,7 +223,7 @@ def test_the_closed_form_of_a_fixed_portfolio_equals_the_program(share: float) -
     menu = _options(sample, 2)
     amounts = {o.id: share * o.max_amount for o in menu}
     closed = evaluate(sample, menu, amounts)
-    program = solve(sample, menu, fixed=amounts)
+    program = solve(sample, menu, fixed=amounts, weekly=True)
     assert closed.cost_usd == pytest.approx(program.cost_usd)
     np.testing.assert_allclose(closed.lost_usd, program.lost_usd, rtol=1e-6,
                                atol=1e-6 * float(sample.total_lost_usd.max()))

@@ -33,7 +33,7 @@ else:
     mitigation = lazy_from("spigot", "mitigation")
     pd = lazy_import("pandas")
 
-__all__ = ["mitigate", "mitigation_dataset"]
+__all__ = ["mitigate", "mitigation_dataset", "parse_weights"]
 
 
 def mitigation_dataset(result: Any) -> Any:
@@ -47,11 +47,34 @@ def mitigation_dataset(result: Any) -> Any:
                       coords={"point": frame["point"].to_numpy()})
 
 
+def parse_weights(text: str | None) -> list[float] | None:
+    """``--weights 0.7,0.3`` as numbers (checked against the scenarios by the library).
+
+    Raises
+    ------
+    InputError
+        If an item is not a number.
+    """
+    if text is None:
+        return None
+    out = []
+    for item in text.split(","):
+        try:
+            out.append(float(item.strip()))
+        except ValueError:
+            raise InputError(Problem("a weight is not a number", field="--weights",
+                                     value=item.strip(), expected="numbers joined by commas, "
+                                     "e.g. 0.7,0.3")) from None
+    return out
+
+
 def mitigate(
     scenario: Annotated[str, typer.Argument(
-        help="Built-in scenario names or YAML files, comma-separated (equal weights).")],
+        help="Built-in scenario names or YAML files, comma-separated (weighted by --weights; "
+        "default equal).")],
     holder: Annotated[str, typer.Option(
-        "--for", help="The holder: a region id (USA), a group (EU27) or ids joined by commas.")],
+        "--for", help="The holder: a region id (USA), a group (EU27), ids joined by commas, or a "
+        "firm as a sector id (USA.automotive: its own loss and extra cover).")],
     budget: Annotated[float | None, typer.Option(
         "--budget", help="Frontier over budgets 0..USD (default: up to the cost beyond which "
         "nothing more is avoided).", show_default=False)] = None,
@@ -64,6 +87,10 @@ def mitigate(
         show_default=False)] = None,
     draws: Annotated[int | None, typer.Option("--draws", "-n", min=2,
                                               help="Monte Carlo draws per scenario.")] = None,
+    weights: Annotated[str | None, typer.Option(
+        "--weights", help="Probability of each scenario, comma-separated in their order, summing "
+        "to 1 (e.g. 0.7,0.3); expectations and CVaR95 are over the weighted mixture.",
+        show_default=False)] = None,
     points: Annotated[int, typer.Option("--points", "-k", min=2, max=20,
                                         help="Frontier points.")] = 10,
     seed: SeedOption = None,
@@ -81,6 +108,7 @@ def mitigate(
     stockpiles and extra cover, optimised over engine draws and verified on fresh ones."""
     names = [s.strip() for s in scenario.split(",") if s.strip()]
     scens = [scenarios.load(n) for n in names]
+    scenario_weights = parse_weights(weights)
     menu = None
     if menu_file is not None:
         if not menu_file.is_file():
@@ -90,7 +118,8 @@ def mitigate(
     with progress_bar("optimising and verifying", quiet=quiet):
         result = mitigation.mitigate(scens, holder, menu=menu, budget_usd=budget,
                                      target_p95_usd=target_p95, draws=draws, points=points,
-                                     seed=seed, refits=refits, engine=engine)
+                                     seed=seed, refits=refits, engine=engine,
+                                     weights=scenario_weights)
     doc = result.document()
     if verbose:
         lp = doc["lp"]
@@ -115,8 +144,10 @@ def mitigate(
         emit(frame, fmt)
         return
     console = Console(width=160)
+    names_w = [f"{n} ({w:.3g})" if len(result.scenarios) > 1 else n for n, w in
+               zip(result.scenarios, doc["manifest"]["scenario_weights"], strict=True)]
     console.print(f"[bold]{result.holder}[/bold] ({', '.join(result.members)}) under "
-                  f"{', '.join(result.scenarios)}: {doc['manifest']['draws']} draws, verified on "
+                  f"{', '.join(names_w)}: {doc['manifest']['draws']} draws, verified on "
                   f"fresh draws (seed {doc['manifest']['verify_seed']})")
     emit(frame, fmt, title="Frontier (USD; predicted on the fitted draws, simulated on fresh "
          "ones)")

@@ -3,33 +3,37 @@ verified by the full engine on fresh draws (docs/mitigation.md; ``spigot mitigat
 
 1. Run each scenario once without measures, keeping every draw's trajectory; take the holder's
    weekly shortfall per commodity and lost output, and fit the value of a t made available
-   (:mod:`spigot.mitigation.sample`).
-2. Solve the portfolio program (:mod:`spigot.mitigation.program`) for K budgets (or K caps on
+   (:mod:`spigot.mitigation.sample`); scenarios are pooled by their weights.
+2. Calibrate: run each measure alone through the engine on the same draws at a few amounts and
+   fit its effective-amount curve (:mod:`spigot.mitigation.calibrate`).
+3. Solve the portfolio program (:mod:`spigot.mitigation.program`) for K budgets (or K caps on
    CVaR95): the frontier. Point 0 buys nothing: its loss is the plain run's, exactly.
-3. Run every portfolio through the engine on fresh draws (another seed): stockpiles as
+4. Run every portfolio through the engine on fresh draws (another seed): stockpiles as
    ``StockpileRelease`` policies, extra cover as the sectors' ``cover_weeks``. The prediction it
    is checked against is the abstraction's loss on the same fresh draws (their unmitigated run,
    trajectories kept), so sampling noise does not count as error. Where the two differ by more
-   than 10 %, scale every cell's value per t by the share of the predicted avoided loss the
-   engine delivered and solve again (at most ``refits`` times; the attempt with the smallest
-   worst error is kept).
-4. Marginal value of each measure by finite differences around the last point, and its
-   breakeven cost.
+   than 10 %, run the frontier's portfolios on the fitted draws, re-fit the curves and solve
+   again (at most ``refits`` times; the attempt with the smallest worst error is kept). Without
+   calibrated measures, every cell's value per t is scaled by the share of the predicted avoided
+   loss the engine delivered instead.
+5. Marginal value of each measure by finite differences around point 0, and its breakeven cost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from spigot.errors import InputError, Problem
+from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
+from spigot.mitigation.calibrate import Calibrator, calibration_targets
 from spigot.mitigation.engine_levers import apply_levers, lever_overrides, with_lever_overrides
 from spigot.mitigation.levers import lever_option
 from spigot.mitigation.measures import (
@@ -56,8 +60,8 @@ if TYPE_CHECKING:
     from spigot.results import Results
     from spigot.scenarios import Scenario
 
-__all__ = ["InfeasibleTargetError", "MitigationResult", "apply_portfolio", "default_menu",
-           "mitigate", "options_of"]
+__all__ = ["InfeasibleTargetError", "MitigationResult", "apply_portfolio", "check_weights",
+           "default_menu", "mitigate", "options_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +106,7 @@ class MitigationResult:
     holder, members
         The holder as named, and its member regions.
     scenarios
-        Scenario names (equal weights).
+        Scenario names (their weights in ``manifest["scenario_weights"]``).
     options
         The menu as the program saw it.
     points
@@ -187,11 +191,13 @@ def _verification_doc(v: Verification) -> dict[str, float]:
             "relative_error": v.relative_error}
 
 
-def default_menu(sample: LossSample, world: SupplyNetwork) -> Menu:
+def default_menu(sample: LossSample, world: SupplyNetwork,
+                 firms: Sequence[str] | None = None) -> Menu:
     """A strategic stockpile for every cell the holder is short of (up to its worst draw's
-    shortfall) and extra cover up to 26 weeks for every member sector that loses output."""
+    shortfall) and extra cover up to 26 weeks for every member sector that loses output; for a
+    firm as holder (``firms``: sector ids), only those sectors' own extra cover."""
     measures: list[dict[str, Any]] = []
-    for j, cell in enumerate(sample.cells):
+    for j, cell in enumerate(sample.cells if firms is None else ()):
         region, commodity = cell.split("/")
         worst = float(sample.shortfall_t[:, :, j].sum(axis=1).max())
         weekly = float(sample.shortfall_t[:, :, j].max())
@@ -207,6 +213,8 @@ def default_menu(sample: LossSample, world: SupplyNetwork) -> Menu:
     for region in sample.regions:
         for sector in sorted(sectors.loc[sectors["region"] == region, "sector"].astype(str)):
             uses = set(bom.loc[bom["sector"] == f"{region}.{sector}", "commodity"].astype(str))
+            if firms is not None and f"{region}.{sector}" not in firms:
+                continue
             if uses & short_commodities:
                 measures.append({"kind": "extra_cover", "id": f"{region}_{sector}_cover",
                                  "region": region, "sector": sector,
@@ -281,16 +289,19 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
              budget_usd: float | None = None, target_p95_usd: float | None = None,
              draws: int | None = None, points: int = 10, seed: int | None = None,
              refits: int = 2, engine: str = "numba", world: SupplyNetwork | None = None,
-             marginal: bool = True) -> MitigationResult:
+             marginal: bool = True,
+             weights: Sequence[float] | None = None,
+             calibrate: bool = True) -> MitigationResult:
     """The cost-versus-risk frontier of ``holder``'s mitigation, verified by simulation.
 
     Parameters
     ----------
     scenarios
-        One scenario or several (equal weights; same dataset and horizon).
+        One scenario or several (same dataset and horizon), weighted by ``weights``.
     holder
-        A region id (``USA``), a group of the regions table (``EU27``) or region ids joined by
-        commas.
+        A region id (``USA``), a group of the regions table (``EU27``), region ids joined by
+        commas, or a firm: a sector id (``USA.automotive``), whose loss is that sector's lost
+        output and whose default menu is its own extra cover.
     menu
         The measures the holder may buy (default: :func:`default_menu`).
     budget_usd
@@ -306,6 +317,13 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         Frontier points, 2..20 (point 0 buys nothing).
     refits
         Most re-fits of the abstraction when verification disagrees by more than 10 %.
+    weights
+        Probability of each scenario, in their order, summing to 1 (default: equal). Every
+        expectation, P95 and CVaR95 is over the weighted mixture of the scenarios' draws.
+    calibrate
+        Calibrate each measure by engine runs on the fitted draws (the default; about four runs
+        per useful measure, more on re-fits). False: the constant value per t with the one-factor
+        re-fit (faster, far less accurate; docs/mitigation.md).
 
     Raises
     ------
@@ -320,12 +338,18 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
 
     scens = [scenarios] if not isinstance(scenarios, Sequence) else list(scenarios)
     _check_numbers(budget_usd, target_p95_usd, points, draws)
+    w_s = check_weights(weights, [s.name for s in scens])
     if world is None:
         from spigot import datasets
 
         world = datasets.load(scens[0].dataset)
-    who = resolve_importer(world, holder, field="holder")
-    members = tuple(who.members)
+    firm = _firm(world, holder)
+    if firm is None:
+        who = resolve_importer(world, holder, field="holder")
+        members, label = tuple(who.members), who.label
+    else:
+        members, label = (firm.split(".")[0],), firm
+    own = None if firm is None else (firm,)
     started = time.perf_counter()
     n = draws or scens[0].draws
     base_seed = scens[0].seed if seed is None else seed
@@ -335,9 +359,9 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     runs = [simulate(s, draws=n, seed=base_seed, keep_trajectories=n, network=world,
                      engine=engine) for s in scens]  # type: ignore[arg-type]
     fit_seconds = time.perf_counter() - t0
-    sample = loss_sample(runs, world, members)
+    sample = loss_sample(runs, world, members, weights=list(w_s), own_sectors=own)
     if menu is None:
-        menu = default_menu(sample, world)
+        menu = default_menu(sample, world, own)
     else:
         check_menu(menu, world)
     options = options_of(menu, world, horizon, scens[0].start)
@@ -346,48 +370,127 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     t0 = time.perf_counter()
     fresh_runs = [simulate(s, draws=n, seed=verify_seed, keep_trajectories=n, network=world,
                            engine=engine) for s in scens]  # type: ignore[arg-type]
-    fresh = loss_sample(fresh_runs, world, members, like=sample)
+    fresh = loss_sample(fresh_runs, world, members, weights=list(w_s), like=sample,
+                        own_sectors=own)
     verify_seconds = time.perf_counter() - t0
     factor = np.ones(len(sample.cells))
-    best: tuple[float, list[Solution], list[Verification], np.ndarray] | None = None
+    t0 = time.perf_counter()
+    targets = calibration_targets(sample, options) if calibrate else []
+    calibrator = Calibrator(sample, options, targets, functools.partial(
+        _simulate_portfolio, scens, world, menu, draws=n, seed=base_seed, members=members,
+        engine=engine, simulate=simulate, sectors=own))
+    calibrator.start(budget_usd)
+    factor, curves = calibrator.fit()
+    calibration_seconds = time.perf_counter() - t0
+    best: tuple[float, list[Solution], list[Verification], np.ndarray, Any] | None = None
+    attempt_errors: list[float] = []
     for attempt in range(refits + 1):
-        fitted = sample.scaled(factor)
+        fitted = sample.calibrated(factor, curves)
         sols = _frontier(fitted, options, budget_usd, target_p95_usd, points, lp)
         t0 = time.perf_counter()
         sims = [fresh.total_lost_usd if not any(v > 1e-6 for v in s.amounts.values()) else
                 _simulate_portfolio(scens, world, menu, s.amounts, n, verify_seed, members,
-                                    engine, simulate) for s in sols]
+                                    engine, simulate, own) for s in sols]
         verify_seconds += time.perf_counter() - t0
-        preds = [evaluate(fresh.scaled(factor), options, s.amounts) for s in sols]
+        fresh_model = fresh.calibrated(factor, curves)
+        preds = [evaluate(fresh_model, options, s.amounts) for s in sols]
         checks = [_verify(p, sim) for p, sim in zip(preds, sims, strict=True)]
         worst = max(abs(c.relative_error) for c in checks)
+        attempt_errors.append(worst)
         logger.info("attempt %d: worst relative error %.3f", attempt, worst)
         if best is None or worst < best[0]:
-            best = (worst, sols, checks, factor)
+            best = (worst, sols, checks, factor, curves)
         if worst <= REFIT_ABOVE or attempt == refits:
             break
-        factor = factor * _refit_factor(fresh.scaled(factor), preds, sims)
+        t0 = time.perf_counter()
+        if targets:  # re-fit on the fitted draws: the engine at this frontier's portfolios
+            if not calibrator.measure([s.amounts for s in sols]):
+                break  # nothing new to learn from
+            factor, curves = calibrator.fit()
+        else:  # nothing to calibrate: one factor on every value per t
+            factor = factor * _refit_factor(fresh_model, preds, sims)
+        calibration_seconds += time.perf_counter() - t0
     assert best is not None  # the loop runs at least once
-    _, sols, checks, factor = best
-    fitted = sample.scaled(factor)
+    _, sols, checks, factor, curves = best
+    fitted = sample.calibrated(factor, curves)
     marginal_values = _marginal_values(fitted, options, sols[0], lp) if marginal else []
     fit = {"cells": list(sample.cells),
            "value_usd_per_t": [float(v) for v in fitted.value_per_t],
            "fitted_value_usd_per_t": [float(v) for v in sample.value_per_t],
            "refit_factor": [float(f) for f in factor], "attempts": attempt + 1,
+           "curves": {k: {"amount": [float(x) for x in c.knots],
+                          "effective": [float(y) for y in c.effective]}
+                      for k, c in (curves or {}).items()},
+           "calibration": [{"amounts": b, "credited_to": lead, "avoided_usd": a}
+                           for b, lead, a in calibrator.records],
+           "calibration_runs": calibrator.runs, "attempt_max_abs_errors": attempt_errors,
            "r2_by_region": dict(zip(sample.regions, map(float, sample.fit_r2), strict=True))}
-    manifest = {"holder": holder, "members": list(members), "draws": n, "seed": base_seed,
+    manifest = {"holder": holder, "members": list(members), "sectors": own, "draws": n,
+                "seed": base_seed,
                 "verify_seed": verify_seed, "points": len(sols),
                 "scenarios": [s.name for s in scens], "dataset": scens[0].dataset,
+                "scenario_weights": [float(x) for x in w_s],
                 "horizon_weeks": horizon, "engine": engine,
                 "budget_usd": budget_usd, "target_p95_usd": target_p95_usd,
                 "unmitigated_lost_usd_mean": float(base_lost @ sample.weights),
                 "fit_run_seconds": fit_seconds, "verify_seconds": verify_seconds,
+                "calibration_seconds": calibration_seconds,
                 "total_seconds": time.perf_counter() - started}
-    return MitigationResult(holder=who.label, members=members,
+    return MitigationResult(holder=label, members=members,
                             scenarios=tuple(s.name for s in scens), options=options, points=sols,
                             verification=checks, marginal_values=marginal_values, fit=fit,
                             lp=lp, manifest=manifest, menu=menu)
+
+
+def _firm(world: SupplyNetwork, holder: str) -> str | None:
+    """The sector id when ``holder`` names a firm (``REGION.sector``), else None.
+
+    Raises
+    ------
+    UnknownNameError
+        If ``holder`` is ``REGION.x`` with a known region but no such sector.
+    """
+    if "." not in holder:
+        return None
+    ids = set(world.sectors["id"].astype(str))
+    if holder in ids:
+        return holder
+    region = holder.split(".")[0]
+    if region in set(world.sectors["region"].astype(str)):
+        raise UnknownNameError("sector", holder, sorted(i for i in ids if i.startswith(region + ".")),
+                               field="holder")
+    return None
+
+
+def check_weights(weights: Sequence[float] | None, names: Sequence[str]) -> np.ndarray:
+    """The scenarios' weights as an array (equal when ``weights`` is None).
+
+    Raises
+    ------
+    InputError
+        If the count differs from the scenarios', a weight is negative or not finite, or they do
+        not sum to 1 (within 1e-6; the message gives them normalised).
+    """
+    if weights is None:
+        return np.full(len(names), 1.0 / len(names))
+    w = np.asarray(list(weights), dtype=float)
+    given = ",".join(f"{x:g}" for x in w)
+    if len(w) != len(names):
+        raise InputError(Problem("one weight per scenario", field="weights", value=given,
+                                 expected=f"{len(names)} weights for {', '.join(names)}",
+                                 hint="give them in the scenarios' order, e.g. --weights "
+                                 + ",".join([f"{1 / len(names):.3g}"] * len(names))))
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise InputError(Problem("a weight is negative or not a number", field="weights",
+                                 value=given, expected="probabilities >= 0 summing to 1"))
+    total = float(w.sum())
+    if abs(total - 1.0) > 1e-6:
+        norm = ",".join(f"{x / total:.4g}" for x in w) if total > 0 else None
+        raise InputError(Problem(f"the weights sum to {total:g}, not 1", field="weights",
+                                 value=given, expected="probabilities summing to 1",
+                                 hint=f"normalised they are {norm}" if norm else
+                                 "give at least one positive weight"))
+    return w
 
 
 def _check_numbers(budget: float | None, target: float | None, points: int,
@@ -412,8 +515,13 @@ def _check_numbers(budget: float | None, target: float | None, points: int,
         raise InputError(problems)
 
 
-def _solve(lp: dict[str, Any], *args: Any, **kwargs: Any) -> Solution:
-    sol = solve(*args, **kwargs)
+def _solve(lp: dict[str, Any], sample: LossSample, options: list[Option],
+           **kwargs: Any) -> Solution:
+    """Solve, and where measures have curves, predict the portfolio's loss through the curves
+    themselves (the program bought through their concave majorants)."""
+    sol = solve(sample, options, **kwargs)
+    if sample.curves:
+        sol = replace(sol, lost_usd=evaluate(sample, options, sol.amounts).lost_usd)
     lp["variables"] = max(lp["variables"], sol.variables)
     lp["constraints"] = max(lp["constraints"], sol.constraints)
     lp["solve_seconds"] += sol.solve_seconds
@@ -437,8 +545,7 @@ def _frontier(sample: LossSample, options: list[Option], budget: float | None,
                 "menu"))
         top = zero.lost_usd_p95
         caps = np.linspace(top, target, points)[1:]
-        return [zero] + [_solve(lp, sample, options, cvar_cap_usd=float(c), objective="cost")
-                         for c in caps]
+        return [zero] + [_capped(lp, sample, options, float(c)) for c in caps]
     if budget is None:  # the cheapest portfolio that avoids all it can
         least = _solve(lp, sample, options, objective="lost").lost_usd_mean
         cap = least + 1e-6 * max(zero.lost_usd_mean, 1.0)
@@ -449,15 +556,35 @@ def _frontier(sample: LossSample, options: list[Option], budget: float | None,
     return [zero] + [_solve(lp, sample, options, budget_usd=float(b)) for b in budgets]
 
 
+def _capped(lp: dict[str, Any], sample: LossSample, options: list[Option],
+            cap: float) -> Solution:
+    """The cheapest portfolio whose CVaR95, predicted through the curves, is under ``cap``: the
+    program buys through the curves' concave majorants (optimistic between measured amounts),
+    so its cap is lowered by the overshoot and it is solved again (at most 5 times; the last
+    solution is kept if the lowered cap becomes unreachable)."""
+    sol = _solve(lp, sample, options, cvar_cap_usd=cap, objective="cost")
+    lp_cap = cap
+    for _ in range(5):
+        over = sol.lost_usd_cvar95 - cap
+        if over <= 1e-6 * max(cap, 1.0):
+            break
+        lp_cap -= over
+        try:
+            sol = _solve(lp, sample, options, cvar_cap_usd=lp_cap, objective="cost")
+        except SpigotError:
+            break
+    return sol
+
+
 def _simulate_portfolio(scens: list[Scenario], world: SupplyNetwork, menu: Menu,
                         amounts: dict[str, float], draws: int, seed: int,
                         members: tuple[str, ...], engine: str,
-                        simulate: Any) -> np.ndarray:
+                        simulate: Any, sectors: tuple[str, ...] | None = None) -> np.ndarray:
     parts = []
     for s in scens:
         scen, w = _apply(s, world, menu, amounts)
         res: Results = simulate(scen, draws=draws, seed=seed, network=w, engine=engine)
-        parts.append(holder_loss_by_draw(res, members))
+        parts.append(holder_loss_by_draw(res, members, sectors))
     return np.concatenate(parts)
 
 

@@ -171,7 +171,7 @@ def _rate_array(options: Sequence[Option], cells: Sequence[str], steps: int,
 def solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float | None = None,
           cvar_cap_usd: float | None = None, mean_cap_usd: float | None = None,
           fixed: dict[str, float] | None = None,
-          objective: str = "lost") -> Solution:
+          objective: str = "lost", weekly: bool = False) -> Solution:
     """Solve the portfolio program on ``sample``.
 
     Parameters
@@ -191,6 +191,11 @@ def solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float | 
     objective
         ``"lost"``: minimise expected lost output (cost breaks ties); ``"cost"``: minimise cost
         (expected lost output breaks ties); ``"cvar"``: minimise CVaR95 (cost breaks ties).
+    weekly
+        Release week by week even where each region has one valued cell (then, by default, the
+        per-draw closed form ``avoided[d, k] <= v_k x min(usable_k, room[d, k])`` replaces the
+        weekly releases: the same optimum, with draws x cells variables instead of draws x weeks
+        x cells; tested against each other).
 
     Raises
     ------
@@ -204,12 +209,13 @@ def solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float | 
         # masked slots add nothing to a sum (linopy's legacy semantics, which the model relies on)
         warnings.simplefilter("ignore", LinopySemanticsWarning)
         return _solve(sample, options, budget_usd=budget_usd, cvar_cap_usd=cvar_cap_usd,
-                      mean_cap_usd=mean_cap_usd, fixed=fixed, objective=objective)
+                      mean_cap_usd=mean_cap_usd, fixed=fixed, objective=objective,
+                      weekly=weekly)
 
 
 def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float | None,
            cvar_cap_usd: float | None, mean_cap_usd: float | None,
-           fixed: dict[str, float] | None, objective: str) -> Solution:
+           fixed: dict[str, float] | None, objective: str, weekly: bool) -> Solution:
     import linopy
 
     # money in units of a thousandth of the expected unmitigated loss: coefficients near 1
@@ -229,48 +235,68 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
             lower[i] = upper[i] = fixed[o.id]
     amount = m.add_variables(lower=xr.DataArray(lower, coords=[measure]),
                              upper=xr.DataArray(upper, coords=[measure]), name="amount")
-    short = xr.DataArray(sample.shortfall_t, coords=[draw, step, cell])
-    release = m.add_variables(lower=0.0, upper=short, name="release", mask=short > 0)
     supply = xr.DataArray(_supply_matrix(options, cells), coords=[measure, cell])
-    m.add_constraints(release.sum("time") - (amount * supply).sum("measure") <= 0,
-                      name="stock")
-    # weekly supply of capacity, recycling, substitution and offtake (docs/mitigation.md)
-    used: Any = release
-    rates = _rate_array(options, cells, sample.steps, sample.week_step)
-    flow = None
-    if rates is not None:
-        rate = xr.DataArray(rates, coords=[measure, step, cell])
-        # only where some option supplies the cell in that week and the cell is short
-        live = (short > 0) & xr.DataArray(rates.sum(axis=0) > 0, coords=[step, cell])
-        flow = m.add_variables(lower=0.0, upper=short, name="flow", mask=live)
-        m.add_constraints(flow - (amount * rate).sum("measure") <= 0, name="flow_cap", mask=live)
-        m.add_constraints(release + flow <= short, name="short_cap", mask=live)
-        used = release + flow
+    usable = _usable(m, sample, amount, supply, measure)
     integer = [i for i, o in enumerate(options) if o.integer and not (fixed and o.id in fixed)]
-    if integer:
+    if integer:  # build a named project or not: a binary, the program a MILP
         index = pd.Index([options[i].id for i in integer], name="measure")
         build = m.add_variables(coords=[index], name="build", binary=True)
         most = xr.DataArray([options[i].max_amount for i in integer], coords=[index])
         m.add_constraints(amount.sel(measure=list(index)) - build * most == 0, name="build_all")
     cost_per_unit = xr.DataArray([o.cost_per_unit / unit for o in options], coords=[measure])
     cost = (amount * cost_per_unit).sum()
-    lost_vars = []
-    for r, region in enumerate(regions):
-        lost_r = xr.DataArray(sample.lost_usd[:, :, r] / unit, coords=[draw, step])
-        ks = [k for k, i in zip(cells, sample.cell_region, strict=True) if i == r]
-        lost = m.add_variables(lower=0.0, coords=[draw, step], name=f"lost_{r}", mask=lost_r > 0)
-        if ks:
-            value = xr.DataArray(sample.value_per_t[[cells.index(k) for k in ks]] / unit,
-                                 coords=[pd.Index(ks, name="cell")])
-            avoided = (used.sel(cell=ks) * value).sum("cell")
-            m.add_constraints(lost + avoided >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
-        else:
-            m.add_constraints(lost >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
-        lost_vars.append(lost)
-    per_draw: Any = lost_vars[0].sum("time")
-    for lv in lost_vars[1:]:
-        per_draw = per_draw + lv.sum("time")
-    expected = (per_draw * w).sum()
+    # weekly supply of capacity, recycling, substitution and offtake (docs/mitigation.md): it
+    # varies over time, so the per-draw closed form (a stock used whenever) does not hold
+    rates = _rate_array(options, cells, sample.steps, sample.week_step)
+    closed = (not weekly and rates is None and _closed_form(sample)
+              and bool(np.any(sample.value_per_t > 0)))
+    flow = None
+    if closed:  # one valued cell per region: per draw, avoided <= v x min(usable, room)
+        useful = np.flatnonzero(sample.value_per_t > 0)
+        ucell = pd.Index([cells[j] for j in useful], name="cell")
+        value = sample.value_per_t[useful]
+        room = np.stack([value[i] * _room(sample, int(j)) for i, j in enumerate(useful)], axis=1)
+        avoided = m.add_variables(lower=0.0, upper=xr.DataArray(room / unit, coords=[draw, ucell]),
+                                  name="avoided")
+        m.add_constraints(avoided - usable.sel(cell=list(ucell))
+                          * xr.DataArray(value / unit, coords=[ucell]) <= 0, name="stock")
+        per_draw: Any = (-1.0 * avoided).sum("cell") + xr.DataArray(
+            sample.total_lost_usd / unit, coords=[draw])
+        const = float(sample.weights @ sample.total_lost_usd) / unit  # not in an objective
+        variable_part = ((-1.0 * avoided).sum("cell") * w).sum()
+    else:
+        short = xr.DataArray(sample.shortfall_t, coords=[draw, step, cell])
+        release = m.add_variables(lower=0.0, upper=short, name="release", mask=short > 0)
+        m.add_constraints(release.sum("time") - usable <= 0, name="stock")
+        used: Any = release
+        if rates is not None:
+            rate = xr.DataArray(rates, coords=[measure, step, cell])
+            # only where some option supplies the cell in that week and the cell is short
+            live = (short > 0) & xr.DataArray(rates.sum(axis=0) > 0, coords=[step, cell])
+            flow = m.add_variables(lower=0.0, upper=short, name="flow", mask=live)
+            m.add_constraints(flow - (amount * rate).sum("measure") <= 0, name="flow_cap",
+                              mask=live)
+            m.add_constraints(release + flow <= short, name="short_cap", mask=live)
+            used = release + flow
+        lost_vars = []
+        for r, region in enumerate(regions):
+            lost_r = xr.DataArray(sample.lost_usd[:, :, r] / unit, coords=[draw, step])
+            ks = [k for k, i in zip(cells, sample.cell_region, strict=True) if i == r]
+            lost = m.add_variables(lower=0.0, coords=[draw, step], name=f"lost_{r}",
+                                   mask=lost_r > 0)
+            if ks:
+                value_k = xr.DataArray(sample.value_per_t[[cells.index(k) for k in ks]] / unit,
+                                       coords=[pd.Index(ks, name="cell")])
+                m.add_constraints(lost + (used.sel(cell=ks) * value_k).sum("cell") >= lost_r,
+                                  name=f"loss_{region}", mask=lost_r > 0)
+            else:
+                m.add_constraints(lost >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
+            lost_vars.append(lost)
+        per_draw = lost_vars[0].sum("time")
+        for lv in lost_vars[1:]:
+            per_draw = per_draw + lv.sum("time")
+        const, variable_part = 0.0, (per_draw * w).sum()
+    expected = variable_part  # expected lost output is this + const
     tail = None
     if cvar_cap_usd is not None or objective == "cvar":
         eta = m.add_variables(name="var95")
@@ -280,7 +306,7 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
         if cvar_cap_usd is not None:
             m.add_constraints(tail <= cvar_cap_usd / unit, name="cvar_cap")
     if mean_cap_usd is not None:
-        m.add_constraints(expected <= mean_cap_usd / unit, name="mean_cap")
+        m.add_constraints(expected <= mean_cap_usd / unit - const, name="mean_cap")
     if budget_usd is not None:
         m.add_constraints(cost <= budget_usd / unit, name="budget")
     if objective == "lost":
@@ -293,16 +319,50 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     seconds = solve_with_highs(m, "portfolio program")
     amounts = {o.id: max(float(v), 0.0) for o, v in zip(options, amount.solution.values,
                                                          strict=True)}
-    rel = np.nan_to_num(np.asarray(release.solution.values, dtype=float))
-    if flow is not None:
-        rel = rel + np.nan_to_num(np.asarray(flow.solution.values, dtype=float))
+    if closed:  # the best releases for these amounts (the LP's need not be, off the tail)
+        lost_usd = sample.total_lost_usd - _avoided_closed(sample, options, amounts, concave=True)
+    else:
+        rel = np.nan_to_num(np.asarray(release.solution.values, dtype=float))
+        if flow is not None:
+            rel = rel + np.nan_to_num(np.asarray(flow.solution.values, dtype=float))
+        lost_usd = predicted_loss(sample, rel)
     dual = None
     if budget_usd is not None and not integer:
         dual = float(m.constraints["budget"].dual.item())
     return Solution(amounts=amounts, cost_usd=sum(o.cost_per_unit * amounts[o.id] for o in options),
-                    lost_usd=predicted_loss(sample, rel), weights=sample.weights,
+                    lost_usd=np.asarray(lost_usd, dtype=float), weights=sample.weights,
                     budget_dual=dual, variables=int(m.nvars), constraints=int(m.ncons),
                     solve_seconds=seconds)
+
+
+def _usable(m: Any, sample: LossSample, amount: Any, supply: xr.DataArray,
+            measure: pd.Index) -> Any:
+    """t the portfolio makes available to each cell: ``sum_m supply[m, k] x amount[m]``, or,
+    for a measure with an effective-amount curve (:mod:`spigot.mitigation.curve`), the least
+    concave majorant of its curve at the amount: the amount split into the majorant's segments
+    (``segment_amount``, bounded by their widths), each worth its slope. The slopes fall, so
+    filling the segments in order is optimal: exact in an LP. (Where the measured curve is not
+    concave the program is optimistic between its points; :func:`evaluate` uses the curve
+    itself.)"""
+    curves = sample.curves or {}
+    if not any(o in curves for o in measure):
+        return (amount * supply).sum("measure")
+    n_seg = max(len(c.concave().knots) - 1 for c in curves.values())
+    widths = np.zeros((len(measure), n_seg))
+    slopes = np.zeros((len(measure), n_seg))
+    for j, o in enumerate(measure):
+        if o in curves:
+            c = curves[o].concave()
+            widths[j, :len(c.knots) - 1] = c.widths
+            slopes[j, :len(c.knots) - 1] = c.slopes
+        else:  # the identity: one unbounded segment of slope 1
+            widths[j, 0], slopes[j, 0] = np.inf, 1.0
+    segment = pd.RangeIndex(n_seg, name="segment")
+    seg = m.add_variables(lower=0.0, upper=xr.DataArray(widths, coords=[measure, segment]),
+                          name="segment_amount")
+    m.add_constraints(seg.sum("segment") - amount == 0, name="segments")
+    effective = (seg * xr.DataArray(slopes, coords=[measure, segment])).sum("segment")
+    return (effective * supply).sum("measure")
 
 
 def predicted_loss(sample: LossSample, release_t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -320,30 +380,58 @@ def predicted_loss(sample: LossSample, release_t: npt.NDArray[np.float64]) -> np
     return np.asarray(sample.total_lost_usd - avoided, dtype=float)
 
 
-def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, float]) -> Solution:
-    """The predicted loss of a given portfolio (the program with every amount fixed).
+def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, float],
+             clip: bool = True) -> Solution:
+    """The predicted loss of a given portfolio (the program with every amount fixed; amounts
+    above a measure's most are cut to it unless ``clip`` is False, as a calibration needs).
 
     Where each member region has at most one cell with a positive value per t (the usual case),
     the optimal releases have a closed form: a week takes at most ``min(shortfall, lost / v)``
     t, and a draw avoids ``v x min(available, sum over weeks of that)``; otherwise HiGHS solves
     the program with the amounts fixed.
     """
-    fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount) for o in options}
+    fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount if clip else np.inf)
+             for o in options}
     if any(o.rate_t_per_week and fixed[o.id] > 0 for o in options):  # weekly flows bought:
         return solve(sample, options, fixed=fixed, objective="lost")  # no closed form here
-    useful = sample.value_per_t > 0
-    per_region = np.bincount(sample.cell_region[useful], minlength=len(sample.regions))
-    if np.any(per_region > 1):
+    if not _closed_form(sample):
         return solve(sample, options, fixed=fixed, objective="lost")
-    cells = list(sample.cells)
-    available = _supply_matrix(options, cells).T @ np.array([fixed[o.id] for o in options])
-    avoided = np.zeros(sample.draws)
-    for k in np.flatnonzero(useful):
-        v = sample.value_per_t[k]
-        lost = sample.lost_usd[:, :, sample.cell_region[k]]
-        room = np.minimum(sample.shortfall_t[:, :, k], lost / v).sum(axis=1)  # (D,) t
-        avoided += v * np.minimum(available[k], room)
+    avoided = _avoided_closed(sample, options, fixed, concave=False)
     return Solution(amounts=fixed, cost_usd=sum(o.cost_per_unit * fixed[o.id] for o in options),
                     lost_usd=np.asarray(sample.total_lost_usd - avoided, dtype=float),
                     weights=sample.weights, budget_dual=None, variables=0, constraints=0,
                     solve_seconds=0.0)
+
+
+def _closed_form(sample: LossSample) -> bool:
+    """Whether each member region has at most one cell with a positive value per t (then the
+    best releases have a closed form, and the program needs no week-by-week releases)."""
+    useful = sample.value_per_t > 0
+    return bool(np.all(np.bincount(sample.cell_region[useful],
+                                   minlength=len(sample.regions)) <= 1))
+
+
+def _room(sample: LossSample, k: int) -> npt.NDArray[np.float64]:
+    """(D,) t of cell ``k`` a draw can use with profit: ``sum_t min(short, lost / v)``."""
+    v = sample.value_per_t[k]
+    lost = sample.lost_usd[:, :, sample.cell_region[k]]
+    return np.asarray(np.minimum(sample.shortfall_t[:, :, k], lost / v).sum(axis=1), dtype=float)
+
+
+def _avoided_closed(sample: LossSample, options: Sequence[Option], amounts: dict[str, float],
+                    concave: bool) -> npt.NDArray[np.float64]:
+    """(D,) USD the best releases avoid with ``amounts`` (one valued cell per region): a draw
+    avoids ``v x min(usable, room)`` per cell; ``usable`` through each measure's curve (its
+    concave majorant with ``concave``, as the LP sees it)."""
+    ids = [o.id for o in options]
+    bought = np.array([amounts.get(o.id, 0.0) for o in options], dtype=float)
+    if concave and sample.curves:
+        eff = np.array([float(sample.curves[m].concave()(a)) if m in sample.curves else a
+                        for m, a in zip(ids, bought, strict=True)])
+    else:
+        eff = sample.effective(ids, bought)
+    available = _supply_matrix(options, list(sample.cells)).T @ eff
+    avoided = np.zeros(sample.draws)
+    for k in np.flatnonzero(sample.value_per_t > 0):
+        avoided += sample.value_per_t[k] * np.minimum(available[k], _room(sample, int(k)))
+    return avoided

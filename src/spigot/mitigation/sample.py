@@ -16,7 +16,7 @@ over all draws and weeks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,8 +25,9 @@ import numpy.typing as npt
 from spigot.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
+    from spigot.mitigation.curve import StockCurve
     from spigot.network import SupplyNetwork
     from spigot.results import Results
 
@@ -60,6 +61,10 @@ class LossSample:
         (R,) share of the variance of weekly lost output the fit explains, by region.
     week_step
         Weeks per time step.
+    curves
+        Effective amount of each calibrated measure (measure id -> :class:`~spigot.mitigation.
+        curve.StockCurve`): the measure supplies as if ``phi(amount)`` were bought; a measure not
+        in it supplies what is bought (the identity).
     """
 
     regions: tuple[str, ...]
@@ -72,6 +77,7 @@ class LossSample:
     value_per_t: npt.NDArray[np.float64]
     fit_r2: npt.NDArray[np.float64]
     week_step: float = 1.0
+    curves: Mapping[str, StockCurve] | None = None
 
     @property
     def draws(self) -> int:
@@ -87,23 +93,46 @@ class LossSample:
         """The sample with ``value_per_t`` multiplied by ``factor`` (K,) (a re-fit)."""
         return LossSample(self.regions, self.cells, self.cell_region, self.shortfall_t,
                           self.lost_usd, self.weights, self.total_lost_usd,
-                          self.value_per_t * factor, self.fit_r2, self.week_step)
+                          self.value_per_t * factor, self.fit_r2, self.week_step, self.curves)
+
+    def calibrated(self, factor: npt.NDArray[np.float64],
+                   curves: Mapping[str, StockCurve] | None) -> LossSample:
+        """The sample with ``value_per_t`` multiplied by ``factor`` (K,) and the effective-stock
+        ``curves`` (None: the identity for every cell)."""
+        return replace(self.scaled(factor), curves=dict(curves) if curves else None)
+
+    def effective(self, ids: Sequence[str],
+                  amounts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The effective amount of each measure ``ids`` bought in ``amounts`` (its curve)."""
+        out = np.asarray(amounts, dtype=float).copy()
+        for j, m in enumerate(ids):
+            if self.curves and m in self.curves:
+                out[j] = float(self.curves[m](out[j]))
+        return out
 
 
-def holder_sectors(results: Results, regions: Sequence[str]) -> npt.NDArray[np.bool_]:
-    """(S,) which sectors of the run belong to the holder's regions."""
-    return np.isin(results.data["sector_region"].values.astype(str), list(regions))
+def holder_sectors(results: Results, regions: Sequence[str],
+                   sectors: Sequence[str] | None = None) -> npt.NDArray[np.bool_]:
+    """(S,) which sectors of the run belong to the holder: its regions' sectors, or only the
+    sector ids ``sectors`` (a firm as holder, ``USA.automotive``)."""
+    mask = np.isin(results.data["sector_region"].values.astype(str), list(regions))
+    if sectors is not None:
+        mask &= np.isin(results.data["sector"].values.astype(str), list(sectors))
+    return mask
 
 
-def holder_loss_by_draw(results: Results, regions: Sequence[str]) -> npt.NDArray[np.float64]:
-    """USD of output the sectors of ``regions`` lost over the horizon, one value per draw."""
-    mask = holder_sectors(results, regions)
+def holder_loss_by_draw(results: Results, regions: Sequence[str],
+                        sectors: Sequence[str] | None = None) -> npt.NDArray[np.float64]:
+    """USD of output the holder's sectors (those of ``regions``, or only ``sectors``) lost over
+    the horizon, one value per draw."""
+    mask = holder_sectors(results, regions, sectors)
     return np.asarray(results.data["lost_output_usd"].values[:, mask].sum(axis=1), dtype=float)
 
 
 def loss_sample(runs: Sequence[Results], world: SupplyNetwork, regions: Sequence[str],
                 weights: Sequence[float] | None = None,
-                like: LossSample | None = None) -> LossSample:
+                like: LossSample | None = None,
+                own_sectors: Sequence[str] | None = None) -> LossSample:
     """The holder's :class:`LossSample` from runs whose trajectories were kept for every draw.
 
     Parameters
@@ -119,6 +148,9 @@ def loss_sample(runs: Sequence[Results], world: SupplyNetwork, regions: Sequence
     like
         Use this sample's cells and values per t (the abstraction fitted on other draws) instead
         of fitting new ones.
+    own_sectors
+        Count only these sector ids' lost output (a firm as holder); the shortfall stays the
+        region's (the engine has no per-sector shortfall).
 
     Raises
     ------
@@ -159,10 +191,12 @@ def loss_sample(runs: Sequence[Results], world: SupplyNetwork, regions: Sequence
         value = np.array([float(sectors.loc[s, "value_per_unit"]) for s in names])
         units = ds["traj_lost_units"].values * value  # (D, T, S) USD
         sector_region = ds["sector_region"].values.astype(str)
-        lost = np.stack([units[:, :, sector_region == r].sum(axis=2) for r in reg], axis=2)
+        own = holder_sectors(res, reg, own_sectors)
+        lost = np.stack([units[:, :, (sector_region == r) & own].sum(axis=2) for r in reg],
+                        axis=2)
         short_parts.append(short)
         lost_parts.append(lost)
-        total_parts.append(holder_loss_by_draw(res, reg))
+        total_parts.append(holder_loss_by_draw(res, reg, own_sectors))
         w_parts.append(np.full(ds.sizes["draw"], ws / ds.sizes["draw"]))
     shortfall = np.concatenate(short_parts)
     lost = np.concatenate(lost_parts)

@@ -423,7 +423,8 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
     ``chokepoints``, ``criticality`` (CRMA benchmarks and HHI of actual supply over the run),
     ``summary`` (the run's facts) and ``scenario``. A sweep entry gets
     :func:`spigot.report.sweep.build_sweep_content` instead, a strategy entry
-    :func:`spigot.report.strategy.build_strategy_content`.
+    :func:`spigot.report.strategy.build_strategy_content`, a mitigate entry
+    :func:`spigot.report.mitigate.build_mitigate_content`.
 
     Parameters
     ----------
@@ -442,6 +443,10 @@ def build_content(stored: StoredRun, network: SupplyNetwork | None = None,
         from spigot.report.strategy import build_strategy_content
 
         return build_strategy_content(stored)
+    if stored.info.kind == "mitigate":  # a frontier of portfolios, not a run's variables
+        from spigot.report.mitigate import build_mitigate_content
+
+        return build_mitigate_content(stored)
     if network is None:
         network, network_note = network_for(stored)
     ds = stored.dataset
