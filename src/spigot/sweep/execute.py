@@ -37,6 +37,22 @@ SCHEDULER_ENV = "SPIGOT_DASK_SCHEDULER"
 CONNECT_TIMEOUT_S = 10
 
 
+#: Dask settings of a local cluster. Its workers run long CPU-bound tasks on a machine with
+#: few cores, where every background thread takes CPU from a task (with as many workers as
+#: cores, nothing is left over): the statistical profiler (a thread sampling every worker's
+#: stack every 10 ms) and the GIL monitor are off, the resource monitors sample every 2 s
+#: instead of every 0.1-0.5 s, and the event-loop watchdog ticks every 0.5 s instead of every
+#: 20 ms. Workers on an existing scheduler keep their own settings.
+QUIET_CLUSTER: dict[str, Any] = {
+    "distributed.worker.daemon": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "2s",
+    "distributed.admin.tick.interval": "500ms",
+}
+
+
 @dataclass
 class Cluster:
     """A connected Dask client and where it runs."""
@@ -113,8 +129,7 @@ def _cluster(address: str | None, workers: int | None, probe: Scenario | None, e
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set({"distributed.worker.daemon": False,
-                          "distributed.admin.system-monitor.gil.enabled": False}), \
+    with dask.config.set(QUIET_CLUSTER), \
             contextlib.ExitStack() as stack:
         if address is None:
             n = workers or os.cpu_count() or 1
