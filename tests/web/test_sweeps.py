@@ -92,22 +92,27 @@ def test_start_a_sweep_follow_it_and_open_its_report(client: httpx.Client,
     dones = [job["done"]]
     final = wait_for_job(client, job["job_id"], limit=600, seen=dones)
     assert final["status"] == "done", final
-    assert dones == sorted(dones) and final["done"] == final["total"] == 16
+    assert dones == sorted(dones)
+    assert final["done"] == final["total"] == 16
     run_id = final["run_id"]
     assert live.store.list(kind="sweep")[0].run_id == run_id
     report = client.get(f"/api/runs/{run_id}/report").json()
     sections = {s["key"]: s for s in report["sections"]}
     assert {"headline", "sobol", "tornado", "points"} <= set(sections)
-    assert sections["sobol"]["figures"] and sections["tornado"]["figures"]
+    assert sections["sobol"]["figures"]
+    assert sections["tornado"]["figures"]
     csv = client.get(f"/api/runs/{run_id}/points.csv")
     assert csv.status_code == 200
     frame = pd.read_csv(io.StringIO(csv.text))
     assert list(frame["point"]) == list(range(16))
-    assert list(frame.columns[1:3]) == [p.split("=")[0] for p in PARAMS] and "lost_output_usd_mean" in frame
+    assert list(frame.columns[1:3]) == [p.split("=")[0] for p in PARAMS]
+    assert "lost_output_usd_mean" in frame
     parquet = pd.read_parquet(io.BytesIO(client.get(f"/api/runs/{run_id}/points.parquet").content))
     pd.testing.assert_frame_equal(parquet, frame, check_dtype=False, rtol=1e-12)
     page = client.get(f"/runs/{run_id}")
-    assert page.status_code == 200 and "points-csv-link" in page.text
+    assert page.status_code == 200
+    assert "points-csv-link" in page.text
     not_a_sweep = live.store.list(kind="run")[0].run_id
     bad = client.get(f"/api/runs/{not_a_sweep}/points.csv")
-    assert bad.status_code == 422 and "only a sweep has points" in bad.json()["detail"]
+    assert bad.status_code == 422
+    assert "only a sweep has points" in bad.json()["detail"]
