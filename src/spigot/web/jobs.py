@@ -179,9 +179,6 @@ class JobManager:
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._child: Any = None
-        #: Runs a sweep job in this process (tests): ``sweep_runner(store_path, text, spec,
-        #: report)`` (see :mod:`spigot.web.sweeps`); ``None``: in a child process.
-        self.sweep_runner: Callable[..., str] | None = None
         #: Dask workers of a dashboard sweep's local cluster (``None``: the CPU count).
         self.sweep_workers: int | None = None
 
@@ -266,10 +263,8 @@ class JobManager:
     def _sweep(self, job: Job, text: str, report: Callable[..., None]) -> None:
         from spigot.web.sweeps import sweep_child
 
-        if self.sweep_runner is not None:
-            self._finish(job, run_id=self.sweep_runner(self.store_path, text, job.spec, report))
-            return
-        # not a daemon: the sweep's local Dask cluster starts worker processes of its own
+        # always in a child process (runner or not), not a daemon: the sweep's local Dask
+        # cluster starts worker processes of its own
         self._run_in_child(job, text, report, target=sweep_child, daemon=False,
                            args=(str(self.store_path), text, job.spec, self.sweep_workers))
 
