@@ -66,6 +66,13 @@ def test_malformed_sweep_requests_get_422(client: httpx.Client, change: dict[str
     assert response.json()["detail"].startswith(where)
 
 
+def test_oversized_scenario_text_gets_413(client: httpx.Client) -> None:
+    big = TOY + "# " + "x" * 300_000 + "\n"  # over the 256 KiB scenario limit, under the body limit
+    response = client.post("/api/sweeps", json={**SWEEP, "yaml": big})
+    assert response.status_code == 413
+    assert "scenario text too large" in response.json()["detail"]
+
+
 def test_progress_counts_every_point_as_its_task_completes(tmp_path: Path) -> None:
     seen: list[tuple[int, int]] = []
 
