@@ -43,6 +43,7 @@ def client(live: LiveServer) -> Any:
     ({"params": ["policies[0].approval.default=0.9:0.3"]}, "params[0]", "LOW is above HIGH"),
     ({"params": ["policies[0].approval.nope=0:1"]}, "policies[0].approval.nope", "nope"),
     ({"points": 512}, "points", "too many sweep points"),
+    ({"design": "grid", "points": 1000}, "points", "too many sweep points"),  # 1000 ** 2
     ({"points": 3}, "points", "a Sobol design needs a power of 2 base samples"),
     ({"draws": 100_000}, "draws", "too many draws for one request"),
 ])

@@ -115,18 +115,22 @@ def check_sweep(req: SweepRequest, *, limits: RunLimits, max_draws: int,
     specs = _params(list(req.params))
     base = checked.scenario.with_options(draws=req.draws, seed=req.seed)
     check_paths(base, specs)
-    try:
-        _, values = design_points(specs, req.design, req.points, base.seed)
-    except InputError as exc:  # name the request's fields, not the CLI options
-        raise InputError([dataclasses.replace(p, field=(p.field or "").removeprefix("--") or None)
-                          for p in exc.problems]) from None
-    n = len(values)
+    k = len(specs)
+    n = {"grid": req.points ** k, "lhs": req.points, "sobol": req.points * (k + 2),
+         "morris": req.points * (k + 1)}[req.design]  # counted before a design is built
+    if n <= max_points:
+        try:
+            _, values = design_points(specs, req.design, req.points, base.seed)
+        except InputError as exc:  # name the request's fields, not the CLI options
+            raise InputError([dataclasses.replace(p, field=(p.field or "").removeprefix("--")
+                                                  or None) for p in exc.problems]) from None
+        n = len(values)
     if n > max_points:
-        per = {"sobol": f"N x ({len(specs)} + 2)", "morris": f"N x ({len(specs)} + 1)",
-               "grid": f"points per axis ^ {len(specs)}"}.get(req.design, "points")
+        per = {"sobol": f"N x ({k} + 2)", "morris": f"N x ({k} + 1)",
+               "grid": f"levels per axis ^ {k}"}.get(req.design, "points")
         raise InputError(Problem(
             "too many sweep points for the dashboard", field="points",
-            value=f"{req.points} ({req.design} with {len(specs)} parameters gives {n:,} points: "
+            value=f"{req.points} ({req.design} with {k} parameters gives {n:,} points: "
                   f"{per})", expected=f"at most {max_points:,} points",
             hint="ask for fewer points or parameters, or run it with 'spigot sweep'"))
     seconds = checked.cost.seconds * n
