@@ -67,6 +67,27 @@ def test_malformed_sweep_requests_get_422(client: httpx.Client, change: dict[str
     assert response.json()["detail"].startswith(where)
 
 
+@pytest.mark.parametrize(("yaml", "reason"), [
+    ("name: &a x\ndescription: *a\n", "YAML aliases are not allowed"),
+    ("name: x\n" + "".join(f"{'  ' * i}k{i}:\n" for i in range(100)) + "  " * 100 + "v: 1\n",
+     "YAML nested too deeply"),
+    (TOY.replace("dataset: toy", "dataset: /etc"), "bundled datasets only"),
+])
+def test_hostile_scenarios_are_refused_as_for_runs(client: httpx.Client, yaml: str,
+                                                   reason: str) -> None:
+    response = client.post("/api/sweeps", json={**SWEEP, "yaml": yaml})
+    assert response.status_code == 422
+    assert reason in response.json()["detail"]
+
+
+def test_a_cross_site_post_cannot_start_a_sweep(client: httpx.Client) -> None:
+    before = len(client.get("/api/jobs").json())
+    for header in ({"Origin": "http://evil.example"}, {"Sec-Fetch-Site": "cross-site"}):
+        response = client.post("/api/sweeps", json=SWEEP, headers=header)
+        assert response.status_code == 403
+    assert len(client.get("/api/jobs").json()) == before
+
+
 def test_oversized_scenario_text_gets_413(client: httpx.Client) -> None:
     big = TOY + "# " + "x" * 300_000 + "\n"  # over the 256 KiB scenario limit, under the body limit
     response = client.post("/api/sweeps", json={**SWEEP, "yaml": big})
