@@ -63,6 +63,10 @@ const spigotSweep = (() => {
 
   function page() {
     field("sweep-button").addEventListener("click", start);
+    // pasted YAML replaces the built-in scenario (the request takes exactly one of them)
+    field("sweep-yaml").addEventListener("input", () => {
+      if (field("sweep-yaml").value.trim()) field("sweep-scenario").value = "";
+    });
     const jobId = new URL(location.href).searchParams.get("job");
     if (jobId) follow(jobId).catch(showProblems);  // reload: follow the same job
   }
