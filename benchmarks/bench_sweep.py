@@ -13,6 +13,10 @@ Each worker count runs the same sweep in a fresh local cluster; the script print
 (cluster start, warm-up and sweep), the sweep time alone, seconds per point, the speed-up, and
 checks that both runs gave the same numbers. On a shared machine, run a smaller ``--points`` and
 scale: the sweep time grows linearly with the points (each point is an independent task).
+
+It also prints the CPU seconds of this process (client, scheduler, nannies) and of the worker
+processes (reaped children), cluster start and warm-up included: wall times on a machine other
+sessions load say little about the speed-up, CPU seconds much more.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import time
 
 import numpy as np
@@ -37,6 +42,12 @@ PARAMS = [
 ]
 
 
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of its reaped children."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=128, help="Sobol base samples N")
@@ -51,10 +62,11 @@ def main() -> None:
     rows = []
     first = None
     for n in (int(w) for w in args.workers.split(",")):
-        t0 = time.perf_counter()
+        t0, (c0, k0) = time.perf_counter(), _cpu()
         res = run_sweep(scen, specs, design="sobol", points=args.points, draws=args.draws,
                         weeks=args.weeks, workers=n, pairs=["USA.automotive"])
         wall = time.perf_counter() - t0
+        c1, k1 = _cpu()
         if first is None:
             first = res.results
         same = bool(np.array_equal(first, res.results, equal_nan=True))
@@ -62,7 +74,9 @@ def main() -> None:
         rows.append({"workers": n, "points": len(res.values), "wall_s": round(wall, 1),
                      "sweep_s": round(run_s, 1),
                      "s_per_point": round(run_s / len(res.values), 3),
-                     "same_numbers_as_first": same})
+                     "same_numbers_as_first": same, "cpu_driver_s": round(c1 - c0, 1),
+                     "cpu_workers_s": round(k1 - k0, 1),
+                     "load_average": [round(x, 2) for x in os.getloadavg()]})
         print(json.dumps(rows[-1]), flush=True)
     base = rows[0]
     for row in rows[1:]:

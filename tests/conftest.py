@@ -25,7 +25,9 @@ SLOW_FILES = frozenset({
     "tests/properties/test_engine_properties.py", "tests/sim/test_markets_engine.py",
     "tests/sim/test_markets_numba.py", "tests/risk/test_base.py", "tests/test_quality.py",
     "tests/market/test_stationary_base.py", "tests/validation/test_discrete_licence.py",
-    "tests/sweep/test_cluster.py", "tests/sweep/test_sensitivity.py", "tests/sweep/test_store.py",
+    "tests/web/test_sweeps.py", "tests/web/test_sweep_browser.py",
+    "tests/sweep/test_cluster.py", "tests/sweep/test_grouping.py",
+    "tests/sweep/test_sensitivity.py", "tests/sweep/test_store.py",
 })
 
 

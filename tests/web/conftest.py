@@ -81,11 +81,15 @@ def start_server(store_path: Path, **options: Any) -> LiveServer:
     return live
 
 
-def wait_for_job(client: httpx.Client, job_id: str, limit: float = 240.0) -> dict[str, Any]:
-    """Poll a job until it is done or failed (bounded); return its last status."""
+def wait_for_job(client: httpx.Client, job_id: str, limit: float = 240.0,
+                 seen: list[Any] | None = None) -> dict[str, Any]:
+    """Poll a job until it is done or failed (bounded); return its last status (a sweep job's
+    ``done`` counts are appended to ``seen``)."""
     deadline = time.monotonic() + limit
     while True:
         job = client.get(f"/api/jobs/{job_id}").json()
+        if seen is not None:
+            seen.append(job.get("done"))
         if job["status"] in ("done", "failed"):
             return dict(job)
         if time.monotonic() > deadline:

@@ -35,6 +35,26 @@ logger = logging.getLogger(__name__)
 SCHEDULER_ENV = "SPIGOT_DASK_SCHEDULER"
 #: Seconds to wait for a scheduler before giving up.
 CONNECT_TIMEOUT_S = 10
+#: Most whole points one task runs: fewer tasks, so less scheduler and client work per point.
+MAX_POINTS_PER_TASK = 8
+#: Fewest tasks per worker when points are grouped (load balance at the end of the sweep).
+MIN_TASKS_PER_WORKER = 16
+
+
+#: Dask settings of a local cluster. Its workers run long CPU-bound tasks on a machine with
+#: few cores, where every background thread takes CPU from a task (with as many workers as
+#: cores, nothing is left over): the statistical profiler (a thread sampling every worker's
+#: stack every 10 ms) and the GIL monitor are off, the resource monitors sample every 2 s
+#: instead of every 0.1-0.5 s, and the event-loop watchdog ticks every 0.5 s instead of every
+#: 20 ms. Workers on an existing scheduler keep their own settings.
+QUIET_CLUSTER: dict[str, Any] = {
+    "distributed.worker.daemon": False,
+    "distributed.admin.system-monitor.gil.enabled": False,
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "2s",
+    "distributed.admin.tick.interval": "500ms",
+}
 
 
 @dataclass
@@ -79,6 +99,19 @@ def _whole_point_task(scen: Scenario, pairs: Sequence[str], commodities: Sequenc
     return point_outputs(merge_chunks(scen, [chunk], engine), pairs, commodities)
 
 
+def _points_task(scens: Sequence[Scenario], pairs: Sequence[str], commodities: Sequence[str],
+                 engine: str, threads: int) -> list[dict[str, float]]:
+    """Several whole points in one task (each exactly as :func:`_whole_point_task`)."""
+    return [_whole_point_task(scen, pairs, commodities, engine, threads) for scen in scens]
+
+
+def points_per_task(n_points: int, workers: int) -> int:
+    """Whole points per task: up to :data:`MAX_POINTS_PER_TASK`, keeping at least
+    :data:`MIN_TASKS_PER_WORKER` tasks a worker (one point a task for small sweeps, so progress
+    and load balance stay fine-grained)."""
+    return max(1, min(MAX_POINTS_PER_TASK, n_points // (max(1, workers) * MIN_TASKS_PER_WORKER)))
+
+
 def scheduler_address(scheduler: str | None) -> str | None:
     """``--scheduler``, else ``$SPIGOT_DASK_SCHEDULER``, else ``None`` (a local cluster)."""
     return scheduler or os.environ.get(SCHEDULER_ENV) or None
@@ -113,8 +146,7 @@ def _cluster(address: str | None, workers: int | None, probe: Scenario | None, e
     import dask
     from distributed import Client, LocalCluster
 
-    with dask.config.set({"distributed.worker.daemon": False,
-                          "distributed.admin.system-monitor.gil.enabled": False}), \
+    with dask.config.set(QUIET_CLUSTER), \
             contextlib.ExitStack() as stack:
         if address is None:
             n = workers or os.cpu_count() or 1
@@ -158,29 +190,46 @@ def evaluate_points(cluster: Cluster, scens: Sequence[Scenario], pairs: Sequence
     """The outputs of each point's scenario (in order), run as Dask tasks.
 
     ``chunk_draws``: draws per task (whole blocks of 64; default: a point's draws in one task).
+    Points whose draws fit one task are grouped, :func:`points_per_task` to a task.
+    ``progress(done, total)`` counts points, called as each task completes.
     """
     from distributed import as_completed
 
     client = cluster.client
     token = uuid.uuid4().hex[:8]  # keys unique to this sweep on a shared scheduler
     futures: list[Any] = []
-    for i, scen in enumerate(scens):
+    members: dict[str, list[int]] = {}  # task key -> its points
+    whole = [i for i, s in enumerate(scens)
+             if len(block_ranges(s.draws, chunk_draws or s.draws)) == 1]
+    per = points_per_task(len(whole), cluster.workers)
+    for g in range(0, len(whole), per):
+        group = whole[g:g + per]
+        key = f"spigot-sweep-{token}-points-{group[0]}-{group[-1]}"
+        futures.append(client.submit(_points_task, [scens[i] for i in group], pairs,
+                                     commodities, engine, threads, key=key, pure=False))
+        members[key] = group
+    for i in sorted(set(range(len(scens))) - set(whole)):
+        scen = scens[i]
         ranges = block_ranges(scen.draws, chunk_draws or scen.draws)
-        if len(ranges) == 1:
-            futures.append(client.submit(_whole_point_task, scen, pairs, commodities, engine,
-                                         threads, key=f"spigot-sweep-{token}-point-{i}", pure=False))
-            continue
         chunks = [client.submit(_chunk_task, scen, b0, b1, engine, threads,
-                                key=f"spigot-sweep-{token}-chunk-{i}-{b0}", pure=False) for b0, b1 in ranges]
+                                key=f"spigot-sweep-{token}-chunk-{i}-{b0}", pure=False)
+                  for b0, b1 in ranges]
+        key = f"spigot-sweep-{token}-point-{i}"
         futures.append(client.submit(_point_task, scen, pairs, commodities, engine, threads,
-                                     *chunks, key=f"spigot-sweep-{token}-point-{i}", pure=False))
-    index = {f.key: i for i, f in enumerate(futures)}
-    results: list[dict[str, float] | None] = [None] * len(futures)
+                                     *chunks, key=key, pure=False))
+        members[key] = [i]
+    results: list[dict[str, float] | None] = [None] * len(scens)
     started = time.perf_counter()
-    for done, future in enumerate(as_completed(futures), start=1):
-        results[index[future.key]] = future.result()
+    done = 0
+    for future in as_completed(futures):
+        value = future.result()
+        group = members[future.key]
+        for i, out in zip(group, value if isinstance(value, list) else [value], strict=True):
+            results[i] = out
         future.release()
+        done += len(group)
         if progress is not None:
-            progress(done, len(futures))
-    logger.info("%d points in %.1f s", len(futures), time.perf_counter() - started)
+            progress(done, len(scens))
+    logger.info("%d points in %d tasks in %.1f s", len(scens), len(futures),
+                time.perf_counter() - started)
     return [r for r in results if r is not None]

@@ -57,7 +57,8 @@ def _frame_json(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
                max_upload_bytes: int = 1024 * 1024, runner: Runner | None = None,
                allowed_hosts: tuple[str, ...] | list[str] = LOCAL_HOSTS,
-               token: str | None = None, run_limits: RunLimits | None = None) -> FastAPI:
+               token: str | None = None, run_limits: RunLimits | None = None,
+               sweep_workers: int | None = None) -> FastAPI:
     """Build the dashboard app.
 
     Parameters
@@ -78,10 +79,14 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
     run_limits
         Run-cost limits of requested runs (default: :data:`spigot.sim.cost.WEB_LIMITS`, lowered by
         the ``SPIGOT_MAX_RUN_*`` environment variables).
+    sweep_workers
+        Dask worker processes of a dashboard sweep's local cluster (default: the CPU count;
+        ``$SPIGOT_DASK_SCHEDULER`` sends sweeps to an existing cluster instead).
     """
     store = RunStore(store_path, snapshot=True, timeout=10.0)
     limits = run_limits or RunLimits.from_env(WEB_LIMITS)
     jobs = JobManager(store.path, runner)
+    jobs.sweep_workers = sweep_workers
     templates = Jinja2Templates(directory=str(_TEMPLATES))
 
     @contextlib.asynccontextmanager
@@ -114,6 +119,9 @@ def create_app(store_path: str | Path | None = None, *, max_draws: int = 5000,
     from spigot.web.exposure import register_exposure
 
     register_exposure(app, templates, limits)  # a product's exposure: page and API
+    from spigot.web.sweeps import register_sweeps
+
+    register_sweeps(app, templates, limits)  # sweeps: page, POST /api/sweeps, points downloads
 
     # ------------------------------------------------------------------ pages
     def page(request: Request, name: str, **context: Any) -> HTMLResponse:

@@ -59,6 +59,10 @@ class Job:
     created: float = dataclasses.field(default_factory=time.time)
     finished: float | None = None
     text: str = dataclasses.field(default="", repr=False)
+    kind: str = "run"  # run, or sweep (spigot.web.sweeps)
+    spec: dict[str, Any] | None = None  # a sweep's settings (params, design, points, ...)
+    done: int | None = None  # a sweep's points finished ...
+    total: int | None = None  # ... of its points
 
     def to_dict(self) -> dict[str, Any]:
         """The job as JSON values (without the scenario text)."""
@@ -175,10 +179,13 @@ class JobManager:
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._child: Any = None
+        #: Dask workers of a dashboard sweep's local cluster (``None``: the CPU count).
+        self.sweep_workers: int | None = None
 
     def submit(self, scenario_name: str, scenario_text: str, draws: int | None,
-               seed: int | None) -> Job:
-        """Queue a run; return its job.
+               seed: int | None, *, kind: str = "run", spec: dict[str, Any] | None = None,
+               total: int | None = None) -> Job:
+        """Queue a run (or, with ``kind="sweep"``, a sweep of ``spec``); return its job.
 
         Raises
         ------
@@ -190,7 +197,8 @@ class JobManager:
             if active >= self.max_queued:
                 raise QueueFullError(f"{active} runs are already queued or running; wait for one "
                                      f"to finish (the limit is {self.max_queued})")
-            job = Job(secrets.token_hex(8), scenario_name, draws, seed, text=scenario_text)
+            job = Job(secrets.token_hex(8), scenario_name, draws, seed, text=scenario_text,
+                      kind=kind, spec=spec, done=0 if kind == "sweep" else None, total=total)
             self._jobs[job.job_id] = job
             self._forget_old()
             if self._worker is None or not self._worker.is_alive():
@@ -213,7 +221,7 @@ class JobManager:
         """Stop the worker: kill a running child and drop queued jobs."""
         child = self._child
         if child is not None and child.is_alive():
-            child.kill()
+            child.kill()  # a sweep's Dask workers exit when their parent's pipe closes
         self._queue.put(None)
         if self._worker is not None:
             self._worker.join(timeout)
@@ -231,12 +239,17 @@ class JobManager:
             text = job.text
             job.status, job.message = "running", "starting"
 
-            def report(fraction: float, message: str, job: Job = job) -> None:
+            def report(fraction: float, message: str, done: int | None = None,
+                       total: int | None = None, job: Job = job) -> None:
                 job.progress = max(job.progress, min(1.0, float(fraction)))
                 job.message = message
+                if done is not None:
+                    job.done, job.total = max(job.done or 0, int(done)), total
 
             try:
-                if self.runner is not None:
+                if job.kind == "sweep":
+                    self._sweep(job, text, report)
+                elif self.runner is not None:
                     run_id = self.runner(self.store_path, text, job.draws, job.seed, report)
                     self._finish(job, run_id=run_id)
                 else:
@@ -247,12 +260,22 @@ class JobManager:
                 logger.exception("run %s failed", job.job_id)
                 self._finish(job, error=f"internal error: {type(exc).__name__}: {exc}")
 
-    def _run_in_child(self, job: Job, text: str, report: Report) -> None:
+    def _sweep(self, job: Job, text: str, report: Callable[..., None]) -> None:
+        from spigot.web.sweeps import sweep_child
+
+        # always in a child process (runner or not), not a daemon: the sweep's local Dask
+        # cluster starts worker processes of its own
+        self._run_in_child(job, text, report, target=sweep_child, daemon=False,
+                           args=(str(self.store_path), text, job.spec, self.sweep_workers))
+
+    def _run_in_child(self, job: Job, text: str, report: Callable[..., None], *,
+                      target: Callable[..., None] = _child, daemon: bool = True,
+                      args: tuple[Any, ...] | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         parent, child_end = context.Pipe(duplex=False)
-        child = context.Process(target=_child, name=f"spigot-run-{job.job_id}",
-                                args=(str(self.store_path), text, job.draws, job.seed, child_end),
-                                daemon=True)
+        args = args if args is not None else (str(self.store_path), text, job.draws, job.seed)
+        child = context.Process(target=target, name=f"spigot-{job.kind}-{job.job_id}",
+                                args=(*args, child_end), daemon=daemon)
         child.start()
         child_end.close()
         self._child = child
@@ -265,7 +288,7 @@ class JobManager:
                     except EOFError:
                         break
                     if message[0] == "progress":
-                        report(message[1], message[2])
+                        report(*message[1:])
                     else:
                         outcome = message
                 elif not child.is_alive() and not parent.poll(0):

@@ -41,6 +41,7 @@ STATIC: dict[str, str] = {
     "world.js": "text/javascript",
     "form.js": "text/javascript",
     "exposure.js": "text/javascript",
+    "sweep.js": "text/javascript",
     "style.css": "text/css",
     "plotly.min.js": "text/javascript",
     "world_110m.json": "application/json",

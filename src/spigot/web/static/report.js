@@ -171,6 +171,10 @@ const spigotReport = (() => {
       facts.weeks && `${facts.weeks} weeks from ${facts.start || "?"}`,
       `saved ${r.created_at.slice(0, 16).replace("T", " ")} UTC`].filter(Boolean);
     document.getElementById("run-facts").textContent = parts.join(" · ");
+    if (r.kind === "sweep") {  // a sweep's points download; no baseline to compare with
+      for (const id of ["points-csv-link", "points-parquet-link"]) document.getElementById(id).hidden = false;
+      document.getElementById("baseline-button").hidden = true;
+    }
     const controlled = document.getElementById("controlled");
     controlled.textContent = facts.controlled.length ?
       `Controlled by the scenario's policies: ${facts.controlled.join(", ")}.` :
