@@ -24,7 +24,7 @@ from typing import Any
 
 from spigot.errors import InputError
 
-__all__ = ["Job", "JobManager", "QueueFullError", "Report", "Runner", "execute"]
+__all__ = ["Job", "JobManager", "QueueFullError", "Report", "Runner", "execute", "send_outcome"]
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +140,18 @@ def _child(store_path: str, scenario_text: str, draws: int | None, seed: int | N
     def report(fraction: float, message: str) -> None:
         conn.send(("progress", fraction, message))
 
+    send_outcome(conn, lambda: execute(Path(store_path), scenario_text, draws, seed, report,
+                                       follow_engine_log=True))
+
+
+def send_outcome(conn: multiprocessing.connection.Connection,
+                 work: Callable[[], Any]) -> None:  # pragma: no cover - subprocess
+    """Do a job's ``work`` in its child process and send the outcome up the pipe, then close it:
+    ``("done", value)``, ``("failed", message)`` for bad input (an :class:`InputError`'s text),
+    or ``("failed", "internal error: ...")`` for anything else (the parent never sees a
+    traceback)."""
     try:
-        run_id = execute(Path(store_path), scenario_text, draws, seed, report,
-                         follow_engine_log=True)
-        conn.send(("done", run_id))
+        conn.send(("done", work()))
     except InputError as exc:
         conn.send(("failed", str(exc)))
     except Exception as exc:

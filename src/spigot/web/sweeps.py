@@ -32,6 +32,7 @@ from spigot.errors import InputError, Problem, UnknownNameError
 from spigot.sim.cost import RunLimits, RunTooLargeError
 from spigot.store import RunStore, UnknownRunError, is_run_id
 from spigot.web.intake import check_scenario, off_loop
+from spigot.web.jobs import send_outcome
 
 __all__ = ["MAX_SWEEP_POINTS", "SweepRequest", "check_sweep", "execute_sweep", "points_frame",
            "register_sweeps", "sweep_child"]
@@ -178,14 +179,8 @@ def sweep_child(store_path: str, text: str, spec: dict[str, Any], workers: int |
                total: int | None = None) -> None:
         conn.send(("progress", fraction, message, done, total))
 
-    try:
-        conn.send(("done", execute_sweep(Path(store_path), text, spec, report, workers=workers)))
-    except InputError as exc:
-        conn.send(("failed", str(exc)))
-    except Exception as exc:
-        conn.send(("failed", f"internal error: {type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
+    send_outcome(conn, lambda: execute_sweep(Path(store_path), text, spec, report,
+                                             workers=workers))
 
 
 def points_frame(stored: Any) -> pd.DataFrame:
