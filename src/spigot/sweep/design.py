@@ -25,7 +25,7 @@ import numpy.typing as npt
 from spigot.errors import InputError, Problem
 from spigot.sweep.params import ParamSpec
 
-__all__ = ["DESIGNS", "MORRIS_LEVELS", "Design", "design_points", "salib_problem"]
+__all__ = ["DESIGNS", "MORRIS_LEVELS", "Design", "design_points", "point_count", "salib_problem"]
 
 Design = Literal["grid", "lhs", "sobol", "morris"]
 #: The designs of ``--design``.
@@ -62,6 +62,14 @@ def _unit(design: str, k: int, points: int, seed: int) -> npt.NDArray[np.float64
                                            seed=seed), dtype=float)
 
 
+def point_count(design: str, points: int, k: int) -> int:
+    """Scenario runs of a ``design`` with ``points`` (levels, samples, base samples or
+    trajectories) over ``k`` parameters, without building it (the module docstring's counts).
+    ``design`` must be one of :data:`DESIGNS`."""
+    return {"grid": points ** k, "lhs": points, "sobol": points * (k + 2),
+            "morris": points * (k + 1)}[design]
+
+
 def design_points(specs: list[ParamSpec], design: str, points: int, seed: int = 0
                   ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """The quantiles and the parameter values (each points x parameters) of a design.
@@ -90,8 +98,7 @@ def design_points(specs: list[ParamSpec], design: str, points: int, seed: int = 
     if design == "morris" and points < 2:
         raise InputError(Problem("a Morris design needs at least 2 trajectories",
                                  field="--points", value=points, expected="at least 2"))
-    total = {"grid": points ** k, "lhs": points, "sobol": points * (k + 2),
-             "morris": points * (k + 1)}[design]
+    total = point_count(design, points, k)
     if total > MAX_POINTS:
         raise InputError(Problem("too many points", field="--points", value=total,
                                  expected=f"at most {MAX_POINTS:,}",

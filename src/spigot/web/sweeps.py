@@ -99,7 +99,7 @@ def check_sweep(req: SweepRequest, *, limits: RunLimits, max_draws: int,
         For a bad scenario (as a run request), a bad parameter (form, range, path), a design
         with more than ``max_points`` points, or points x draws over the run-cost time limit.
     """
-    from spigot.sweep.design import design_points
+    from spigot.sweep.design import design_points, point_count
     from spigot.sweep.params import check_paths
 
     given = [x for x in (req.scenario, req.yaml) if x not in (None, "")]
@@ -117,8 +117,7 @@ def check_sweep(req: SweepRequest, *, limits: RunLimits, max_draws: int,
     base = checked.scenario.with_options(draws=req.draws, seed=req.seed)
     check_paths(base, specs)
     k = len(specs)
-    n = {"grid": req.points ** k, "lhs": req.points, "sobol": req.points * (k + 2),
-         "morris": req.points * (k + 1)}[req.design]  # counted before a design is built
+    n = point_count(req.design, req.points, k)  # counted before a design is built
     if n <= max_points:
         try:
             _, values = design_points(specs, req.design, req.points, base.seed)
