@@ -386,15 +386,15 @@ def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, f
     above a measure's most are cut to it unless ``clip`` is False, as a calibration needs).
 
     Where each member region has at most one cell with a positive value per t (the usual case),
-    the optimal releases have a closed form: a week takes at most ``min(shortfall, lost / v)``
-    t, and a draw avoids ``v x min(available, sum over weeks of that)``; otherwise HiGHS solves
-    the program with the amounts fixed.
+    and only stocks are bought, the optimal releases have a closed form: a week takes at most
+    ``min(shortfall, lost / v)`` t, and a draw avoids ``v x min(available, sum over weeks of
+    that)``; otherwise (weekly flows of capacity, recycling, substitution or offtake, or several
+    valued cells) HiGHS solves the program with the amounts fixed.
     """
     fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount if clip else np.inf)
              for o in options}
-    if any(o.rate_t_per_week and fixed[o.id] > 0 for o in options):  # weekly flows bought:
-        return solve(sample, options, fixed=fixed, objective="lost")  # no closed form here
-    if not _closed_form(sample):
+    flows = any(o.rate_t_per_week and fixed[o.id] > 0 for o in options)  # weekly supply bought
+    if flows or not _closed_form(sample):  # no closed form: the program with the amounts fixed
         return solve(sample, options, fixed=fixed, objective="lost")
     avoided = _avoided_closed(sample, options, fixed, concave=False)
     return Solution(amounts=fixed, cost_usd=sum(o.cost_per_unit * fixed[o.id] for o in options),
