@@ -78,7 +78,8 @@ WITHIN = [("Dysprosium", "processing"), ("HREE", "processing"), ("Cerium", "proc
           ("Ytterbium", "processing"), ("Terbium", "processing"), ("Germanium", "processing"),
           ("Erbium", "extraction"), ("Europium", "extraction"), ("Holmium", "extraction"),
           ("Lutetium", "extraction"), ("Thulium", "extraction"), ("Ytterbium", "extraction"),
-          ("Lanthanum", "extraction"), ("Praseodymium", "extraction")]
+          ("Lanthanum", "extraction"), ("Praseodymium", "extraction"),
+          ("Praseodymium", "processing")]
 _REE_EXTRACTION = ("per-element extraction SR of co-mined elements need incompatible shares; "
                    "element-specific EU inputs not in spigot's sources")
 _REE_SOURCING = ("processed rare-earth EU sourcing: BACI HS6 imports are 43 % Russian by mass, "
@@ -115,7 +116,7 @@ EXCEPTIONS: dict[tuple[str, str], tuple[float, str]] = {
     ("Tungsten", "processing"): (0.876, "no processing statistics (mine shares stand in); EU "
                                         "production as one EU27 entry"),
 }
-NOT_PUBLISHED = [("LREE", "extraction"), ("Praseodymium", "processing")]
+NOT_PUBLISHED = [("LREE", "extraction")]  # garbled ("281%") in the transcription
 ISSUE_MATERIALS = ["Dysprosium", "Neodymium", "Gallium", "Germanium", "Natural graphite",
                    "Antimony", "Tungsten", "LREE", "HREE"]
 
@@ -221,6 +222,29 @@ def test_eu_production_split_by_member_state() -> None:
                & (table["scope"] == "EU") & (table["region"] == "EU27")]
     assert sb["share"].iloc[0] == pytest.approx(1 - 0.47)
     assert "no source names" in sb["note"].iloc[0]
+
+
+def test_empty_bottleneck_cell_is_the_headline_sr(reproduction: pd.DataFrame) -> None:
+    """Praseodymium's processing SR cell is empty; its bottleneck is processing and its headline
+    SR 3.2, which is the SR of the bottleneck stage by the table's own definition."""
+    row = reproduction.loc[("Praseodymium", "processing")]
+    assert row["published_sr"] == 3.2
+    assert "headline SR" in row["note"]
+    # a stage that is not the bottleneck is never filled: LREE's garbled extraction stays empty
+    assert pd.isna(reproduction.loc[("LREE", "extraction"), "published_sr"])
+
+
+def test_wgi_scale_and_year_agree_with_the_eus(reproduction: pd.DataFrame) -> None:
+    """The GSonly heavy-rare-earth processing rows (shares China 100 %, t = 1) each bound the
+    China WGI the EU used: (SR +/- 0.05) / ((1 - EoL-RIR) SI_SR). spigot's 2022 value lies in
+    every interval, so the scaling 2 (2.5 - mean) and the WGI vintage are not a cause."""
+    china = wgi_scaled(["CHN"])["CHN"]
+    for material in ("Dysprosium", "Erbium", "Europium", "Gadolinium", "Holmium", "Lutetium",
+                     "Thulium", "Ytterbium"):
+        row = reproduction.loc[(material, "processing")]
+        scale = (1 - row["eol_rir"]) * row["si_sr"]
+        low, high = (row["published_sr"] - 0.05) / scale, (row["published_sr"] + 0.05) / scale
+        assert low <= china <= high, material
 
 
 def test_implied_hhi_closed_form() -> None:

@@ -432,6 +432,14 @@ def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
             published = float(row[f"sr_{stage}"])
             if not basis:
                 continue
+            stage_note = note
+            if not np.isfinite(published) and str(row["bottleneck_stage"]) == stage:
+                # the headline SR is the SR of the bottleneck stage (84 of the 87 rows with stage
+                # values agree): an empty bottleneck cell is the headline (praseodymium)
+                published = float(row["sr"])
+                stage_note = "; ".join(n for n in (note, "published stage SR empty in the "
+                                                   "transcription: the headline SR of this "
+                                                   "bottleneck stage") if n)
             source = material if material in covered else group
             block = sourcing[(sourcing["material"] == source) & (sourcing["stage"] == stage)]
             out: dict[str, Any] = {
@@ -466,7 +474,7 @@ def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
                                                  if basis != "EUonly" else float("nan")),
                         "wgi_default_share_eu": (_default_share(eu, defaults)
                                                  if basis != "GSonly" else float("nan")),
-                        "note": "; ".join([n for n in (note, *flags) if n])})
+                        "note": "; ".join([n for n in (stage_note, *flags) if n])})
             rows.append(out)
     frame = pd.DataFrame(rows, columns=[
         "material", "stage", "bottleneck", "basis", "published_sr", "sr", "ratio", "difference",
