@@ -380,8 +380,11 @@ def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
     bundled WGI (2022, six estimates) and the global-supply and EU-sourcing shares of
     ``eu_crm_2023_sourcing.csv`` (published where spigot's sources have them, else rebuilt from
     World Mining Data and BACI for the nearest years; ``tools/build_eu_2023_inputs.py`` and
-    ``docs/metrics.md`` say how). A member of LREE or HREE without shares of its own uses its
-    group's; a group row, whose SI_SR the EU does not publish, uses the mean of its members'.
+    ``docs/metrics.md`` say how; EU production enters EU sourcing by member state where a source
+    names them, else as one entry ``EU27``). A member of LREE or HREE without shares of its own
+    uses its group's (flagged in ``note``); a group row, whose SI_SR the EU does not publish, uses
+    the mean of its members'. An empty stage cell of the bottleneck stage is compared with the
+    headline SR, which is the bottleneck stage's (flagged).
 
     Parameters
     ----------
