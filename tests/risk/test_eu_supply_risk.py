@@ -247,6 +247,22 @@ def test_wgi_scale_and_year_agree_with_the_eus(reproduction: pd.DataFrame) -> No
         assert low <= china <= high, material
 
 
+def test_published_t_applies_per_scope(reproduction: pd.DataFrame) -> None:
+    """Antimony extraction: the EU's t (China and Bolivia 1.1, in both scopes) multiplies their
+    terms; every other supplier has t = 1."""
+    table = pd.read_csv(Path(spigot.risk.__file__).parent / "data" / "eu_crm_2023_sourcing.csv")
+    block = table[(table["material"] == "Antimony") & (table["stage"] == "extraction")]
+    t = {"CHN": 1.1, "BOL": 1.1}
+    for scope, column in (("GS", "hhi_wgi_t_gs"), ("EU", "hhi_wgi_t_eu")):
+        shares = block[block["scope"] == scope].set_index("region")["share"]
+        w = eu_wgi(shares.index)
+        by_hand = sum(v**2 * w[c] * t.get(c, 1.0) for c, v in shares.items())
+        without_t = sum(v**2 * w[c] for c, v in shares.items())
+        row = reproduction.loc[("Antimony", "extraction")]
+        assert row[column] == pytest.approx(by_hand, rel=1e-9)
+        assert row[column] > without_t
+
+
 def test_implied_hhi_closed_form() -> None:
     # (2.835 / (0.9 * 0.9) - 5 * 0.25) / 0.75 = (3.5 - 1.25) / 0.75
     assert implied_hhi(2.835, basis="GS+EU", ir=0.5, eol_rir=0.1, si_sr=0.9,
