@@ -142,9 +142,9 @@ def test_whole_applications_agree_with_the_discrete_office_in_distribution(name:
         return out[0], out[1], out[2]
 
     usd, weeks, share = gaps("applications")
-    assert usd <= 4 and weeks <= 4 and share <= 4, (usd, weeks, share)
+    assert max(usd, weeks, share) <= 4, (usd, weeks, share)
     usd, _, share = gaps("fluid")
-    assert usd > 4 and share > 4, (usd, share)
+    assert min(usd, share) > 4, (usd, share)
 
 
 def test_stream_and_office_rules() -> None:
@@ -156,7 +156,8 @@ def test_stream_and_office_rules() -> None:
     ok, no = np.zeros(3), np.zeros(3)
     decide_whole_ref(12345, 400, 0.5, 0.3, np.array([0.0, 0.25, 0.75]), 2, ok, no)
     assert ok.sum() + no.sum() == pytest.approx(200.0)
-    assert ok[2] == 0.0 and no[2] == 0.0  # lag 0 carries no weight: slot (2 + 0) % 3 empty
+    assert ok[2] == 0.0
+    assert no[2] == 0.0
     assert 0.2 < ok.sum() / 200.0 < 0.4  # Binomial(400, 0.3) / 400: sd 0.023
     assert 0.65 < (ok[1] + no[1]) / 200.0 < 0.85  # lag 2 lands in slot (2 + 2) % 3 = 1
     # the office: pro rata share rounded down, remainder carried; all when it does not bind
