@@ -40,6 +40,7 @@ import numpy as np
 
 from spigot.market._common import inner, jit
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
+from spigot.sim.applications import decide_whole, office_count_jit, whole_in_queue_jit
 from spigot.sim.build.arrays import market_pack, model_arrays, policy_arrays
 from spigot.sim.build.model import SimModel
 from spigot.sim.market_phases import market_init, market_record, market_tax, markets
@@ -174,6 +175,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     ok_l = np.zeros(W)  # one slot's decisions of this step, per lane
     no_l = np.zeros(W)
     wt_l = np.zeros((L, W))  # their processing-time weights when the lanes' measures differ
+    carry = np.zeros((pa.lot_seed.shape[1], W))  # whole-application slots' capacity remainders
     lic_tot = np.zeros((J, W))
     valid = np.zeros((J, W), dtype=np.int64)
     quota_left = np.zeros((M, W))
@@ -451,7 +453,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                 rec[o_exp + k, ln] += x
         if J > 0:
             _licensing(t, draws, g, pa, fs, queue, lic_ok, lic_no, lic_re, apps, ok_l, no_l, wt_l,
-                       kern_l, cap_l, lag_lo, lag_hi, pipe, head)
+                       kern_l, cap_l, lag_lo, lag_hi, pipe, head, carry)
         # ---- 5. allocation to sectors: priority classes, then pro rata (requests from the
         # pairs' current need and target: the base ones without the market phase)
         allocate(g, ms, fs)
@@ -572,11 +574,15 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
                queue: np.ndarray, lic_ok: np.ndarray, lic_no: np.ndarray, lic_re: np.ndarray,
                apps: np.ndarray, ok_l: np.ndarray, no_l: np.ndarray, wt_l: np.ndarray,
                kern_l: np.ndarray, cap_l: np.ndarray, lag_lo: np.ndarray, lag_hi: np.ndarray,
-               pipe: np.ndarray, head: np.ndarray) -> None:
+               pipe: np.ndarray, head: np.ndarray, carry: np.ndarray) -> None:
     """Phase 4b, the licence office (routes with a licence slot): re-filed flow rejoins the
     queue, each measure reviews up to its capacity pro rata over its queues, decisions are
     spread over the processing-time kernel's lags, and the decisions due this step ship
     (approved), wait to be filed again or return to the exporter (denied, banned).
+
+    A route whose governing pair decides whole applications (``g.pair_lots``) is decided by
+    :mod:`spigot.sim.applications` (``carry`` (A, W): each whole-application slot's rounding
+    remainder of its share of the review capacity).
 
     ``queue``, ``lic_ok``, ``lic_no``, ``lic_re``: the licence state of :func:`_run_block`;
     ``apps``, ``ok_l``, ``no_l``, ``wt_l``: scratch; ``kern_l``, ``cap_l``, ``lag_lo``,
@@ -586,6 +592,7 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
     slot_route, route_origin, route_c, pipe_off = (g.slot_route, g.route_origin, g.route_c,
                                                    g.pipe_off)
     pair_ship_t, refile_steps, validity_steps = g.pair_ship_t, g.refile_steps, g.validity_steps
+    pair_lots, lot_slot = g.pair_lots, g.lot_slot
     RR, L = g.n_refile, g.n_lags
     o_app, o_ok, o_no = g.o_licence_applications, g.o_licence_approved, g.o_licence_denied
     o_held, o_exp = g.o_held, g.o_exports
@@ -611,7 +618,9 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
         k = slot_route[j]
         for ln in range(W):
             if gov_m[k, ln] >= 0 and not banned[k, ln]:
-                apps[gov_m[k, ln], ln] += queue[j, ln] / pair_ship_t[gov_e[k, ln]]
+                e = gov_e[k, ln]
+                apps[gov_m[k, ln], ln] += (whole_in_queue_jit(queue[j, ln], pair_ship_t[e])
+                                           if pair_lots[e] else queue[j, ln] / pair_ship_t[e])
     s0 = t % L
     for j in range(J):
         k = slot_route[j]
@@ -626,6 +635,21 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
                 no_l[ln] = 0.0
                 continue
             cap = cap_l[mi, ln]
+            e = gov_e[k, ln]
+            if pair_lots[e]:  # whole applications (sim/applications.py), into the rings
+                a = lot_slot[j]
+                n_dec, carry[a, ln] = office_count_jit(
+                    whole_in_queue_jit(queue[j, ln], pair_ship_t[e]), apps[mi, ln], cap,
+                    carry[a, ln])
+                if n_dec > 0:
+                    decided = min(queue[j, ln], n_dec * pair_ship_t[e])
+                    queue[j, ln] -= decided
+                    decide_whole(pa.lot_seed[draws[ln], a, t], n_dec, decided / n_dec,
+                                 appr_l[e, ln], kern_l[mi, :, ln], lag_lo[mi, ln],
+                                 lag_hi[mi, ln], s0, lic_ok[j, :, ln], lic_no[j, :, ln])
+                ok_l[ln] = 0.0
+                no_l[ln] = 0.0
+                continue
             share = 1.0 if apps[mi, ln] <= cap else cap / apps[mi, ln]
             decided = queue[j, ln] * share
             queue[j, ln] -= decided

@@ -43,6 +43,7 @@ from spigot.market.supply import (
     route_weights_step_ref,
 )
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
+from spigot.sim.applications import decide_whole_ref, office_count, whole_in_queue
 from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
@@ -125,6 +126,7 @@ class _Draw:
         self.lic_no = np.zeros((n_slots, L))
         self.lic_re = np.zeros((n_slots, m.plan.refile_ring))  # denied, waiting to be re-filed
         self.valid = np.zeros(n_slots, dtype=np.int64)
+        self.carry = np.zeros(m.plan.n_lot_slots)  # capacity remainders
         self.quota_left = np.zeros(len(m.plan.ids))
         self.orders = m.route_base.copy()
         # the draw's licence parameters, which reactions may change (_apply)
@@ -422,29 +424,8 @@ class _Draw:
                 self.lic_re[j, r0] = 0.0
                 self.queue[j] += again
                 rec[lay.start("licence_applications") + j] += again
-        # review: each licence decides at most its capacity of applications this step
-        M = len(plan.ids)
-        apps = np.zeros(M)
-        for j, k in enumerate(plan.slot_route):
-            mi = self.gov_measure[k]
-            if mi >= 0 and not self.banned[k]:
-                apps[mi] += self.queue[j] / plan.pair_ship_t[self.gov_pair[k]]
+        self.review(t)
         L = plan.kernel_steps
-        for j, k in enumerate(plan.slot_route):
-            mi = self.gov_measure[k]
-            if mi < 0 or self.banned[k]:
-                continue
-            cap = p.capacity[d, mi]
-            share = 1.0 if apps[mi] <= cap else cap / apps[mi]
-            decided = self.queue[j] * share
-            self.queue[j] -= decided
-            ok = decided * self.approve[self.gov_pair[k]]
-            no = decided - ok
-            for lag in range(L):
-                w = self.kernel[mi, lag]
-                if w > 0:
-                    self.lic_ok[j, (t + lag) % L] += ok * w
-                    self.lic_no[j, (t + lag) % L] += no * w
         # decisions that fall due: approved flow ships; denied flow is re-filed (the part denied
         # at non-zero odds, after the measure's lag) or returns to the exporter
         for j, k in enumerate(plan.slot_route):
@@ -471,6 +452,47 @@ class _Draw:
                 mi = self.gov_measure[k]
                 if ok > 0 and mi >= 0 and plan.validity_steps[mi] > 0:
                     self.valid[j] = plan.validity_steps[mi]
+
+    def review(self, t: int) -> None:
+        """Each licence decides at most its capacity of applications this step, pro rata over
+        its routes' queues: a share of a fluid route's tonnes, approved at the pair's share and
+        spread over the kernel's lags; or whole applications (``granularity``), each approved or
+        denied after its own lag (:mod:`spigot.sim.applications`)."""
+        m, p, d = self.m, self.p, self.d
+        plan = m.plan
+        apps = np.zeros(len(plan.ids))
+        for j, k in enumerate(plan.slot_route):
+            mi, e = self.gov_measure[k], self.gov_pair[k]
+            if mi >= 0 and not self.banned[k]:
+                apps[mi] += (whole_in_queue(self.queue[j], plan.pair_ship_t[e])
+                             if plan.pair_lots[e] else self.queue[j] / plan.pair_ship_t[e])
+        L = plan.kernel_steps
+        for j, k in enumerate(plan.slot_route):
+            mi, e = self.gov_measure[k], self.gov_pair[k]
+            if mi < 0 or self.banned[k]:
+                continue
+            cap = p.capacity[d, mi]
+            if plan.pair_lots[e]:
+                a = plan.lot_slot[j]
+                ship_t = plan.pair_ship_t[e]
+                n, self.carry[a] = office_count(whole_in_queue(self.queue[j], ship_t), apps[mi],
+                                                cap, self.carry[a])
+                if n > 0:
+                    decided = min(self.queue[j], n * ship_t)
+                    self.queue[j] -= decided
+                    decide_whole_ref(int(p.lot_seed[d, a, t]), n, decided / n, self.approve[e],
+                                     self.kernel[mi], t, self.lic_ok[j], self.lic_no[j])
+                continue
+            share = 1.0 if apps[mi] <= cap else cap / apps[mi]
+            decided = self.queue[j] * share
+            self.queue[j] -= decided
+            ok = decided * self.approve[e]
+            no = decided - ok
+            for lag in range(L):
+                w = self.kernel[mi, lag]
+                if w > 0:
+                    self.lic_ok[j, (t + lag) % L] += ok * w
+                    self.lic_no[j, (t + lag) % L] += no * w
 
     def allocate(self) -> None:
         """Each region pool to its sectors (:func:`share_pool`)."""
