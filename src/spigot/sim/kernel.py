@@ -40,7 +40,7 @@ import numpy as np
 
 from spigot.market._common import inner, jit
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
-from spigot.sim.approved import route_ask_jit
+from spigot.sim.approved import route_ask_jit, ship_split_jit
 from spigot.sim.build.arrays import market_pack, model_arrays, policy_arrays
 from spigot.sim.build.model import SimModel
 from spigot.sim.market_phases import market_init, market_record, market_tax, markets
@@ -417,12 +417,22 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                 for ln in range(W):
                     served[mi, ln] = 0.0  # the requests, summed in route order
             for k in ctrl_k:
+                j = route_slot[k]
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
                     if kind[mi] == QUOTA:
                         for ln in range(W):
                             if act[mi, ln]:
-                                served[mi, ln] += sent[k, ln]
+                                x = sent[k, ln]
+                                if j >= 0 and not banned[k, ln]:  # filed now, not approved
+                                    e = gov_e[k, ln]
+                                    pship, a = ship_split_jit(
+                                        x, due[j, ln] + lic_ok[j, s0, ln],
+                                        ratio[route_origin[k], route_c[k], ln],
+                                        e >= 0 and valid[j, ln] == 0, orders[k, ln],
+                                        pair_share[e] if e >= 0 else 0.0)
+                                    x = x - pship + a
+                                served[mi, ln] += x
             for mi in range(M):
                 for ln in range(W):
                     req = served[mi, ln]
@@ -435,6 +445,15 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             for ln in range(W):
                 x = sent[k, ln]
                 held = 0.0
+                refused = 0.0  # applications a quota refuses (paper)
+                pship = 0.0  # approved tonnes shipped now (a quota counted them when filed)
+                a = 0.0  # the licensed share of the order, filed now
+                if j >= 0 and not banned[k, ln]:
+                    e = gov_e[k, ln]
+                    pship, a = ship_split_jit(x, due[j, ln] + lic_ok[j, s0, ln], ratio[n, c, ln],
+                                              e >= 0 and valid[j, ln] == 0, orders[k, ln],
+                                              pair_share[e] if e >= 0 else 0.0)
+                    x -= pship
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
                     if kind[mi] == QUOTA and act[mi, ln]:
@@ -442,26 +461,28 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                         quota_left[mi, ln] = max(0.0, quota_left[mi, ln] - allowed)
                         held += x - allowed
                         x = allowed
+                        if a > 0.0:
+                            filed = a * served[mi, ln]
+                            quota_left[mi, ln] = max(0.0, quota_left[mi, ln] - filed)
+                            refused += a - filed
+                            a = filed
                 if banned[k, ln]:
                     held += x
                     x = 0.0
-                elif j >= 0:
-                    # approved tonnes shipped; the licensed share of the order is filed
-                    pend = due[j, ln] + lic_ok[j, s0, ln]
-                    if pend > 0.0:  # (below 0 until this step's approvals join, phase 4b)
-                        due[j, ln] -= min(pend * ratio[n, c, ln], x)
+                elif j >= 0:  # (due is below 0 until this step's approvals join, phase 4b)
+                    due[j, ln] -= pship
+                    x += pship
                     if gov_m[k, ln] >= 0:
                         if valid[j, ln] == 0:
-                            licensed = orders[k, ln] * pair_share[gov_e[k, ln]]
-                            queue[j, ln] += licensed
-                            lic_tot[j, ln] += licensed
-                            rec[o_app + j, ln] += licensed
+                            queue[j, ln] += a
+                            lic_tot[j, ln] += a
+                            rec[o_app + j, ln] += a
                     elif queue[j, ln] > 0:  # control lifted: pending applications are due
                         due[j, ln] += queue[j, ln]
                         lic_tot[j, ln] -= queue[j, ln]
                         queue[j, ln] = 0.0
                 inv_out[n, c, ln] += held
-                rec[o_held + k, ln] += held
+                rec[o_held + k, ln] += held + refused
                 pipe[slot, ln] += x
                 in_transit[k, ln] += x
                 rec[o_exp + k, ln] += x

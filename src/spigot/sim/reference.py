@@ -44,7 +44,7 @@ from spigot.market.supply import (
     route_weights_step_ref,
 )
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
-from spigot.sim.approved import route_ask
+from spigot.sim.approved import route_ask, ship_split
 from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
@@ -399,42 +399,56 @@ class _Draw:
         for k in range(K):
             self.O[m.route_origin[k], m.route_c[k]] -= sent[k]
         # a quota's allowance is shared by the routes it covers in proportion to what they
-        # send this step (not first come, first served in route order)
+        # send this step (not first come, first served in route order); on a licensed route
+        # an application uses the quota when it is filed, so its approval ships outside it
+        approved, filed = np.zeros(K), np.zeros(K)
+        s = t % plan.kernel_steps
+        for k in range(K):
+            j, e = plan.route_slot[k], self.gov_pair[k]
+            if j >= 0 and not self.banned[k]:
+                n, c = m.route_origin[k], m.route_c[k]
+                approved[k], filed[k] = ship_split(
+                    float(sent[k]), float(self.due[j] + self.lic_ok[j, s]), float(ratio[n, c]),
+                    e >= 0 and self.valid[j] == 0, float(self.orders[k]),
+                    float(plan.pair_share[e]) if e >= 0 else 0.0)
         request = np.zeros(len(self.quota_left))
         for k in range(K):
             for mi in self.quotas[k]:
-                request[mi] += sent[k]
+                request[mi] += sent[k] - approved[k] + filed[k]
         served = np.ones(len(self.quota_left))
         for mi in range(len(served)):
             if request[mi] > self.quota_left[mi]:
                 served[mi] = self.quota_left[mi] / request[mi]
         for k in range(K):
             n, c = m.route_origin[k], m.route_c[k]
-            x = sent[k]
-            held = 0.0
+            x = sent[k] - approved[k]
+            a = filed[k]
+            held = refused = 0.0  # refused: applications a quota refuses (paper)
             for mi in self.quotas[k]:
                 allowed = x * served[mi]
                 self.quota_left[mi] = max(0.0, self.quota_left[mi] - allowed)
                 held += x - allowed
                 x = allowed
+                if a > 0:
+                    self.quota_left[mi] = max(0.0, self.quota_left[mi] - a * served[mi])
+                    refused += a - a * served[mi]
+                    a = a * served[mi]
             j = plan.route_slot[k]
             if self.banned[k]:
                 held += x
                 x = 0.0
-            elif j >= 0:  # approved tonnes ship; the licensed share of the order is filed
-                pending = self.due[j] + self.lic_ok[j, t % plan.kernel_steps]
-                if pending > 0:  # (below 0 until this step's approvals join, below)
-                    self.due[j] -= min(pending * ratio[n, c], x)
+            elif j >= 0:  # approved tonnes ship (due is below 0 until this step's approvals
+                self.due[j] -= approved[k]  # join, below); the licensed share is filed
+                x += approved[k]
                 if self.gov_measure[k] >= 0:
                     if self.valid[j] == 0:
-                        licensed = self.orders[k] * plan.pair_share[self.gov_pair[k]]
-                        self.queue[j] += licensed
-                        rec[lay.start("licence_applications") + j] += licensed
+                        self.queue[j] += a
+                        rec[lay.start("licence_applications") + j] += a
                 elif self.queue[j] > 0:  # control lifted: pending applications are due
                     self.due[j] += self.queue[j]
                     self.queue[j] = 0.0
             self.O[n, c] += held
-            rec[lay.start("held") + k] += held
+            rec[lay.start("held") + k] += held + refused
             self.pipes[k][t % len(self.pipes[k])] += x
             rec[lay.start("exports") + k] += x
         # denied flow whose re-filing lag ends now joins the queue again
