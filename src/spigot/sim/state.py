@@ -192,7 +192,8 @@ class FlowState(NamedTuple):
     rec: FloatArray  # (F, W) this step's record
     in_transit: FloatArray  # (K, W) t in transit
     orders: FloatArray  # (K, W) orders, t/step
-    lic_tot: FloatArray  # (J, W) t in licensing (queue, review and waiting to be re-filed)
+    lic_tot: FloatArray  # (J, W) t applied for in licensing (queue, review, waiting to be re-filed)
+    due: FloatArray  # (J, W) t approved and not yet shipped (the plant makes it when due)
     banned: BoolArray  # (K, W) under a ban this step
     gov_m: IntArray  # (K, W) governing licence measure, -1 if none
     gov_e: IntArray  # (K, W) its measure-route pair, -1 if none
