@@ -32,13 +32,13 @@ def _with_classes(monkeypatch: pytest.MonkeyPatch, share: list[float], mult: lis
     """Make every run use these plant classes (shares of output, cover multiples)."""
     prepare = engine.prepare
 
-    def classes(scen, network=None, markets=None):  # type: ignore[no-untyped-def]
+    def classes(scen, network=None, markets=None):
         return dataclasses.replace(prepare(scen, network, markets),
                                    cls_share=np.array(share), cls_mult=np.array(mult))
     monkeypatch.setattr(engine, "prepare", classes)
 
 
-def _standing(res) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+def _standing(res) -> tuple[np.ndarray, np.ndarray]:
     cs = res.metrics.capacity_stopped(moved_above=-1.0)
     f = cs[cs["id"] == "USA.automotive"]
     return f["capacity_stopped"].to_numpy(), f["share_stopped"].to_numpy()
@@ -54,7 +54,8 @@ def test_classes_are_lognormal_quantile_midpoints_with_mean_one() -> None:
     np.testing.assert_allclose(ratio, 0.5 * np.diff(z), rtol=1e-12)
     for sigma, k in ((0.0, 5), (0.8, 1)):  # off: one class, the sector's own stock
         share, mult = plant_classes(sigma, k)
-        assert share.tolist() == [1.0] and mult.tolist() == [1.0]
+        assert share.tolist() == [1.0]
+        assert mult.tolist() == [1.0]
     # two classes at half and one and a half of the sector's cover (the toy below)
     _, mult = plant_classes(math.atanh(0.5) / NormalDist().inv_cdf(0.75), 2)
     np.testing.assert_allclose(mult, [0.5, 1.5], rtol=1e-12)
@@ -75,7 +76,8 @@ def test_two_classes_stop_one_after_the_other(monkeypatch: pytest.MonkeyPatch) -
     assert half == full_one - 2  # 2 weeks of cover instead of 4
     assert full == full_one + 2  # 6 weeks instead of 4
     np.testing.assert_allclose(two[half:full - 1], 0.5, atol=1e-12)  # half the lines stand
-    assert np.all(two[full:] >= 1.0 - 1e-12) and np.all(two[:half - 1] == 0.0)
+    assert np.all(two[full:] >= 1.0 - 1e-12)
+    assert np.all(two[:half - 1] == 0.0)
     # the stop event: the first week the standing share exceeds 1 - stop_below (0.1)
     assert int(np.argmax(two_stopped > 0)) == int(np.argmax(two > 0.1))
     assert int(np.argmax(two_stopped > 0)) < int(np.argmax(one_stopped > 0))
