@@ -105,3 +105,11 @@ def test_engines_agree_with_dispersed_covers(markets: bool, monkeypatch: pytest.
     assert_same(fast, run(scen, engine="reference"), rtol=1e-9)
     lost = fast.data["lost_output_usd"].values.sum()
     assert lost != pytest.approx(base.data["lost_output_usd"].values.sum(), rel=1e-6)
+
+
+def test_dispersed_covers_do_not_depend_on_chunking() -> None:
+    scen = toy_scenario(TOY_LICENCE, markets=True, horizon_weeks=30, draws=130,
+                        keep_trajectories=70)
+    scen = scen.model_copy(update={"market": scen.market.model_copy(
+        update={"overrides": {"cover_dispersion": 0.5}})})
+    assert_same(run(scen, chunk_size=64), run(scen, chunk_size=192))
