@@ -4,7 +4,8 @@ It is slow (Python loops over every route, buffer and sector, one draw after ano
 as the specification the numba kernel (:mod:`spigot.sim.kernel`) is tested against. Each step is
 a sequence of phases, each a method of :class:`_Draw` (phase 1b, reactions, in
 :mod:`spigot.sim.reference_reactions`; phase 4b's review, in
-:mod:`spigot.sim.reference_licensing`; phase 8, the market rules, in
+:mod:`spigot.sim.reference_licensing`; phases 5 and 6, the sectors' plant classes, in
+:mod:`spigot.sim.reference_sectors`; phase 8, the market rules, in
 :mod:`spigot.sim.reference_market`):
 
 1. policies: which measure governs each route this step;
@@ -14,9 +15,10 @@ a sequence of phases, each a method of :class:`_Draw` (phase 1b, reactions, in
    quotas hold material back in the exporter's stock; the licensed share of an order is filed as
    an application (paper), waits its processing time in a delay kernel, and is approved (the
    exporter makes and ships it) or denied (never made);
-5. allocation: each region's arrivals go to its sectors in two rounds (running lines and a
-   paced cover rebuild, then the rest), each by priority class, then pro rata;
-6. consumption: sectors make what their scarcest input allows (Leontief) and record lost output;
+5. allocation: each region's arrivals go to its sectors' plant classes in two rounds (running
+   lines and a paced cover rebuild, then the rest), each by priority class, then pro rata;
+6. consumption: each plant class makes what its scarcest input allows (Leontief), a sector the
+   sum of its classes, and lost output is recorded;
 7. reorder: every buffer orders from its routes to bring its inventory position to target;
 8. markets and responses (``markets: true``): zone prices from stock cover, substitution, sector
    plans, recycling, capacity of projects and restarts, order weights, safety stocks
