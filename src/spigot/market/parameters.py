@@ -89,6 +89,8 @@ PARAMETERS: dict[str, tuple[str, float, float]] = {
     "safety_stock_trigger_price": ("global", 0.0, 1000.0),
     "safety_stock_up_weeks": ("global", 1e-9, 1e6),
     "safety_stock_down_weeks": ("global", 1e-9, 1e6),
+    "cover_dispersion": ("global", 0.0, 3.0),
+    "plant_classes": ("global", 1.0, 50.0),
 }
 
 _COLUMNS = ("parameter", "scope", "key", "value", "unit", "meaning", "source", "confidence")
@@ -194,6 +196,8 @@ class MarketParams:
     safety_log_trigger: float  # log of safety_stock_trigger_price; inf: off
     safety_up_rate: float
     safety_down_rate: float
+    cover_dispersion: float  # sd of the log of the plants' cover multipliers, 1 (0: one class)
+    plant_classes: int  # equal plant classes per region x sector when cover_dispersion > 0
     # ---- projects a mitigation measure committed (status ``committed``): they start on their
     # start date with no sampled delay, with or without scenario growth (docs/mitigation.md)
     node_committed: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
@@ -653,6 +657,7 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         safety_log_trigger=_log_trigger(g["safety_stock_trigger_price"]),
         safety_up_rate=_rate(g["safety_stock_up_weeks"], sw),
         safety_down_rate=_rate(g["safety_stock_down_weeks"], sw),
+        cover_dispersion=float(g["cover_dispersion"]), plant_classes=round(g["plant_classes"]),
         use_floor=np.array(floor_of + [0.0] * (len(caps) - len(floor_of)), dtype=float),
         use_floor_step=np.array(floor_at + [_NO_FLOOR] * (len(caps) - len(floor_at)),
                                 dtype=np.int64),

@@ -162,9 +162,12 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             orders[k, ln] = route_base[k]
     pool = np.zeros((B, W))
     si = np.empty((SC, W))
+    sik = np.empty((SC, g.cls_share.shape[0], W))  # plant classes: share x multiple of target
     for i in range(SC):
         for ln in range(W):
             si[i, ln] = sc_target[i]
+            for j in range(sik.shape[1]):
+                sik[i, j, ln] = sc_target[i] * g.cls_share[j] * g.cls_mult[j]
     sp = np.empty((P, W))
     for i in range(P):
         for ln in range(W):
@@ -278,7 +281,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     # ---- market state (zero-size without markets) and the state the market phases share
     ms = market_init(draws, g, mg, pa, sc_want)
     fs = FlowState(
-        inv_in=inv_in, inv_out=inv_out, dem=dem, pool=pool, si=si, sp=sp, rec=rec,
+        inv_in=inv_in, inv_out=inv_out, dem=dem, pool=pool, si=si, sik=sik, sp=sp, rec=rec,
         in_transit=in_transit, orders=orders, lic_tot=lic_tot, due=due, banned=banned, gov_m=gov_m,
         gov_e=gov_e, plan_m=plan_m, plan_e=plan_e, valid=valid, appr_l=appr_l, lead_l=lead_l,
         used=used, produced=produced,

@@ -241,16 +241,21 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
 
 @inner
 def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
-    """Phase 5: each region pool to its sectors in two rounds, each by priority class, then pro
-    rata to requests.
+    """Phase 5: each region pool to its sectors' plant classes in two rounds, each by priority
+    class, then pro rata to requests.
 
     A pair wants ``want`` (``want_l``: target + need, the base values without the market phase,
-    the current need, intensity and safety stock with it) and holds ``si``. Round 0 asks for
-    the step's missing need ``short = max(0, need - si)`` plus ``1 / adjust`` of the rest of its
-    gap ``max(0, want - si) - short`` (``adjust``: the buffer's steps to close an inventory gap,
-    its cover, as in the reorder rule); round 1 asks for what is still missing. So a class
-    rebuilds its cover over the same time its orders do, not all at once ahead of a lower
-    class's running lines (docs/model.md, Allocation).
+    the current need, intensity and safety stock with it) and holds ``si``, the sum of its
+    plant classes' stocks ``sik``. Class ``j`` (output share ``w_j``, cover multiple ``m_j``:
+    ``g.cls_share``, ``g.cls_mult``) needs ``w_j need`` and wants
+    ``w_j (want + (m_j - 1)(want - need))`` (its own cover target plus its need). Round 0 asks
+    for the step's missing need ``short = max(0, need - held)`` plus ``1 / adjust`` of the rest
+    of its gap ``max(0, want - held) - short`` (``adjust``: the buffer's steps to close an
+    inventory gap, its cover, as in the reorder rule); round 1 asks for what is still missing.
+    So a class rebuilds its cover over the same time its orders do, not all at once ahead of a
+    lower class's running lines (docs/model.md, Allocation). A priority class's share goes to
+    its pairs' plant classes in proportion to their requests; one plant class (share 1,
+    multiple 1) is the sector's single stock, to the bit.
     """
     buf_c = g.buf_c
     B = buf_c.shape[0]
@@ -258,11 +263,15 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
     buf_adjust = g.buf_adjust
     buf_sc = g.buf_sc
     buf_sc_ptr = g.buf_sc_ptr
+    cls_share = g.cls_share
+    cls_mult = g.cls_mult
+    KP = cls_share.shape[0]
     fac = fs.fac
     pool = fs.pool
     rbuf0 = g.rbuf0
     sc_priority = g.sc_priority
     si = fs.si
+    sik = fs.sik
     vec = fs.vec
     vec2 = fs.vec2
     need_l = ms.need_l
@@ -281,18 +290,31 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
                     vec2[ln] = 0.0
                 while g_end < stop and sc_priority[buf_sc[g_end]] == prio:
                     q = buf_sc[g_end]
-                    for ln in range(W):
-                        vec2[ln] += _request(rnd, pace, need_l[q, ln], want_l[q, ln], si[q, ln])
+                    for j in range(KP):
+                        w = cls_share[j]
+                        dm = cls_mult[j] - 1.0
+                        for ln in range(W):
+                            nd = need_l[q, ln]
+                            wt = want_l[q, ln]
+                            vec2[ln] += _request(rnd, pace, w * nd, w * (wt + dm * (wt - nd)),
+                                                 sik[q, j, ln])
                     g_end += 1
                 for ln in range(W):  # the class's share of its requests (0: it asks nothing)
                     total = vec2[ln]
                     fac[ln] = 1.0 if vec[ln] >= total else vec[ln] / total
                 for h in range(i, g_end):
                     q = buf_sc[h]
-                    for ln in range(W):
-                        if vec2[ln] > 0:
-                            si[q, ln] += _request(rnd, pace, need_l[q, ln], want_l[q, ln],
-                                                  si[q, ln]) * fac[ln]
+                    for j in range(KP):
+                        w = cls_share[j]
+                        dm = cls_mult[j] - 1.0
+                        for ln in range(W):
+                            if vec2[ln] > 0:
+                                nd = need_l[q, ln]
+                                wt = want_l[q, ln]
+                                x = _request(rnd, pace, w * nd, w * (wt + dm * (wt - nd)),
+                                             sik[q, j, ln]) * fac[ln]
+                                sik[q, j, ln] += x
+                                si[q, ln] += x
                 for ln in range(W):
                     total = vec2[ln]
                     if total > 0:
@@ -314,7 +336,13 @@ def _request(rnd: int, pace: float, need: float, want: float, held: float) -> fl
 
 @inner
 def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
-    """Phase 6: sectors consume their need (Leontief); lost output, shortfall and stoppages.
+    """Phase 6: sectors consume their need (Leontief per plant class); lost output, shortfall
+    and stoppages.
+
+    Plant class ``j`` (output share ``w_j``) makes ``u_j``, its scarcest input's share of its
+    need ``w_j need`` held in its own stock ``sik``, and uses ``u_j w_j need``; the sector makes
+    ``u = sum_j w_j u_j`` of its plan and is stopped when ``u < stop_below``. The shortfall
+    recorded is the sum of the classes' missing need.
 
     The need is at the current intensity and plan, lost output is that of the plan and the
     unplanned part is recorded as demand destruction (market record). Without the market phase
@@ -347,32 +375,47 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
     sector_value = g.sector_value
     gap_sb = ms.gap_sb
     si = fs.si
+    sik = fs.sik
+    cls_share = g.cls_share
+    KP = cls_share.shape[0]
+    cu = fs.fac  # a plant class's share of its need it can make
     stop_below = g.stop_below
     vec = fs.vec
     for f in range(SB):
         for ln in range(W):
             gap_sb[f, ln] = 0.0
     for s in range(S):
-        for ln in range(W):
-            vec[ln] = 1.0
         for h in range(sec_ptr[s], sec_ptr[s + 1]):
             q = sec_sc[h]
-            for ln in range(W):  # a pair with a step's need on hand does not bind (no division)
-                if si[q, ln] < need_l[q, ln]:
-                    vec[ln] = min(vec[ln], si[q, ln] / need_l[q, ln])
-        for h in range(sec_ptr[s], sec_ptr[s + 1]):
-            q = sec_sc[h]
-            c = sc_c[q]
-            r = o_short + sc_rbuf[q]
             sb = rbuf_sb[sc_rbuf[q]]
+            if sb >= 0:  # signed: the region is short only if its lines hold < their need
+                for ln in range(W):
+                    gap_sb[sb, ln] += need_l[q, ln] - si[q, ln]
+        for ln in range(W):
+            vec[ln] = 0.0
+        for j in range(KP):  # each plant class runs at its scarcest input's share (Leontief)
+            w = cls_share[j]
             for ln in range(W):
-                nd = need_l[q, ln]
-                short = max(0.0, nd - si[q, ln])
-                rec[r, ln] += short
-                if sb >= 0:  # signed: the region is short only if its lines hold < their need
-                    gap_sb[sb, ln] += nd - si[q, ln]
-                si[q, ln] -= vec[ln] * nd
-                consumed[c, ln] += vec[ln] * nd
+                cu[ln] = 1.0
+            for h in range(sec_ptr[s], sec_ptr[s + 1]):
+                q = sec_sc[h]
+                for ln in range(W):  # a step's need on hand does not bind (no division)
+                    nd = w * need_l[q, ln]
+                    if sik[q, j, ln] < nd:
+                        cu[ln] = min(cu[ln], sik[q, j, ln] / nd)
+            for h in range(sec_ptr[s], sec_ptr[s + 1]):
+                q = sec_sc[h]
+                c = sc_c[q]
+                r = o_short + sc_rbuf[q]
+                for ln in range(W):
+                    nd = w * need_l[q, ln]
+                    rec[r, ln] += max(0.0, nd - sik[q, j, ln])
+                    x = cu[ln] * nd
+                    sik[q, j, ln] -= x
+                    si[q, ln] -= x
+                    consumed[c, ln] += x
+            for ln in range(W):  # the sector makes the sum of its classes
+                vec[ln] += w * cu[ln]
         out_s = sector_output[s]
         val_s = sector_value[s]
         gi = plan_group[s]

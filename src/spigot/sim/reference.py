@@ -4,7 +4,8 @@ It is slow (Python loops over every route, buffer and sector, one draw after ano
 as the specification the numba kernel (:mod:`spigot.sim.kernel`) is tested against. Each step is
 a sequence of phases, each a method of :class:`_Draw` (phase 1b, reactions, in
 :mod:`spigot.sim.reference_reactions`; phase 4b's review, in
-:mod:`spigot.sim.reference_licensing`; phase 8, the market rules, in
+:mod:`spigot.sim.reference_licensing`; phases 5 and 6, the sectors' plant classes, in
+:mod:`spigot.sim.reference_sectors`; phase 8, the market rules, in
 :mod:`spigot.sim.reference_market`):
 
 1. policies: which measure governs each route this step;
@@ -14,9 +15,10 @@ a sequence of phases, each a method of :class:`_Draw` (phase 1b, reactions, in
    quotas hold material back in the exporter's stock; the licensed share of an order is filed as
    an application (paper), waits its processing time in a delay kernel, and is approved (the
    exporter makes and ships it) or denied (never made);
-5. allocation: each region's arrivals go to its sectors in two rounds (running lines and a
-   paced cover rebuild, then the rest), each by priority class, then pro rata;
-6. consumption: sectors make what their scarcest input allows (Leontief) and record lost output;
+5. allocation: each region's arrivals go to its sectors' plant classes in two rounds (running
+   lines and a paced cover rebuild, then the rest), each by priority class, then pro rata;
+6. consumption: each plant class makes what its scarcest input allows (Leontief), a sector the
+   sum of its classes, and lost output is recorded;
 7. reorder: every buffer orders from its routes to bring its inventory position to target;
 8. markets and responses (``markets: true``): zone prices from stock cover, substitution, sector
    plans, recycling, capacity of projects and restarts, order weights, safety stocks
@@ -56,56 +58,12 @@ from spigot.sim.build.model import (
 from spigot.sim.reference_licensing import review
 from spigot.sim.reference_market import markets, policies_market, price_bins, record_market
 from spigot.sim.reference_reactions import reactions, revenue_lost_ref
+from spigot.sim.reference_sectors import allocate, consume, share_pool
 from spigot.sim.warm import warm_rings
 
 __all__ = ["run_chunk_reference", "share_pool"]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-def share_pool(available: float, priority: list[int], need: list[float], want: list[float],
-               held: list[float], pace: float, out: FloatArray, index: list[int]) -> float:
-    """Share a region's pool over its sector-commodity pairs; return what is left, t.
-
-    Two rounds, each over the priority classes in order (1 first) and pro rata within a class
-    when the pool cannot meet the class's requests. Round 0: a pair asks for its missing need
-    ``short = max(0, need - held)`` plus ``pace`` (1 / the buffer's cover in steps, the time the
-    reorder rule gives an inventory gap) of the rest of its gap ``max(0, want - held) - short``;
-    round 1: for what is still missing. A class so rebuilds its cover at the pace of its orders,
-    not all at once ahead of a lower class's running lines.
-
-    Parameters
-    ----------
-    available
-        The pool, t.
-    priority, need, want, held
-        Per pair (sorted by priority): class, this step's need (t), target on hand + need (t),
-        stock held (t).
-    pace
-        Share of a pair's cover gap served in round 0, 1/step.
-    out, index
-        ``out[index[i]] += given to pair i`` (the engine's pair stocks).
-    """
-    stock = list(held)
-    for first_round in (True, False):
-        i = 0
-        while i < len(priority):
-            group = [j for j in range(i, len(priority)) if priority[j] == priority[i]]
-            i += len(group)
-            requests = []
-            for j in group:
-                short = max(0.0, need[j] - stock[j])
-                gap = max(0.0, want[j] - stock[j])
-                requests.append(short + (gap - short) * pace if first_round else gap)
-            total = sum(requests)
-            if total <= 0:
-                continue
-            share = 1.0 if available >= total else available / total
-            for j, r in zip(group, requests, strict=True):
-                stock[j] += r * share
-                out[index[j]] += r * share
-            available = available - total if available >= total else 0.0
-    return available
 
 
 class _Draw:
@@ -122,6 +80,8 @@ class _Draw:
                       for k in range(len(m.route_base))]
         self.pool = np.zeros(m.n_buffers)  # region pools (used for region buffers only)
         self.SI = m.sc_target.copy()  # sector inventories per sector-commodity pair
+        # each plant class's inventory (reference_sectors), t: share x multiple of the target
+        self.SIK = m.sc_target[:, None] * m.cls_share[None, :] * m.cls_mult[None, :]
         self.SP = m.pile_qty.copy()  # stockpiles
         n_slots = m.plan.n_slots
         self.queue = np.zeros(n_slots)
@@ -487,46 +447,12 @@ class _Draw:
                     self.valid[j] = plan.validity_steps[mi]
 
     def allocate(self) -> None:
-        """Each region pool to its sectors (:func:`share_pool`)."""
-        m = self.m
-        for b in range(m.rbuf0, m.n_buffers):
-            pairs = [int(q) for q in m.buf_sc[m.buf_sc_ptr[b]:m.buf_sc_ptr[b + 1]]]
-            self.pool[b] = share_pool(
-                self.pool[b], [int(m.sc_priority[q]) for q in pairs],
-                [self.need[q] for q in pairs], [self.target[q] + self.need[q] for q in pairs],
-                [self.SI[q] for q in pairs], 1.0 / m.buf_adjust[b], out=self.SI, index=pairs)
+        """Phase 5 (:func:`spigot.sim.reference_sectors.allocate`)."""
+        allocate(self)
 
     def consume(self, t: int, rec: FloatArray, scal: FloatArray, first_stop: list[int]) -> None:
-        m = self.m
-        lay = m.layout
-        mk = self.mk
-        if mk is not None:
-            self.gap_sb[:] = 0.0
-        need = self.need
-        for s in range(len(m.sector_output)):
-            pairs = m.sec_sc[m.sec_ptr[s]:m.sec_ptr[s + 1]]
-            u = 1.0
-            for q in pairs:
-                u = min(u, self.SI[q] / need[q])
-            for q in pairs:
-                short = max(0.0, need[q] - self.SI[q])
-                rec[lay.start("shortfall") + m.sc_rbuf[q]] += short
-                if mk is not None:  # signed: short only if its lines hold < their need
-                    self.gap_sb[mk.rbuf_sb[m.sc_rbuf[q]]] += need[q] - self.SI[q]
-                self.SI[q] -= u * need[q]
-                self.consumed[m.sc_c[q]] += u * need[q]
-            # stoppages lose output of the plan (1 without markets: x 1.0 is exact); the rest
-            # is demand destruction
-            lost = (1.0 - u) * m.sector_output[s] * self.plan_s[s]
-            self.destruction[s] = (1.0 - self.plan_s[s]) * m.sector_output[s]
-            rec[lay.start("lost_units") + s] += lost
-            scal[0, s] += lost
-            scal[1, s] += lost * m.sector_value[s]
-            if u < m.stop_below:
-                rec[lay.start("stopped") + s] = 1.0
-                scal[2, s] += 1.0
-                if first_stop[s] < 0:
-                    first_stop[s] = t
+        """Phase 6 (:func:`spigot.sim.reference_sectors.consume`)."""
+        consume(self, t, rec, scal, first_stop)
 
     def reorder(self) -> None:
         """Each route orders its base flow times a factor that closes the buffer's gap.

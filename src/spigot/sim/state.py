@@ -7,7 +7,8 @@ sector-commodity pairs, ``S`` sectors, ``P`` stockpiles, ``M`` measures, ``E`` m
 pairs, ``J`` licence slots, ``L`` delay-kernel steps, ``T`` steps, ``D`` draws, ``W`` lanes (the
 draws of a block side by side, last axis), ``F`` and ``MF`` the lengths of the step record and
 the market record, ``Z = 2`` zones; market sizes ``U`` substitution uses, ``G`` plan groups,
-``RP`` recycling pairs, ``SB`` safety-stock buffers, ``X`` (tax measure, commodity) pairs.
+``RP`` recycling pairs, ``SB`` safety-stock buffers, ``X`` (tax measure, commodity) pairs;
+``KP`` plant classes per region x sector.
 Masses are in t, rates in t per step (t/step), times in steps, prices as log relative prices.
 
 Four groups are ``typing.NamedTuple`` classes (numba compiles ``g.route_base`` to the same
@@ -90,6 +91,8 @@ class ModelArrays(NamedTuple):
     sec_sc: IntArray  # (sec_ptr[S],) pair
     sector_output: FloatArray  # (S,) planned output, unit/step
     sector_value: FloatArray  # (S,) USD per unit of output
+    cls_share: FloatArray  # (KP,) plant classes: share of a sector's output, 1
+    cls_mult: FloatArray  # (KP,) plant classes: cover target's multiple of the sector's, 1
     # stockpiles
     pile_buf: IntArray  # (P,) holder's region buffer, -1 if none uses it
     pile_qty: FloatArray  # (P,) initial quantity, t
@@ -187,7 +190,8 @@ class FlowState(NamedTuple):
     inv_out: FloatArray  # (N, C, W) node output stocks, t
     dem: FloatArray  # (N, C, W) what the routes order from each node, t/step
     pool: FloatArray  # (B, W) region pools, t (node buffers unused)
-    si: FloatArray  # (Q, W) sector inventories, t
+    si: FloatArray  # (Q, W) sector inventories, t (the sum of the plant classes' sik)
+    sik: FloatArray  # (Q, KP, W) each plant class's inventory, t
     sp: FloatArray  # (P, W) stockpiles left, t
     rec: FloatArray  # (F, W) this step's record
     in_transit: FloatArray  # (K, W) t in transit

@@ -78,7 +78,8 @@ def model_arrays(m: SimModel) -> ModelArrays:
              "buf_place", "buf_c", "buf_target_pos", "buf_inflow", "buf_adjust", "buf_use",
              "buf_rt_ptr", "buf_rt", "buf_sc_ptr", "buf_sc", "sc_c", "sc_need", "sc_target",
              "sc_priority", "sc_rbuf", "sec_ptr", "sec_sc", "sector_output", "sector_value",
-             "pile_buf", "pile_qty", "pile_cover", "pile_use", "pile_release", "pile_measure")
+             "pile_buf", "pile_qty", "pile_cover", "pile_use", "pile_release", "pile_measure",
+             "cls_share", "cls_mult")
     arrays: dict[str, Any] = {name: getattr(m, name) for name in names}
     arrays.update(offsets)
     return ModelArrays(

@@ -16,6 +16,7 @@ layout of the per-step record (:class:`Layout`), shared by both engines and the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -244,11 +245,41 @@ class SimModel:
     rx_rt_zone: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     #: (R,) a revenue trigger's base revenue, ``sum_k route_base_k x price_k``, USD/step.
     rx_base_usd: FloatArray = field(default_factory=lambda: np.zeros(0))
+    #: (KP,) plant classes of every region x sector (:func:`plant_classes`): each class's
+    #: share of the sector's output, 1, and its cover target's multiple of the sector's, 1.
+    #: One class of share 1 and multiple 1 (the default) is a sector with one stock.
+    cls_share: FloatArray = field(default_factory=lambda: np.ones(1))
+    cls_mult: FloatArray = field(default_factory=lambda: np.ones(1))
 
     @property
     def n_buffers(self) -> int:
         """Number of buffers (node and region)."""
         return len(self.buf_c)
+
+
+def plant_classes(sigma: float, k: int) -> tuple[FloatArray, FloatArray]:
+    """The plant classes of a region x sector: equal output shares and cover multipliers.
+
+    Parameters
+    ----------
+    sigma
+        Spread of the plants' cover: sd of the log of a lognormal with mean 1, 1.
+    k
+        Number of classes (>= 1).
+
+    Returns
+    -------
+    share, mult
+        (K,) each class's share of the sector's output (1 / K) and its cover target's multiple
+        of the sector's: the lognormal's quantiles at the midpoints ``(j + 1/2) / K``, scaled so
+        that their mean is exactly 1 (the sector's target is the sum of its classes'). With
+        ``sigma == 0`` or ``k == 1``: one class, ``([1.0], [1.0])`` (the sector's own stock).
+    """
+    if sigma <= 0 or k <= 1:
+        return np.ones(1), np.ones(1)
+    z = np.array([NormalDist().inv_cdf((j + 0.5) / k) for j in range(k)])
+    mult = np.exp(sigma * z - 0.5 * sigma * sigma)
+    return np.full(k, 1.0 / k), mult / mult.mean()
 
 
 def _reaction_levels(m: SimModel) -> dict[str, Any]:
@@ -396,7 +427,9 @@ def build_model(net: CompiledNetwork, plan: PolicyPlan, stop_below: float,
     )
     model = replace(model, **_reaction_levels(model))
     if market is not None:
-        model = replace(model, market=build_market(model, market))
+        share, mult = plant_classes(market.cover_dispersion, market.plant_classes)
+        model = replace(model, market=build_market(model, market), cls_share=share,
+                        cls_mult=mult)
     return replace(model, **_reaction_revenue(model))
 
 
