@@ -74,6 +74,11 @@ DEFAULT_MAX_COVER_WEEKS = 26.0
 DEFAULT_RELEASE_BELOW_COVER_WEEKS = 8.0
 #: Seed offset of the verification draws (fresh draws: another seed).
 VERIFY_SEED_OFFSET = 1_000_003
+#: Without a budget or a target, the frontier runs up to the cheapest portfolio whose expected
+#: loss is at most this share of the unmitigated one (or the least it can reach, if more): the
+#: last few % avoided are where a residual of a few USD bn is predicted, and where no
+#: abstraction fitted on 500 draws was within 10 % of the engine (docs/mitigation.md).
+DEFAULT_TOP_RESIDUAL_SHARE = 0.05
 
 
 class InfeasibleTargetError(InputError):
@@ -305,8 +310,9 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     menu
         The measures the holder may buy (default: :func:`default_menu`).
     budget_usd
-        Frontier over budgets 0..this (default: up to the cost beyond which nothing more is
-        avoided).
+        Frontier over budgets 0..this (default: up to the cost of the cheapest portfolio that
+        leaves at most ``DEFAULT_TOP_RESIDUAL_SHARE`` (5 %) of the unmitigated expected loss, or
+        avoids all it can where that is more).
     target_p95_usd
         Frontier of the cheapest portfolios whose CVaR95 (so P95 too) stays under caps that
         fall from the unmitigated P95 to this target.
@@ -546,9 +552,10 @@ def _frontier(sample: LossSample, options: list[Option], budget: float | None,
         top = zero.lost_usd_p95
         caps = np.linspace(top, target, points)[1:]
         return [zero] + [_capped(lp, sample, options, float(c)) for c in caps]
-    if budget is None:  # the cheapest portfolio that avoids all it can
+    if budget is None:  # the cheapest portfolio that avoids all it can, or 95 % of the loss
         least = _solve(lp, sample, options, objective="lost").lost_usd_mean
-        cap = least + 1e-6 * max(zero.lost_usd_mean, 1.0)
+        cap = max(least + 1e-6 * max(zero.lost_usd_mean, 1.0),
+                  DEFAULT_TOP_RESIDUAL_SHARE * zero.lost_usd_mean)
         budget = _solve(lp, sample, options, objective="cost", mean_cap_usd=cap).cost_usd
     if budget <= 0:
         return [zero] * points
