@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from spigot.scenarios import Scenario
 
 __all__ = ["InfeasibleTargetError", "MitigationResult", "apply_portfolio", "check_weights",
-           "default_menu", "mitigate", "options_of"]
+           "cover_trigger_shift", "default_menu", "mitigate", "options_of"]
 
 logger = logging.getLogger(__name__)
 
@@ -256,11 +256,18 @@ def options_of(menu: Menu, world: SupplyNetwork, horizon_weeks: float,
 def _apply(scenario: Scenario, world: SupplyNetwork, menu: Menu,
            amounts: dict[str, float]) -> tuple[Scenario, SupplyNetwork]:
     """The scenario and world with the portfolio in them (stockpiles as StockpileRelease,
-    extra cover added to the sectors' cover_weeks)."""
+    extra cover added to the sectors' cover_weeks; a stockpile's cover trigger raised by the
+    weeks of cover the portfolio adds to its holder's use of the commodity,
+    :func:`cover_trigger_shift`)."""
     from spigot.network import SupplyNetwork
 
+    covers = {f"{m.region}.{m.sector}": amounts[m.id] for m in menu.measures
+              if isinstance(m, ExtraCover) and amounts.get(m.id, 0.0) > 1e-6}
     piles = [m.model_copy(update={"tonnes": amounts[m.id]}) for m in menu.measures
              if isinstance(m, StrategicStockpile) and amounts.get(m.id, 0.0) > 1e-6]
+    piles = [p.model_copy(update={"release_below_cover_weeks": p.release_below_cover_weeks
+                                  + cover_trigger_shift(world, p.holder, p.commodity, covers)})
+             if p.release_below_cover_weeks is not None and covers else p for p in piles]
     scen = scenario
     if piles:
         scen = with_stockpiles(scenario, Menu.model_validate(
@@ -270,8 +277,6 @@ def _apply(scenario: Scenario, world: SupplyNetwork, menu: Menu,
     if levers:  # capacity, recycling, offtake: the world changes; substitution: parameters
         world = apply_levers(world, levers, amounts, scenario.start)
         scen = with_lever_overrides(scen, lever_overrides(levers, amounts))
-    covers = {f"{m.region}.{m.sector}": amounts[m.id] for m in menu.measures
-              if isinstance(m, ExtraCover) and amounts.get(m.id, 0.0) > 1e-6}
     if covers:
         tables = world.tables
         sectors = tables["sectors"]
@@ -280,6 +285,34 @@ def _apply(scenario: Scenario, world: SupplyNetwork, menu: Menu,
         tables["sectors"] = sectors
         world = SupplyNetwork(tables, name=world.name)
     return scen, world
+
+
+def cover_trigger_shift(world: SupplyNetwork, region: str, commodity: str,
+                        extra_weeks: dict[str, float]) -> float:
+    """Weeks by which extra cover raises ``region``'s cover of ``commodity`` (its sectors'
+    inventories over their base use, as a StockpileRelease trigger counts it):
+    ``sum_s extra_weeks[s] x use[s] / sum_s use[s]`` over the region's sectors using it, with
+    ``use = output / 52 x intensity`` (t/week; ``extra_weeks``: sector id -> weeks).
+
+    A stockpile bought together with extra cover has its cover trigger raised by this much, so
+    that it releases at the same depletion of the firms' usual stocks whatever cover is bought
+    with it: otherwise the cover bought delays the stockpile's release (the engine's trigger is
+    the region's aggregate cover), and what the two do together is not what each does alone
+    (USA on licence-squeeze: a magnet stockpile bought with 10 weeks of automotive cover avoided
+    much less than alone, and the abstraction, which adds what each supplies, was off by
+    20-60 % at the frontier's top points).
+    """
+    bom = world.bom
+    sectors = world.sectors.set_index("id")
+    rows = bom[(bom["commodity"] == commodity)
+               & bom["sector"].astype(str).str.startswith(f"{region}.")]
+    use = {str(r["sector"]): float(sectors.loc[r["sector"], "output"]) / 52.0
+           * float(r["intensity"]) for r in rows.to_dict(orient="records")
+           if r["sector"] in sectors.index}
+    total = sum(use.values())
+    if total <= 0:
+        return 0.0
+    return sum(extra_weeks.get(sid, 0.0) * u for sid, u in use.items()) / total
 
 
 def apply_portfolio(scenario: Scenario, world: SupplyNetwork, menu: Menu,
