@@ -237,7 +237,8 @@ def test_the_cover_trigger_shift_weights_the_cover_by_each_sectors_use() -> None
     bom = toy.bom.set_index(["sector", "commodity"])["intensity"]
     auto = 15_000.0 * float(bom["CHN.automotive", "ndfeb_magnet"])
     wind = 40.0 * float(bom["CHN.wind", "ndfeb_magnet"])
-    assert auto > 0 and wind > 0
+    assert auto > 0
+    assert wind > 0
     assert cover_trigger_shift(toy, "CHN", "ndfeb_magnet", {"CHN.automotive": 2.0}) == \
         pytest.approx(2.0 * auto / (auto + wind))
     assert cover_trigger_shift(toy, "CHN", "ndfeb_magnet", {"USA.automotive": 5.0}) == 0.0

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
-from scipy.optimize import least_squares
 
 from spigot.mitigation.curve import StockCurve, invert
 from spigot.mitigation.program import Option, evaluate
@@ -34,12 +33,6 @@ MIN_CALIBRATED_SHARE = 0.01
 HIGH_SHARE = 20.0
 #: Largest factor a calibration puts on a cell's value per t.
 MAX_VALUE_SCALE = 20.0
-#: The joint fit of the curves counts an engine loss of at least this share of the unmitigated
-#: expected loss (a portfolio that avoids nearly everything does not dominate the fit).
-JOINT_LOSS_FLOOR = 0.01
-#: Most evaluations of the residuals in the joint fit (each: every measured portfolio, closed
-#: form).
-JOINT_MAX_EVALUATIONS = 400
 
 
 def calibration_targets(sample: LossSample, options: list[Option]) -> list[Option]:
@@ -75,7 +68,6 @@ class Calibrator:
         portfolio."""
         self.sample, self.options, self.run = sample, options, run
         self.targets = {o.id: o for o in targets}
-        self.options_by_id = {o.id: o for o in options}
         self.base = float(sample.weights @ sample.total_lost_usd)
         self.records: list[tuple[dict[str, float], str, float]] = []
         self.runs = 0
@@ -104,6 +96,15 @@ class Calibrator:
             self.records.append((bought, lead, self.base - float(self.sample.weights @ loss)))
             added = True
         return added
+
+    def avoided_at(self, amounts: dict[str, float]) -> float | None:
+        """Expected USD the engine avoided on the fitted draws with this portfolio (None if it
+        was not run)."""
+        bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
+        for r in self.records:
+            if bought and _same(bought, r[0], self.targets):
+                return r[2]
+        return None
 
     def _novelty(self, measure: str, amount: float) -> float:
         """How far ``amount`` is from the amounts of ``measure`` its curve already has, as a
@@ -144,46 +145,7 @@ class Calibrator:
                 e = invert(at, min(avoided, at(high) * (1 - 1e-6)), high)
                 points.setdefault(lead, []).append((bought[lead], e))
             curves = {**curves, **{m: _curve(p) for m, p in points.items()}}
-        if curves and not any(self.options_by_id[m].rate_t_per_week for r in self.records
-                              for m in r[0]):
-            curves = self._joint(scaled, curves)
         return factor, curves or None
-
-    def _joint(self, sample: LossSample, curves: dict[str, StockCurve]) -> dict[str, StockCurve]:
-        """All curves at once: the effective amounts at every amount any run measured, each curve
-        non-decreasing, that bring the abstraction's expected loss at every measured portfolio
-        closest to the engine's, in relative terms (least squares of ``(predicted - engine) /
-        engine``; the engine's loss counted at least ``JOINT_LOSS_FLOOR`` of the unmitigated
-        one). Started from the curves credited run by run, whose portfolio of several
-        measures credits their interaction to one of them and leaves the others' curves as
-        they were, so a portfolio measured on the fitted draws could be predicted far from what
-        the engine did there (USA, seed 0: +69 % at 4.5 kt of magnets and 13 weeks of cover)."""
-        ids = sorted(curves)
-        knots = {m: np.unique(np.concatenate([[0.0], curves[m].knots] + [
-            [r[0][m]] for r in self.records if m in r[0]])) for m in ids}
-        start = {m: np.maximum.accumulate(curves[m](knots[m])) for m in ids}
-        x0 = np.concatenate([np.diff(start[m]) for m in ids])
-        sizes = np.cumsum([0] + [len(knots[m]) - 1 for m in ids])
-        losses = np.array([self.base - r[2] for r in self.records])
-        scale = np.maximum(losses, JOINT_LOSS_FLOOR * self.base)
-
-        def build(x: np.ndarray) -> dict[str, StockCurve]:
-            return {m: StockCurve(knots[m], np.concatenate(
-                [[0.0], np.cumsum(x[sizes[i]:sizes[i + 1]])])) for i, m in enumerate(ids)}
-
-        def resid(x: np.ndarray) -> np.ndarray:
-            model = replace(sample, curves=build(x))
-            pred = np.array([evaluate(model, self.options, r[0], clip=False).lost_usd_mean
-                             for r in self.records])
-            return np.asarray((pred - losses) / scale, dtype=float)
-
-        if not np.all(np.isfinite(resid(x0))):
-            return curves
-        fit = least_squares(resid, np.maximum(x0, 0.0), bounds=(0.0, np.inf), x_scale="jac",
-                            max_nfev=JOINT_MAX_EVALUATIONS)
-        if float(np.sum(fit.fun ** 2)) >= float(np.sum(resid(x0) ** 2)):
-            return curves
-        return build(fit.x)
 
     def _avoided(self, sample: LossSample, others: dict[str, float], lead: str,
                  effective: float) -> float:
