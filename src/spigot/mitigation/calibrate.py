@@ -70,6 +70,8 @@ class Calibrator:
         self.targets = {o.id: o for o in targets}
         self.base = float(sample.weights @ sample.total_lost_usd)
         self.records: list[tuple[dict[str, float], str, float]] = []
+        #: the engine's loss per fitted draw of each record (USD), in the records' order
+        self.losses: list[np.ndarray] = []
         self.runs = 0
 
     def start(self, budget_usd: float | None) -> None:
@@ -94,16 +96,17 @@ class Calibrator:
             loss = self.run(bought)
             self.runs += 1
             self.records.append((bought, lead, self.base - float(self.sample.weights @ loss)))
+            self.losses.append(np.asarray(loss, dtype=float))
             added = True
         return added
 
-    def avoided_at(self, amounts: dict[str, float]) -> float | None:
-        """Expected USD the engine avoided on the fitted draws with this portfolio (None if it
-        was not run)."""
+    def loss_at(self, amounts: dict[str, float]) -> np.ndarray | None:
+        """The engine's loss per fitted draw with this portfolio, USD (None if it was not
+        run)."""
         bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
-        for r in self.records:
+        for r, loss in zip(self.records, self.losses, strict=True):
             if bought and _same(bought, r[0], self.targets):
-                return r[2]
+                return loss
         return None
 
     def _novelty(self, measure: str, amount: float) -> float:

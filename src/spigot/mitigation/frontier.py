@@ -34,7 +34,6 @@ import pandas as pd
 
 from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
 from spigot.mitigation.calibrate import Calibrator, calibration_targets
-from spigot.mitigation.curve import StockCurve, invert
 from spigot.mitigation.engine_levers import apply_levers, lever_overrides, with_lever_overrides
 from spigot.mitigation.levers import lever_option
 from spigot.mitigation.measures import (
@@ -45,6 +44,7 @@ from spigot.mitigation.measures import (
     measure_cost,
     with_stockpiles,
 )
+from spigot.mitigation.pointfit import PointFit, curve_error, fit_point, sizes, with_point_fit
 from spigot.mitigation.program import (
     CVAR_LEVEL,
     Option,
@@ -73,9 +73,6 @@ DEFAULT_MAX_COVER_WEEKS = 26.0
 #: The default stockpiles' release trigger, weeks of cover (twice the usual 4 weeks firms hold:
 #: released before the firms run dry, not after; docs/mitigation.md).
 DEFAULT_RELEASE_BELOW_COVER_WEEKS = 8.0
-#: Largest point scale (:func:`_point_scale`): the engine did at most this many times what the
-#: curves say a portfolio does.
-MAX_POINT_SCALE = 20.0
 #: Seed offset of the verification draws (fresh draws: another seed).
 VERIFY_SEED_OFFSET = 1_000_003
 #: Without a budget or a target, the frontier runs up to the cheapest portfolio whose expected
@@ -441,7 +438,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     factor, curves = calibrator.fit()
     calibration_seconds = time.perf_counter() - t0
     best: tuple[tuple[bool, float], list[Solution], list[Verification], np.ndarray, Any,
-                list[float]] | None = None
+                list[PointFit]] | None = None
     attempt_errors: list[float] = []
     curve_errors: list[float] = []
     for attempt in range(refits + 1):
@@ -452,30 +449,32 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         # the engine at this frontier's portfolios on the fitted draws; each point's prediction
         # through its own scale of the effective amounts (docs/mitigation.md, "Point scale")
         learned = bool(targets) and calibrator.measure([s.amounts for s in sols])
-        curve_error = _curve_error(calibrator, sols) if targets else 0.0
-        scales = [_point_scale(fitted, options, s.amounts, calibrator.avoided_at(s.amounts))
-                  if targets else 1.0 for s in sols]
-        sols = [replace(s, lost_usd=evaluate(_scaled(fitted, options, s.amounts, x), options,
-                                             s.amounts).lost_usd) if x != 1.0 else s
-                for s, x in zip(sols, scales, strict=True)]
+        error = curve_error(calibrator, sols) if targets else 0.0
+        reference = np.asarray(sample.weights @ sizes(fitted), dtype=float)
+        fits = [fit_point(fitted, options, s.amounts, calibrator.loss_at(s.amounts), reference)
+                if targets else (1.0, 0.0) for s in sols]
+        sols = [replace(s, lost_usd=evaluate(with_point_fit(fitted, options, s.amounts, x,
+                                                            reference), options,
+                                             s.amounts).lost_usd) if x != (1.0, 0.0) else s
+                for s, x in zip(sols, fits, strict=True)]
         calibration_seconds += time.perf_counter() - t0
         t0 = time.perf_counter()
         sims = [fresh.total_lost_usd if not any(v > 1e-6 for v in s.amounts.values()) else
                 _simulate_portfolio(scens, world, menu, s.amounts, n, verify_seed, members,
                                     engine, simulate, own) for s in sols]
         verify_seconds += time.perf_counter() - t0
-        preds = [evaluate(_scaled(fresh_model, options, s.amounts, x), options, s.amounts)
-                 for s, x in zip(sols, scales, strict=True)]
+        preds = [evaluate(with_point_fit(fresh_model, options, s.amounts, x, reference), options,
+                          s.amounts) for s, x in zip(sols, fits, strict=True)]
         checks = [_verify(p, sim) for p, sim in zip(preds, sims, strict=True)]
         worst = max(abs(c.relative_error) for c in checks)
         attempt_errors.append(worst)
-        curve_errors.append(curve_error)
+        curve_errors.append(error)
         logger.info("attempt %d: worst relative error %.3f, of the curves on the fitted draws "
-                    "%.3f", attempt, worst, curve_error)
-        rank = (worst > REFIT_ABOVE, curve_error if worst <= REFIT_ABOVE else worst)
+                    "%.3f", attempt, worst, error)
+        rank = (worst > REFIT_ABOVE, error if worst <= REFIT_ABOVE else worst)
         if best is None or rank < best[0]:
-            best = (rank, sols, checks, factor, curves, scales)
-        if (worst <= REFIT_ABOVE and curve_error <= REFIT_ABOVE) or attempt == refits:
+            best = (rank, sols, checks, factor, curves, fits)
+        if (worst <= REFIT_ABOVE and error <= REFIT_ABOVE) or attempt == refits:
             break
         t0 = time.perf_counter()
         if targets:  # re-fit on the fitted draws, with this frontier's portfolios measured
@@ -486,14 +485,15 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
             factor = factor * _refit_factor(fresh_model, preds, sims)
         calibration_seconds += time.perf_counter() - t0
     assert best is not None  # the loop runs at least once
-    _, sols, checks, factor, curves, scales = best
+    _, sols, checks, factor, curves, fits = best
     fitted = sample.calibrated(factor, curves)
     marginal_values = _marginal_values(fitted, options, sols[0], lp) if marginal else []
     fit = {"cells": list(sample.cells),
            "value_usd_per_t": [float(v) for v in fitted.value_per_t],
            "fitted_value_usd_per_t": [float(v) for v in sample.value_per_t],
            "refit_factor": [float(f) for f in factor], "attempts": attempt + 1,
-           "point_scales": [float(x) for x in scales],
+           "point_scales": [float(x[0]) for x in fits],
+           "point_tilts": [float(x[1]) for x in fits],
            "attempt_curve_errors": curve_errors,
            "curves": {k: {"amount": [float(x) for x in c.knots],
                           "effective": [float(y) for y in c.effective]}
@@ -652,49 +652,6 @@ def _capped(lp: dict[str, Any], sample: LossSample, options: list[Option],
         except SpigotError:
             break
     return sol
-
-
-def _curve_error(calibrator: Calibrator, sols: list[Solution]) -> float:
-    """Worst relative error, over the frontier's points, of the loss the curves predicted on the
-    fitted draws (the program's figure, before the point scale) against the engine's there."""
-    errors = [0.0]
-    for s in sols:
-        avoided = calibrator.avoided_at(s.amounts)
-        if avoided is not None:
-            engine = calibrator.base - avoided
-            errors.append(abs(s.lost_usd_mean - engine) / max(engine, 1e-9))
-    return max(errors)
-
-
-def _scaled(sample: LossSample, options: list[Option], amounts: dict[str, float],
-            scale: float) -> LossSample:
-    """``sample`` with the effective amount of every measure bought in ``amounts`` (its curve,
-    or the identity) multiplied by ``scale``."""
-    if scale == 1.0:
-        return sample
-    curves = dict(sample.curves or {})
-    for o in options:
-        if amounts.get(o.id, 0.0) > 1e-9:
-            c = curves.get(o.id) or StockCurve(np.array([0.0, 1.0]), np.array([0.0, 1.0]))
-            curves[o.id] = StockCurve(c.knots, c.effective * scale)
-    return replace(sample, curves=curves)
-
-
-def _point_scale(sample: LossSample, options: list[Option], amounts: dict[str, float],
-                 avoided_usd: float | None) -> float:
-    """The factor on the portfolio's effective amounts with which the abstraction on the fitted
-    draws avoids what the engine avoided there (``avoided_usd``, expected USD; None: not
-    measured, 1). 1 where weekly flows are bought (no closed form to scale) or nothing is."""
-    bought = [o for o in options if amounts.get(o.id, 0.0) > 1e-9]
-    if avoided_usd is None or not bought or any(o.rate_t_per_week for o in bought):
-        return 1.0
-    base = float(sample.weights @ sample.total_lost_usd)
-
-    def avoided_at(scale: float) -> float:
-        model = _scaled(sample, options, amounts, scale)
-        return base - evaluate(model, options, amounts).lost_usd_mean
-
-    return invert(avoided_at, avoided_usd, MAX_POINT_SCALE, tol=1e-9)
 
 
 def _simulate_portfolio(scens: list[Scenario], world: SupplyNetwork, menu: Menu,
