@@ -42,7 +42,9 @@ __all__ = ["MAX_POINT_SCALE", "PointFit", "curve_error", "fit_point", "sizes", "
 #: Largest point scale: the engine did at most this many times what the curves say.
 MAX_POINT_SCALE = 20.0
 #: Tilts tried (then refined to 0.01 around the best): dimensionless exponents.
-TILT_GRID = tuple(np.round(np.arange(-1.0, 2.01, 0.1), 2))
+TILT_GRID = tuple(float(t) for t in np.round(np.arange(-1.0, 2.01, 0.1), 2))
+#: A point fit matches the engine's expected loss on the fitted draws to this share of it.
+MEAN_TOLERANCE = 1e-3
 
 #: A point's fit: (scale, tilt).
 PointFit = tuple[float, float]
@@ -96,21 +98,29 @@ def fit_point(sample: LossSample, options: list[Option], amounts: dict[str, floa
     target_avoided = base - float(w @ engine_loss)
     target_p95 = weighted_quantile(engine_loss, w, CVAR_LEVEL)
 
+    engine_mean = max(base - target_avoided, 1e-9)
+
     def scale_for(tilt: float) -> tuple[float, float]:
-        """The scale matching the mean at this tilt, and the P95 miss with it."""
+        """The scale matching the mean at this tilt, and the P95 miss with it (inf where no
+        scale up to ``MAX_POINT_SCALE`` matches the mean to ``MEAN_TOLERANCE``)."""
         def avoided_at(scale: float) -> float:
             model = with_point_fit(sample, options, amounts, (scale, tilt), reference)
             return base - evaluate(model, options, amounts).lost_usd_mean
 
         scale = invert(avoided_at, target_avoided, MAX_POINT_SCALE, tol=1e-7)
-        model = with_point_fit(sample, options, amounts, (scale, tilt), reference)
-        return scale, abs(evaluate(model, options, amounts).lost_usd_p95 - target_p95)
+        sol = evaluate(with_point_fit(sample, options, amounts, (scale, tilt), reference),
+                       options, amounts)
+        if abs(sol.lost_usd_mean - engine_mean) > MEAN_TOLERANCE * engine_mean:
+            return scale, np.inf
+        return scale, abs(sol.lost_usd_p95 - target_p95)
 
-    tried = {t: scale_for(t) for t in TILT_GRID}
-    best = min(tried, key=lambda t: tried[t][1])
+    tried = {float(t): scale_for(float(t)) for t in TILT_GRID}
+    best = min(tried, key=lambda t: (tried[t][1], abs(t)))
+    if not np.isfinite(tried[best][1]):  # no tilt matches the mean: the scale alone
+        return tried[0.0][0], 0.0
     for t in np.round(np.arange(best - 0.09, best + 0.095, 0.01), 2):
         tried.setdefault(float(t), scale_for(float(t)))
-    best = min(tried, key=lambda t: tried[t][1])
+    best = min(tried, key=lambda t: (tried[t][1], abs(t)))
     return tried[best][0], float(best)
 
 
