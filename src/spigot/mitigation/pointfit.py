@@ -30,7 +30,12 @@ import numpy as np
 import numpy.typing as npt
 
 from spigot.mitigation.curve import StockCurve, invert
-from spigot.mitigation.program import CVAR_LEVEL, evaluate, weighted_quantile
+from spigot.mitigation.program import (
+    CVAR_LEVEL,
+    closed_form,
+    supply_matrix,
+    weighted_quantile,
+)
 
 if TYPE_CHECKING:
     from spigot.mitigation.calibrate import Calibrator
@@ -74,11 +79,8 @@ def with_point_fit(sample: LossSample, options: list[Option], amounts: dict[str,
             curves[o.id] = StockCurve(c.knots, c.effective * scale)
     out = replace(sample, curves=curves)
     if tilt != 0.0:
-        size = sizes(sample)
-        ok = (size > 0) & (reference > 0)
-        ratio = np.where(ok, size / np.where(reference > 0, reference, 1.0), 1.0)
-        ratio = np.where(ok, ratio, 1.0)
-        base = sample.draw_scale if sample.draw_scale is not None else np.ones_like(size)
+        ratio = _size_ratio(sample, reference)
+        base = sample.draw_scale if sample.draw_scale is not None else np.ones_like(ratio)
         out = replace(out, draw_scale=base * ratio ** tilt)
     return out
 
@@ -89,30 +91,41 @@ def fit_point(sample: LossSample, options: list[Option], amounts: dict[str, floa
     """The (scale, tilt) with which the abstraction on the fitted draws ``sample`` has the
     engine's expected loss and the P95 closest to the engine's (``engine_loss``: (D,) the
     engine's loss per fitted draw with this portfolio; None: not run, (1, 0)). (1, 0) where
-    weekly flows are bought (no closed form to scale) or nothing is."""
+    weekly flows are bought or a region has several valued cells (no closed form to scale), or
+    nothing is bought."""
     bought = [o for o in options if amounts.get(o.id, 0.0) > 1e-9]
-    if engine_loss is None or not bought or any(o.rate_t_per_week for o in bought):
+    if (engine_loss is None or not bought or any(o.rate_t_per_week for o in bought)
+            or not closed_form(sample)):
         return 1.0, 0.0
     w = sample.weights
+    engine_mean = max(float(w @ engine_loss), 1e-9)
     base = float(w @ sample.total_lost_usd)
-    target_avoided = base - float(w @ engine_loss)
     target_p95 = weighted_quantile(engine_loss, w, CVAR_LEVEL)
+    ids = [o.id for o in options]
+    effective = sample.effective(ids, np.array([amounts.get(i, 0.0) for i in ids], dtype=float))
+    available = supply_matrix(options, list(sample.cells)).T @ effective  # (K,) t at scale 1
+    useful = np.flatnonzero(sample.value_per_t > 0)
+    ratio = _size_ratio(sample, reference)  # (D, R)
+    lost = sample.region_lost_usd[:, sample.cell_region[useful]]  # (D, U)
+    short = sample.shortfall_t[:, :, useful].sum(axis=1)  # (D, U)
+    value0 = sample.value_per_draw[:, useful]
 
-    engine_mean = max(base - target_avoided, 1e-9)
+    def losses(scale: float, tilt: float) -> npt.NDArray[np.float64]:
+        """(D,) the loss per draw, as :func:`evaluate` gives it with this fit (closed form)."""
+        v = value0 * ratio[:, sample.cell_region[useful]] ** tilt
+        room = np.minimum(short, lost / np.where(v > 0, v, np.inf))
+        avoided = (v * np.minimum(scale * available[useful], room)).sum(axis=1)
+        return np.asarray(sample.total_lost_usd - avoided, dtype=float)
 
     def scale_for(tilt: float) -> tuple[float, float]:
         """The scale matching the mean at this tilt, and the P95 miss with it (inf where no
         scale up to ``MAX_POINT_SCALE`` matches the mean to ``MEAN_TOLERANCE``)."""
-        def avoided_at(scale: float) -> float:
-            model = with_point_fit(sample, options, amounts, (scale, tilt), reference)
-            return base - evaluate(model, options, amounts).lost_usd_mean
-
-        scale = invert(avoided_at, target_avoided, MAX_POINT_SCALE, tol=1e-7)
-        sol = evaluate(with_point_fit(sample, options, amounts, (scale, tilt), reference),
-                       options, amounts)
-        if abs(sol.lost_usd_mean - engine_mean) > MEAN_TOLERANCE * engine_mean:
+        scale = invert(lambda x: base - float(w @ losses(x, tilt)), base - engine_mean,
+                       MAX_POINT_SCALE, tol=1e-7)
+        loss = losses(scale, tilt)
+        if abs(float(w @ loss) - engine_mean) > MEAN_TOLERANCE * engine_mean:
             return scale, np.inf
-        return scale, abs(sol.lost_usd_p95 - target_p95)
+        return scale, abs(weighted_quantile(loss, w, CVAR_LEVEL) - target_p95)
 
     tried = {float(t): scale_for(float(t)) for t in TILT_GRID}
     best = min(tried, key=lambda t: (tried[t][1], abs(t)))
@@ -122,6 +135,14 @@ def fit_point(sample: LossSample, options: list[Option], amounts: dict[str, floa
         tried.setdefault(float(t), scale_for(float(t)))
     best = min(tried, key=lambda t: (tried[t][1], abs(t)))
     return tried[best][0], float(best)
+
+
+def _size_ratio(sample: LossSample, reference: npt.NDArray[np.float64]) -> npt.NDArray[
+        np.float64]:
+    """(D, R) each draw's valued shortfall over ``reference`` (1 where either is 0)."""
+    size = sizes(sample)
+    ok = (size > 0) & (reference > 0)
+    return np.where(ok, size / np.where(ok, reference, 1.0), 1.0)
 
 
 def curve_error(calibrator: Calibrator, sols: list[Solution]) -> float:

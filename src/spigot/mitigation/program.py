@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
     from spigot.mitigation.sample import LossSample
 
-__all__ = ["CVAR_LEVEL", "Option", "Solution", "evaluate", "solve", "weighted_cvar", "weighted_mean",
-           "weighted_quantile"]
+__all__ = ["CVAR_LEVEL", "Option", "Solution", "closed_form", "evaluate", "solve", "supply_matrix",
+           "weighted_cvar", "weighted_mean", "weighted_quantile"]
 
 #: Level of the tail measure (CVaR95, P95).
 CVAR_LEVEL = 0.95
@@ -148,7 +148,8 @@ def weighted_cvar(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float
     return float(eta + np.dot(weights, np.maximum(values - eta, 0.0)) / (1.0 - level))
 
 
-def _supply_matrix(options: Sequence[Option], cells: Sequence[str]) -> npt.NDArray[np.float64]:
+def supply_matrix(options: Sequence[Option], cells: Sequence[str]) -> npt.NDArray[np.float64]:
+    """(M, K) t of each cell's commodity made available per unit of each option's amount."""
     return np.array([[o.supply_t.get(k, 0.0) for k in cells] for o in options]).reshape(
         len(options), len(cells))
 
@@ -237,7 +238,7 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
             lower[i] = upper[i] = fixed[o.id]
     amount = m.add_variables(lower=xr.DataArray(lower, coords=[measure]),
                              upper=xr.DataArray(upper, coords=[measure]), name="amount")
-    supply = xr.DataArray(_supply_matrix(options, cells), coords=[measure, cell])
+    supply = xr.DataArray(supply_matrix(options, cells), coords=[measure, cell])
     usable = _usable(m, sample, amount, supply, measure)
     integer = [i for i, o in enumerate(options) if o.integer and not (fixed and o.id in fixed)]
     if integer:  # build a named project or not: a binary, the program a MILP
@@ -250,7 +251,7 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     # weekly supply of capacity, recycling, substitution and offtake (docs/mitigation.md): it
     # varies over time, so the per-draw closed form (a stock used whenever) does not hold
     rates = _rate_array(options, cells, sample.steps, sample.week_step)
-    closed = (not weekly and rates is None and _closed_form(sample)
+    closed = (not weekly and rates is None and closed_form(sample)
               and bool(np.any(sample.value_per_t > 0)))
     flow = None
     if closed:  # one valued cell per region: per draw, avoided <= v x min(usable, room)
@@ -399,7 +400,7 @@ def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, f
     fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount if clip else np.inf)
              for o in options}
     flows = any(o.rate_t_per_week and fixed[o.id] > 0 for o in options)  # weekly supply bought
-    if flows or not _closed_form(sample):  # no closed form: the program with the amounts fixed
+    if flows or not closed_form(sample):  # no closed form: the program with the amounts fixed
         return solve(sample, options, fixed=fixed, objective="lost")
     avoided = _avoided_closed(sample, options, fixed, concave=False)
     return Solution(amounts=fixed, cost_usd=sum(o.cost_per_unit * fixed[o.id] for o in options),
@@ -408,7 +409,7 @@ def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, f
                     solve_seconds=0.0)
 
 
-def _closed_form(sample: LossSample) -> bool:
+def closed_form(sample: LossSample) -> bool:
     """Whether each member region has at most one cell with a positive value per t (then the
     best releases have a closed form, and the program needs no week-by-week releases)."""
     useful = sample.value_per_t > 0
@@ -439,7 +440,7 @@ def _avoided_closed(sample: LossSample, options: Sequence[Option], amounts: dict
                         for m, a in zip(ids, bought, strict=True)])
     else:
         eff = sample.effective(ids, bought)
-    available = _supply_matrix(options, list(sample.cells)).T @ eff
+    available = supply_matrix(options, list(sample.cells)).T @ eff
     avoided = np.zeros(sample.draws)
     value = sample.value_per_draw
     for k in np.flatnonzero(sample.value_per_t > 0):
