@@ -101,8 +101,10 @@ class Calibrator:
         return added
 
     def loss_at(self, amounts: dict[str, float]) -> np.ndarray | None:
-        """The engine's loss per fitted draw with this portfolio, USD (None if it was not
-        run)."""
+        """The engine's loss per fitted draw with this portfolio, USD (None if it was not run,
+        or if it buys a measure that is not calibrated: the runs leave those out)."""
+        if any(a > 1e-6 and m not in self.targets for m, a in amounts.items()):
+            return None
         bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
         for r, loss in zip(self.records, self.losses, strict=True):
             if bought and _same(bought, r[0], self.targets):
