@@ -18,11 +18,16 @@ nearest years available, and every row says how:
   their mine shares stand in (flagged).
 * **EU sourcing** = EU production plus imports. Its split is taken from the published import
   reliance IR of the stage, IR = imports / (production + imports) without exports: a share
-  ``1 - IR`` of EU production (one entry ``EU27``, scored with the mean WGI of the member states
-  in spigot's WGI table; the EU scores each producing member state, unknown here) and a share
-  ``IR`` split by partner like the EU27's extra-EU imports in BACI 2017-2020 (CEPII BACI HS92, the
-  codes below). Where the HS92 extract has no code for the stage (gallium; germanium after 2016),
-  the global-supply shares split the imports (flagged).
+  ``1 - IR`` of EU production and a share ``IR`` split by partner like the EU27's extra-EU imports
+  in BACI 2017-2020 (CEPII BACI HS92, the codes below). Where the HS92 extract has no code for the
+  stage (gallium; germanium after 2016), the global-supply shares split the imports (flagged).
+  EU production is split by member state, each a country of the HHI as in the EU method (issue
+  #18): by the member states' output in World Mining Data 2018-2020 where WMD lists EU producers
+  for the stage (tungsten and graphite mining), else by the member states named in the EU's 2020
+  main-producers list (COM(2020)474; germanium: Finland; gallium: Germany, Hungary); where neither
+  names a member state (rare earths, antimony processing, tungsten processing) it stays one entry
+  ``EU27`` scored with the mean WGI of the member states (flagged: an upper bound of that part of
+  the HHI).
 """
 
 from __future__ import annotations
@@ -61,6 +66,39 @@ PLAN: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     ("Tungsten", "extraction"): ("wmd:Tungsten (W)", ("261100",)),
     ("Tungsten", "processing"): ("wmd:Tungsten (W)", ("810110",)),
 }
+#: (material, stage) -> stage-mismatch of the import codes (flagged in ``note``).
+IMPORT_STAND_INS: dict[tuple[str, str], str] = {
+    **{(m, "extraction"): ("EU imports of rare-earth ores are not in the extract (HS 2530 90 is "
+                           "a basket): imports of rare-earth compounds and metals stand in")
+       for m in ("Neodymium", "Dysprosium", "LREE", "HREE")},
+    ("Antimony", "processing"): ("EU imports of antimony metal and oxides (HS 8110, 2825 80) are "
+                                 "not in the extract: antimony-ore imports stand in"),
+}
+#: WMD table -> the EU stage its figures are output of.
+WMD_STAGE = {"Rare Earths (REO)": "extraction", "Tungsten (W)": "extraction",
+             "Antimony": "extraction", "Graphite": "extraction", "Gallium": "processing",
+             "Germanium": "processing"}
+#: EU material -> (WMD table, name in the 2020 main-producers list) for EU production by member state.
+DOMESTIC: dict[str, tuple[str, str]] = {
+    "Neodymium": ("Rare Earths (REO)", "Light Rare Earth Elements"),
+    "LREE": ("Rare Earths (REO)", "Light Rare Earth Elements"),
+    "Dysprosium": ("Rare Earths (REO)", "Heavy Rare Earth Elements"),
+    "HREE": ("Rare Earths (REO)", "Heavy Rare Earth Elements"),
+    "Gallium": ("Gallium", "Gallium"), "Germanium": ("Germanium", "Germanium"),
+    "Natural graphite": ("Graphite", "Natural Graphite"), "Antimony": ("Antimony", "Antimony"),
+    "Tungsten": ("Tungsten (W)", "Tungsten"),
+}
+#: Member-state names of the 2020 main-producers list -> ISO3.
+MEMBER_NAMES = {"Austria": "AUT", "Belgium": "BEL", "Finland": "FIN", "France": "FRA",
+                "Germany": "DEU", "Hungary": "HUN", "Portugal": "PRT", "Spain": "ESP",
+                "Sweden": "SWE", "Italy": "ITA", "Poland": "POL", "Slovakia": "SVK",
+                "Czech Republic": "CZE", "Czechia": "CZE", "Greece": "GRC", "Estonia": "EST"}
+#: Stage of the 2020 list's shares per material (global production of that stage).
+PRODUCERS_2020_STAGE = {"Gallium": "processing", "Germanium": "processing",
+                        "Natural Graphite": "extraction", "Antimony": "extraction",
+                        "Tungsten": "extraction"}
+PRODUCERS_2020_SOURCE = ("EC (2020) COM(2020)474 main global producers (4th list), via "
+                         "../shared/data/eu_crm/crm2020_main_producers_dw.csv (DW data, M)")
 WMD_SOURCE = "World Mining Data (BMF Austria), mean of 2018-2020 (../shared/data/wmd)"
 BACI_SOURCE = ("CEPII BACI HS92 (Gaulier & Zignago 2010), EU27 extra-EU imports (t), 2017-2020, "
                "HS {codes} (../shared/data/trade/baci)")
@@ -86,6 +124,30 @@ def _imports(codes: tuple[str, ...], baci: pd.DataFrame) -> pd.Series:
     return total / total.sum()
 
 
+def domestic_split(material: str, stage: str, wmd: pd.DataFrame,
+                   producers: pd.DataFrame) -> tuple[pd.Series, str, str] | None:
+    """EU production of ``material`` at ``stage`` split by member state (fractions summing to 1),
+    with its source and label; ``None`` where no source names a member state for the stage."""
+    table, name = DOMESTIC[material]
+    if WMD_STAGE.get(table) == stage:
+        rows = wmd[(wmd["commodity"] == table) & wmd["year"].isin(WMD_YEARS)
+                   & wmd["country_iso3"].isin(EU27)]
+        out = rows.groupby("country_iso3")["value"].sum()
+        out = out[out > 0]
+        if len(out):
+            return (out / out.sum(), WMD_SOURCE,
+                    f"member-state output, WMD {table} 2018-2020")
+    if PRODUCERS_2020_STAGE.get(name) == stage:
+        rows = producers[(producers["material"] == name)
+                         & producers["country"].isin(list(MEMBER_NAMES))]
+        out = rows.drop_duplicates(["country"]).set_index("country")["share_pct"].astype(float)
+        out = out[out > 0].rename(index=MEMBER_NAMES)
+        if len(out):
+            return (out / out.sum(), PRODUCERS_2020_SOURCE,
+                    "member states in the EU's 2020 main-producers list")
+    return None
+
+
 def build() -> pd.DataFrame:
     """The table, one row per (material, stage, scope, region)."""
     results = pd.read_csv(DATA / "eu_crm_2023_results.csv").set_index("material")
@@ -97,36 +159,50 @@ def build() -> pd.DataFrame:
     baci = pd.read_csv(SHARED / "trade" / "baci" / "baci_hs92_selected_2017_2024.csv",
                        dtype={"k": str})
     baci["exp"], baci["imp"] = baci["i"].map(iso), baci["j"].map(iso)
+    producers = pd.read_csv(SHARED / "eu_crm" / "crm2020_main_producers_dw.csv")
     rows: list[dict[str, object]] = []
     for (material, stage), (gs_spec, hs) in PLAN.items():
         gs, gs_source, gs_label = _gs(gs_spec, published, wmd)
         note = ""
         if stage == "processing" and gs_spec in {"wmd:Tungsten (W)", "wmd:Antimony"}:
             note = "no processing-stage statistics in spigot's sources: mine shares stand in"
-        for region, share in gs.items():
+        for region, share in gs[gs.round(6) > 0].items():
             rows.append({"material": material, "stage": stage, "scope": "GS", "region": region,
                          "share": round(float(share), 6), "basis_of_shares": gs_label,
                          "source": gs_source, "note": note})
-        ir = float(results.loc[material, f"ir_{stage}"])
+        ir = float(results[f"ir_{stage}"].astype(float)[material])
         split = _imports(hs, baci) if hs else gs
         how = (f"IR x EU27 extra-EU import shares, BACI HS {'/'.join(hs)}" if hs else
                "IR x global-supply shares (no HS92 trade code for this stage in the extract)")
         source = BACI_SOURCE.format(codes="/".join(hs)) if hs else gs_source
-        eu = (split * ir).to_dict()
-        eu["EU27"] = eu.get("EU27", 0.0) + (1 - ir)
-        for region, share in eu.items():
-            if share <= 0:
-                continue
-            domestic = region == "EU27"
+        import_note = "; ".join(n for n in (note, IMPORT_STAND_INS.get((material, stage), ""))
+                                if n)
+        split = split[~split.index.isin(EU27)]
+        imports = split / split.sum() * ir
+        imports = imports[imports.round(6) > 0]
+        for region, share in imports.items():
+            rows.append({"material": material, "stage": stage, "scope": "EU", "region": region,
+                         "share": round(float(share), 6), "basis_of_shares": how,
+                         "source": source, "note": import_note})
+        if ir >= 1:
+            continue
+        ir_source = "EC (2023) published import reliance (eu_crm_2023_results.csv)"
+        members = domestic_split(material, stage, wmd, producers)
+        if members is None:
+            rows.append({
+                "material": material, "stage": stage, "scope": "EU", "region": "EU27",
+                "share": round(1 - ir, 6),
+                "basis_of_shares": "1 - IR (EU production; published IR)", "source": ir_source,
+                "note": ("EU production as one entry scored with the mean WGI of the member "
+                         "states: no source names the producing member states")})
+            continue
+        split_ms, ms_source, ms_label = members
+        for region, share in split_ms.items():
             rows.append({
                 "material": material, "stage": stage, "scope": "EU", "region": region,
-                "share": round(float(share), 6),
-                "basis_of_shares": ("1 - IR (EU production; published IR)" if domestic
-                                    else how),
-                "source": ("EC (2023) published import reliance (eu_crm_2023_results.csv)"
-                           if domestic else source),
-                "note": ("EU production as one entry scored with the mean WGI of the member "
-                         "states" if domestic else note)})
+                "share": round(float(share * (1 - ir)), 6),
+                "basis_of_shares": f"(1 - IR) x {ms_label}",
+                "source": f"{ir_source}; {ms_source}", "note": ""})
     return pd.DataFrame(rows)
 
 

@@ -8,7 +8,7 @@ The public API (see docs/):
 
 Sub-packages and the top-level names are imported on first use (PEP 562), so ``import spigot``
 and the CLI's ``--help`` stay fast; ``sp.risk``, ``sp.replays``, ``sp.store`` and
-``sp.report`` work like the other sub-packages after ``import spigot as sp``; ``sp.strategy``
+``sp.report`` and ``sp.sweep`` work like the other sub-packages after ``import spigot as sp``; ``sp.strategy``
 is a sub-package that can also be called (``sp.strategy("licence-squeeze", exporter="CHN",
 target="USA")``).
 """
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
         sim,
         store,
         strategy,
+        sweep,
         units,
     )
     from spigot.mitigation import mitigate
@@ -44,8 +45,8 @@ if TYPE_CHECKING:  # what the lazy names resolve to, for type checkers and edito
 
 #: Sub-packages reachable as ``sp.<name>``.
 _SUBPACKAGES = ("datasets", "errors", "exposure", "market", "mitigation", "network", "policy",
-                "replays", "report", "results", "risk", "scenarios", "sim", "store", "strategy", "testing",
-                "units", "validation")
+                "replays", "report", "results", "risk", "scenarios", "sim", "store", "strategy", "sweep",
+                "testing", "units", "validation")
 #: Top-level names -> the module that defines them.
 _NAMES = {"CompiledNetwork": "spigot.network", "SupplyNetwork": "spigot.network",
           "mitigate": "spigot.mitigation",
@@ -71,6 +72,7 @@ __all__ = [
     "simulate",
     "store",
     "strategy",
+    "sweep",
     "units",
 ]
 

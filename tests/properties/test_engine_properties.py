@@ -49,10 +49,20 @@ licence_params = st.fixed_dictionaries({
 })
 
 
+GRANULARITY = st.sampled_from(["fluid", "applications", "auto"])
+
+
+def _granular(text: str, granularity: str) -> str:
+    """The licence deciding with ``granularity`` (whole applications or the fluid)."""
+    return text.replace("    validity_weeks:", f"    granularity: {granularity}\n"
+                        "    validity_weeks:")
+
+
 @SETTINGS
-@given(licence_params, st.sampled_from(["", "ban", "quota", "suspension"]))
-def test_every_run_conserves_mass_and_engines_agree(params: dict[str, object], extra: str) -> None:
-    text = LICENCE.format(**params)
+@given(licence_params, st.sampled_from(["", "ban", "quota", "suspension"]), GRANULARITY)
+def test_every_run_conserves_mass_and_engines_agree(params: dict[str, object], extra: str,
+                                                    granularity: str) -> None:
+    text = _granular(LICENCE.format(**params), granularity)
     if extra == "ban":
         text += ("  - {type: ExportBan, id: ban, exporter: CHN, commodities: [ndpr_oxide], "
                  "destinations: [JPN], duration_weeks: {dist: uniform, low: 1, high: 30}}\n")
@@ -71,10 +81,11 @@ def test_every_run_conserves_mass_and_engines_agree(params: dict[str, object], e
 
 
 @SETTINGS
-@given(licence_params, st.integers(1, 300), st.integers(1, 5))
-def test_chunking_never_changes_a_bit(params: dict[str, object], draws: int, blocks: int) -> None:
+@given(licence_params, st.integers(1, 300), st.integers(1, 5), GRANULARITY)
+def test_chunking_never_changes_a_bit(params: dict[str, object], draws: int, blocks: int,
+                                      granularity: str) -> None:
     params = {**params, "weeks": 12, "draws": draws}
-    scen = toy_scenario(LICENCE.format(**params), keep_trajectories=3)
+    scen = toy_scenario(_granular(LICENCE.format(**params), granularity), keep_trajectories=3)
     assert_same(run(scen, chunk_size=64 * blocks), run(scen, chunk_size=10_000))
 
 

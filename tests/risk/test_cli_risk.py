@@ -95,8 +95,10 @@ def test_bad_format_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 REPRODUCE_ROW_KEYS = {"material", "stage", "bottleneck", "basis", "published_sr", "sr", "ratio",
-                      "difference", "within_10pct", "hhi_wgi_t_gs", "hhi_wgi_t_eu", "ir",
-                      "eol_rir", "si_sr", "shares_from", "wgi_default", "note"}
+                      "difference", "within_10pct", "hhi_wgi_t_gs", "hhi_wgi_t_eu",
+                      "implied_hhi_gs", "implied_hhi_eu", "ir", "eol_rir", "si_sr",
+                      "shares_from", "wgi_default", "wgi_default_share_gs",
+                      "wgi_default_share_eu", "note"}
 
 
 def test_reproduce_eu_2023_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -111,6 +113,10 @@ def test_reproduce_eu_2023_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert dy["published_sr"] == 5.6
     assert dy["ratio"] == pytest.approx(dy["sr"] / 5.6)
     assert dy["within_10pct"] is True
+    # GSonly: the back-calculated H_GS = 5.6 / (0.99 * 0.99), China 100 % at WGI 5.67
+    assert dy["implied_hhi_gs"] == pytest.approx(5.6 / 0.99**2)
+    assert dy["implied_hhi_eu"] is None
+    assert doc["units"]["implied_hhi_eu"] == "0-10"
     assert doc["headline_rows"] == sum(r["bottleneck"] and r["ratio"] is not None
                                        for r in doc["rows"])
 

@@ -39,3 +39,15 @@ def test_light_commands_import_nothing_heavy(argv: list[str]) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1] == "HEAVY="
+
+
+def test_every_library_subpackage_is_reachable() -> None:
+    # a sub-package added to src/spigot must be reachable as sp.<name> (the CLI and the web
+    # server are programs, not library API)
+    from pathlib import Path
+
+    root = Path(sp.__file__).parent
+    packages = {p.parent.name for p in root.glob("*/__init__.py")} - {"cli", "web"}
+    missing = sorted(n for n in packages if n not in dir(sp) and not hasattr(sp, n))
+    assert "sweep" in packages
+    assert missing == []

@@ -40,8 +40,9 @@ __all__ = ["REPRODUCIBLE", "reproduce_document", "risk", "risk_document"]
 #: Published assessments ``--reproduce`` recomputes.
 REPRODUCIBLE: tuple[str, ...] = ("eu-2023",)
 REPRODUCE_COLUMNS = ["material", "stage", "bottleneck", "basis", "published_sr", "sr", "ratio",
-                     "difference", "within_10pct", "hhi_wgi_t_gs", "hhi_wgi_t_eu", "ir", "eol_rir",
-                     "si_sr", "shares_from", "wgi_default", "note"]
+                     "difference", "within_10pct", "hhi_wgi_t_gs", "hhi_wgi_t_eu",
+                     "implied_hhi_gs", "implied_hhi_eu", "ir", "eol_rir", "si_sr", "shares_from",
+                     "wgi_default", "wgi_default_share_gs", "wgi_default_share_eu", "note"]
 
 
 STAGE_COLUMNS = ["commodity", "stage", "year", "hhi", "hhi_points", "hhi_normalised", "cr1", "cr3",
@@ -253,6 +254,8 @@ def reproduce_document(name: str) -> dict[str, Any]:
         "rows": rows,
         "units": {"published_sr": "EU supply-risk scale", "sr": "EU supply-risk scale",
                   "ratio": "sr / published_sr", "hhi_wgi_t_gs": "0-10", "hhi_wgi_t_eu": "0-10",
+                  "implied_hhi_gs": "0-10", "implied_hhi_eu": "0-10",
+                  "wgi_default_share_gs": "fraction", "wgi_default_share_eu": "fraction",
                   "ir": "fraction", "eol_rir": "fraction", "si_sr": "0-1"},
         "docs": "docs/metrics.md#reproduction-of-the-eus-published-2023-sr",
     }

@@ -109,10 +109,16 @@ class BlockParams:
     rx_kernel: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
     #: (D, R) that kernel's mean delay, steps.
     rx_lead: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    #: (D, A, T) the random seed of each whole-application slot's decisions in each step
+    #: (``PolicyPlan.lot_slot``; A = 0 when no licence decides whole applications):
+    #: :mod:`spigot.sim.applications` turns it into approved counts and lags.
+    lot_seed: npt.NDArray[np.uint64] = field(
+        default_factory=lambda: np.zeros((0, 0, 0), dtype=np.uint64))
 
     #: Field names in order (what :meth:`concat` and :meth:`take` stack and slice).
     FIELDS = ("active", "approve", "kernel", "capacity", "quota", "tax", "lead", "start",
-              "announced", "refile", "warm", "rx_step", "rx_value", "rx_kernel", "rx_lead")
+              "announced", "refile", "warm", "rx_step", "rx_value", "rx_kernel", "rx_lead",
+              "lot_seed")
 
     @staticmethod
     def concat(blocks: Sequence[BlockParams]) -> BlockParams:
@@ -373,11 +379,22 @@ class PolicyPlan:
         self.pair_ship_t = np.array([t for m in self.measures
                                      for t in (m.ship_t or [1.0] * len(m.routes))],
                                     dtype=np.float64)
+        # pairs whose office decides whole applications (ExportLicence.granularity)
+        self.pair_lots = np.array([int(x) for m in self.measures
+                                   for x in (m.lots or [False] * len(m.routes))],
+                                  dtype=np.int64)
         licensed = sorted({k for m in self.measures if m.kind == LICENCE for k in m.routes})
         self.route_slot = np.full(n_routes, -1, dtype=np.int64)
         for j, k in enumerate(licensed):
             self.route_slot[k] = j
         self.slot_route = np.array(licensed, dtype=np.int64)
+        # licence slots some pair of which decides whole applications: each has a seed per
+        # draw and step (BlockParams.lot_seed) and a rounding remainder in the engines
+        lotted = {k for e, k in enumerate(self.pair_route) if self.pair_lots[e]}
+        self.lot_slot = np.full(len(licensed), -1, dtype=np.int64)
+        for a, j in enumerate(j for j, k in enumerate(licensed) if k in lotted):
+            self.lot_slot[j] = a
+        self.n_lot_slots = len(lotted)
         self.validity_steps = np.array([m.validity_steps for m in self.measures], dtype=np.int64)
         # re-filing lag of each licence measure in steps (0: never; a fast track re-files as
         # its parent does), and the length of the re-filing ring
@@ -456,8 +473,13 @@ class PolicyPlan:
             start_steps = committed_starts(self.market, size, decimal_year(scen.start))
         else:
             start_steps = np.zeros((size, 0), dtype=np.int64)
+        # the seeds of whole-application decisions come last of all, so that a scenario
+        # without them draws exactly what it drew before the option existed
+        lot_seed = (rng.integers(0, 2**64, size=(size, self.n_lot_slots, T), dtype=np.uint64,
+                                 endpoint=False)
+                    if self.n_lot_slots else np.zeros((size, 0, T), dtype=np.uint64))
         return BlockParams(active, approve, kernel, capacity, quota, tax, lead, start_steps,
-                           announced, refile, warm, *rx)
+                           announced, refile, warm, *rx, lot_seed)
 
     def _sample_reactions(self, rng: np.random.Generator, size: int, e0: int,
                           arrays: SampleArrays) -> tuple[IntArray, FloatArray, FloatArray,

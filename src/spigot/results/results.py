@@ -38,7 +38,8 @@ PRICE_QUANTILES: tuple[float, ...] = (0.05, 0.5, 0.95)
 #: Record groups: (item dim, units, description).
 GROUPS: dict[str, tuple[str, str, str]] = {
     "exports": ("route", "t/step", "t leaving the exporter on the route (after any licence)"),
-    "held": ("route", "t/step", "t held back in the exporter's stock by bans, quotas, denials"),
+    "held": ("route", "t/step", "t held back in the exporter's stock by bans and quotas, "
+                                "and t denied a licence (never made)"),
     "lost_units": ("sector", "unit/step", "output lost for want of inputs"),
     "stopped": ("sector", "1", "share of draws in which the sector is stopped"),
     "shortfall": ("rc", "t/step", "t of the commodity the region's sectors lacked"),
@@ -229,8 +230,9 @@ class Results:
         """Prove that every draw conserved mass, commodity by commodity.
 
         For each draw and commodity: initial stocks + production + extra recycling - recipe
-        inputs - sector use - final stocks (including material in transit, in licensing and left
-        in stockpiles) must be zero within ``rtol`` times the throughput.
+        inputs - sector use - final stocks (including material in transit and left in
+        stockpiles; licence applications are paper, no material) must be zero within ``rtol``
+        times the throughput.
 
         Returns
         -------

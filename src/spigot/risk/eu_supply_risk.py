@@ -57,6 +57,7 @@ __all__ = [
     "eu_wgi",
     "exporter_trade_parameters",
     "hhi_wgi_t",
+    "implied_hhi",
     "reproduce_eu_2023",
     "stage_supply_risk",
     "supply_risk",
@@ -317,6 +318,55 @@ def stage_supply_risk(gs_shares: Mapping[str, float] | pd.Series,
             "wgi_default": sorted(missing)}
 
 
+def implied_hhi(published_sr: float, *, basis: str, ir: float, eol_rir: float, si_sr: float,
+                hhi_gs: float | None = None) -> float:
+    r"""The :math:`HHI_{WGI,t}` a published stage SR requires, the other inputs held (back-calculation).
+
+    The SR equation solved for the term that is not given: for basis ``GSonly`` :math:`H_{GS}`,
+    for ``EUonly`` :math:`H_{EU}`, and for ``GS+EU`` :math:`H_{EU}` given ``hhi_gs``:
+    :math:`H_{EU} = (SR / ((1 - EoL_{RIR})\,SI_{SR}) - H_{GS}\,IR/2) / (1 - IR/2)`.
+
+    Parameters
+    ----------
+    published_sr
+        The published SR of the stage (EU SR scale).
+    basis
+        ``GS+EU``, ``GSonly`` or ``EUonly``.
+    ir, eol_rir, si_sr
+        Import reliance, end-of-life recycling input rate, substitution index (fractions 0-1).
+    hhi_gs
+        :math:`H_{GS}` (0-10), needed for ``GS+EU``.
+
+    Returns
+    -------
+    float
+        The implied :math:`HHI_{WGI,t}` (0-10 scale; above 10, or above the largest
+        :math:`WGI_i\,t_i` of any supplier, no shares can give it); NaN where an input is missing.
+
+    Examples
+    --------
+    >>> round(implied_hhi(2.835, basis="GS+EU", ir=0.5, eol_rir=0.1, si_sr=0.9, hhi_gs=5.0), 6)
+    3.0
+    """
+    if basis not in BASES:
+        raise InputError(Problem("unknown supply basis", field="basis", value=basis,
+                                 expected=" or ".join(BASES)))
+    scale = (1 - eol_rir) * si_sr
+    if not (np.isfinite(published_sr) and np.isfinite(scale)) or scale <= 0:
+        return float("nan")
+    bracket = published_sr / scale
+    if basis != "GS+EU":
+        return float(bracket)
+    if hhi_gs is None or not np.isfinite(hhi_gs) or not np.isfinite(ir):
+        return float("nan")
+    return float((bracket - hhi_gs * ir / 2) / (1 - ir / 2))
+
+
+def _default_share(shares: pd.Series, defaults: Iterable[str]) -> float:
+    """Total share (fraction) of ``shares`` held by regions scored with the default WGI."""
+    return float(shares[shares.index.isin(list(defaults))].sum())
+
+
 def _group_si(table: pd.DataFrame, group: str) -> float:
     """SI_SR of a group row (not published): the mean of its members' SI_SR."""
     members = table[(table["group"] == group) & (table["material"] != group)]
@@ -330,8 +380,11 @@ def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
     bundled WGI (2022, six estimates) and the global-supply and EU-sourcing shares of
     ``eu_crm_2023_sourcing.csv`` (published where spigot's sources have them, else rebuilt from
     World Mining Data and BACI for the nearest years; ``tools/build_eu_2023_inputs.py`` and
-    ``docs/metrics.md`` say how). A member of LREE or HREE without shares of its own uses its
-    group's; a group row, whose SI_SR the EU does not publish, uses the mean of its members'.
+    ``docs/metrics.md`` say how; EU production enters EU sourcing by member state where a source
+    names them, else as one entry ``EU27``). A member of LREE or HREE without shares of its own
+    uses its group's (flagged in ``note``); a group row, whose SI_SR the EU does not publish, uses
+    the mean of its members'. An empty stage cell of the bottleneck stage is compared with the
+    headline SR, which is the bottleneck stage's (flagged).
 
     Parameters
     ----------
@@ -344,8 +397,13 @@ def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
     pandas.DataFrame
         One row per (material, assessed stage): ``material, stage, bottleneck, basis,
         published_sr, sr, ratio, difference, within_10pct, within_rounding, hhi_wgi_t_gs,
-        hhi_wgi_t_eu, ir, eol_rir, si_sr, shares_from, wgi_default, note``. ``bottleneck`` marks
-        the stage of the EU's headline SR; ``ratio`` is ``sr / published_sr``.
+        hhi_wgi_t_eu, implied_hhi_gs, implied_hhi_eu, ir, eol_rir, si_sr, shares_from,
+        wgi_default, wgi_default_share_gs, wgi_default_share_eu, note``. ``bottleneck`` marks
+        the stage of the EU's headline SR; ``ratio`` is ``sr / published_sr``;
+        ``implied_hhi_*`` is the term the published SR requires with the other inputs held
+        (:func:`implied_hhi`: :math:`H_{GS}` for ``GSonly`` rows, else :math:`H_{EU}` given
+        spigot's :math:`H_{GS}`); ``wgi_default_share_*`` the share of each term used that is
+        scored with the default WGI 5.0.
 
     Raises
     ------
@@ -377,6 +435,14 @@ def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
             published = float(row[f"sr_{stage}"])
             if not basis:
                 continue
+            stage_note = note
+            if not np.isfinite(published) and str(row["bottleneck_stage"]) == stage:
+                # the headline SR is the SR of the bottleneck stage (84 of the 87 rows with stage
+                # values agree): an empty bottleneck cell is the headline (praseodymium)
+                published = float(row["sr"])
+                stage_note = "; ".join(n for n in (note, "published stage SR empty in the "
+                                                   "transcription: the headline SR of this "
+                                                   "bottleneck stage") if n)
             source = material if material in covered else group
             block = sourcing[(sourcing["material"] == source) & (sourcing["stage"] == stage)]
             out: dict[str, Any] = {
@@ -396,20 +462,36 @@ def reproduce_eu_2023(materials: Iterable[str] | None = None) -> pd.DataFrame:
                                     t_gs=_published_t(material, stage, "GS"),
                                     t_eu=_published_t(material, stage, "EU"))
             flags = sorted({str(n) for n in block["note"].dropna() if str(n)})
+            if source != material:
+                flags.insert(0, f"no element-specific shares in spigot's sources: {source}'s "
+                                "stand in")
+            implied = implied_hhi(published, basis=basis, ir=ir, eol_rir=out["eol_rir"],
+                                  si_sr=si, hhi_gs=res["hhi_wgi_t_gs"])
+            defaults = res["wgi_default"]
             out.update({"hhi_wgi_t_gs": res["hhi_wgi_t_gs"], "hhi_wgi_t_eu": res["hhi_wgi_t_eu"],
-                        "sr": res["sr"], "wgi_default": ";".join(res["wgi_default"]),
-                        "note": "; ".join([n for n in (note, *flags) if n])})
+                        "sr": res["sr"],
+                        "implied_hhi_gs": implied if basis == "GSonly" else float("nan"),
+                        "implied_hhi_eu": float("nan") if basis == "GSonly" else implied,
+                        "wgi_default": ";".join(defaults),
+                        "wgi_default_share_gs": (_default_share(gs, defaults)
+                                                 if basis != "EUonly" else float("nan")),
+                        "wgi_default_share_eu": (_default_share(eu, defaults)
+                                                 if basis != "GSonly" else float("nan")),
+                        "note": "; ".join([n for n in (stage_note, *flags) if n])})
             rows.append(out)
     frame = pd.DataFrame(rows, columns=[
         "material", "stage", "bottleneck", "basis", "published_sr", "sr", "ratio", "difference",
-        "within_10pct", "within_rounding", "hhi_wgi_t_gs", "hhi_wgi_t_eu", "ir", "eol_rir",
-        "si_sr", "shares_from", "wgi_default", "note"])
+        "within_10pct", "within_rounding", "hhi_wgi_t_gs", "hhi_wgi_t_eu", "implied_hhi_gs",
+        "implied_hhi_eu", "ir", "eol_rir", "si_sr", "shares_from", "wgi_default",
+        "wgi_default_share_gs", "wgi_default_share_eu", "note"])
     frame["ratio"] = frame["sr"] / frame["published_sr"]
     frame["difference"] = frame["sr"] - frame["published_sr"]
     frame["within_10pct"] = (frame["ratio"] - 1).abs() <= REPRODUCTION_RELATIVE + 1e-12
     frame["within_rounding"] = frame["difference"].abs() <= REPRODUCTION_TOLERANCE + 1e-9
     return tidy(frame, {"published_sr": "1 (EU SR scale)", "sr": "1 (EU SR scale)",
                         "ratio": "1", "hhi_wgi_t_gs": "0-10", "hhi_wgi_t_eu": "0-10",
+                        "implied_hhi_gs": "0-10", "implied_hhi_eu": "0-10",
+                        "wgi_default_share_gs": "fraction", "wgi_default_share_eu": "fraction",
                         "ir": "fraction", "eol_rir": "fraction", "si_sr": "1 (0-1)"},
                 REFERENCE, tolerance=REPRODUCTION_RELATIVE)
 

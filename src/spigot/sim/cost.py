@@ -211,7 +211,8 @@ def estimate(model: SimModel, draws: int, *, keep: int = 10, chunk_draws: int = 
              + d_chunk * steps * 3 * n_c  # price bins (uint8)
              + f8 * d_chunk * steps * c  # the chunk's exports per draw
              + f8 * keep * steps * size
-             + f8 * d_chunk * 4 * (size + market))  # working state of the draws in flight
+             + f8 * d_chunk * 4 * (size + market)  # working state of the draws in flight
+             + 8 * d_chunk * model.plan.n_lot_slots * steps)  # whole-application seeds
     total = int(ASSEMBLY_FACTOR * persistent + chunk)
     cells = size + market
     seconds = draws * steps * cells / CELL_STEPS_PER_SECOND

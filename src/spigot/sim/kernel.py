@@ -40,6 +40,8 @@ import numpy as np
 
 from spigot.market._common import inner, jit
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
+from spigot.sim.applications import decide_whole, office_count_jit, whole_in_queue_jit
+from spigot.sim.approved import route_ask_jit, ship_split_jit
 from spigot.sim.build.arrays import market_pack, model_arrays, policy_arrays
 from spigot.sim.build.model import SimModel
 from spigot.sim.market_phases import market_init, market_record, market_tax, markets
@@ -174,7 +176,10 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     ok_l = np.zeros(W)  # one slot's decisions of this step, per lane
     no_l = np.zeros(W)
     wt_l = np.zeros((L, W))  # their processing-time weights when the lanes' measures differ
+    carry = np.zeros((pa.lot_seed.shape[1], W))  # whole-application slots' capacity remainders
     lic_tot = np.zeros((J, W))
+    due = np.zeros((J, W))  # approved, not yet made and shipped (paper: no material)
+    ask = np.empty((K, W))  # what each route asks its origin to make and ship this step
     valid = np.zeros((J, W), dtype=np.int64)
     quota_left = np.zeros((M, W))
     served = np.ones((M, W))  # share of each quota's requests it can serve this step
@@ -245,8 +250,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             put = warm_rings_jit(kernel[d, mi], warm[d, mi], route_base[k] * pair_share[e],
                                  approve[d, e], refile[d, e], refile_steps[mi], max_factor,
                                  lic_ok[j, :, ln], lic_no[j, :, ln], lic_re[j, :, ln])
-            lic_tot[j, ln] += put
-            initial[route_c[k], ln] += put
+            lic_tot[j, ln] += put  # applications (paper): no material in the rings
     # Per-lane parameters copied lane-major once, so that the weekly loop reads them without
     # going through draws[ln]: review capacity, approval shares, processing-time kernels (with
     # their non-zero span: the licence phase spreads decisions over these lags only, the
@@ -275,7 +279,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     ms = market_init(draws, g, mg, pa, sc_want)
     fs = FlowState(
         inv_in=inv_in, inv_out=inv_out, dem=dem, pool=pool, si=si, sp=sp, rec=rec,
-        in_transit=in_transit, orders=orders, lic_tot=lic_tot, banned=banned, gov_m=gov_m,
+        in_transit=in_transit, orders=orders, lic_tot=lic_tot, due=due, banned=banned, gov_m=gov_m,
         gov_e=gov_e, plan_m=plan_m, plan_e=plan_e, valid=valid, appr_l=appr_l, lead_l=lead_l,
         used=used, produced=produced,
         consumed=consumed, scal=scal, first_stop=first_stop, vec=vec, vec2=vec2, fac=fac,
@@ -366,15 +370,26 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                 else:
                     pool[b, ln] += amount
         # ---- 3. production (pull: what the routes order, within capacity and input stock)
-        for k in live_k:  # what the routes order from each node and commodity, in route order
+        s0 = t % L  # the licence ring's slot of the decisions due this step
+        for k in live_k:  # what the routes ask of each node and commodity, in route order
             n = route_origin[k]
             c = route_c[k]
+            j = route_slot[k]
+            if j < 0:
+                for ln in range(W):
+                    ask[k, ln] = orders[k, ln]
+            else:  # a licensed route asks for what is approved (docs/model.md, "Licensing")
+                for ln in range(W):
+                    e = gov_e[k, ln]
+                    ask[k, ln] = route_ask_jit(orders[k, ln], due[j, ln] + lic_ok[j, s0, ln],
+                                               banned[k, ln], e >= 0 and valid[j, ln] == 0,
+                                               pair_share[e] if e >= 0 else 0.0)
             if first_k[k]:
                 for ln in range(W):
-                    dem[n, c, ln] = orders[k, ln]
+                    dem[n, c, ln] = ask[k, ln]
             else:
                 for ln in range(W):
-                    dem[n, c, ln] += orders[k, ln]
+                    dem[n, c, ln] += ask[k, ln]
         produce(g, mg, ms, fs)
         # ---- 4. shipping and licensing
         # output is shared over a node's routes in proportion to their orders: the share each
@@ -391,7 +406,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             n = route_origin[k]
             c = route_c[k]
             for ln in range(W):
-                sent[k, ln] = orders[k, ln] * ratio[n, c, ln]
+                sent[k, ln] = ask[k, ln] * ratio[n, c, ln]
                 inv_out[n, c, ln] -= sent[k, ln]
         for k in free_k:
             slot = pipe_off[k] + head[k]
@@ -404,12 +419,22 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                 for ln in range(W):
                     served[mi, ln] = 0.0  # the requests, summed in route order
             for k in ctrl_k:
+                j = route_slot[k]
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
                     if kind[mi] == QUOTA:
                         for ln in range(W):
                             if act[mi, ln]:
-                                served[mi, ln] += sent[k, ln]
+                                x = sent[k, ln]
+                                if j >= 0 and not banned[k, ln]:  # filed now, not approved
+                                    e = gov_e[k, ln]
+                                    pship, a = ship_split_jit(
+                                        x, due[j, ln] + lic_ok[j, s0, ln],
+                                        ratio[route_origin[k], route_c[k], ln],
+                                        e >= 0 and valid[j, ln] == 0, orders[k, ln],
+                                        pair_share[e] if e >= 0 else 0.0)
+                                    x = x - pship + a
+                                served[mi, ln] += x
             for mi in range(M):
                 for ln in range(W):
                     req = served[mi, ln]
@@ -422,6 +447,15 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             for ln in range(W):
                 x = sent[k, ln]
                 held = 0.0
+                refused = 0.0  # applications a quota refuses (paper)
+                pship = 0.0  # approved tonnes shipped now (a quota counted them when filed)
+                a = 0.0  # the licensed share of the order, filed now
+                if j >= 0 and not banned[k, ln]:
+                    e = gov_e[k, ln]
+                    pship, a = ship_split_jit(x, due[j, ln] + lic_ok[j, s0, ln], ratio[n, c, ln],
+                                              e >= 0 and valid[j, ln] == 0, orders[k, ln],
+                                              pair_share[e] if e >= 0 else 0.0)
+                    x -= pship
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
                     if kind[mi] == QUOTA and act[mi, ln]:
@@ -429,29 +463,34 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                         quota_left[mi, ln] = max(0.0, quota_left[mi, ln] - allowed)
                         held += x - allowed
                         x = allowed
+                        if a > 0.0:
+                            filed = a * served[mi, ln]
+                            quota_left[mi, ln] = max(0.0, quota_left[mi, ln] - filed)
+                            refused += a - filed
+                            a = filed
                 if banned[k, ln]:
                     held += x
                     x = 0.0
-                elif gov_m[k, ln] >= 0:
-                    licensed = x * pair_share[gov_e[k, ln]]
-                    if valid[j, ln] > 0:
-                        licensed = 0.0
-                    x -= licensed
-                    queue[j, ln] += licensed
-                    lic_tot[j, ln] += licensed
-                    rec[o_app + j, ln] += licensed
-                elif j >= 0 and queue[j, ln] > 0:
-                    x += queue[j, ln]
-                    lic_tot[j, ln] -= queue[j, ln]
-                    queue[j, ln] = 0.0
+                elif j >= 0:  # (due is below 0 until this step's approvals join, phase 4b)
+                    due[j, ln] -= pship
+                    x += pship
+                    if gov_m[k, ln] >= 0:
+                        if valid[j, ln] == 0:
+                            queue[j, ln] += a
+                            lic_tot[j, ln] += a
+                            rec[o_app + j, ln] += a
+                    elif queue[j, ln] > 0:  # control lifted: pending applications are due
+                        due[j, ln] += queue[j, ln]
+                        lic_tot[j, ln] -= queue[j, ln]
+                        queue[j, ln] = 0.0
                 inv_out[n, c, ln] += held
-                rec[o_held + k, ln] += held
+                rec[o_held + k, ln] += held + refused
                 pipe[slot, ln] += x
                 in_transit[k, ln] += x
                 rec[o_exp + k, ln] += x
         if J > 0:
             _licensing(t, draws, g, pa, fs, queue, lic_ok, lic_no, lic_re, apps, ok_l, no_l, wt_l,
-                       kern_l, cap_l, lag_lo, lag_hi, pipe, head)
+                       kern_l, cap_l, lag_lo, lag_hi, carry)
         # ---- 5. allocation to sectors: priority classes, then pro rata (requests from the
         # pairs' current need and target: the base ones without the market phase)
         allocate(g, ms, fs)
@@ -532,17 +571,6 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     for i in range(P):
         for ln in range(W):
             final[pile_c[i], ln] += sp[i, ln]
-    for j in range(J):
-        c = route_c[slot_route[j]]
-        for ln in range(W):
-            tot = queue[j, ln]
-            for lag in range(L):
-                tot += lic_ok[j, lag, ln]
-            for lag in range(L):
-                tot += lic_no[j, lag, ln]
-            for lag in range(RR):
-                tot += lic_re[j, lag, ln]
-            final[c, ln] += tot
     for ln in range(n_live):
         for r in range(R):
             fired_out[ln, r] = fired[r, ln]
@@ -572,27 +600,31 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
                queue: np.ndarray, lic_ok: np.ndarray, lic_no: np.ndarray, lic_re: np.ndarray,
                apps: np.ndarray, ok_l: np.ndarray, no_l: np.ndarray, wt_l: np.ndarray,
                kern_l: np.ndarray, cap_l: np.ndarray, lag_lo: np.ndarray, lag_hi: np.ndarray,
-               pipe: np.ndarray, head: np.ndarray) -> None:
+               carry: np.ndarray) -> None:
     """Phase 4b, the licence office (routes with a licence slot): re-filed flow rejoins the
     queue, each measure reviews up to its capacity pro rata over its queues, decisions are
-    spread over the processing-time kernel's lags, and the decisions due this step ship
-    (approved), wait to be filed again or return to the exporter (denied, banned).
+    spread over the processing-time kernel's lags, and the decisions due this step join the
+    route's approved backlog ``fs.due`` (approved: the plant makes and ships them) or wait to be
+    filed again (denied at non-zero odds); the rest of the denied, and all decisions on a banned
+    route, are dropped. Applications are paper: no material moves here.
+
+    A route whose governing pair decides whole applications (``g.pair_lots``) is decided by
+    :mod:`spigot.sim.applications` (``carry`` (A, W): each whole-application slot's rounding
+    remainder of its share of the review capacity).
 
     ``queue``, ``lic_ok``, ``lic_no``, ``lic_re``: the licence state of :func:`_run_block`;
     ``apps``, ``ok_l``, ``no_l``, ``wt_l``: scratch; ``kern_l``, ``cap_l``, ``lag_lo``,
-    ``lag_hi``: the per-lane kernels, capacities and kernel spans; ``pipe``, ``head``: the
-    transit rings and their heads.
+    ``lag_hi``: the per-lane kernels, capacities and kernel spans.
     """
-    slot_route, route_origin, route_c, pipe_off = (g.slot_route, g.route_origin, g.route_c,
-                                                   g.pipe_off)
+    slot_route = g.slot_route
     pair_ship_t, refile_steps, validity_steps = g.pair_ship_t, g.refile_steps, g.validity_steps
+    pair_lots, lot_slot = g.pair_lots, g.lot_slot
     RR, L = g.n_refile, g.n_lags
     o_app, o_ok, o_no = g.o_licence_applications, g.o_licence_approved, g.o_licence_denied
-    o_held, o_exp = g.o_held, g.o_exports
+    o_held = g.o_held
     refile = pa.refile
     gov_m, gov_e, banned, appr_l = fs.gov_m, fs.gov_e, fs.banned, fs.appr_l
-    lic_tot, inv_out, rec, in_transit, valid = (fs.lic_tot, fs.inv_out, fs.rec, fs.in_transit,
-                                                fs.valid)
+    lic_tot, due, rec, valid = fs.lic_tot, fs.due, fs.rec, fs.valid
     M = g.kind.shape[0]
     J = slot_route.shape[0]
     W = ok_l.shape[0]
@@ -611,7 +643,9 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
         k = slot_route[j]
         for ln in range(W):
             if gov_m[k, ln] >= 0 and not banned[k, ln]:
-                apps[gov_m[k, ln], ln] += queue[j, ln] / pair_ship_t[gov_e[k, ln]]
+                e = gov_e[k, ln]
+                apps[gov_m[k, ln], ln] += (whole_in_queue_jit(queue[j, ln], pair_ship_t[e])
+                                           if pair_lots[e] else queue[j, ln] / pair_ship_t[e])
     s0 = t % L
     for j in range(J):
         k = slot_route[j]
@@ -626,6 +660,21 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
                 no_l[ln] = 0.0
                 continue
             cap = cap_l[mi, ln]
+            e = gov_e[k, ln]
+            if pair_lots[e]:  # whole applications (sim/applications.py), into the rings
+                a = lot_slot[j]
+                n_dec, carry[a, ln] = office_count_jit(
+                    whole_in_queue_jit(queue[j, ln], pair_ship_t[e]), apps[mi, ln], cap,
+                    carry[a, ln])
+                if n_dec > 0:
+                    decided = min(queue[j, ln], n_dec * pair_ship_t[e])
+                    queue[j, ln] -= decided
+                    decide_whole(pa.lot_seed[draws[ln], a, t], n_dec, decided / n_dec,
+                                 appr_l[e, ln], kern_l[mi, :, ln], lag_lo[mi, ln],
+                                 lag_hi[mi, ln], s0, lic_ok[j, :, ln], lic_no[j, :, ln])
+                ok_l[ln] = 0.0
+                no_l[ln] = 0.0
+                continue
             share = 1.0 if apps[mi, ln] <= cap else cap / apps[mi, ln]
             decided = queue[j, ln] * share
             queue[j, ln] -= decided
@@ -664,9 +713,6 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
                 lic_no[j, s, ln] += no_l[ln] * wt[lag, ln]
     for j in range(J):
         k = slot_route[j]
-        n = route_origin[k]
-        c = route_c[k]
-        slot = pipe_off[k] + head[k]
         for ln in range(W):
             ok = lic_ok[j, s0, ln]
             no = lic_no[j, s0, ln]
@@ -676,22 +722,18 @@ def _licensing(t: int, draws: np.ndarray, g: ModelArrays, pa: PolicyArrays, fs: 
             rec[o_no + j, ln] += no
             if banned[k, ln]:
                 lic_tot[j, ln] -= ok + no
-                inv_out[n, c, ln] += ok + no
                 rec[o_held + k, ln] += ok + no
             else:
-                # what was denied at non-zero odds waits to be filed again; the rest
-                # returns to the exporter
+                # what was denied at non-zero odds waits to be filed again; the rest is
+                # dropped (never made); approved tonnes are due from the exporter
                 mi = gov_m[k, ln]
                 again = 0.0
                 if no > 0.0 and mi >= 0 and refile_steps[mi] > 0:
                     again = no * refile[draws[ln], gov_e[k, ln]]
                     lic_re[j, (t + refile_steps[mi]) % RR, ln] += again
                 lic_tot[j, ln] -= ok + no - again
-                inv_out[n, c, ln] += no - again
                 rec[o_held + k, ln] += no - again
-                pipe[slot, ln] += ok
-                in_transit[k, ln] += ok
-                rec[o_exp + k, ln] += ok
+                due[j, ln] = max(0.0, due[j, ln] + ok)
                 if ok > 0 and mi >= 0 and validity_steps[mi] > 0:
                     valid[j, ln] = validity_steps[mi]
 

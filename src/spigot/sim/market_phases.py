@@ -260,8 +260,6 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
     """
     recipe_in = g.recipe_in
     C = recipe_in.shape[1]
-    slot_route = g.slot_route
-    J = slot_route.shape[0]
     N = recipe_in.shape[0]
     rbuf_zone = ia(mg, RBUF_ZONE)
     NR = rbuf_zone.shape[0]
@@ -291,7 +289,6 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
     inv_flex = fa(mg, INV_FLEX)
     inv_in = fs.inv_in
     inv_out = fs.inv_out
-    lic_tot = fs.lic_tot
     log_cap = fa(mg, LOG_CAP)
     log_floor = fa(mg, LOG_FLOOR)
     log_restart = mg.fsc[LOG_RESTART]
@@ -443,12 +440,6 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
         for ln in range(W):
             zstock[z, c, ln] += si[q, ln]
             zuse[z, c, ln] += need_l[q, ln] * mult[sb, ln]
-    for j in range(J):  # in licensing: in the exporter's warehouse
-        k = slot_route[j]
-        z = node_zone[route_origin[k]]
-        c = route_c[k]
-        for ln in range(W):
-            zstock[z, c, ln] += lic_tot[j, ln]
     for i in range(P):
         z = pile_zone[i]
         c = pile_c[i]

@@ -532,7 +532,8 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     over the licence lead time; so does it while a licence is announced but not yet in force
     (``fs.plan_m``: importers front-load). The scale and the inflow are the route's base flow and the
     buffer's (``split`` false), or its part of a split buffer's order, ``ms.share_k``, and the
-    buffer's per-lane inflow, ``ms.infl`` (``split`` true).
+    buffer's per-lane inflow, ``ms.infl`` (``split`` true). Approved tonnes the exporter has
+    not shipped yet (``fs.due``) count in full: they are on their way.
     """
     buf_rt = g.buf_rt
     live = g.live
@@ -551,6 +552,7 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     plan_e = fs.plan_e
     appr_l = fs.appr_l
     lic_tot = fs.lic_tot
+    due = fs.due
     lead_l = fs.lead_l
     tgt = ms.tgt
     infl = ms.infl
@@ -573,11 +575,11 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
                 mi = gov_m[k, ln]
                 if mi >= 0:
                     e = gov_e[k, ln]
-                    position += appr_l[e, ln] * lic_tot[j, ln]
+                    position += appr_l[e, ln] * lic_tot[j, ln] + due[j, ln]
                     if valid[j, ln] == 0:
                         goal += base * pair_share[e] * lead_l[mi, ln]
                 else:
-                    position += lic_tot[j, ln]
+                    position += lic_tot[j, ln] + due[j, ln]
                     pm = plan_m[k, ln]
                     if pm >= 0:
                         goal += base * pair_share[plan_e[k, ln]] * lead_l[pm, ln]

@@ -3,15 +3,17 @@
 It is slow (Python loops over every route, buffer and sector, one draw after another) and serves
 as the specification the numba kernel (:mod:`spigot.sim.kernel`) is tested against. Each step is
 a sequence of phases, each a method of :class:`_Draw` (phase 1b, reactions, in
-:mod:`spigot.sim.reference_reactions`; phase 8, the market rules, in
+:mod:`spigot.sim.reference_reactions`; phase 4b's review, in
+:mod:`spigot.sim.reference_licensing`; phase 8, the market rules, in
 :mod:`spigot.sim.reference_market`):
 
 1. policies: which measure governs each route this step;
 2. arrivals: shipments whose transit ends are delivered to their buffer;
 3. production: nodes produce what their routes ask for, within capacity and input stock;
 4. shipping and licensing: output is shared over routes in proportion to their orders; bans and
-   quotas hold material back in the exporter's stock; licensed flow queues for review, waits its
-   processing time in a delay kernel, and is approved (shipped) or denied (back to the exporter);
+   quotas hold material back in the exporter's stock; the licensed share of an order is filed as
+   an application (paper), waits its processing time in a delay kernel, and is approved (the
+   exporter makes and ships it) or denied (never made);
 5. allocation: each region's arrivals go to its sectors in two rounds (running lines and a
    paced cover rebuild, then the rest), each by priority class, then pro rata;
 6. consumption: sectors make what their scarcest input allows (Leontief) and record lost output;
@@ -43,6 +45,7 @@ from spigot.market.supply import (
     route_weights_step_ref,
 )
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
+from spigot.sim.approved import route_ask, ship_split
 from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
@@ -50,6 +53,7 @@ from spigot.sim.build.model import (
     SimModel,
     export_route_commodity,
 )
+from spigot.sim.reference_licensing import review
 from spigot.sim.reference_market import markets, policies_market, price_bins, record_market
 from spigot.sim.reference_reactions import reactions, revenue_lost_ref
 from spigot.sim.warm import warm_rings
@@ -124,9 +128,12 @@ class _Draw:
         self.lic_ok = np.zeros((n_slots, L))
         self.lic_no = np.zeros((n_slots, L))
         self.lic_re = np.zeros((n_slots, m.plan.refile_ring))  # denied, waiting to be re-filed
+        self.due = np.zeros(n_slots)  # approved, not yet made and shipped, t (paper)
         self.valid = np.zeros(n_slots, dtype=np.int64)
+        self.carry = np.zeros(m.plan.n_lot_slots)  # capacity remainders
         self.quota_left = np.zeros(len(m.plan.ids))
         self.orders = m.route_base.copy()
+        self.ask = m.route_base.copy()  # what each route asks its origin to ship this step
         # the draw's licence parameters, which reactions may change (_apply)
         self.approve = p.approve[d].copy()  # (E,)
         self.kernel = p.kernel[d].copy()  # (M, L)
@@ -216,9 +223,7 @@ class _Draw:
             out[c] += self.SI[i]
         for i, c in enumerate(m.net.stock_commodity):
             out[c] += self.SP[i]
-        for j, k in enumerate(m.plan.slot_route):
-            out[m.route_c[k]] += self._licensing(j)
-        return out
+        return out  # applications in licensing are paper: no material
 
     def _warm_start(self) -> None:
         """Regimes in force before step 0 start with their pipelines (``sim/warm.py``): the
@@ -242,8 +247,8 @@ class _Draw:
                        self.lic_ok[j], self.lic_no[j], self.lic_re[j])
 
     def _licensing(self, j: int) -> float:
-        """t of slot ``j`` in licensing: queued, under review, or denied and waiting to be
-        re-filed."""
+        """t of slot ``j`` applied for in licensing (paper): queued, under review, or denied
+        and waiting to be re-filed."""
         return float(self.queue[j] + self.lic_ok[j].sum() + self.lic_no[j].sum()
                      + self.lic_re[j].sum())
 
@@ -294,15 +299,35 @@ class _Draw:
             else:
                 self.pool[m.route_buf[k]] += amount
 
+    def route_asks(self, t: int) -> None:
+        """What each route asks its origin to make and ship this step (:func:`route_ask`): its
+        order, except on a route with a licence slot, which asks for the tonnes approved for it
+        (its backlog ``due`` and the approvals due this step) and, while filing applications,
+        only the share of its order no licence covers."""
+        m = self.m
+        plan = m.plan
+        s = t % plan.kernel_steps
+        for k in range(len(self.orders)):
+            j = plan.route_slot[k]
+            if j < 0:
+                self.ask[k] = self.orders[k]
+                continue
+            e = self.gov_pair[k]
+            filing = e >= 0 and self.valid[j] == 0
+            self.ask[k] = route_ask(float(self.orders[k]), float(self.due[j] + self.lic_ok[j, s]),
+                                    self.banned[k], filing,
+                                    float(plan.pair_share[e]) if e >= 0 else 0.0)
+
     def route_orders_by_origin(self) -> FloatArray:
         m = self.m
         D = np.zeros_like(self.O)
-        for k in range(len(self.orders)):
-            D[m.route_origin[k], m.route_c[k]] += self.orders[k]
+        for k in range(len(self.ask)):
+            D[m.route_origin[k], m.route_c[k]] += self.ask[k]
         return D
 
-    def production(self) -> None:
+    def production(self, t: int) -> None:
         m = self.m
+        self.route_asks(t)
         D = self.route_orders_by_origin()
         mk = self.mk
         for n in range(len(m.node_cap)):
@@ -372,46 +397,61 @@ class _Draw:
             n, c = m.route_origin[k], m.route_c[k]
             if D[n, c] > 0:
                 ratio[n, c] = min(1.0, self.O[n, c] / D[n, c])
-                sent[k] = self.orders[k] * ratio[n, c]
+                sent[k] = self.ask[k] * ratio[n, c]
         self.ship_D, self.ship_ratio = D, ratio
         for k in range(K):
             self.O[m.route_origin[k], m.route_c[k]] -= sent[k]
         # a quota's allowance is shared by the routes it covers in proportion to what they
-        # send this step (not first come, first served in route order)
+        # send this step (not first come, first served in route order); on a licensed route
+        # an application uses the quota when it is filed, so its approval ships outside it
+        approved, filed = np.zeros(K), np.zeros(K)
+        s = t % plan.kernel_steps
+        for k in range(K):
+            j, e = plan.route_slot[k], self.gov_pair[k]
+            if j >= 0 and not self.banned[k]:
+                n, c = m.route_origin[k], m.route_c[k]
+                approved[k], filed[k] = ship_split(
+                    float(sent[k]), float(self.due[j] + self.lic_ok[j, s]), float(ratio[n, c]),
+                    e >= 0 and self.valid[j] == 0, float(self.orders[k]),
+                    float(plan.pair_share[e]) if e >= 0 else 0.0)
         request = np.zeros(len(self.quota_left))
         for k in range(K):
             for mi in self.quotas[k]:
-                request[mi] += sent[k]
+                request[mi] += sent[k] - approved[k] + filed[k]
         served = np.ones(len(self.quota_left))
         for mi in range(len(served)):
             if request[mi] > self.quota_left[mi]:
                 served[mi] = self.quota_left[mi] / request[mi]
         for k in range(K):
             n, c = m.route_origin[k], m.route_c[k]
-            x = sent[k]
-            held = 0.0
+            x = sent[k] - approved[k]
+            a = filed[k]
+            held = refused = 0.0  # refused: applications a quota refuses (paper)
             for mi in self.quotas[k]:
                 allowed = x * served[mi]
                 self.quota_left[mi] = max(0.0, self.quota_left[mi] - allowed)
                 held += x - allowed
                 x = allowed
+                if a > 0:
+                    self.quota_left[mi] = max(0.0, self.quota_left[mi] - a * served[mi])
+                    refused += a - a * served[mi]
+                    a = a * served[mi]
             j = plan.route_slot[k]
             if self.banned[k]:
                 held += x
                 x = 0.0
-            elif self.gov_measure[k] >= 0:
-                e = self.gov_pair[k]
-                licensed = x * plan.pair_share[e]
-                if self.valid[j] > 0:
-                    licensed = 0.0
-                x -= licensed
-                self.queue[j] += licensed
-                rec[lay.start("licence_applications") + j] += licensed
-            elif j >= 0 and self.queue[j] > 0:  # control lifted: pending applications ship
-                x += self.queue[j]
-                self.queue[j] = 0.0
+            elif j >= 0:  # approved tonnes ship (due is below 0 until this step's approvals
+                self.due[j] -= approved[k]  # join, below); the licensed share is filed
+                x += approved[k]
+                if self.gov_measure[k] >= 0:
+                    if self.valid[j] == 0:
+                        self.queue[j] += a
+                        rec[lay.start("licence_applications") + j] += a
+                elif self.queue[j] > 0:  # control lifted: pending applications are due
+                    self.due[j] += self.queue[j]
+                    self.queue[j] = 0.0
             self.O[n, c] += held
-            rec[lay.start("held") + k] += held
+            rec[lay.start("held") + k] += held + refused
             self.pipes[k][t % len(self.pipes[k])] += x
             rec[lay.start("exports") + k] += x
         # denied flow whose re-filing lag ends now joins the queue again
@@ -422,33 +462,11 @@ class _Draw:
                 self.lic_re[j, r0] = 0.0
                 self.queue[j] += again
                 rec[lay.start("licence_applications") + j] += again
-        # review: each licence decides at most its capacity of applications this step
-        M = len(plan.ids)
-        apps = np.zeros(M)
-        for j, k in enumerate(plan.slot_route):
-            mi = self.gov_measure[k]
-            if mi >= 0 and not self.banned[k]:
-                apps[mi] += self.queue[j] / plan.pair_ship_t[self.gov_pair[k]]
+        review(self, t)
         L = plan.kernel_steps
+        # decisions that fall due: approved tonnes are due from the exporter; denied ones are
+        # re-filed (the part denied at non-zero odds, after the measure's lag) or dropped
         for j, k in enumerate(plan.slot_route):
-            mi = self.gov_measure[k]
-            if mi < 0 or self.banned[k]:
-                continue
-            cap = p.capacity[d, mi]
-            share = 1.0 if apps[mi] <= cap else cap / apps[mi]
-            decided = self.queue[j] * share
-            self.queue[j] -= decided
-            ok = decided * self.approve[self.gov_pair[k]]
-            no = decided - ok
-            for lag in range(L):
-                w = self.kernel[mi, lag]
-                if w > 0:
-                    self.lic_ok[j, (t + lag) % L] += ok * w
-                    self.lic_no[j, (t + lag) % L] += no * w
-        # decisions that fall due: approved flow ships; denied flow is re-filed (the part denied
-        # at non-zero odds, after the measure's lag) or returns to the exporter
-        for j, k in enumerate(plan.slot_route):
-            n, c = m.route_origin[k], m.route_c[k]
             s = t % L
             ok, no = self.lic_ok[j, s], self.lic_no[j, s]
             self.lic_ok[j, s] = 0.0
@@ -456,7 +474,6 @@ class _Draw:
             rec[lay.start("licence_approved") + j] += ok
             rec[lay.start("licence_denied") + j] += no
             if self.banned[k]:
-                self.O[n, c] += ok + no
                 rec[lay.start("held") + k] += ok + no
             else:
                 mi = self.gov_measure[k]
@@ -464,11 +481,8 @@ class _Draw:
                 if no > 0 and mi >= 0 and plan.refile_steps[mi] > 0:
                     again = no * p.refile[d, self.gov_pair[k]]
                     self.lic_re[j, (t + plan.refile_steps[mi]) % plan.refile_ring] += again
-                self.O[n, c] += no - again
                 rec[lay.start("held") + k] += no - again
-                self.pipes[k][t % len(self.pipes[k])] += ok
-                rec[lay.start("exports") + k] += ok
-                mi = self.gov_measure[k]
+                self.due[j] = max(0.0, self.due[j] + ok)
                 if ok > 0 and mi >= 0 and plan.validity_steps[mi] > 0:
                     self.valid[j] = plan.validity_steps[mi]
 
@@ -553,11 +567,11 @@ class _Draw:
                 if j >= 0 and not self.banned[k]:
                     pending = self._licensing(j)
                     if mi >= 0:
-                        position += self.approve[e] * pending
+                        position += self.approve[e] * pending + self.due[j]
                         if self.valid[j] == 0:
                             target += m.route_base[k] * plan.pair_share[e] * self.lead[mi]
                     else:
-                        position += pending
+                        position += pending + self.due[j]
                         if self.plan_measure[k] >= 0:  # announced: importers front-load
                             target += (m.route_base[k] * plan.pair_share[self.plan_pair[k]]
                                        * self.lead[self.plan_measure[k]])
@@ -716,7 +730,7 @@ def run_chunk_reference(m: SimModel, p: BlockParams, block_ptr: npt.NDArray[np.i
                 if mk is not None:
                     policies_market(draw, t)
                 draw.arrivals(t)
-                draw.production()
+                draw.production(t)
                 draw.ship(t, rec)
                 draw.allocate()
                 draw.consume(t, rec, scal, first_stop)

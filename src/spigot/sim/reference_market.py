@@ -50,11 +50,8 @@ def markets(self: _Draw, t: int, rec: FloatArray) -> None:
     for c in range(len(self.tax)):
         sent = exported[c] + blocked[c]
         self.openness[c] = exported[c] / sent if sent > 0 else 1.0
-    licensing = np.array([self._licensing(j)
-                          for j in range(len(self.queue))])
     stock, use = zone_stock_use(m, mk, self.I, self.O, self.pool, self.SI, self.SP,
-                                self.reduction, self.plan, self.mult, self.activity,
-                                licensing)
+                                self.reduction, self.plan, self.mult, self.activity)
     self.lrel = price_step_ref(stock, use, mk.cover_target, mp.inv_flex, mp.log_floor,
                                mp.log_cap, mp.zone_share, mp.speed, mp.band,
                                mp.arb_strength, self.tax, self.openness, self.lrel)

@@ -108,6 +108,8 @@ class ModelArrays(NamedTuple):
     rm_pair: IntArray  # (rm_ptr[K],) its measure-route pair (E)
     pair_share: FloatArray  # (E,) share of the route's flow the measure covers
     pair_ship_t: FloatArray  # (E,) t per licence application
+    pair_lots: IntArray  # (E,) 1: the office decides the pair's queue as whole applications
+    lot_slot: IntArray  # (J,) whole-application slot of a licence slot (A), -1 if none
     route_slot: IntArray  # (K,) licence slot of a licensed route, -1 if none
     slot_route: IntArray  # (J,) route of each licence slot
     validity_steps: IntArray  # (M,) steps a licence stays valid after an approval (0: one)
@@ -175,6 +177,7 @@ class PolicyArrays(NamedTuple):
     rx_value: FloatArray  # (D, R) an approval action's value (share or multiplier)
     rx_kernel: FloatArray  # (D, R, L) a processing-time action's delay kernel
     rx_lead: FloatArray  # (D, R) its mean delay, steps
+    lot_seed: npt.NDArray[np.uint64]  # (D, A, T) seed of a whole-application slot's decisions
 
 
 class FlowState(NamedTuple):
@@ -189,7 +192,8 @@ class FlowState(NamedTuple):
     rec: FloatArray  # (F, W) this step's record
     in_transit: FloatArray  # (K, W) t in transit
     orders: FloatArray  # (K, W) orders, t/step
-    lic_tot: FloatArray  # (J, W) t in licensing (queue, review and waiting to be re-filed)
+    lic_tot: FloatArray  # (J, W) t applied for in licensing (queue, review, waiting to be re-filed)
+    due: FloatArray  # (J, W) t approved and not yet shipped (the plant makes it when due)
     banned: BoolArray  # (K, W) under a ban this step
     gov_m: IntArray  # (K, W) governing licence measure, -1 if none
     gov_e: IntArray  # (K, W) its measure-route pair, -1 if none

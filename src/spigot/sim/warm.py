@@ -14,7 +14,8 @@ which the importers receive their covered flow, ``a Q = A``, as far as their ord
 applications ``Q (1 - rho (1 - a))``, at most ``max_factor A``) allow; ``a`` the approval
 share, ``rho`` the re-filed share of denials, ``R`` the re-filing lag in steps (0: none). Review
 capacity is taken as not binding, and the queue starts empty. The tonnes in these rings are
-material that left the exporter before step 0: the kernels count them in the initial mass.
+applications (paper): the exporter makes the approved ones when they fall due, so they are no
+part of the initial mass.
 
 Initialised analytically, not by spinning the run up from the regime's start: a spin-up would
 need every horizon total (lost output, stoppages, conservation) to skip the spin-up steps, and

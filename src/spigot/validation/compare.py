@@ -24,10 +24,12 @@ from spigot.scenarios import Scenario, load_text
 from spigot.sim.engine import simulate
 from spigot.validation.discrete import DiscreteRun, Filing, Lots, run_discrete
 
-__all__ = ["CASES", "Case", "compare", "fluid_arrays", "summary", "toy_licence",
+__all__ = ["CASES", "Case", "Granularity", "compare", "engine_run", "fluid_arrays", "summary", "toy_licence",
            "toy_two_importers"]
 
 FloatArray = npt.NDArray[np.float64]
+#: ``ExportLicence.granularity``.
+Granularity = Literal["fluid", "applications", "auto"]
 
 COMMODITY = "ndfeb_magnet"
 USA, JPN = ("USA", COMMODITY), ("JPN", COMMODITY)
@@ -106,8 +108,14 @@ class Case:
     two_importers: bool = False
     exact: bool = False
 
-    def scenario(self) -> Scenario:
-        return load_text(self.text)
+    def scenario(self, granularity: Granularity = "fluid") -> Scenario:
+        """The case's scenario, its licence deciding with ``granularity`` (the discrete model
+        ignores it: it always decides whole applications)."""
+        text = self.text
+        if granularity != "fluid":
+            text = text.replace("    review_capacity:",
+                                f"    granularity: {granularity}\n    review_capacity:")
+        return load_text(text)
 
     def network(self) -> SupplyNetwork | None:
         return toy_two_importers() if self.two_importers else None
@@ -201,11 +209,22 @@ def discrete_arrays(run: DiscreteRun, sector: str) -> tuple[FloatArray, FloatArr
 
 
 def compare(case: Case, draws: int, seed: int = 0,
-            engine: Literal["numba", "reference"] = "numba") -> tuple[Results, DiscreteRun]:
-    """Run ``case`` in the engine and in the discrete model on the same draws."""
-    scen, net = case.scenario(), case.network()
-    res = simulate(scen, draws=draws, seed=seed, engine=engine, network=net)
-    res.check_conservation()
+            engine: Literal["numba", "reference"] = "numba",
+            granularity: Granularity = "fluid") -> tuple[Results, DiscreteRun]:
+    """Run ``case`` in the engine (its licence deciding with ``granularity``) and in the
+    discrete model on the same draws."""
+    scen, net = case.scenario(granularity), case.network()
+    res = engine_run(case, draws, seed, engine, granularity)
     disc = run_discrete(scen, case.buffers, draws=draws, seed=seed, lots=case.lots,
                         filing=case.filing, network=net)
     return res, disc
+
+
+def engine_run(case: Case, draws: int, seed: int = 0,
+               engine: Literal["numba", "reference"] = "numba",
+               granularity: Granularity = "fluid") -> Results:
+    """Run ``case`` in the engine alone, its licence deciding with ``granularity``."""
+    res = simulate(case.scenario(granularity), draws=draws, seed=seed, engine=engine,
+                   network=case.network())
+    res.check_conservation()
+    return res

@@ -130,9 +130,11 @@ def trade_references(p: Trade) -> Iterator[tuple[str, str, Loc]]:
 class Measure:
     """One engine measure: a policy (or a licence's fast track) and the routes it covers.
 
-    ``routes``/``shares``/``weights``/``ship_t`` have one entry per covered route (``shares``:
-    the share of the route's flow the measure governs; ``weights``: end-use weights; ``ship_t``:
-    t per licence application). ``kernel_steps``: length of the licence delay kernel it needs.
+    ``routes``/``shares``/``weights``/``ship_t``/``lots`` have one entry per covered route
+    (``shares``: the share of the route's flow the measure governs; ``weights``: end-use
+    weights; ``ship_t``: t per licence application; ``lots``: the office decides the route's
+    queue as whole applications, ``ExportLicence.granularity``). ``kernel_steps``: length of
+    the licence delay kernel it needs.
     """
 
     id: str
@@ -144,6 +146,7 @@ class Measure:
     parent: int = -1  # fast tracks: index of the parent licence
     fast: Any = None  # fast tracks: the FastTrack
     ship_t: list[float] | None = None
+    lots: list[bool] | None = None
     validity_steps: int = 0
     refile_steps: int = 0
     kernel_steps: int = 1

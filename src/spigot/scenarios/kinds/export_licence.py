@@ -124,6 +124,18 @@ class ExportLicence(Trade):
         "importers plan for the licence lead time: they order ahead (front-load) to hold "
         "the base flow over the mean licence delay before the regime starts, as fast as "
         "their order rule allows (at most twice the base flow a step).")
+    granularity: Literal["fluid", "applications", "auto"] = Field(
+        "fluid", description="How the review office decides a covered route's queue: 'fluid' "
+        "(default) decides tonnes, a share of the queue, and approves the approval share of "
+        "them, spread over the processing-time distribution; 'applications' decides whole "
+        "applications of shipment_t tonnes, each approved or denied (a binomial count) with "
+        "its own processing time (a multinomial spread); 'auto': 'applications' on routes "
+        "whose covered base flow is fewer than granularity_threshold applications a week, "
+        "'fluid' on the others (docs/model.md, 'Queue discipline and lumpiness').")
+    granularity_threshold: float = Field(
+        20.0, gt=0, description="Applications a week below which 'auto' decides a route's "
+        "queue as whole applications (default 20: where the fluid's share of draws that stop "
+        "comes within about 5 points of a discrete office; docs/model.md).")
 
     @model_validator(mode="after")
     def _announced_before_start(self) -> ExportLicence:
@@ -148,8 +160,10 @@ def _measures(ctx: PlanContext, p: ExportLicence) -> list[Measure]:
             shares.append(share)
             weights.append(w)
     ship = [_shipment_t(ctx, p, k) for k in ks]
+    lots = [_whole_applications(ctx, p, k, share, size)
+            for k, share, size in zip(ks, shares, ship, strict=True)]
     refile = max(1, round(p.refile_weeks / ctx.step_weeks)) if p.refile_weeks is not None else 0
-    out = [Measure(p.id, kind, p, ks, shares, weights, ship_t=ship,
+    out = [Measure(p.id, kind, p, ks, shares, weights, ship_t=ship, lots=lots,
                    validity_steps=round(p.validity_weeks / ctx.step_weeks),
                    refile_steps=refile, kernel_steps=kernel_length(ctx, p.processing_time))]
     for i, ft in enumerate(p.fast_track):
@@ -165,9 +179,10 @@ def fast_track_measure(ctx: PlanContext, licence: Measure, ft: Any, ident: str) 
     ft_routes = set(ctx.covered(p, ft.destinations))
     sel = [j for j, k in enumerate(licence.routes) if k in ft_routes]
     ship = licence.ship_t or [1.0] * len(licence.routes)
+    lots = licence.lots or [False] * len(licence.routes)
     return Measure(ident, licence.kind, p, [licence.routes[j] for j in sel],
                    [licence.shares[j] for j in sel], [licence.weights[j] for j in sel],
-                   parent=0, fast=ft, ship_t=[ship[j] for j in sel],
+                   parent=0, fast=ft, ship_t=[ship[j] for j in sel], lots=[lots[j] for j in sel],
                    refile_steps=licence.refile_steps,
                    kernel_steps=kernel_length(ctx, ft.processing_time))
 
@@ -178,6 +193,18 @@ def _shipment_t(ctx: PlanContext, p: ExportLicence, route: int) -> float:
     if isinstance(size, dict):
         size = size.get(ctx.net.commodities[int(ctx.net.route_commodity[route])], 1.0)
     return float(size)
+
+
+def _whole_applications(ctx: PlanContext, p: ExportLicence, route: int, share: float,
+                        shipment_t: float) -> bool:
+    """Whether the office decides ``route``'s queue as whole applications (``granularity``):
+    always for ``applications``, never for ``fluid``; for ``auto`` when the route's covered
+    base flow (t/week) is fewer than ``granularity_threshold`` applications of ``shipment_t``
+    a week."""
+    if p.granularity != "auto":
+        return p.granularity == "applications"
+    per_week = float(ctx.net.route_base_flow[route]) * share / ctx.step_weeks / shipment_t
+    return per_week < p.granularity_threshold
 
 
 def kernel_length(ctx: PlanContext, pt: ProcessingTime) -> int:

@@ -88,7 +88,8 @@ def model_arrays(m: SimModel) -> ModelArrays:
         pile_zone=np.ascontiguousarray(pile_zone, dtype=np.int64),
         quota_reset=plan.quota_reset, kind=plan.kind, rm_ptr=plan.rm_ptr,
         rm_measure=plan.rm_measure, rm_pair=plan.rm_pair, pair_share=plan.pair_share,
-        pair_ship_t=plan.pair_ship_t, route_slot=plan.route_slot, slot_route=plan.slot_route,
+        pair_ship_t=plan.pair_ship_t, pair_lots=plan.pair_lots, lot_slot=plan.lot_slot,
+        route_slot=plan.route_slot, slot_route=plan.slot_route,
         validity_steps=plan.validity_steps, refile_steps=plan.refile_steps,
         n_refile=int(plan.refile_ring), n_lags=int(plan.kernel_steps), steps=int(m.steps),
         stop_below=float(m.stop_below), max_factor=MAX_ORDER_FACTOR,
@@ -113,7 +114,8 @@ def policy_arrays(p: BlockParams) -> PolicyArrays:
         announced=p.announced if p.announced.size else np.zeros_like(p.active),
         refile=p.refile if p.refile.size else np.zeros_like(p.approve),
         warm=p.warm if p.warm.size else np.zeros(p.capacity.shape, dtype=np.int64),
-        rx_step=p.rx_step, rx_value=p.rx_value, rx_kernel=p.rx_kernel, rx_lead=p.rx_lead)
+        rx_step=p.rx_step, rx_value=p.rx_value, rx_kernel=p.rx_kernel, rx_lead=p.rx_lead,
+        lot_seed=p.lot_seed)
 
 
 def _derived(m: SimModel) -> dict[str, Any]:

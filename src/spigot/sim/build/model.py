@@ -437,7 +437,7 @@ def _reaction_revenue(m: SimModel) -> dict[str, Any]:
 def zone_stock_use(m: SimModel, mm: MarketModel, node_in: FloatArray, node_out: FloatArray,
                    pool: FloatArray, sector_stock: FloatArray, left: FloatArray,
                    reduction: FloatArray, plan: FloatArray, mult: FloatArray,
-                   activity: FloatArray, licensing: FloatArray) -> tuple[FloatArray, FloatArray]:
+                   activity: FloatArray) -> tuple[FloatArray, FloatArray]:
     """Stock and use per zone and commodity of one draw: the price rule's inputs.
 
     Parameters
@@ -454,20 +454,17 @@ def zone_stock_use(m: SimModel, mm: MarketModel, node_in: FloatArray, node_out: 
         (U,) substitution shares, (G,) plan factors, (SB,) safety-stock multipliers.
     activity
         (N,) planned activity of each node, t/step (the base activity for fixed nodes).
-    licensing
-        (slots,) t of each licensed route in the review queue or under review: it waits in
-        the exporter's warehouse, so it counts in the exporter's zone.
 
     Returns
     -------
     (numpy.ndarray, numpy.ndarray)
         ``stock`` (2, C), t: node input and output stocks, region pools and sector inventories
-        of the zone, material in licensing in the exporter's zone, plus strategic stock left
+        of the zone, plus strategic stock left
         minus its initial quantity; ``use`` (2, C),
         t/step: node inputs at the planned activity and the current intensity, sectors at
         ``need x (1 - r) x plan x m``. Sums run in the order written here (nodes, then region
-        buffers, then pairs, then licence slots, then stockpiles); the kernel adds in the same
-        order.
+        buffers, then pairs, then stockpiles); the kernel adds in the same order. Applications
+        in licensing are paper (the exporter makes what is approved): no stock.
     """
     mp = mm.params
     N, C = node_in.shape
@@ -492,8 +489,6 @@ def zone_stock_use(m: SimModel, mm: MarketModel, node_in: FloatArray, node_out: 
         r = reduction[u] if u >= 0 else 0.0
         sb = mm.rbuf_sb[m.sc_rbuf[q]]
         use[z, c] += m.sc_need[q] * (1.0 - r) * plan[mp.plan_group[s]] * mult[sb]
-    for j, k in enumerate(m.plan.slot_route):
-        stock[mp.node_zone[m.route_origin[k]], m.route_c[k]] += licensing[j]
     for i in range(len(left)):
         stock[mp.pile_zone[i], mp.pile_c[i]] += left[i] - m.pile_qty[i]
     return stock, use
@@ -563,7 +558,7 @@ def build_market(m: SimModel, mp: MarketParams) -> MarketModel:
     stock0, use0 = zone_stock_use(
         m, mm, m.node_in0, np.zeros_like(m.node_in0), np.zeros(B), m.sc_target, m.pile_qty,
         np.zeros(mp.n_uses), np.ones(len(mp.group_zone)), np.ones(len(sb_buf)),
-        np.asarray(net.node_base_activity, dtype=float), np.zeros(m.plan.n_slots))
+        np.asarray(net.node_base_activity, dtype=float))
     cover = mm.cover_target
     for z in range(cover.shape[0]):
         for c in range(C):

@@ -1,0 +1,80 @@
+"""What a licensed route asks its exporter to make and ship: one rule for both engines.
+
+Under an export licence an application is paper: the exporter makes and ships what has been
+approved, not what is queued or under review, and a denied application is never made
+(docs/model.md, "Licensing: the exporter makes what is approved"; docs/design.md, issue 17,
+item 8). The reference engine calls :func:`route_ask` and :func:`ship_split`, the numba kernel
+their ``_jit`` twins.
+"""
+
+from __future__ import annotations
+
+from spigot.market._common import inner
+
+__all__ = ["route_ask", "route_ask_jit", "ship_split", "ship_split_jit"]
+
+
+def route_ask(order: float, pending: float, banned: bool, filing: bool, share: float) -> float:
+    """t/step a route with a licence slot asks its origin to ship this step.
+
+    Parameters
+    ----------
+    order
+        The importer's order on the route this step, t/step (the reorder rule).
+    pending
+        Approved tonnes the exporter owes the route: its approved backlog plus the approvals
+        that fall due this step, t.
+    banned
+        A ban governs the route: it asks its order (the exporter holds it back, as before).
+    filing
+        A licence governs the route and no valid licence covers it: the licensed share of the
+        order is filed as an application (paper) and only the rest is asked for now.
+    share
+        The licence's covered share of the route's flow, 1 (read only when ``filing``).
+
+    Returns
+    -------
+    float
+        ``order`` under a ban; ``order x (1 - share) + pending`` while filing;
+        ``order + pending`` otherwise (exactly ``order`` when nothing is pending).
+    """
+    if banned:
+        return order
+    if filing:
+        return order * (1.0 - share) + pending
+    return order + pending if pending > 0.0 else order
+
+
+def ship_split(sent: float, pending: float, ratio: float, filing: bool, order: float,
+               share: float) -> tuple[float, float]:
+    """How a route with a licence slot (not banned) uses this step's shipment and order.
+
+    Parameters
+    ----------
+    sent
+        t the exporter ships on the route this step (its ask times the share of its node's
+        asks it can serve).
+    pending
+        Approved tonnes owed to the route (as in :func:`route_ask`), t.
+    ratio
+        The share of its asks the origin serves this step, 1.
+    filing
+        The licensed share of the order is filed this step (as in :func:`route_ask`).
+    order, share
+        The importer's order, t/step, and the licence's covered share of it, 1.
+
+    Returns
+    -------
+    (float, float)
+        ``(approved, filed)``: t of approved tonnes shipped now, ``min(pending x ratio, sent)``,
+        which a quota has already counted when they were filed; and t filed as applications
+        now, ``order x share`` (0 unless ``filing``). A quota on the route counts
+        ``sent - approved + filed``: an application uses the quota when it is filed.
+    """
+    approved = min(pending * ratio, sent) if pending > 0.0 else 0.0
+    filed = order * share if filing else 0.0
+    return approved, filed
+
+
+route_ask_jit = inner(route_ask)
+ship_split_jit = inner(ship_split)
