@@ -14,8 +14,8 @@ two numbers fitted there:
   ``size[d, r] = sum_{k in r} value_per_t[k] x sum_t shortfall[d, t, k]`` (the draw's valued
   shortfall), with ``lambda`` re-fitted for each ``beta``; the ``beta`` whose P95 of the loss on
   the fitted draws is closest to the engine's is kept. ``beta > 0``: a t made available does
-  more in draws with a long shortfall (measured on USA: cover refilled between licence approvals
-  works again, a stockpile's weekly rate covers more weeks).
+  more in draws with a long shortfall (fitted 0.1-0.4 on USA's points; why is not analysed:
+  plausibly cover refilled between licence approvals works again).
 
 The same two numbers then predict the portfolio's loss on the fresh draws from their own
 unmitigated run: verification is out of sample in draws, not in portfolios.
