@@ -257,3 +257,20 @@ def test_the_closed_form_of_a_fixed_portfolio_equals_the_program(share: float) -
     assert closed.cost_usd == pytest.approx(program.cost_usd)
     np.testing.assert_allclose(closed.lost_usd, program.lost_usd, rtol=1e-6,
                                atol=1e-6 * float(sample.total_lost_usd.max()))
+
+
+def test_the_default_frontier_stops_at_5pct_of_the_expected_loss() -> None:
+    """Without a budget the top point is the cheapest portfolio leaving 5 % of the unmitigated
+    expected loss (the stockpiles could avoid all of it: per-draw values)."""
+    from spigot.mitigation.frontier import DEFAULT_TOP_RESIDUAL_SHARE, _frontier
+    from spigot.mitigation.program import evaluate
+
+    sample = toy_sample()
+    options = _options(sample, 2)
+    zero = evaluate(sample, options, {}).lost_usd_mean
+    everything = evaluate(sample, options, {o.id: o.max_amount for o in options}).lost_usd_mean
+    assert everything < 1e-6 * zero
+    lp = {"variables": 0, "constraints": 0, "solve_seconds": 0.0, "solves": 0}
+    points = _frontier(sample, options, None, None, 4, lp)
+    assert points[-1].lost_usd_mean == pytest.approx(DEFAULT_TOP_RESIDUAL_SHARE * zero, rel=1e-3)
+    assert points[-1].cost_usd < sum(o.cost_per_unit * o.max_amount for o in options)
