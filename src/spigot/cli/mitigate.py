@@ -162,4 +162,6 @@ def mitigate(
              fmt, title="Marginal value of the first step of each measure (and breakeven cost)")
     v = doc["verification"]
     console.print(f"verification: worst |relative error| {v['max_abs_relative_error']:.1%}; "
-                  f"{v['points_within_10pct']} of {len(result.points)} points within 10 %")
+                  f"{v['points_within_10pct']} of {len(result.points)} points within 10 %; P95: "
+                  f"worst {v['max_abs_relative_error_p95']:.1%}, {v['points_p95_within_10pct']} "
+                  "within 10 %")
