@@ -82,6 +82,16 @@ def test_the_document_has_the_issue_keys(frontier: sp.mitigation.MitigationResul
     assert set(point["measures"][0]) == {"id", "kind", "amount", "unit", "cost_usd"}
     assert {"predicted_lost_usd_mean", "simulated_lost_usd_mean", "relative_error"} <= set(
         doc["verification"])
+    # P95 verified as the mean is: the abstraction's P95 on the fresh draws against the engine's
+    for p in doc["frontier"]:
+        v = p["verification"]
+        assert v["relative_error_p95"] == pytest.approx(
+            (v["simulated_lost_usd_p95"] - v["predicted_lost_usd_p95"])
+            / v["predicted_lost_usd_p95"])
+    errors = [abs(p["verification"]["relative_error_p95"]) for p in doc["frontier"]]
+    assert doc["verification"]["max_abs_relative_error_p95"] == max(errors)
+    assert doc["verification"]["points_p95_within_10pct"] == sum(e <= 0.1 for e in errors)
+    assert np.allclose(np.abs(frontier.frontier["relative_error_p95"]), errors)
     # the verification of point 0 compares the fresh draws' own run with itself
     assert doc["frontier"][0]["verification"]["relative_error"] == 0.0
     assert doc["marginal_values"]
@@ -205,6 +215,8 @@ def test_a_portfolio_enters_the_engine_as_policies_and_cover_weeks(scen: sp.Scen
     new_scen, world = _apply(scen, toy, menu, {"usa_magnets": 12.5, "usa_auto_cover": 3.0})
     piles = [p for p in new_scen.policies if p.type == "StockpileRelease"]
     assert [(p.id, p.stock_t) for p in piles] == [("usa_magnets", 12.5)]
+    # the trigger rises by the cover bought: automotive is the USA's only magnet user in toy
+    assert piles[0].release_below_cover_weeks == pytest.approx(8.0 + 3.0)
     before = toy.sectors.set_index("id")["cover_weeks"]
     after = world.sectors.set_index("id")["cover_weeks"]
     assert after["USA.automotive"] == pytest.approx(before["USA.automotive"] + 3.0)
@@ -213,6 +225,24 @@ def test_a_portfolio_enters_the_engine_as_policies_and_cover_weeks(scen: sp.Scen
     same_scen, same_world = _apply(scen, toy, menu, {"usa_magnets": 0.0, "usa_auto_cover": 0.0})
     assert same_scen is scen
     assert same_world is toy
+
+
+def test_the_cover_trigger_shift_weights_the_cover_by_each_sectors_use() -> None:
+    """By hand on toy: CHN uses magnets in automotive (15,000 vehicles/yr x its kg) and wind
+    (40 MW/yr x its kg); 2 weeks of automotive cover raise CHN's magnet cover by 2 weeks times
+    automotive's share of the use; a sector that uses no magnets moves nothing."""
+    from spigot.mitigation.frontier import cover_trigger_shift
+
+    toy = sp.datasets.load("toy")
+    bom = toy.bom.set_index(["sector", "commodity"])["intensity"]
+    auto = 15_000.0 * float(bom["CHN.automotive", "ndfeb_magnet"])
+    wind = 40.0 * float(bom["CHN.wind", "ndfeb_magnet"])
+    assert auto > 0
+    assert wind > 0
+    assert cover_trigger_shift(toy, "CHN", "ndfeb_magnet", {"CHN.automotive": 2.0}) == \
+        pytest.approx(2.0 * auto / (auto + wind))
+    assert cover_trigger_shift(toy, "CHN", "ndfeb_magnet", {"USA.automotive": 5.0}) == 0.0
+    assert cover_trigger_shift(toy, "USA", "dy_oxide", {"USA.automotive": 5.0}) == 0.0
 
 
 @pytest.mark.parametrize("share", [0.0, 0.3, 1.0])
@@ -227,3 +257,20 @@ def test_the_closed_form_of_a_fixed_portfolio_equals_the_program(share: float) -
     assert closed.cost_usd == pytest.approx(program.cost_usd)
     np.testing.assert_allclose(closed.lost_usd, program.lost_usd, rtol=1e-6,
                                atol=1e-6 * float(sample.total_lost_usd.max()))
+
+
+def test_the_default_frontier_stops_at_5pct_of_the_expected_loss() -> None:
+    """Without a budget the top point is the cheapest portfolio leaving 5 % of the unmitigated
+    expected loss (the stockpiles could avoid all of it: per-draw values)."""
+    from spigot.mitigation.frontier import DEFAULT_TOP_RESIDUAL_SHARE, _frontier
+    from spigot.mitigation.program import evaluate
+
+    sample = toy_sample()
+    options = _options(sample, 2)
+    zero = evaluate(sample, options, {}).lost_usd_mean
+    everything = evaluate(sample, options, {o.id: o.max_amount for o in options}).lost_usd_mean
+    assert everything < 1e-6 * zero
+    lp = {"variables": 0, "constraints": 0, "solve_seconds": 0.0, "solves": 0}
+    points = _frontier(sample, options, None, None, 4, lp)
+    assert points[-1].lost_usd_mean == pytest.approx(DEFAULT_TOP_RESIDUAL_SHARE * zero, rel=1e-3)
+    assert points[-1].cost_usd < sum(o.cost_per_unit * o.max_amount for o in options)

@@ -270,17 +270,20 @@ def _lever_options(sample: LossSample) -> list[Option]:
 
 
 def test_a_flow_option_in_the_program_avoids_what_its_rate_allows() -> None:
-    """Substitution of the whole share, valued at the fitted value per t: the program's avoided
-    loss equals the closed form week by week (min of the rate, the shortfall and lost / v)."""
+    """Substitution of half the share, valued at the draw's value per t: the program's avoided
+    loss equals the closed form (each week min of the rate and the shortfall, summed, times the
+    draw's value per t, never more than the draw's loss)."""
     sample = toy_sample()
     sub = next(o for o in _lever_options(sample) if o.id == "usa_thrift")
     sol = evaluate(sample, [sub], {"usa_thrift": 0.5})
     k = sample.cells.index("USA/ndfeb_magnet")
-    v = sample.value_per_t[k]
+    v = sample.value_per_t[k] * sample.draw_scale[:, 0]
+    assert np.any(np.abs(sample.draw_scale[:, 0] - 1.0) > 1e-3)  # draws differ from the fit
     rate = 0.5 * np.asarray(sub.rate_t_per_week["USA/ndfeb_magnet"])[:sample.steps]
-    lost = sample.lost_usd[:, :, 0]
-    used = np.minimum(np.minimum(rate[None, :], sample.shortfall_t[:, :, k]), lost / v)
-    np.testing.assert_allclose(sol.lost_usd, sample.total_lost_usd - v * used.sum(axis=1),
+    lost = sample.lost_usd[:, :, 0].sum(axis=1)
+    used = np.minimum(rate[None, :], sample.shortfall_t[:, :, k]).sum(axis=1)
+    assert np.any(used > 0)
+    np.testing.assert_allclose(sol.lost_usd, sample.total_lost_usd - np.minimum(v * used, lost),
                                rtol=1e-6, atol=1e-6 * float(sample.total_lost_usd.max()))
 
 

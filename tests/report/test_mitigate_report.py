@@ -30,6 +30,10 @@ def test_build_content_renders_the_frontier_portfolios_and_marginal_values(
     assert keys[:3] == ["headline", "frontier", "portfolios"]
     assert "marginal" in keys
     assert keys[-1] == "scenario"
+    head = content.section("headline").table.set_index("item")["value"]
+    assert head["P95: points within 10 % of the prediction"] == \
+        doc["verification"]["points_p95_within_10pct"]
+    assert head["P95: worst |relative error|"] == doc["verification"]["max_abs_relative_error_p95"]
     frontier = content.section("frontier")
     figure = frontier.figures[0]
     names = [t.name for t in figure.data]

@@ -41,8 +41,8 @@ def mitigation_dataset(result: Any) -> Any:
     import xarray as xr
 
     frame = result.frontier
-    return xr.Dataset({c: ("point", frame[c].to_numpy(dtype=float), {"units": "1" if c ==
-                                                                      "relative_error" else "USD"})
+    return xr.Dataset({c: ("point", frame[c].to_numpy(dtype=float),
+                           {"units": "1" if c.startswith("relative_error") else "USD"})
                        for c in frame.columns if c != "point"},
                       coords={"point": frame["point"].to_numpy()})
 
@@ -76,11 +76,13 @@ def mitigate(
         "--for", help="The holder: a region id (USA), a group (EU27), ids joined by commas, or a "
         "firm as a sector id (USA.automotive: its own loss and extra cover).")],
     budget: Annotated[float | None, typer.Option(
-        "--budget", help="Frontier over budgets 0..USD (default: up to the cost beyond which "
-        "nothing more is avoided).", show_default=False)] = None,
+        "--budget", help="Frontier over budgets 0..USD (default: up to the cheapest portfolio "
+        "leaving 5 % of the expected loss, or avoiding all it can).", show_default=False)] = None,
     target_p95: Annotated[float | None, typer.Option(
         "--target-p95", help="Frontier of the cheapest portfolios keeping P95 (through CVaR95) "
-        "of lost output under caps falling to this, USD.", show_default=False)] = None,
+        "of lost output under caps falling to this, USD, as the program predicts it; each "
+        "point's P95 is then fitted to the engine and verified on fresh draws (a point may miss "
+        "its cap: see its P95).", show_default=False)] = None,
     menu_file: Annotated[Path | None, typer.Option(
         "--menu", help="A menu YAML of measures (docs/mitigation.md); default: a stockpile of "
         "each commodity the holder is short of and extra cover for its sectors.",
@@ -160,4 +162,6 @@ def mitigate(
              fmt, title="Marginal value of the first step of each measure (and breakeven cost)")
     v = doc["verification"]
     console.print(f"verification: worst |relative error| {v['max_abs_relative_error']:.1%}; "
-                  f"{v['points_within_10pct']} of {len(result.points)} points within 10 %")
+                  f"{v['points_within_10pct']} of {len(result.points)} points within 10 %; P95: "
+                  f"worst {v['max_abs_relative_error_p95']:.1%}, {v['points_p95_within_10pct']} "
+                  "within 10 %")

@@ -70,6 +70,8 @@ class Calibrator:
         self.targets = {o.id: o for o in targets}
         self.base = float(sample.weights @ sample.total_lost_usd)
         self.records: list[tuple[dict[str, float], str, float]] = []
+        #: the engine's loss per fitted draw of each record (USD), in the records' order
+        self.losses: list[np.ndarray] = []
         self.runs = 0
 
     def start(self, budget_usd: float | None) -> None:
@@ -94,8 +96,20 @@ class Calibrator:
             loss = self.run(bought)
             self.runs += 1
             self.records.append((bought, lead, self.base - float(self.sample.weights @ loss)))
+            self.losses.append(np.asarray(loss, dtype=float))
             added = True
         return added
+
+    def loss_at(self, amounts: dict[str, float]) -> np.ndarray | None:
+        """The engine's loss per fitted draw with this portfolio, USD (None if it was not run,
+        or if it buys a measure that is not calibrated: the runs leave those out)."""
+        if any(a > 1e-6 and m not in self.targets for m, a in amounts.items()):
+            return None
+        bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
+        for r, loss in zip(self.records, self.losses, strict=True):
+            if bought and _same(bought, r[0], self.targets):
+                return loss
+        return None
 
     def _novelty(self, measure: str, amount: float) -> float:
         """How far ``amount`` is from the amounts of ``measure`` its curve already has, as a

@@ -7,7 +7,9 @@ of the holder, member regions ``r`` and measures ``m``:
 - ``amount[m]`` in ``[0, max_amount[m]]``: t of a stockpile, weeks of extra cover;
 - ``release[d, t, k]`` in ``[0, shortfall[d, t, k]]``: t of the measures' material used in a
   week the cell is short, with ``sum_t release[d, t, k] <= sum_m supply_t[m, k] amount[m]``;
-- ``lost[d, t, r] >= lost_usd[d, t, r] - sum_{k in r} value_per_t[k] release[d, t, k]``, ``>= 0``.
+- ``lost[d, r] >= sum_t lost_usd[d, t, r] - sum_{t, k in r} value[d, k] release[d, t, k]``,
+  ``>= 0``, with ``value[d, k] = value_per_t[k] x draw_scale[d, r]`` (the draw's own loss per t
+  short, :attr:`~spigot.mitigation.sample.LossSample.value_per_draw`).
 
 ``cost = sum_m cost_per_unit[m] amount[m]``. Either the expected lost output is minimised under a
 budget on cost, or the cost is minimised under a cap on CVaR95 of the lost output per draw
@@ -35,8 +37,8 @@ if TYPE_CHECKING:
 
     from spigot.mitigation.sample import LossSample
 
-__all__ = ["CVAR_LEVEL", "Option", "Solution", "evaluate", "solve", "weighted_cvar", "weighted_mean",
-           "weighted_quantile"]
+__all__ = ["CVAR_LEVEL", "Option", "Solution", "closed_form", "evaluate", "solve", "supply_matrix",
+           "weighted_cvar", "weighted_mean", "weighted_quantile"]
 
 #: Level of the tail measure (CVaR95, P95).
 CVAR_LEVEL = 0.95
@@ -146,7 +148,8 @@ def weighted_cvar(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float
     return float(eta + np.dot(weights, np.maximum(values - eta, 0.0)) / (1.0 - level))
 
 
-def _supply_matrix(options: Sequence[Option], cells: Sequence[str]) -> npt.NDArray[np.float64]:
+def supply_matrix(options: Sequence[Option], cells: Sequence[str]) -> npt.NDArray[np.float64]:
+    """(M, K) t of each cell's commodity made available per unit of each option's amount."""
     return np.array([[o.supply_t.get(k, 0.0) for k in cells] for o in options]).reshape(
         len(options), len(cells))
 
@@ -235,7 +238,7 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
             lower[i] = upper[i] = fixed[o.id]
     amount = m.add_variables(lower=xr.DataArray(lower, coords=[measure]),
                              upper=xr.DataArray(upper, coords=[measure]), name="amount")
-    supply = xr.DataArray(_supply_matrix(options, cells), coords=[measure, cell])
+    supply = xr.DataArray(supply_matrix(options, cells), coords=[measure, cell])
     usable = _usable(m, sample, amount, supply, measure)
     integer = [i for i, o in enumerate(options) if o.integer and not (fixed and o.id in fixed)]
     if integer:  # build a named project or not: a binary, the program a MILP
@@ -248,18 +251,19 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     # weekly supply of capacity, recycling, substitution and offtake (docs/mitigation.md): it
     # varies over time, so the per-draw closed form (a stock used whenever) does not hold
     rates = _rate_array(options, cells, sample.steps, sample.week_step)
-    closed = (not weekly and rates is None and _closed_form(sample)
+    closed = (not weekly and rates is None and closed_form(sample)
               and bool(np.any(sample.value_per_t > 0)))
     flow = None
     if closed:  # one valued cell per region: per draw, avoided <= v x min(usable, room)
         useful = np.flatnonzero(sample.value_per_t > 0)
         ucell = pd.Index([cells[j] for j in useful], name="cell")
-        value = sample.value_per_t[useful]
-        room = np.stack([value[i] * _room(sample, int(j)) for i, j in enumerate(useful)], axis=1)
+        value = sample.value_per_draw[:, useful]  # (D, U)
+        room = np.stack([value[:, i] * _room(sample, int(j)) for i, j in enumerate(useful)],
+                        axis=1)
         avoided = m.add_variables(lower=0.0, upper=xr.DataArray(room / unit, coords=[draw, ucell]),
                                   name="avoided")
         m.add_constraints(avoided - usable.sel(cell=list(ucell))
-                          * xr.DataArray(value / unit, coords=[ucell]) <= 0, name="stock")
+                          * xr.DataArray(value / unit, coords=[draw, ucell]) <= 0, name="stock")
         per_draw: Any = (-1.0 * avoided).sum("cell") + xr.DataArray(
             sample.total_lost_usd / unit, coords=[draw])
         const = float(sample.weights @ sample.total_lost_usd) / unit  # not in an objective
@@ -279,22 +283,23 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
             m.add_constraints(release + flow <= short, name="short_cap", mask=live)
             used = release + flow
         lost_vars = []
+        region_lost = sample.region_lost_usd
+        value_dk = sample.value_per_draw
         for r, region in enumerate(regions):
-            lost_r = xr.DataArray(sample.lost_usd[:, :, r] / unit, coords=[draw, step])
+            lost_r = xr.DataArray(region_lost[:, r] / unit, coords=[draw])
             ks = [k for k, i in zip(cells, sample.cell_region, strict=True) if i == r]
-            lost = m.add_variables(lower=0.0, coords=[draw, step], name=f"lost_{r}",
-                                   mask=lost_r > 0)
-            if ks:
-                value_k = xr.DataArray(sample.value_per_t[[cells.index(k) for k in ks]] / unit,
-                                       coords=[pd.Index(ks, name="cell")])
-                m.add_constraints(lost + (used.sel(cell=ks) * value_k).sum("cell") >= lost_r,
-                                  name=f"loss_{region}", mask=lost_r > 0)
+            lost = m.add_variables(lower=0.0, coords=[draw], name=f"lost_{r}", mask=lost_r > 0)
+            if ks:  # a draw's releases avoid at the draw's value, never more than its loss
+                value_k = xr.DataArray(value_dk[:, [cells.index(k) for k in ks]] / unit,
+                                       coords=[draw, pd.Index(ks, name="cell")])
+                m.add_constraints(lost + (used.sel(cell=ks) * value_k).sum(["cell", "time"])
+                                  >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
             else:
                 m.add_constraints(lost >= lost_r, name=f"loss_{region}", mask=lost_r > 0)
             lost_vars.append(lost)
-        per_draw = lost_vars[0].sum("time")
+        per_draw = lost_vars[0]
         for lv in lost_vars[1:]:
-            per_draw = per_draw + lv.sum("time")
+            per_draw = per_draw + lv
         const, variable_part = 0.0, (per_draw * w).sum()
     expected = variable_part  # expected lost output is this + const
     tail = None
@@ -368,15 +373,16 @@ def _usable(m: Any, sample: LossSample, amount: Any, supply: xr.DataArray,
 def predicted_loss(sample: LossSample, release_t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """(D,) the holder's lost output per draw given the weekly releases (D, T, K), USD.
 
-    The run's own total minus what the releases avoid (never more than a week's loss), so that
-    no release gives the run's numbers exactly.
+    The run's own total minus what the releases avoid (at the draw's value per t, never more
+    than the region's loss in the draw), so that no release gives the run's numbers exactly.
     """
-    rel = np.clip(release_t, 0.0, None) * sample.value_per_t  # (D, T, K) USD
+    rel = np.clip(release_t, 0.0, None).sum(axis=1) * sample.value_per_draw  # (D, K) USD
+    region_lost = sample.region_lost_usd
     avoided = np.zeros(sample.draws)
     for r in range(len(sample.regions)):
         cols = sample.cell_region == r
         if np.any(cols):
-            avoided += np.minimum(sample.lost_usd[:, :, r], rel[:, :, cols].sum(axis=2)).sum(axis=1)
+            avoided += np.minimum(region_lost[:, r], rel[:, cols].sum(axis=1))
     return np.asarray(sample.total_lost_usd - avoided, dtype=float)
 
 
@@ -386,15 +392,15 @@ def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, f
     above a measure's most are cut to it unless ``clip`` is False, as a calibration needs).
 
     Where each member region has at most one cell with a positive value per t (the usual case),
-    and only stocks are bought, the optimal releases have a closed form: a week takes at most
-    ``min(shortfall, lost / v)`` t, and a draw avoids ``v x min(available, sum over weeks of
-    that)``; otherwise (weekly flows of capacity, recycling, substitution or offtake, or several
+    and only stocks are bought, the optimal releases have a closed form: a draw avoids
+    ``v[d] x min(available, room[d])``, with ``room[d]`` the t it can use with profit
+    (:func:`_room`); otherwise (weekly flows of capacity, recycling, substitution or offtake, or several
     valued cells) HiGHS solves the program with the amounts fixed.
     """
     fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount if clip else np.inf)
              for o in options}
     flows = any(o.rate_t_per_week and fixed[o.id] > 0 for o in options)  # weekly supply bought
-    if flows or not _closed_form(sample):  # no closed form: the program with the amounts fixed
+    if flows or not closed_form(sample):  # no closed form: the program with the amounts fixed
         return solve(sample, options, fixed=fixed, objective="lost")
     avoided = _avoided_closed(sample, options, fixed, concave=False)
     return Solution(amounts=fixed, cost_usd=sum(o.cost_per_unit * fixed[o.id] for o in options),
@@ -403,7 +409,7 @@ def evaluate(sample: LossSample, options: Sequence[Option], amounts: dict[str, f
                     solve_seconds=0.0)
 
 
-def _closed_form(sample: LossSample) -> bool:
+def closed_form(sample: LossSample) -> bool:
     """Whether each member region has at most one cell with a positive value per t (then the
     best releases have a closed form, and the program needs no week-by-week releases)."""
     useful = sample.value_per_t > 0
@@ -412,10 +418,14 @@ def _closed_form(sample: LossSample) -> bool:
 
 
 def _room(sample: LossSample, k: int) -> npt.NDArray[np.float64]:
-    """(D,) t of cell ``k`` a draw can use with profit: ``sum_t min(short, lost / v)``."""
-    v = sample.value_per_t[k]
-    lost = sample.lost_usd[:, :, sample.cell_region[k]]
-    return np.asarray(np.minimum(sample.shortfall_t[:, :, k], lost / v).sum(axis=1), dtype=float)
+    """(D,) t of cell ``k`` (one valued cell in its region) a draw can use with profit: its
+    shortfall over the horizon, or fewer where the draw's value per t times that exceeds the
+    region's loss in the draw (a value raised by a calibration): ``min(sum_t short, lost /
+    v[d])``."""
+    v = sample.value_per_draw[:, k]
+    lost = sample.region_lost_usd[:, sample.cell_region[k]]
+    short = sample.shortfall_t[:, :, k].sum(axis=1)
+    return np.asarray(np.minimum(short, lost / np.where(v > 0, v, np.inf)), dtype=float)
 
 
 def _avoided_closed(sample: LossSample, options: Sequence[Option], amounts: dict[str, float],
@@ -430,8 +440,9 @@ def _avoided_closed(sample: LossSample, options: Sequence[Option], amounts: dict
                         for m, a in zip(ids, bought, strict=True)])
     else:
         eff = sample.effective(ids, bought)
-    available = _supply_matrix(options, list(sample.cells)).T @ eff
+    available = supply_matrix(options, list(sample.cells)).T @ eff
     avoided = np.zeros(sample.draws)
+    value = sample.value_per_draw
     for k in np.flatnonzero(sample.value_per_t > 0):
-        avoided += sample.value_per_t[k] * np.minimum(available[k], _room(sample, int(k)))
+        avoided += value[:, k] * np.minimum(available[k], _room(sample, int(k)))
     return avoided

@@ -8,10 +8,12 @@ and week ``t``:
   *cell* ``k = r/c`` of the holder that is ever short;
 - ``lost[d, t, r]``: USD of output the sectors of member region ``r`` lost.
 
-The abstraction says that each t of ``c`` made available to region ``r`` in a week it is short
-avoids ``value_per_t[k]`` USD of that week's lost output (never more than the week's loss). The
-values are fitted by non-negative least squares of ``lost`` on ``shortfall``, region by region,
-over all draws and weeks.
+The abstraction says that each t of ``c`` made available to region ``r`` in draw ``d`` while the
+cell is short avoids ``value_per_t[k] x draw_scale[d, r]`` USD of the draw's lost output (never
+more than the draw's loss). ``value_per_t`` is fitted by non-negative least squares of ``lost`` on
+``shortfall``, region by region, over all draws and weeks; ``draw_scale`` is each draw's own
+lost output over what the fitted values explain of it, so that a draw whose every t short is made
+available loses nothing (docs/mitigation.md, "Per-draw values").
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ class LossSample:
         Effective amount of each calibrated measure (measure id -> :class:`~spigot.mitigation.
         curve.StockCurve`): the measure supplies as if ``phi(amount)`` were bought; a measure not
         in it supplies what is bought (the identity).
+    draw_scale
+        (D, R) the draw's lost output in the region over ``sum_t sum_k value_per_t[k] x
+        shortfall[d, t, k]`` (1 where nothing valued is short; None: 1 everywhere): a t of the
+        cell is worth ``value_per_t[k] x draw_scale[d, r]`` in draw ``d``
+        (:attr:`value_per_draw`).
     """
 
     regions: tuple[str, ...]
@@ -78,6 +85,7 @@ class LossSample:
     fit_r2: npt.NDArray[np.float64]
     week_step: float = 1.0
     curves: Mapping[str, StockCurve] | None = None
+    draw_scale: npt.NDArray[np.float64] | None = None
 
     @property
     def draws(self) -> int:
@@ -89,11 +97,22 @@ class LossSample:
         """Number of time steps ``T``."""
         return int(self.shortfall_t.shape[1])
 
+    @property
+    def value_per_draw(self) -> npt.NDArray[np.float64]:
+        """(D, K) USD of the draw's lost output avoided per t of the cell made available while
+        it is short: ``value_per_t[k] x draw_scale[d, region of k]``."""
+        if self.draw_scale is None:
+            return np.broadcast_to(self.value_per_t, (self.draws, len(self.cells)))
+        return np.asarray(self.value_per_t * self.draw_scale[:, self.cell_region], dtype=float)
+
+    @property
+    def region_lost_usd(self) -> npt.NDArray[np.float64]:
+        """(D, R) USD of output each member region lost over the horizon."""
+        return np.asarray(self.lost_usd.sum(axis=1), dtype=float)
+
     def scaled(self, factor: npt.NDArray[np.float64]) -> LossSample:
         """The sample with ``value_per_t`` multiplied by ``factor`` (K,) (a re-fit)."""
-        return LossSample(self.regions, self.cells, self.cell_region, self.shortfall_t,
-                          self.lost_usd, self.weights, self.total_lost_usd,
-                          self.value_per_t * factor, self.fit_r2, self.week_step, self.curves)
+        return replace(self, value_per_t=self.value_per_t * factor)
 
     def calibrated(self, factor: npt.NDArray[np.float64],
                    curves: Mapping[str, StockCurve] | None) -> LossSample:
@@ -204,7 +223,27 @@ def loss_sample(runs: Sequence[Results], world: SupplyNetwork, regions: Sequence
                        else (like.value_per_t, like.fit_r2))
     step = float(runs[0].manifest.get("step_weeks", 1.0) or 1.0)
     return LossSample(reg, tuple(cells), cell_region, shortfall, lost,
-                      np.concatenate(w_parts), np.concatenate(total_parts), value_per_t, r2, step)
+                      np.concatenate(w_parts), np.concatenate(total_parts), value_per_t, r2, step,
+                      draw_scale=draw_scale(shortfall, lost, cell_region, value_per_t))
+
+
+def draw_scale(shortfall_t: npt.NDArray[np.float64], lost_usd: npt.NDArray[np.float64],
+               cell_region: npt.NDArray[np.int64],
+               value_per_t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(D, R) each draw's lost output in each region over what ``value_per_t`` explains of it,
+    ``sum_t lost[d, t, r] / sum_t sum_{k in r} value_per_t[k] shortfall[d, t, k]``; 1 where
+    nothing valued is short in the draw.
+
+    The fitted values are averages over draws and weeks; a draw's own loss per t short differs
+    (on base with licence-squeeze, USA: 0.9 to 1.4 times the fitted value, higher in short bans).
+    Scaled by the draw's own ratio, the abstraction says what the engine does at both ends: no
+    measure, the run's loss; every t short made available, no loss.
+    """
+    explained = np.zeros((shortfall_t.shape[0], lost_usd.shape[2]))
+    np.add.at(explained.T, cell_region, (shortfall_t.sum(axis=1) * value_per_t).T)
+    total = lost_usd.sum(axis=1)
+    ok = explained > 1e-12 * np.maximum(total, 1.0)
+    return np.where(ok, total / np.where(ok, explained, 1.0), 1.0)
 
 
 def fit_value_per_t(shortfall_t: npt.NDArray[np.float64], lost_usd: npt.NDArray[np.float64],

@@ -100,7 +100,11 @@ def build_mitigate_content(stored: StoredRun) -> ReportContent:
         {"item": "last point's simulated expected lost output (USD)",
          "value": last["simulated_lost_usd_mean"]},
         {"item": "points within 10 % of the prediction", "value": v["points_within_10pct"]},
-        {"item": "worst |relative error|", "value": v["max_abs_relative_error"]}])
+        {"item": "worst |relative error|", "value": v["max_abs_relative_error"]},
+        *([{"item": "P95: points within 10 % of the prediction",
+            "value": v["points_p95_within_10pct"]},
+           {"item": "P95: worst |relative error|", "value": v["max_abs_relative_error_p95"]}]
+          if "points_p95_within_10pct" in v else [])])
     frontier = Section("frontier", "The frontier: cost against lost output")
     frontier.note = ("Predicted: the program's abstraction on the fitted draws (and on the fresh "
                      "draws, dotted); simulated: the full engine with the portfolio on fresh "
