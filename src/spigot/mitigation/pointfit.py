@@ -8,8 +8,9 @@ engine. Every portfolio of the frontier is run through the engine on the fitted 
 calibration's runs, :class:`~spigot.mitigation.calibrate.Calibrator`), and its prediction uses
 two numbers fitted there:
 
-- a **scale** ``lambda`` on the effective amount of every measure bought, so that the
-  abstraction's expected loss on the fitted draws is the engine's;
+- a **scale** ``lambda`` on the effective amount of every stock bought and on the weekly rate
+  of every flow bought (capacity, recycling, substitution, offtake), so that the abstraction's
+  expected loss on the fitted draws is the engine's;
 - a **tilt** ``beta``: each draw's value per t is multiplied by ``(size[d] / mean size) ^ beta``,
   ``size[d, r] = sum_{k in r} value_per_t[k] x sum_t shortfall[d, t, k]`` (the draw's valued
   shortfall), with ``lambda`` re-fitted for each ``beta``; the ``beta`` whose P95 of the loss on
