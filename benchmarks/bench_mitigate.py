@@ -2,7 +2,7 @@
 licence-squeeze, 500 draws x 104 weeks, each point verified by the engine on fresh draws.
 
 Run: ``.venv/bin/python benchmarks/bench_mitigate.py [--draws 500] [--points 10]
-[--holders USA,JPN]``.
+[--holders USA,JPN] [--menu FILE]``.
 
 Target (issue 19, 2-core machine): at most 2 minutes per holder, and each point's simulated mean
 loss within 10 % of the predicted one. Printed per holder: wall time (and its parts: engine runs
@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import time
+from pathlib import Path
 
 
 def _rel(predicted: float, simulated: float) -> str:
@@ -32,6 +33,7 @@ def main() -> int:
     parser.add_argument("--holders", default="USA,JPN")
     parser.add_argument("--scenario", default="licence-squeeze")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--menu", help="a menu YAML (default: the holder's default menu)")
     parser.add_argument("--json", help="write each holder's document to this path + holder")
     args = parser.parse_args()
     import spigot as sp
@@ -41,7 +43,10 @@ def main() -> int:
     for holder in args.holders.split(","):
         load = os.getloadavg()[0]
         t0 = time.perf_counter()
-        res = sp.mitigate(scen, holder, draws=args.draws, points=args.points, seed=args.seed)
+        menu = (sp.mitigation.load_menu_text(Path(args.menu).read_text(encoding="utf-8"),
+                                             args.menu) if args.menu else None)
+        res = sp.mitigate(scen, holder, menu=menu, draws=args.draws, points=args.points,
+                          seed=args.seed)
         wall = time.perf_counter() - t0
         doc = res.document()
         if args.json:

@@ -21,7 +21,8 @@ from spigot.mitigation.curve import StockCurve, invert
 from spigot.mitigation.program import Option, evaluate
 from spigot.mitigation.sample import LossSample
 
-__all__ = ["CALIBRATION_SHARES", "Calibrator", "calibration_levels", "calibration_targets"]
+__all__ = ["CALIBRATION_SHARES", "Calibrator", "calibration_levels", "calibration_targets",
+           "flow_targets"]
 
 #: Amounts, as shares of the most the frontier can buy of a measure, at which the engine is run
 #: on the fitted draws to fit its effective-amount curve (docs/mitigation.md, "Calibration").
@@ -47,6 +48,19 @@ def calibration_targets(sample: LossSample, options: list[Option]) -> list[Optio
             and any(k in cells and x > 0 for k, x in o.supply_t.items())]
 
 
+def flow_targets(sample: LossSample, options: list[Option]) -> list[Option]:
+    """The weekly-flow measures (capacity, recycling, substitution, offtake) that supply a cell
+    with a positive value per t, or none where a member region has several such cells: the
+    portfolios that buy them are run on the fitted draws for their point fit
+    (:mod:`spigot.mitigation.pointfit`), not for a curve."""
+    useful = sample.value_per_t > 0
+    if np.any(np.bincount(sample.cell_region[useful], minlength=len(sample.regions)) > 1):
+        return []
+    cells = {k for k, u in zip(sample.cells, useful, strict=True) if u}
+    return [o for o in options if o.max_amount > 0
+            and any(k in cells and any(x > 0 for x in r) for k, r in o.rate_t_per_week.items())]
+
+
 def calibration_levels(option: Option, budget: float | None) -> np.ndarray:
     """Amounts at which the engine is run to fit a measure's curve: shares of the most the
     frontier can buy of it."""
@@ -63,11 +77,16 @@ class Calibrator:
     (then the costliest), the others at their current curves."""
 
     def __init__(self, sample: LossSample, options: list[Option], targets: list[Option],
-                 run: Callable[[dict[str, float]], np.ndarray]) -> None:
+                 run: Callable[[dict[str, float]], np.ndarray],
+                 flows: list[Option] | None = None) -> None:
         """``run(amounts)``: the holder's loss per draw (USD) on the fitted draws with that
-        portfolio."""
+        portfolio. ``flows``: weekly-flow measures whose portfolios are run for their point fit
+        only (no curve: :attr:`point_records`)."""
         self.sample, self.options, self.run = sample, options, run
         self.targets = {o.id: o for o in targets}
+        self.flows = {o.id: o for o in flows or []}
+        #: portfolios with a weekly flow run on the fitted draws, and the engine's loss per draw
+        self.point_records: list[tuple[dict[str, float], np.ndarray]] = []
         self.base = float(sample.weights @ sample.total_lost_usd)
         self.records: list[tuple[dict[str, float], str, float]] = []
         #: the engine's loss per fitted draw of each record (USD), in the records' order
@@ -85,9 +104,18 @@ class Calibrator:
                       for level in calibration_levels(o, budget_usd)[:-1]])
 
     def measure(self, portfolios: list[dict[str, float]]) -> bool:
-        """Run the engine at each portfolio not yet measured; True if any was."""
+        """Run the engine at each portfolio not yet measured; True if any was that a curve can
+        learn from (a portfolio with a weekly flow is run for its point fit only)."""
         added = False
+        tops = {**self.targets, **self.flows}
         for amounts in portfolios:
+            if any(a > 1e-6 and m in self.flows for m, a in amounts.items()):
+                point = {m: float(a) for m, a in amounts.items() if a > 1e-6}
+                known = any(_same(point, r[0], tops) for r in self.point_records)
+                if all(m in tops for m in point) and not known:
+                    self.point_records.append((point, np.asarray(self.run(point), dtype=float)))
+                    self.runs += 1
+                continue
             bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
             if not bought or any(_same(bought, r[0], self.targets) for r in self.records):
                 continue
@@ -100,11 +128,16 @@ class Calibrator:
             added = True
         return added
 
-    def loss_at(self, amounts: dict[str, float]) -> np.ndarray | None:
+    def loss_at(self, amounts: dict[str, float], flows: bool = True) -> np.ndarray | None:
         """The engine's loss per fitted draw with this portfolio, USD (None if it was not run,
-        or if it buys a measure that is not calibrated: the runs leave those out)."""
-        if any(a > 1e-6 and m not in self.targets for m, a in amounts.items()):
+        or if it buys a measure that is neither calibrated nor a weekly flow run for the point
+        fit, or, without ``flows``, a weekly flow: the runs leave those out)."""
+        tops = {**self.targets, **self.flows} if flows else self.targets
+        if any(a > 1e-6 and m not in tops for m, a in amounts.items()):
             return None
+        if any(a > 1e-6 and m in self.flows for m, a in amounts.items()):
+            point = {m: float(a) for m, a in amounts.items() if a > 1e-6}
+            return next((loss for r, loss in self.point_records if _same(point, r, tops)), None)
         bought = {m: float(a) for m, a in amounts.items() if a > 1e-6 and m in self.targets}
         for r, loss in zip(self.records, self.losses, strict=True):
             if bought and _same(bought, r[0], self.targets):

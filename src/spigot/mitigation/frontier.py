@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from spigot.errors import InputError, Problem, SpigotError, UnknownNameError
-from spigot.mitigation.calibrate import Calibrator, calibration_targets
+from spigot.mitigation.calibrate import Calibrator, calibration_targets, flow_targets
 from spigot.mitigation.engine_levers import apply_levers, lever_overrides, with_lever_overrides
 from spigot.mitigation.levers import lever_option
 from spigot.mitigation.measures import (
@@ -44,7 +44,7 @@ from spigot.mitigation.measures import (
     measure_cost,
     with_stockpiles,
 )
-from spigot.mitigation.pointfit import PointFit, curve_error, fit_point, sizes, with_point_fit
+from spigot.mitigation.pointfit import PointFit, curve_error, fit_point, predict, sizes
 from spigot.mitigation.program import (
     CVAR_LEVEL,
     Option,
@@ -431,9 +431,10 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     factor = np.ones(len(sample.cells))
     t0 = time.perf_counter()
     targets = calibration_targets(sample, options) if calibrate else []
+    flows = flow_targets(sample, options) if calibrate else []
     calibrator = Calibrator(sample, options, targets, functools.partial(
         _simulate_portfolio, scens, world, menu, draws=n, seed=base_seed, members=members,
-        engine=engine, simulate=simulate, sectors=own))
+        engine=engine, simulate=simulate, sectors=own), flows)
     calibrator.start(budget_usd)
     factor, curves = calibrator.fit()
     calibration_seconds = time.perf_counter() - t0
@@ -448,23 +449,21 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         t0 = time.perf_counter()
         # the engine at this frontier's portfolios on the fitted draws; each point's prediction
         # through its own scale of the effective amounts (docs/mitigation.md, "Point scale")
-        learned = bool(targets) and calibrator.measure([s.amounts for s in sols])
+        learned = bool(targets or flows) and calibrator.measure([s.amounts for s in sols])
         error = curve_error(calibrator, sols) if targets else 0.0
         reference = np.asarray(sample.weights @ sizes(fitted), dtype=float)
         fits = [fit_point(fitted, options, s.amounts, calibrator.loss_at(s.amounts), reference)
-                if targets else (1.0, 0.0) for s in sols]
-        sols = [replace(s, lost_usd=evaluate(with_point_fit(fitted, options, s.amounts, x,
-                                                            reference), options,
-                                             s.amounts).lost_usd) if x != (1.0, 0.0) else s
-                for s, x in zip(sols, fits, strict=True)]
+                if targets or flows else (1.0, 0.0) for s in sols]
+        sols = [replace(s, lost_usd=predict(fitted, options, s.amounts, x, reference).lost_usd)
+                if x != (1.0, 0.0) else s for s, x in zip(sols, fits, strict=True)]
         calibration_seconds += time.perf_counter() - t0
         t0 = time.perf_counter()
         sims = [fresh.total_lost_usd if not any(v > 1e-6 for v in s.amounts.values()) else
                 _simulate_portfolio(scens, world, menu, s.amounts, n, verify_seed, members,
                                     engine, simulate, own) for s in sols]
         verify_seconds += time.perf_counter() - t0
-        preds = [evaluate(with_point_fit(fresh_model, options, s.amounts, x, reference), options,
-                          s.amounts) for s, x in zip(sols, fits, strict=True)]
+        preds = [predict(fresh_model, options, s.amounts, x, reference)
+                 for s, x in zip(sols, fits, strict=True)]
         checks = [_verify(p, sim) for p, sim in zip(preds, sims, strict=True)]
         worst = max(abs(c.relative_error) for c in checks)
         attempt_errors.append(worst)
@@ -477,7 +476,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         if (worst <= REFIT_ABOVE and error <= REFIT_ABOVE) or attempt == refits:
             break
         t0 = time.perf_counter()
-        if targets:  # re-fit on the fitted draws, with this frontier's portfolios measured
+        if targets or flows:  # re-fit on the fitted draws, this frontier's portfolios measured
             if not learned:
                 break  # nothing new to learn from
             factor, curves = calibrator.fit()

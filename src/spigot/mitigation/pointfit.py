@@ -8,8 +8,9 @@ engine. Every portfolio of the frontier is run through the engine on the fitted 
 calibration's runs, :class:`~spigot.mitigation.calibrate.Calibrator`), and its prediction uses
 two numbers fitted there:
 
-- a **scale** ``lambda`` on the effective amount of every measure bought, so that the
-  abstraction's expected loss on the fitted draws is the engine's;
+- a **scale** ``lambda`` on the effective amount of every stock bought and on the weekly rate
+  of every flow bought (capacity, recycling, substitution, offtake), so that the abstraction's
+  expected loss on the fitted draws is the engine's;
 - a **tilt** ``beta``: each draw's value per t is multiplied by ``(size[d] / mean size) ^ beta``,
   ``size[d, r] = sum_{k in r} value_per_t[k] x sum_t shortfall[d, t, k]`` (the draw's valued
   shortfall), with ``lambda`` re-fitted for each ``beta``; the ``beta`` whose P95 of the loss on
@@ -23,6 +24,7 @@ unmitigated run: verification is out of sample in draws, not in portfolios.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -32,17 +34,21 @@ import numpy.typing as npt
 from spigot.mitigation.curve import StockCurve, invert
 from spigot.mitigation.program import (
     CVAR_LEVEL,
+    Solution,
+    _rate_array,
     closed_form,
+    evaluate,
     supply_matrix,
     weighted_quantile,
 )
 
 if TYPE_CHECKING:
     from spigot.mitigation.calibrate import Calibrator
-    from spigot.mitigation.program import Option, Solution
+    from spigot.mitigation.program import Option
     from spigot.mitigation.sample import LossSample
 
-__all__ = ["MAX_POINT_SCALE", "PointFit", "curve_error", "fit_point", "sizes", "with_point_fit"]
+__all__ = ["MAX_POINT_SCALE", "PointFit", "curve_error", "fit_point", "predict", "sizes",
+           "with_point_fit"]
 
 #: Largest point scale: the engine did at most this many times what the curves say.
 MAX_POINT_SCALE = 20.0
@@ -90,32 +96,18 @@ def fit_point(sample: LossSample, options: list[Option], amounts: dict[str, floa
               reference: npt.NDArray[np.float64]) -> PointFit:
     """The (scale, tilt) with which the abstraction on the fitted draws ``sample`` has the
     engine's expected loss and the P95 closest to the engine's (``engine_loss``: (D,) the
-    engine's loss per fitted draw with this portfolio; None: not run, (1, 0)). (1, 0) where
-    weekly flows are bought or a region has several valued cells (no closed form to scale), or
-    nothing is bought."""
+    engine's loss per fitted draw with this portfolio; None: not run, (1, 0)). The scale
+    multiplies the effective amount of every stock bought and the weekly rate of every flow
+    bought (capacity, recycling, substitution, offtake). (1, 0) where a region has several
+    valued cells (no closed form to scale), or nothing is bought."""
     bought = [o for o in options if amounts.get(o.id, 0.0) > 1e-9]
-    if (engine_loss is None or not bought or any(o.rate_t_per_week for o in bought)
-            or not closed_form(sample)):
+    if engine_loss is None or not bought or not closed_form(sample):
         return 1.0, 0.0
     w = sample.weights
     engine_mean = max(float(w @ engine_loss), 1e-9)
     base = float(w @ sample.total_lost_usd)
     target_p95 = weighted_quantile(engine_loss, w, CVAR_LEVEL)
-    ids = [o.id for o in options]
-    effective = sample.effective(ids, np.array([amounts.get(i, 0.0) for i in ids], dtype=float))
-    available = supply_matrix(options, list(sample.cells)).T @ effective  # (K,) t at scale 1
-    useful = np.flatnonzero(sample.value_per_t > 0)
-    ratio = _size_ratio(sample, reference)  # (D, R)
-    lost = sample.region_lost_usd[:, sample.cell_region[useful]]  # (D, U)
-    short = sample.shortfall_t[:, :, useful].sum(axis=1)  # (D, U)
-    value0 = sample.value_per_draw[:, useful]
-
-    def losses(scale: float, tilt: float) -> npt.NDArray[np.float64]:
-        """(D,) the loss per draw, as :func:`evaluate` gives it with this fit (closed form)."""
-        v = value0 * ratio[:, sample.cell_region[useful]] ** tilt
-        room = np.minimum(short, lost / np.where(v > 0, v, np.inf))
-        avoided = (v * np.minimum(scale * available[useful], room)).sum(axis=1)
-        return np.asarray(sample.total_lost_usd - avoided, dtype=float)
+    losses = _closed_losses(sample, options, amounts, reference)
 
     def scale_for(tilt: float) -> tuple[float, float]:
         """The scale matching the mean at this tilt, and the P95 miss with it (inf where no
@@ -137,6 +129,63 @@ def fit_point(sample: LossSample, options: list[Option], amounts: dict[str, floa
     return tried[best][0], float(best)
 
 
+def predict(sample: LossSample, options: list[Option], amounts: dict[str, float], fit: PointFit,
+            reference: npt.NDArray[np.float64]) -> Solution:
+    """The portfolio's predicted loss on ``sample`` with its point fit: :func:`evaluate` on
+    :func:`with_point_fit` where only stocks are bought or there is no fit; where weekly flows
+    are bought and a fit, the closed form it was fitted with (:func:`_closed_losses`: flows
+    used in their week, the stocks on what they leave short)."""
+    flows = any(o.rate_t_per_week and amounts.get(o.id, 0.0) > 1e-9 for o in options)
+    if fit == (1.0, 0.0) or not flows or not closed_form(sample):
+        return evaluate(with_point_fit(sample, options, amounts, fit, reference), options,
+                        amounts)
+    fixed = {o.id: min(max(amounts.get(o.id, 0.0), 0.0), o.max_amount) for o in options}
+    lost = _closed_losses(sample, options, fixed, reference)(*fit)
+    return Solution(amounts=fixed, cost_usd=sum(o.cost_per_unit * fixed[o.id] for o in options),
+                    lost_usd=lost, weights=sample.weights, budget_dual=None, variables=0,
+                    constraints=0, solve_seconds=0.0)
+
+
+def _closed_losses(sample: LossSample, options: list[Option], amounts: dict[str, float],
+                   reference: npt.NDArray[np.float64]) -> Callable[[float, float],
+                                                                    npt.NDArray[np.float64]]:
+    """``losses(scale, tilt)``: (D,) the loss per draw, USD, with the stocks' effective amounts
+    and the flows' weekly rates times ``scale`` and each draw's value per t times ``(size /
+    reference) ^ tilt`` (one valued cell per region). The best use has a closed form: a flow is
+    used in its week, up to the week's shortfall (``sum_t min(scale f[t], short[d, t])``), the
+    stocks cover what it leaves short, and a draw avoids ``v x min(used, room)`` (what
+    :func:`~spigot.mitigation.program.solve` finds with the amounts fixed)."""
+    ids = [o.id for o in options]
+    effective = sample.effective(ids, np.array([amounts.get(i, 0.0) for i in ids], dtype=float))
+    available = supply_matrix(options, list(sample.cells)).T @ effective  # (K,) t at scale 1
+    useful = np.flatnonzero(sample.value_per_t > 0)
+    ratio = _size_ratio(sample, reference)  # (D, R)
+    lost = sample.region_lost_usd[:, sample.cell_region[useful]]  # (D, U)
+    short_t = sample.shortfall_t[:, :, useful]  # (D, T, U)
+    short = short_t.sum(axis=1)  # (D, U)
+    value0 = sample.value_per_draw[:, useful]
+    rates = _rate_array(options, list(sample.cells), sample.steps, sample.week_step)
+    flow = None
+    if rates is not None:  # (T, U) t per step the flows bought supply at scale 1
+        bought = np.array([amounts.get(i, 0.0) for i in ids], dtype=float)
+        flow = np.einsum("m,mtk->tk", bought, rates)[:, useful]
+        if not np.any(flow > 0):
+            flow = None
+
+    def losses(scale: float, tilt: float) -> npt.NDArray[np.float64]:
+        v = value0 * ratio[:, sample.cell_region[useful]] ** tilt
+        room = np.minimum(short, lost / np.where(v > 0, v, np.inf))
+        stock = scale * available[useful]
+        if flow is None:
+            used = np.minimum(stock, room)
+        else:
+            flowed = np.minimum(scale * flow[None, :, :], short_t).sum(axis=1)  # (D, U)
+            used = np.minimum(flowed + np.minimum(stock, short - flowed), room)
+        return np.asarray(sample.total_lost_usd - (v * used).sum(axis=1), dtype=float)
+
+    return losses
+
+
 def _size_ratio(sample: LossSample, reference: npt.NDArray[np.float64]) -> npt.NDArray[
         np.float64]:
     """(D, R) each draw's valued shortfall over ``reference`` (1 where either is 0)."""
@@ -150,7 +199,7 @@ def curve_error(calibrator: Calibrator, sols: list[Solution]) -> float:
     fitted draws (the program's figure, before the point fit) against the engine's there."""
     errors = [0.0]
     for s in sols:
-        loss = calibrator.loss_at(s.amounts)
+        loss = calibrator.loss_at(s.amounts, flows=False)  # flows have no curve to re-fit
         if loss is not None:
             engine = float(calibrator.sample.weights @ loss)
             errors.append(abs(s.lost_usd_mean - engine) / max(engine, 1e-9))
