@@ -274,3 +274,17 @@ def test_the_default_frontier_stops_at_5pct_of_the_expected_loss() -> None:
     points = _frontier(sample, options, None, None, 4, lp)
     assert points[-1].lost_usd_mean == pytest.approx(DEFAULT_TOP_RESIDUAL_SHARE * zero, rel=1e-3)
     assert points[-1].cost_usd < sum(o.cost_per_unit * o.max_amount for o in options)
+
+
+def test_efficient_points_drop_what_another_point_beats() -> None:
+    from spigot.mitigation.frontier import efficient_points
+
+    # the flows-only frontier of session 16: costlier points predicted to lose more
+    assert efficient_points([0, 90e6, 103e6, 181e6], [120e9, 105e9, 106e9, 107e9]) == [0, 1]
+    # a monotone frontier keeps every point; a duplicate keeps the first
+    assert efficient_points([0, 1, 2, 3], [4, 3, 2, 1]) == [0, 1, 2, 3]
+    assert efficient_points([0, 5, 5], [9, 7, 7]) == [0, 1]
+    # a cheaper later point with the same loss beats an earlier one; point 0 always stays
+    assert efficient_points([0, 6, 5], [9, 7, 7]) == [0, 2]
+    assert efficient_points([0, 1], [1, 5]) == [0]
+    assert efficient_points([0], [3]) == [0]

@@ -485,6 +485,14 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
         calibration_seconds += time.perf_counter() - t0
     assert best is not None  # the loop runs at least once
     _, sols, checks, factor, curves, fits = best
+    dominated = 0
+    if target_p95_usd is None:  # a budget frontier keeps its efficient points only
+        keep = efficient_points([s.cost_usd for s in sols],
+                                [c.predicted_lost_usd_mean for c in checks])
+        dominated = len(sols) - len(keep)
+        sols = [sols[i] for i in keep]
+        checks = [checks[i] for i in keep]
+        fits = [fits[i] for i in keep]
     fitted = sample.calibrated(factor, curves)
     marginal_values = _marginal_values(fitted, options, sols[0], lp) if marginal else []
     fit = {"cells": list(sample.cells),
@@ -504,6 +512,7 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
     manifest = {"holder": holder, "members": list(members), "sectors": own, "draws": n,
                 "seed": base_seed,
                 "verify_seed": verify_seed, "points": len(sols),
+                "dominated_points_dropped": dominated,
                 "scenarios": [s.name for s in scens], "dataset": scens[0].dataset,
                 "scenario_weights": [float(x) for x in w_s],
                 "horizon_weeks": horizon, "engine": engine,
@@ -516,6 +525,26 @@ def mitigate(scenarios: Sequence[Scenario] | Scenario, holder: str, *, menu: Men
                             scenarios=tuple(s.name for s in scens), options=options, points=sols,
                             verification=checks, marginal_values=marginal_values, fit=fit,
                             lp=lp, manifest=manifest, menu=menu)
+
+
+def efficient_points(cost_usd: Sequence[float], lost_usd: Sequence[float]) -> list[int]:
+    """Indices of the points no other point dominates, in their order: a point is dominated
+    when another costs no more and loses no more (USD), and is strictly better in one of the
+    two (or equal in both and earlier). Point 0, buying nothing, is never dropped.
+
+    Examples
+    --------
+    >>> efficient_points([0, 90, 103, 181], [120, 105, 106, 107])
+    [0, 1]
+    """
+    keep = []
+    for i, (c_i, l_i) in enumerate(zip(cost_usd, lost_usd, strict=True)):
+        beaten = i > 0 and any(
+            c_j <= c_i and l_j <= l_i and (c_j < c_i or l_j < l_i or j < i)
+            for j, (c_j, l_j) in enumerate(zip(cost_usd, lost_usd, strict=True)) if j != i)
+        if not beaten:
+            keep.append(i)
+    return keep
 
 
 def _firm(world: SupplyNetwork, holder: str) -> str | None:
