@@ -16,22 +16,11 @@ from spigot.mitigation.curve import StockCurve, concave_majorant, invert
 from spigot.mitigation.program import Option, evaluate, solve
 from spigot.mitigation.sample import LossSample, loss_sample
 from spigot.testing import run, toy_scenario
-
-BAN = """
-name: mit-curve
-dataset: toy
-horizon_weeks: 30
-draws: 24
-policies:
-  - {type: ExportBan, id: ban, exporter: CHN, commodities: [ndfeb_magnet], destinations: [USA],
-     start: 2025-01-06, duration_weeks: {dist: uniform, low: 2, high: 24}}
-"""
+from tests.mitigation.toyban import BAN, toy_ban_sample
 
 
-@functools.cache
 def toy_sample() -> LossSample:
-    res = run(toy_scenario(BAN), draws=24, seed=7, keep_trajectories=24)
-    return loss_sample([res], sp.datasets.load("toy"), ["USA"])
+    return toy_ban_sample(7)
 
 
 @settings(max_examples=40, deadline=None)

@@ -4,32 +4,19 @@ a loss, and its fast closed form is :func:`evaluate`'s."""
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
 
 import spigot as sp
 from spigot.mitigation.pointfit import fit_point, sizes, with_point_fit
 from spigot.mitigation.program import Option, evaluate
-from spigot.mitigation.sample import LossSample, loss_sample
-from spigot.testing import run, toy_scenario
-
-BAN = """
-name: mit-pointfit
-dataset: toy
-horizon_weeks: 30
-draws: 24
-policies:
-  - {type: ExportBan, id: ban, exporter: CHN, commodities: [ndfeb_magnet], destinations: [USA],
-     start: 2025-01-06, duration_weeks: {dist: uniform, low: 2, high: 24}}
-"""
+from spigot.mitigation.sample import LossSample
+from spigot.testing import toy_scenario
+from tests.mitigation.toyban import BAN, toy_ban_sample
 
 
-@functools.cache
 def toy_sample() -> LossSample:
-    res = run(toy_scenario(BAN), draws=24, seed=11, keep_trajectories=24)
-    return loss_sample([res], sp.datasets.load("toy"), ["USA"])
+    return toy_ban_sample(11)
 
 
 def _pile(sample: LossSample) -> list[Option]:

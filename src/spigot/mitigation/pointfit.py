@@ -35,9 +35,9 @@ from spigot.mitigation.curve import StockCurve, invert
 from spigot.mitigation.program import (
     CVAR_LEVEL,
     Solution,
-    _rate_array,
     closed_form,
     evaluate,
+    rate_array,
     supply_matrix,
     weighted_quantile,
 )
@@ -164,7 +164,7 @@ def _closed_losses(sample: LossSample, options: list[Option], amounts: dict[str,
     short_t = sample.shortfall_t[:, :, useful]  # (D, T, U)
     short = short_t.sum(axis=1)  # (D, U)
     value0 = sample.value_per_draw[:, useful]
-    rates = _rate_array(options, list(sample.cells), sample.steps, sample.week_step)
+    rates = rate_array(options, list(sample.cells), sample.steps, sample.week_step)
     flow = None
     if rates is not None:  # (T, U) t per step the flows bought supply at scale 1
         bought = np.array([amounts.get(i, 0.0) for i in ids], dtype=float)

@@ -37,8 +37,8 @@ if TYPE_CHECKING:
 
     from spigot.mitigation.sample import LossSample
 
-__all__ = ["CVAR_LEVEL", "Option", "Solution", "closed_form", "evaluate", "solve", "supply_matrix",
-           "weighted_cvar", "weighted_mean", "weighted_quantile"]
+__all__ = ["CVAR_LEVEL", "Option", "Solution", "closed_form", "evaluate", "rate_array", "solve",
+           "supply_matrix", "weighted_cvar", "weighted_mean", "weighted_quantile"]
 
 #: Level of the tail measure (CVaR95, P95).
 CVAR_LEVEL = 0.95
@@ -154,8 +154,8 @@ def supply_matrix(options: Sequence[Option], cells: Sequence[str]) -> npt.NDArra
         len(options), len(cells))
 
 
-def _rate_array(options: Sequence[Option], cells: Sequence[str], steps: int,
-                week_step: float) -> npt.NDArray[np.float64] | None:
+def rate_array(options: Sequence[Option], cells: Sequence[str], steps: int,
+               week_step: float) -> npt.NDArray[np.float64] | None:
     """(M, T, K) t per time step made available per unit of each option's amount (None when no
     option has a weekly rate). A step of ``week_step`` weeks sums its weeks' rates."""
     if not any(o.rate_t_per_week for o in options):
@@ -250,7 +250,7 @@ def _solve(sample: LossSample, options: Sequence[Option], *, budget_usd: float |
     cost = (amount * cost_per_unit).sum()
     # weekly supply of capacity, recycling, substitution and offtake (docs/mitigation.md): it
     # varies over time, so the per-draw closed form (a stock used whenever) does not hold
-    rates = _rate_array(options, cells, sample.steps, sample.week_step)
+    rates = rate_array(options, cells, sample.steps, sample.week_step)
     closed = (not weekly and rates is None and closed_form(sample)
               and bool(np.any(sample.value_per_t > 0)))
     flow = None
