@@ -309,6 +309,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
         for f in range(o_app, o_queue):
             for ln in range(W):
                 rec[f, ln] = 0.0
+        s0 = t % L  # the licence ring's slot of the decisions due this step (phases 3 and 4)
         # ---- 1. policies
         if M > 0:
             if quota_reset[t]:
@@ -373,7 +374,6 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                 else:
                     pool[b, ln] += amount
         # ---- 3. production (pull: what the routes order, within capacity and input stock)
-        s0 = t % L  # the licence ring's slot of the decisions due this step
         for k in live_k:  # what the routes ask of each node and commodity, in route order
             n = route_origin[k]
             c = route_c[k]
