@@ -9,12 +9,15 @@ their ``_jit`` twins.
 
 from __future__ import annotations
 
+import numpy as np
+
 from spigot.market._common import inner
 
 __all__ = ["route_ask", "route_ask_jit", "ship_split", "ship_split_jit"]
 
 
-def route_ask(order: float, pending: float, banned: bool, filing: bool, share: float) -> float:
+def route_ask(order: float, pending: float, banned: bool, pair: int, valid_steps: int,
+              pair_share: np.ndarray) -> float:
     """t/step a route with a licence slot asks its origin to ship this step.
 
     Parameters
@@ -26,11 +29,11 @@ def route_ask(order: float, pending: float, banned: bool, filing: bool, share: f
         that fall due this step, t.
     banned
         A ban governs the route: it asks its order (the exporter holds it back, as before).
-    filing
-        A licence governs the route and no valid licence covers it: the licensed share of the
-        order is filed as an application (paper) and only the rest is asked for now.
-    share
-        The licence's covered share of the route's flow, 1 (read only when ``filing``).
+    pair, valid_steps, pair_share
+        The governing measure-route pair (-1: no licence governs the route), the steps left of
+        the route's valid licence, and every pair's covered share of its route's flow, 1. While
+        a licence governs and no valid licence covers the route (*filing*), the licensed share
+        of the order is filed as an application (paper) and only the rest is asked for now.
 
     Returns
     -------
@@ -40,13 +43,13 @@ def route_ask(order: float, pending: float, banned: bool, filing: bool, share: f
     """
     if banned:
         return order
-    if filing:
-        return order * (1.0 - share) + pending
+    if pair >= 0 and valid_steps == 0:  # filing
+        return order * (1.0 - pair_share[pair]) + pending
     return order + pending if pending > 0.0 else order
 
 
-def ship_split(sent: float, pending: float, ratio: float, filing: bool, order: float,
-               share: float) -> tuple[float, float]:
+def ship_split(sent: float, pending: float, ratio: float, order: float, pair: int,
+               valid_steps: int, pair_share: np.ndarray) -> tuple[float, float]:
     """How a route with a licence slot (not banned) uses this step's shipment and order.
 
     Parameters
@@ -58,10 +61,11 @@ def ship_split(sent: float, pending: float, ratio: float, filing: bool, order: f
         Approved tonnes owed to the route (as in :func:`route_ask`), t.
     ratio
         The share of its asks the origin serves this step, 1.
-    filing
-        The licensed share of the order is filed this step (as in :func:`route_ask`).
-    order, share
-        The importer's order, t/step, and the licence's covered share of it, 1.
+    order
+        The importer's order, t/step.
+    pair, valid_steps, pair_share
+        As in :func:`route_ask`: the licensed share of the order is filed this step while a
+        licence governs and no valid licence covers the route.
 
     Returns
     -------
@@ -72,7 +76,7 @@ def ship_split(sent: float, pending: float, ratio: float, filing: bool, order: f
         ``sent - approved + filed``: an application uses the quota when it is filed.
     """
     approved = min(pending * ratio, sent) if pending > 0.0 else 0.0
-    filed = order * share if filing else 0.0
+    filed = order * pair_share[pair] if pair >= 0 and valid_steps == 0 else 0.0
     return approved, filed
 
 

@@ -383,10 +383,9 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                     ask[k, ln] = orders[k, ln]
             else:  # a licensed route asks for what is approved (docs/model.md, "Licensing")
                 for ln in range(W):
-                    e = gov_e[k, ln]
                     ask[k, ln] = route_ask_jit(orders[k, ln], due[j, ln] + lic_ok[j, s0, ln],
-                                               banned[k, ln], e >= 0 and valid[j, ln] == 0,
-                                               pair_share[e] if e >= 0 else 0.0)
+                                               banned[k, ln], gov_e[k, ln], valid[j, ln],
+                                               pair_share)
             if first_k[k]:
                 for ln in range(W):
                     dem[n, c, ln] = ask[k, ln]
@@ -430,12 +429,10 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                             if act[mi, ln]:
                                 x = sent[k, ln]
                                 if j >= 0 and not banned[k, ln]:  # filed now, not approved
-                                    e = gov_e[k, ln]
                                     pship, a = ship_split_jit(
                                         x, due[j, ln] + lic_ok[j, s0, ln],
-                                        ratio[route_origin[k], route_c[k], ln],
-                                        e >= 0 and valid[j, ln] == 0, orders[k, ln],
-                                        pair_share[e] if e >= 0 else 0.0)
+                                        ratio[route_origin[k], route_c[k], ln], orders[k, ln],
+                                        gov_e[k, ln], valid[j, ln], pair_share)
                                     x = x - pship + a
                                 served[mi, ln] += x
             for mi in range(M):
@@ -454,10 +451,9 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                 pship = 0.0  # approved tonnes shipped now (a quota counted them when filed)
                 a = 0.0  # the licensed share of the order, filed now
                 if j >= 0 and not banned[k, ln]:
-                    e = gov_e[k, ln]
                     pship, a = ship_split_jit(x, due[j, ln] + lic_ok[j, s0, ln], ratio[n, c, ln],
-                                              e >= 0 and valid[j, ln] == 0, orders[k, ln],
-                                              pair_share[e] if e >= 0 else 0.0)
+                                              orders[k, ln], gov_e[k, ln], valid[j, ln],
+                                              pair_share)
                     x -= pship
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]

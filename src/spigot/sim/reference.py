@@ -272,11 +272,9 @@ class _Draw:
             if j < 0:
                 self.ask[k] = self.orders[k]
                 continue
-            e = self.gov_pair[k]
-            filing = e >= 0 and self.valid[j] == 0
             self.ask[k] = route_ask(float(self.orders[k]), float(self.due[j] + self.lic_ok[j, s]),
-                                    self.banned[k], filing,
-                                    float(plan.pair_share[e]) if e >= 0 else 0.0)
+                                    self.banned[k], int(self.gov_pair[k]), int(self.valid[j]),
+                                    plan.pair_share)
 
     def route_orders_by_origin(self) -> FloatArray:
         m = self.m
@@ -367,13 +365,13 @@ class _Draw:
         approved, filed = np.zeros(K), np.zeros(K)
         s = t % plan.kernel_steps
         for k in range(K):
-            j, e = plan.route_slot[k], self.gov_pair[k]
+            j = plan.route_slot[k]
             if j >= 0 and not self.banned[k]:
                 n, c = m.route_origin[k], m.route_c[k]
                 approved[k], filed[k] = ship_split(
                     float(sent[k]), float(self.due[j] + self.lic_ok[j, s]), float(ratio[n, c]),
-                    e >= 0 and self.valid[j] == 0, float(self.orders[k]),
-                    float(plan.pair_share[e]) if e >= 0 else 0.0)
+                    float(self.orders[k]), int(self.gov_pair[k]), int(self.valid[j]),
+                    plan.pair_share)
         request = np.zeros(len(self.quota_left))
         for k in range(K):
             for mi in self.quotas[k]:
