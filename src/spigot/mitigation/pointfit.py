@@ -38,6 +38,7 @@ from spigot.mitigation.program import (
     closed_form,
     evaluate,
     rate_array,
+    room,
     supply_matrix,
     weighted_quantile,
 )
@@ -174,13 +175,13 @@ def _closed_losses(sample: LossSample, options: list[Option], amounts: dict[str,
 
     def losses(scale: float, tilt: float) -> npt.NDArray[np.float64]:
         v = value0 * ratio[:, sample.cell_region[useful]] ** tilt
-        room = np.minimum(short, lost / np.where(v > 0, v, np.inf))
+        usable = room(short, lost, v)
         stock = scale * available[useful]
         if flow is None:
-            used = np.minimum(stock, room)
+            used = np.minimum(stock, usable)
         else:
             flowed = np.minimum(scale * flow[None, :, :], short_t).sum(axis=1)  # (D, U)
-            used = np.minimum(flowed + np.minimum(stock, short - flowed), room)
+            used = np.minimum(flowed + np.minimum(stock, short - flowed), usable)
         return np.asarray(sample.total_lost_usd - (v * used).sum(axis=1), dtype=float)
 
     return losses

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from spigot.mitigation.sample import LossSample
 
-__all__ = ["CVAR_LEVEL", "Option", "Solution", "closed_form", "evaluate", "rate_array", "solve",
+__all__ = ["CVAR_LEVEL", "Option", "Solution", "closed_form", "evaluate", "rate_array", "room", "solve",
            "supply_matrix", "weighted_cvar", "weighted_mean", "weighted_quantile"]
 
 #: Level of the tail measure (CVaR95, P95).
@@ -417,15 +417,19 @@ def closed_form(sample: LossSample) -> bool:
                                    minlength=len(sample.regions)) <= 1))
 
 
+def room(short: npt.NDArray[np.float64], lost: npt.NDArray[np.float64],
+         value: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """t of a valued cell a draw can use with profit (arrays of one shape, per draw or per draw
+    and cell): its shortfall over the horizon ``short``, t, or fewer where the draw's value per
+    t ``value``, USD/t, times that exceeds its region's loss in the draw ``lost``, USD (a value
+    raised by a calibration or a point fit): ``min(short, lost / value)``."""
+    return np.asarray(np.minimum(short, lost / np.where(value > 0, value, np.inf)), dtype=float)
+
+
 def _room(sample: LossSample, k: int) -> npt.NDArray[np.float64]:
-    """(D,) t of cell ``k`` (one valued cell in its region) a draw can use with profit: its
-    shortfall over the horizon, or fewer where the draw's value per t times that exceeds the
-    region's loss in the draw (a value raised by a calibration): ``min(sum_t short, lost /
-    v[d])``."""
-    v = sample.value_per_draw[:, k]
-    lost = sample.region_lost_usd[:, sample.cell_region[k]]
-    short = sample.shortfall_t[:, :, k].sum(axis=1)
-    return np.asarray(np.minimum(short, lost / np.where(v > 0, v, np.inf)), dtype=float)
+    """(D,) :func:`room` of cell ``k`` (one valued cell in its region)."""
+    return room(sample.shortfall_t[:, :, k].sum(axis=1),
+                sample.region_lost_usd[:, sample.cell_region[k]], sample.value_per_draw[:, k])
 
 
 def _avoided_closed(sample: LossSample, options: Sequence[Option], amounts: dict[str, float],
