@@ -42,6 +42,7 @@ from spigot.mitigation.measures import (
     StrategicStockpile,
     check_menu,
     measure_cost,
+    weekly_use_t,
     with_stockpiles,
 )
 from spigot.mitigation.pointfit import PointFit, curve_error, fit_point, predict, sizes
@@ -308,7 +309,8 @@ def cover_trigger_shift(world: SupplyNetwork, region: str, commodity: str,
     """Weeks by which extra cover raises ``region``'s cover of ``commodity`` (its sectors'
     inventories over their base use, as a StockpileRelease trigger counts it):
     ``sum_s extra_weeks[s] x use[s] / sum_s use[s]`` over the region's sectors using it, with
-    ``use = output / 52 x intensity`` (t/week; ``extra_weeks``: sector id -> weeks).
+    ``use`` the sector's base weekly use of it (:func:`~spigot.mitigation.measures.weekly_use_t`,
+    t/week; ``extra_weeks``: sector id -> weeks).
 
     A stockpile bought together with extra cover has its cover trigger raised by this much, so
     that it releases at the same depletion of the firms' usual stocks whatever cover is bought
@@ -318,13 +320,8 @@ def cover_trigger_shift(world: SupplyNetwork, region: str, commodity: str,
     much less than alone, and the abstraction, which adds what each supplies, was off by
     20-60 % at the frontier's top points).
     """
-    bom = world.bom
-    sectors = world.sectors.set_index("id")
-    rows = bom[(bom["commodity"] == commodity)
-               & bom["sector"].astype(str).str.startswith(f"{region}.")]
-    use = {str(r["sector"]): float(sectors.loc[r["sector"], "output"]) / 52.0
-           * float(r["intensity"]) for r in rows.to_dict(orient="records")
-           if r["sector"] in sectors.index}
+    use = {sid: weekly_use_t(world, sid).get(commodity, 0.0)
+           for sid in map(str, world.sectors["id"]) if sid.startswith(f"{region}.")}
     total = sum(use.values())
     if total <= 0:
         return 0.0

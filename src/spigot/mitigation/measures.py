@@ -58,7 +58,8 @@ if TYPE_CHECKING:
     from spigot.scenarios import Scenario
 
 __all__ = ["ExtraCover", "MeasureCost", "Menu", "StrategicStockpile", "check_menu",
-           "load_menu_text", "measure_cost", "mitigation_table", "release_policy", "with_stockpiles"]
+           "load_menu_text", "measure_cost", "mitigation_table", "release_policy",
+           "weekly_use_t", "with_stockpiles"]
 
 #: Weeks in a year (costs per year are spread over the horizon's weeks).
 WEEKS_PER_YEAR = 52.0
@@ -294,6 +295,15 @@ def _price_usd_per_t(world: SupplyNetwork, commodity: str, region: str) -> float
     return float(row["price"].iloc[0]) * 1000.0  # USD/kg -> USD/t
 
 
+def weekly_use_t(world: SupplyNetwork, sector: str) -> dict[str, float]:
+    """Base weekly use of each commodity in a sector's bill of materials, t/week: output / 52 x
+    kg per unit / 1000 (``sector``: a sector id of ``world``, ``REGION.sector``)."""
+    output = float(world.sectors.set_index("id").loc[sector, "output"])
+    bom = world.bom
+    return {str(b["commodity"]): output / WEEKS_PER_YEAR * float(b["intensity"]) / 1000.0
+            for b in bom[bom["sector"] == sector].to_dict(orient="records")}
+
+
 def measure_cost(m: StrategicStockpile | ExtraCover, world: SupplyNetwork) -> MeasureCost:
     """What ``m`` holds and costs on ``world``.
 
@@ -325,11 +335,7 @@ def measure_cost(m: StrategicStockpile | ExtraCover, world: SupplyNetwork) -> Me
         sid = f"{m.region}.{m.sector}"
         if sid not in set(sectors["id"]):
             raise UnknownNameError("sector", m.sector, _pool(world, "sector", m), field="sector")
-        row = sectors.set_index("id").loc[sid]
-        bom = world.bom
-        tonnes = {str(b["commodity"]): m.weeks * float(row["output"]) / WEEKS_PER_YEAR
-                  * float(b["intensity"]) / 1000.0
-                  for b in bom[bom["sector"] == sid].to_dict(orient="records")}
+        tonnes = {c: m.weeks * use for c, use in weekly_use_t(world, sid).items()}
         share = (m.carrying_cost_share_per_year if m.carrying_cost_share_per_year is not None
                  else _prior("extra_cover", "carrying_cost_share_per_year"))
         premium = (m.acquisition_premium if m.acquisition_premium is not None
