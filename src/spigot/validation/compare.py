@@ -113,8 +113,11 @@ class Case:
         ignores it: it always decides whole applications)."""
         text = self.text
         if granularity != "fluid":
-            text = text.replace("    review_capacity:",
-                                f"    granularity: {granularity}\n    review_capacity:")
+            anchor = "    review_capacity:"  # every case's licence has one (toy_licence)
+            if anchor not in text:
+                raise ValueError(f"case {self.note!r}: no licence review_capacity line to put "
+                                 f"granularity {granularity!r} beside")
+            text = text.replace(anchor, f"    granularity: {granularity}\n{anchor}")
         return load_text(text)
 
     def network(self) -> SupplyNetwork | None:
@@ -214,7 +217,7 @@ def compare(case: Case, draws: int, seed: int = 0,
     """Run ``case`` in the engine (its licence deciding with ``granularity``) and in the
     discrete model on the same draws."""
     scen, net = case.scenario(granularity), case.network()
-    res = engine_run(case, draws, seed, engine, granularity)
+    res = _engine(scen, net, draws, seed, engine)
     disc = run_discrete(scen, case.buffers, draws=draws, seed=seed, lots=case.lots,
                         filing=case.filing, network=net)
     return res, disc
@@ -224,7 +227,12 @@ def engine_run(case: Case, draws: int, seed: int = 0,
                engine: Literal["numba", "reference"] = "numba",
                granularity: Granularity = "fluid") -> Results:
     """Run ``case`` in the engine alone, its licence deciding with ``granularity``."""
-    res = simulate(case.scenario(granularity), draws=draws, seed=seed, engine=engine,
-                   network=case.network())
+    return _engine(case.scenario(granularity), case.network(), draws, seed, engine)
+
+
+def _engine(scen: Scenario, net: SupplyNetwork | None, draws: int, seed: int,
+            engine: Literal["numba", "reference"]) -> Results:
+    """The engine's run of a case's scenario, conservation checked."""
+    res = simulate(scen, draws=draws, seed=seed, engine=engine, network=net)
     res.check_conservation()
     return res
