@@ -1126,7 +1126,8 @@ def build_flows() -> dict[str, float]:
                  "mp_mountain_pass_sep": ["USA"]}
     ree_presets = us_ree_import_presets()
     for c in ["la_oxide", "ce_oxide", "sm_oxide", "gd_oxide", "tb_oxide", "dy_oxide", "y_oxide"]:
-        allocate(c, {**node_needs(c), **region_sinks(c)}, prefer=ox_prefer,
+        prefer = {**ox_prefer, **LYNAS_LA_TO} if c == "la_oxide" else ox_prefer
+        allocate(c, {**node_needs(c), **region_sinks(c)}, prefer=prefer,
                  presets=[*OXIDE_PRESETS.get(c, ()), *ree_presets.get(c, ())])
     allocate("other_ree_oxide", {**node_needs("other_ree_oxide"), **region_sinks("other_ree_oxide")},
              presets=[("lynas_kuantan", "re_sep_chn_segh", output_of("re_sep_chn_segh"),
@@ -1160,6 +1161,13 @@ def build_flows() -> dict[str, float]:
 
 
 PRESETS: dict[str, list] = {}
+
+# Lynas Kuantan's La oxide goes to China first, then Japan (its other oxides as ox_prefer: Japan
+# first): in CEPII BACI 2024 Malaysia ships 13.7 kt of RE compounds other than cerium (HS 284690,
+# mostly La) to China and 1.4 kt to Japan. Its cerium stays Japan-first: with Ce to China too,
+# China's own surplus went abroad and its RE-compound exports (60 kt) left the audit's 30 % band
+# around BACI's 41.7 kt (docs/design.md, "The base world's routes from BACI").
+LYNAS_LA_TO = {"lynas_kuantan": ["CHN", "JPN"]}
 
 # Importers whose natural graphite follows BACI 2024 (HS 250410, natural graphite powder and flake,
 # the code spherical anode material is traded under too): each one's imports of the code split
