@@ -1207,6 +1207,10 @@ def baci_graphite_presets(presets: list) -> list:
                   & (flows["exporter_region"] != flows["importer_region"])]
     tonnes = flows.groupby(["importer_region", "exporter_region"])["tonnes"].sum()
     need = region_sinks("graphite_natural")
+    own = [n["id"] for n in NODES if n["region"] in BACI_GRAPHITE_IMPORTERS
+           and n["output"] * recipe_outputs(n["recipe"]).get("graphite_natural", 0.0) > 0]
+    if own:  # the split below takes an importer's whole use as imports
+        raise ValueError(f"graphite_natural: importers following BACI produce it: {own}")
     anode: dict[tuple[str, str], float] = defaultdict(float)
     for r in ROUTES:
         if r["commodity"] == "graphite_anode" and region_of(r["origin"]) != dest_region(
