@@ -1,7 +1,7 @@
 """Calibrate spigot on the 2010-2012 episode only (replay-2010); see docs/validation.md.
 
-Three stages, each a small grid search that minimises sum((error / tolerance)^2) (plus 4 for a
-ratio moving the wrong way) over targets of ``calibration_targets_2010``:
+Three stages and a probe, each a small grid search that minimises sum((error / tolerance)^2)
+(plus 4 for a ratio moving the wrong way) over targets of ``calibration_targets_2010``:
 
 1. **Japan customs holds** (a scenario parameter of replay-2010): the median hold time, working
    days, of the inspections on shipments to Japan from 21 Sep 2010, on ``jpn_oct_drop`` and
@@ -22,13 +22,19 @@ ratio moving the wrong way) over targets of ``calibration_targets_2010``:
    prefers slightly, magnet users hoard in late 2011 and make a second NdPr hump that the
    targets do not score; docs/validation.md), and every stage runs at the table's value.
 
+4. **Thrift** (``--stage thrift``, issue 17; prints, never writes): one light-REE price
+   response (``price_inv_flexibility`` of Ce and La oxide) x the thrift caps of the La and Ce
+   uses (two sets) x the thrift reversal time, on the tested targets, the 2011-2012 quantities
+   (``exports_2011``, ``exports_2012``, ``jpn_demand_2011``) and the ex-China Ce and La price
+   points of 2010-2012. ``nd_fall_2015`` and ``dy_fall_2015`` are printed, never scored.
+
 ``all`` runs stages 1 and 3 (stage 3's grid contains stage 2's parameters; ``prices`` refits
 them alone at the table's safety-stock values). Fitted market parameters are written into
 ``src/spigot/market/parameters.csv``: value, and source "calibrated to 2010-2012
 (tools/calibrate_2010.py)" followed by the row's earlier evidence.
 
 The 2023 and 2025 replays are never run here. Usage:
-``python tools/calibrate_2010.py [--draws 32] [--dry-run] [--stage japan|prices|hoarding|all]``.
+``python tools/calibrate_2010.py [--draws 32] [--dry-run] [--stage japan|prices|hoarding|thrift|all]``.
 """
 
 from __future__ import annotations
