@@ -555,21 +555,40 @@ def build_nodes() -> None:
     # antimony (t Sb)
     node("sb_mine_chn", "China antimony mining", "CHN", "mining", "country", "mine_sb", 60000, 40000, S_SB,
          "H", "MCS2025 had 60,000 t for 2024 (revised); capacity assumption")
-    node("sb_mine_rus", "Russia antimony mining", "RUS", "mining", "country", "mine_sb", 40000, 40000,
-         S_SB, "H")
-    node("sb_mine_tjk", "Tajikistan antimony mining", "TJK", "mining", "country", "mine_sb", 22000, 22000,
-         S_SB, "H")
-    sb_row = {"BOL": 5300, "MMR": 4500, "AUS": 1270, "others incl. TUR": 5930}
+    node("sb_mine_rus", "Russia antimony mining", "RUS", "mining", "country", "mine_sb", SB_MINE["RUS"],
+         SB_MINE["RUS"], S_SB_WMD, "M",
+         "WMD 2024 (reported) 24,670 t; USGS MCS2026 40,000 t. WMD is taken: Russia's exports of "
+         "concentrate are small in CEPII BACI 2024 (1,290 t of product to China and Hong Kong)")
+    node("sb_mine_tjk", "Tajikistan antimony mining", "TJK", "mining", "country", "mine_sb",
+         SB_MINE["TJK"], SB_MINE["TJK"], S_SB, "H")
+    node("sb_mine_mmr", "Myanmar antimony mining", "MMR", "mining", "country", "mine_sb", SB_MINE["MMR"],
+         SB_MINE["MMR"], S_SB_WMD, "M",
+         "WMD 2024 (reported) 26,290 t; USGS MCS2026 4,500 t. WMD is taken: Myanmar's exports of "
+         "concentrate in CEPII BACI 2024 are 49.8 kt of product (42.2 kt to Thailand, 7.6 kt to "
+         "China), ~25 kt Sb at 0.5 t Sb per t (the HS map's factor)")
+    node("sb_mine_aus", "Australia antimony mining (Costerfield)", "AUS", "mining", "country", "mine_sb",
+         SB_MINE["AUS"], SB_MINE["AUS"], S_SB, "H")
+    sb_row = {"BOL": 5300, "others incl. TUR": 5930}
     node("sb_mine_row", "Rest-of-world antimony mining", "ROW", "mining", "country", "mine_sb",
          sum(sb_row.values()), sum(sb_row.values()),
-         derived("world 119,000 - listed countries for 'others'", S_SB), "M",
+         derived("USGS world 119,000 - listed countries for 'others'", S_SB), "M",
          "t Sb 2024: " + ", ".join(f"{k} {v}" for k, v in sb_row.items()) + "; US output withheld")
+    sb_in = sb_smelter_feed()
     node("sb_ref_chn", "China antimony smelting (metal and trioxide)", "CHN", "refining", "country",
-         "refine_sb", 120000, 87000, S_ASSUME, "L", "domestic plus imported concentrate (routes)")
-    node("sb_ref_tjk", "Tajikistan antimony smelting", "TJK", "refining", "country", "refine_sb", 20000,
-         14000, S_ASSUME, "L", "assumption")
-    node("sb_ref_row", "Rest-of-world antimony smelting (Oman, Thailand, Belgium, Bolivia...)", "ROW",
-         "refining", "country", "refine_sb", 30000, 18000, S_ASSUME, "L", "assumption")
+         "refine_sb", 120000, sb_in["sb_ref_chn"], S_ASSUME, "L",
+         "domestic concentrate plus imports as CEPII BACI 2024's shares (routes); capacity assumption")
+    node("sb_ref_tjk", "Tajikistan antimony smelting", "TJK", "refining", "country", "refine_sb", 22000,
+         sb_in["sb_ref_tjk"], S_ASSUME, "L",
+         "assumption: Tajik concentrate not exported (BACI 2024: 7.1 kt of product exported) is "
+         "smelted in country; capacity assumption")
+    node("sb_ref_rus", "Russia antimony processing", "RUS", "refining", "country", "refine_sb", 30000,
+         sb_in["sb_ref_rus"], S_ASSUME, "L",
+         "assumption: Russian concentrate not exported as HS 261710 (BACI 2024: 1,290 t of product) "
+         "is treated in Russia or leaves under other codes (gold-antimony concentrate); capacity "
+         "assumption")
+    node("sb_ref_row", "Rest-of-world antimony smelting (Thailand, Oman, Belgium, Bolivia...)", "ROW",
+         "refining", "country", "refine_sb", 30000, sb_in["sb_ref_row"], S_ASSUME, "L",
+         "Myanmar's concentrate via Thailand (BACI 2024) plus what the rest of the world keeps")
 
     build_feed_nodes()
     build_import_separation_nodes()
@@ -1153,7 +1172,7 @@ def build_flows() -> dict[str, float]:
         allocate(c, sinks,
                  prefer={"w_apt_eur": ["EU_OTHER", "DEU"], "gr_anode_row": GR_ANODE_ROW_TO,
                          "ge_ref_rus": ["ROW"], "ga_ref_rus": ["ROW"], "sb_ref_tjk": ["ROW"],
-                         "w_apt_vnm": ["JPN", "KOR"]},
+                         "sb_ref_rus": ["ROW"], "w_apt_vnm": ["JPN", "KOR"]},
                  presets=presets)
     for c in ["tungsten_concentrate", "antimony_concentrate"]:
         allocate(c, node_needs(c), presets=PRESETS[c])
@@ -1418,6 +1437,67 @@ def add_potential_routes() -> None:
                            "partner is an assumption"})
 
 
+# Antimony mines (t Sb, 2024). China, Tajikistan and Australia from USGS MCS2026; Russia and Myanmar
+# from World Mining Data (reported figures), which CEPII BACI 2024 bears out and USGS does not:
+# Myanmar ships ~25 kt Sb of concentrate (49.8 kt of product, most to Thailand), Russia ~0.6 kt.
+# The world total is then 125,460 t (USGS 119,000, WMD 141,231).
+S_SB_WMD = "World Mining Data 2025 (BMF Austria), antimony production table, 2024 (wmd/ of the facts)"
+SB_MINE = {"CHN": 40000.0, "RUS": 24670.0, "TJK": 22000.0, "MMR": 26290.0, "AUS": 1270.0}
+S_BACI_SB = "CEPII BACI HS92 2024, HS 261710 (trade/baci_hs92_2017_2024.csv)"
+# China's antimony concentrate imports by origin follow BACI 2024's shares of HS 261710 (51.1 kt of
+# product: rest of world 58.6 % (Thailand 38.9 %, mostly Myanmar's ore), Myanmar 14.9 %, Tajikistan
+# 11.9 %, Australia 10.8 %, Russia 2.5 %, Viet Nam 1.4 %). The rest of the world's mines ship
+# SB_ROW_TO_CHN to China and the other exporters are sized on it; Australia's 1.27 kt (all of its
+# output; BACI: 99 % of its exports go to China) is below its share, so the others carry 1-2 points
+# more. Russia ships BACI's tonnes (1,290 t of product to China and Hong Kong x 0.5 t Sb per t).
+SB_ROW_TO_CHN = 10500.0
+SB_CHN_SHARE = {"ROW": 0.60, "MMR": 0.16, "TJK": 0.13}
+
+
+def sb_concentrate_routes() -> list[tuple[str, str, float, str, str, str]]:
+    """Antimony concentrate routes (t Sb/yr): China's imports as BACI 2024's shares, the rest smelted
+    where BACI says it goes (Myanmar's via Thailand to the rest of the world's smelters).
+
+    Returns
+    -------
+    list of tuple
+        ``(origin, destination, t Sb/yr, source, confidence, note)`` presets of the allocation.
+    """
+    total = SB_ROW_TO_CHN / SB_CHN_SHARE["ROW"]
+    mmr, tjk = SB_CHN_SHARE["MMR"] * total, SB_CHN_SHARE["TJK"] * total
+    rus = 1290 * 0.5
+    row = sum((5300, 5930))
+    shares = ("China's imports of HS 261710 by origin (BACI 2024 shares: rest of world 58.6 %, "
+              "Myanmar 14.9 %, Tajikistan 11.9 %, Australia 10.8 %, Russia 2.5 %)")
+    return [
+        ("sb_mine_chn", "sb_ref_chn", SB_MINE["CHN"], S_SB, "M", "domestic"),
+        ("sb_mine_row", "sb_ref_chn", SB_ROW_TO_CHN, derived(shares, S_BACI_SB), "M",
+         "Bolivian, Turkish, Kyrgyz, Lao ... concentrate to China"),
+        ("sb_mine_row", "sb_ref_row", row - SB_ROW_TO_CHN, S_ASSUME, "L", "smelted in the rest of "
+         "the world (Bolivia, Turkey)"),
+        ("sb_mine_mmr", "sb_ref_chn", mmr, derived(shares, S_BACI_SB), "M", "Myanmar to China"),
+        ("sb_mine_mmr", "sb_ref_row", SB_MINE["MMR"] - mmr,
+         derived("Myanmar's output less its tonnes to China", S_BACI_SB), "M",
+         "to Thailand (BACI 2024: 42.2 kt of product; Thailand re-exports to China are carried by "
+         "the rest of the world's mines)"),
+        ("sb_mine_tjk", "sb_ref_chn", tjk, derived(shares, S_BACI_SB), "M", "Tajikistan to China"),
+        ("sb_mine_tjk", "sb_ref_tjk", SB_MINE["TJK"] - tjk, S_ASSUME, "L", "smelted in Tajikistan"),
+        ("sb_mine_aus", "sb_ref_chn", SB_MINE["AUS"], derived(shares, S_BACI_SB), "M",
+         "all of Australia's output (BACI: 99 % of its exports go to China)"),
+        ("sb_mine_rus", "sb_ref_chn", rus, derived("1,290 t of product x 0.5 t Sb per t", S_BACI_SB),
+         "M", "Russia's exports of concentrate to China and Hong Kong"),
+        ("sb_mine_rus", "sb_ref_rus", SB_MINE["RUS"] - rus, S_ASSUME, "L", "treated in Russia"),
+    ]
+
+
+def sb_smelter_feed() -> dict[str, float]:
+    """Each antimony smelter's concentrate feed (t Sb/yr) from :func:`sb_concentrate_routes`."""
+    feed: dict[str, float] = {}
+    for _, dest, vol, *_ in sb_concentrate_routes():
+        feed[dest] = feed.get(dest, 0.0) + vol
+    return feed
+
+
 def build_flows_other_nodes() -> None:
     """Tungsten, graphite and antimony intermediate flows (known or assumed)."""
     w = [("w_mine_chn", "w_apt_chn", 67000, S_W, "M", "domestic"),
@@ -1433,15 +1513,7 @@ def build_flows_other_nodes() -> None:
           "sized so that the US can import 52 % of its tungsten from outside China, Germany and "
           "Viet Nam as USGS reports (import sources 2021-24)")]
     PRESETS["tungsten_concentrate"] = w
-    sb = [("sb_mine_chn", "sb_ref_chn", 40000, S_SB, "M", "domestic"),
-          ("sb_mine_rus", "sb_ref_chn", 30000, S_SB, "L",
-           "assumption: most Russian concentrate is smelted in China"),
-          ("sb_mine_rus", "sb_ref_row", 10000, S_SB, "L", "assumption: rest to Oman/Kazakhstan"),
-          ("sb_mine_tjk", "sb_ref_tjk", 14000, S_SB, "L", "assumption: smelted in Tajikistan"),
-          ("sb_mine_tjk", "sb_ref_chn", 8000, S_SB, "L", "assumption: rest to China"),
-          ("sb_mine_row", "sb_ref_chn", 9000, S_SB, "L",
-           "assumption: Myanmar and part of Bolivian output to China"),
-          ("sb_mine_row", "sb_ref_row", 8000, S_SB, "L", "assumption")]
+    sb = sb_concentrate_routes()
     PRESETS["antimony_concentrate"] = sb
     # graphite: 40 % of natural graphite goes to anode material (assumption L)
     world = output_of("gr_mine_chn") + output_of("gr_mine_row")
