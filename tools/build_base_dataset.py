@@ -487,21 +487,39 @@ def build_nodes() -> None:
          3400, S_W, "H")
     node("w_mine_rus", "Russia tungsten mining", "RUS", "mining", "country", "mine_w", 1500, 1500, S_W,
          "H")
-    w_row = {"BOL": 1700, "PRK": 1900, "RWA": 1300, "AUS": 920, "AUT": 840, "ESP": 700, "PRT": 650,
-             "other": 1700}
+    node("w_mine_aus", "Australia tungsten mining", "AUS", "mining", "country", "mine_w", W_MINE["AUS"],
+         W_MINE["AUS"], S_W, "H")
+    node("w_mine_eu", "EU tungsten mining (Austria, Spain, Portugal)", "EU_OTHER", "mining", "country",
+         "mine_w", W_MINE["EU_OTHER"], W_MINE["EU_OTHER"], S_W, "H", "t W 2024: AUT 840, ESP 700, PRT 650")
+    w_mmr = w_china_imports() * W_CHN_SHARE["MMR"]
+    node("w_mine_mmr", "Myanmar tungsten mining", "MMR", "mining", "country", "mine_w", w_mmr, w_mmr,
+         derived("the world's tungsten concentrate imports of China x Myanmar's share of them in CEPII "
+                 "BACI 2024 (HS 261100: 2,390 t of product, 19.5 %; renormalised over exporters with "
+                 "a mine node)", S_W), "L",
+         "taken out of USGS's 'other countries' (1,700 t W), which lists no Myanmar; WMD 2024 has 40 t, "
+         "below the 1.2 kt W that BACI's 2,390 t of product to China contain")
+    w_row = {"BOL": 1700, "PRK": 1900, "RWA": 1300, "other": round(1700 - w_mmr)}
     node("w_mine_row", "Rest-of-world tungsten mining", "ROW", "mining", "country", "mine_w",
          sum(w_row.values()), sum(w_row.values()), S_W, "H",
-         "t W 2024: " + ", ".join(f"{k} {v}" for k, v in w_row.items()))
-    node("w_apt_chn", "China APT", "CHN", "refining", "country", "refine_apt", 90000, 70410, S_ASSUME,
-         "L", "domestic concentrate plus imports (routes); scrap feed not tracked")
+         "t W 2024: " + ", ".join(f"{k} {v}" for k, v in w_row.items())
+         + " ('other' less Myanmar's w_mine_mmr)")
+    w_in = w_converter_feed()
+    node("w_apt_chn", "China APT", "CHN", "refining", "country", "refine_apt", 90000, w_in["w_apt_chn"],
+         S_ASSUME, "L", "domestic concentrate plus imports (routes); scrap feed not tracked")
     node("w_apt_vnm", "Viet Nam APT and oxides (Masan High-Tech Materials)", "VNM", "refining",
-         "country", "refine_apt", 5000, 3400, S_ASSUME, "L", "assumption: Nui Phao concentrate "
-         "converted in country")
+         "country", "refine_apt", 5000, w_in["w_apt_vnm"], S_ASSUME, "L",
+         "Nui Phao concentrate converted in country, plus Australian concentrate (BACI 2024: "
+         "Australia's largest buyer of HS 261100 is Viet Nam)")
     node("w_apt_eur", "Europe APT and tungsten chemicals (Austria, Germany, Sweden)", "EU_OTHER",
-         "refining", "country", "refine_apt", 8000, 4000, S_ASSUME, "L",
-         "assumption: processes European and imported concentrate; DEU plants folded in")
+         "refining", "country", "refine_apt", 8000, w_in["w_apt_eur"], S_ASSUME, "L",
+         "assumption: European and imported concentrate, standing in for a scrap feed that is not "
+         "tracked (BACI 2024: the rest of the EU imports 742 t of product); DEU plants folded in")
     node("w_apt_row", "Rest-of-world APT (Japan, Korea, USA, others)", "ROW", "refining", "country",
-         "refine_apt", 6000, 3800, S_ASSUME, "L", "assumption (see the concentrate routes)")
+         "refine_apt", 6000, w_in["w_apt_row"], S_ASSUME, "L", "assumption (see the concentrate routes)")
+    node("w_apt_rus", "Russia tungsten conversion (APT, ferrotungsten, hard alloys)", "RUS", "refining",
+         "country", "refine_apt", 2000, w_in["w_apt_rus"], S_ASSUME, "L",
+         "assumption: Russian concentrate not exported (BACI 2024: 1,584 t of product exported, 1,283 t "
+         "to China) is converted in Russia; capacity assumption")
 
     # gallium (t Ga), germanium (t Ge)
     node("ga_ref_chn", "China primary gallium", "CHN", "refining", "country", "refine_ga", 1600, 839,
@@ -1172,7 +1190,8 @@ def build_flows() -> dict[str, float]:
         allocate(c, sinks,
                  prefer={"w_apt_eur": ["EU_OTHER", "DEU"], "gr_anode_row": GR_ANODE_ROW_TO,
                          "ge_ref_rus": ["ROW"], "ga_ref_rus": ["ROW"], "sb_ref_tjk": ["ROW"],
-                         "sb_ref_rus": ["ROW"], "w_apt_vnm": ["JPN", "KOR"]},
+                         "sb_ref_rus": ["ROW"], "w_apt_vnm": ["JPN", "KOR"],
+                         "w_apt_rus": ["ROW"]},
                  presets=presets)
     for c in ["tungsten_concentrate", "antimony_concentrate"]:
         allocate(c, node_needs(c), presets=PRESETS[c])
@@ -1437,6 +1456,91 @@ def add_potential_routes() -> None:
                            "partner is an assumption"})
 
 
+# Tungsten mines split out of the rest of the world (t W, 2024, USGS MCS2026) and the shares of
+# China's concentrate imports by origin in CEPII BACI 2024 (HS 261100, 12.2 kt of product: rest of
+# world 58.4 %, Myanmar 19.5 %, Russia 10.5 %, Australia 4.4 %, EU 3.1 %), renormalised over the
+# exporters the world has a mine for (Malaysia, Germany and Viet Nam, 4.1 % together, left out).
+S_BACI_W = "CEPII BACI HS92 2024, HS 261100 (trade/baci_hs92_2017_2024.csv)"
+W_MINE = {"AUS": 920.0, "EU_OTHER": 840.0 + 700.0 + 650.0}
+_W_BACI = {"ROW": 58.4, "MMR": 19.5, "RUS": 10.5, "AUS": 4.4, "EU_OTHER": 3.1}
+W_CHN_SHARE = {k: v / sum(_W_BACI.values()) for k, v in _W_BACI.items()}
+# The EU's converters keep their 4,000 t (an assumption that stands in for their scrap feed, which
+# the world does not track; BACI 2024 has the rest of the EU importing only 742 t of product, 382 t
+# W): what the EU's mines do not give them is imported 86 % from the rest of the world and 14 %
+# from Australia (BACI: 82.2 and 11.5 %; the US's and Malaysia's 5.7 % go to both). The
+# rest-of-world converters keep their 3,800 t (the US's non-China tungsten). With a smaller EU
+# converter (EU mines plus BACI's tonnes) the EU's metallurgy stopped in every draw of replay-2025.
+W_EU_APT = 4000.0
+W_EU_SHARE = {"ROW": 0.86, "AUS": 0.14}
+W_ROW_APT = 3800.0
+W_ROW_MINE = 1700 + 1900 + 1300 + 1700  # BOL, PRK, RWA, other (incl. Myanmar) in USGS
+
+
+def w_china_imports() -> float:
+    """China's tungsten concentrate imports (t W/yr) that close the rest of the world's mines.
+
+    The rest of the world (Myanmar included) ships to China its BACI shares ``s`` of what China
+    imports (``x``), to the EU its share of the EU's imports ``E(x) = W_EU_APT - EU mines + s_EU x``
+    (the EU's mines send China their share too) and to its own converters ``W_ROW_APT``:
+    ``W_ROW_MINE = (s_ROW + s_MMR) x + e_ROW E(x) + W_ROW_APT``, solved for ``x``.
+    """
+    e_row = W_EU_SHARE["ROW"]
+    left = W_ROW_MINE - W_ROW_APT - e_row * (W_EU_APT - W_MINE["EU_OTHER"])
+    return left / (W_CHN_SHARE["ROW"] + W_CHN_SHARE["MMR"] + e_row * W_CHN_SHARE["EU_OTHER"])
+
+
+def w_eu_imports() -> float:
+    """The EU converters' concentrate imports (t W/yr): their output less what the EU's mines keep."""
+    return W_EU_APT - W_MINE["EU_OTHER"] + W_CHN_SHARE["EU_OTHER"] * w_china_imports()
+
+
+def w_concentrate_routes() -> list[tuple[str, str, float, str, str, str]]:
+    """Tungsten concentrate routes (t W/yr): China's and the rest of the EU's imports as BACI 2024's
+    shares; Russia's concentrate not sent to China converted in Russia, Australia's rest to Viet Nam.
+
+    Returns
+    -------
+    list of tuple
+        ``(origin, destination, t W/yr, source, confidence, note)`` presets of the allocation.
+    """
+    imp = w_china_imports()
+    chn = {k: v * imp for k, v in W_CHN_SHARE.items()}
+    eu = {k: v * w_eu_imports() for k, v in W_EU_SHARE.items()}
+    shares = "China's imports of HS 261100 by origin (BACI 2024 shares, renormalised)"
+    eu_note = "the rest of the EU's imports of HS 261100 by origin (BACI 2024 shares)"
+    return [
+        ("w_mine_chn", "w_apt_chn", 67000, S_W, "M", "domestic"),
+        ("w_mine_vnm", "w_apt_vnm", 3400, S_W, "L", "converted in Viet Nam"),
+        ("w_mine_row", "w_apt_chn", chn["ROW"], derived(shares, S_BACI_W), "M",
+         "North Korean, Rwandan, Bolivian ... concentrate to China"),
+        ("w_mine_mmr", "w_apt_chn", chn["MMR"], derived(shares, S_BACI_W), "L", "Myanmar to China"),
+        ("w_mine_rus", "w_apt_chn", chn["RUS"], derived(shares, S_BACI_W), "M", "Russia to China"),
+        ("w_mine_rus", "w_apt_rus", 1500 - chn["RUS"], S_ASSUME, "L", "converted in Russia"),
+        ("w_mine_aus", "w_apt_chn", chn["AUS"], derived(shares, S_BACI_W), "M", "Australia to China"),
+        ("w_mine_eu", "w_apt_chn", chn["EU_OTHER"], derived(shares, S_BACI_W), "M",
+         "Spanish and Portuguese concentrate to China"),
+        ("w_mine_eu", "w_apt_eur", W_MINE["EU_OTHER"] - chn["EU_OTHER"], S_W, "M",
+         "converted in the EU (Austria)"),
+        ("w_mine_row", "w_apt_eur", eu["ROW"], derived(eu_note, S_BACI_W), "M", "to the EU"),
+        ("w_mine_aus", "w_apt_eur", eu["AUS"], derived(eu_note, S_BACI_W), "M", "to the EU"),
+        ("w_mine_aus", "w_apt_vnm", W_MINE["AUS"] - chn["AUS"] - eu["AUS"],
+         derived("Australia's output less its tonnes to China and the EU", S_BACI_W), "L",
+         "to Viet Nam (BACI 2024: 1,730 t of product, Australia's largest buyer)"),
+        ("w_mine_row", "w_apt_row", W_ROW_APT, S_W, "L",
+         "assumption: to Japanese, Korean, US converters (Bolivian, Rwandan concentrate); sized so "
+         "that the US can import 52 % of its tungsten from outside China, Germany and Viet Nam as "
+         "USGS reports (import sources 2021-24)"),
+    ]
+
+
+def w_converter_feed() -> dict[str, float]:
+    """Each tungsten converter's concentrate feed (t W/yr) from :func:`w_concentrate_routes`."""
+    feed: dict[str, float] = {}
+    for _, dest, vol, *_ in w_concentrate_routes():
+        feed[dest] = feed.get(dest, 0.0) + vol
+    return feed
+
+
 # Antimony mines (t Sb, 2024). China, Tajikistan and Australia from USGS MCS2026; Russia and Myanmar
 # from World Mining Data (reported figures), which CEPII BACI 2024 bears out and USGS does not:
 # Myanmar ships ~25 kt Sb of concentrate (49.8 kt of product, most to Thailand), Russia ~0.6 kt.
@@ -1500,18 +1604,7 @@ def sb_smelter_feed() -> dict[str, float]:
 
 def build_flows_other_nodes() -> None:
     """Tungsten, graphite and antimony intermediate flows (known or assumed)."""
-    w = [("w_mine_chn", "w_apt_chn", 67000, S_W, "M", "domestic"),
-         ("w_mine_vnm", "w_apt_vnm", 3400, S_W, "L", "assumption: converted in Viet Nam"),
-         ("w_mine_rus", "w_apt_chn", 1500, S_W, "L", "assumption: Russian concentrate to China"),
-         ("w_mine_row", "w_apt_chn", 1910, S_W, "L", "assumption: part of ROW concentrate to China "
-          "(the rest goes to converters outside China; see w_apt_row)"),
-         ("w_mine_row", "w_apt_eur", 4000, S_W, "L",
-          "assumption: Austrian, Spanish, Portuguese, Rwandan, Bolivian concentrate to European "
-          "converters"),
-         ("w_mine_row", "w_apt_row", 3800, S_W, "L",
-          "assumption: to Japanese, Korean, US converters (Bolivian, Rwandan, Korean concentrate); "
-          "sized so that the US can import 52 % of its tungsten from outside China, Germany and "
-          "Viet Nam as USGS reports (import sources 2021-24)")]
+    w = w_concentrate_routes()
     PRESETS["tungsten_concentrate"] = w
     sb = sb_concentrate_routes()
     PRESETS["antimony_concentrate"] = sb
