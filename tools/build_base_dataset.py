@@ -498,10 +498,10 @@ def build_nodes() -> None:
                  "a mine node)", S_W), "L",
          "taken out of USGS's 'other countries' (1,700 t W), which lists no Myanmar; WMD 2024 has 40 t, "
          "below the 1.2 kt W that BACI's 2,390 t of product to China contain")
-    w_row = {"BOL": 1700, "PRK": 1900, "RWA": 1300, "other": round(1700 - w_mmr)}
+    w_row = {"BOL": 1700.0, "PRK": 1900.0, "RWA": 1300.0, "other": 1700 - w_mmr}
     node("w_mine_row", "Rest-of-world tungsten mining", "ROW", "mining", "country", "mine_w",
          sum(w_row.values()), sum(w_row.values()), S_W, "H",
-         "t W 2024: " + ", ".join(f"{k} {v}" for k, v in w_row.items())
+         "t W 2024: " + ", ".join(f"{k} {v:,.0f}" for k, v in w_row.items())
          + " ('other' less Myanmar's w_mine_mmr)")
     w_in = w_converter_feed()
     node("w_apt_chn", "China APT", "CHN", "refining", "country", "refine_apt", 90000, w_in["w_apt_chn"],
