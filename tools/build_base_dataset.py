@@ -487,21 +487,39 @@ def build_nodes() -> None:
          3400, S_W, "H")
     node("w_mine_rus", "Russia tungsten mining", "RUS", "mining", "country", "mine_w", 1500, 1500, S_W,
          "H")
-    w_row = {"BOL": 1700, "PRK": 1900, "RWA": 1300, "AUS": 920, "AUT": 840, "ESP": 700, "PRT": 650,
-             "other": 1700}
+    node("w_mine_aus", "Australia tungsten mining", "AUS", "mining", "country", "mine_w", W_MINE["AUS"],
+         W_MINE["AUS"], S_W, "H")
+    node("w_mine_eu", "EU tungsten mining (Austria, Spain, Portugal)", "EU_OTHER", "mining", "country",
+         "mine_w", W_MINE["EU_OTHER"], W_MINE["EU_OTHER"], S_W, "H", "t W 2024: AUT 840, ESP 700, PRT 650")
+    w_mmr = w_china_imports() * W_CHN_SHARE["MMR"]
+    node("w_mine_mmr", "Myanmar tungsten mining", "MMR", "mining", "country", "mine_w", w_mmr, w_mmr,
+         derived("the world's tungsten concentrate imports of China x Myanmar's share of them in CEPII "
+                 "BACI 2024 (HS 261100: 2,390 t of product, 19.5 %; renormalised over exporters with "
+                 "a mine node)", S_W), "L",
+         "taken out of USGS's 'other countries' (1,700 t W), which lists no Myanmar; WMD 2024 has 40 t, "
+         "below the 1.2 kt W that BACI's 2,390 t of product to China contain")
+    w_row = {"BOL": 1700.0, "PRK": 1900.0, "RWA": 1300.0, "other": 1700 - w_mmr}
     node("w_mine_row", "Rest-of-world tungsten mining", "ROW", "mining", "country", "mine_w",
          sum(w_row.values()), sum(w_row.values()), S_W, "H",
-         "t W 2024: " + ", ".join(f"{k} {v}" for k, v in w_row.items()))
-    node("w_apt_chn", "China APT", "CHN", "refining", "country", "refine_apt", 90000, 70410, S_ASSUME,
-         "L", "domestic concentrate plus imports (routes); scrap feed not tracked")
+         "t W 2024: " + ", ".join(f"{k} {v:,.0f}" for k, v in w_row.items())
+         + " ('other' less Myanmar's w_mine_mmr)")
+    w_in = w_converter_feed()
+    node("w_apt_chn", "China APT", "CHN", "refining", "country", "refine_apt", 90000, w_in["w_apt_chn"],
+         S_ASSUME, "L", "domestic concentrate plus imports (routes); scrap feed not tracked")
     node("w_apt_vnm", "Viet Nam APT and oxides (Masan High-Tech Materials)", "VNM", "refining",
-         "country", "refine_apt", 5000, 3400, S_ASSUME, "L", "assumption: Nui Phao concentrate "
-         "converted in country")
+         "country", "refine_apt", 5000, w_in["w_apt_vnm"], S_ASSUME, "L",
+         "Nui Phao concentrate converted in country, plus Australian concentrate (BACI 2024: "
+         "Australia's largest buyer of HS 261100 is Viet Nam)")
     node("w_apt_eur", "Europe APT and tungsten chemicals (Austria, Germany, Sweden)", "EU_OTHER",
-         "refining", "country", "refine_apt", 8000, 4000, S_ASSUME, "L",
-         "assumption: processes European and imported concentrate; DEU plants folded in")
+         "refining", "country", "refine_apt", 8000, w_in["w_apt_eur"], S_ASSUME, "L",
+         "assumption: European and imported concentrate, standing in for a scrap feed that is not "
+         "tracked (BACI 2024: the rest of the EU imports 742 t of product); DEU plants folded in")
     node("w_apt_row", "Rest-of-world APT (Japan, Korea, USA, others)", "ROW", "refining", "country",
-         "refine_apt", 6000, 3800, S_ASSUME, "L", "assumption (see the concentrate routes)")
+         "refine_apt", 6000, w_in["w_apt_row"], S_ASSUME, "L", "assumption (see the concentrate routes)")
+    node("w_apt_rus", "Russia tungsten conversion (APT, ferrotungsten, hard alloys)", "RUS", "refining",
+         "country", "refine_apt", 2000, w_in["w_apt_rus"], S_ASSUME, "L",
+         "assumption: Russian concentrate not exported (BACI 2024: 1,584 t of product exported, 1,283 t "
+         "to China) is converted in Russia; capacity assumption")
 
     # gallium (t Ga), germanium (t Ge)
     node("ga_ref_chn", "China primary gallium", "CHN", "refining", "country", "refine_ga", 1600, 839,
@@ -555,21 +573,40 @@ def build_nodes() -> None:
     # antimony (t Sb)
     node("sb_mine_chn", "China antimony mining", "CHN", "mining", "country", "mine_sb", 60000, 40000, S_SB,
          "H", "MCS2025 had 60,000 t for 2024 (revised); capacity assumption")
-    node("sb_mine_rus", "Russia antimony mining", "RUS", "mining", "country", "mine_sb", 40000, 40000,
-         S_SB, "H")
-    node("sb_mine_tjk", "Tajikistan antimony mining", "TJK", "mining", "country", "mine_sb", 22000, 22000,
-         S_SB, "H")
-    sb_row = {"BOL": 5300, "MMR": 4500, "AUS": 1270, "others incl. TUR": 5930}
+    node("sb_mine_rus", "Russia antimony mining", "RUS", "mining", "country", "mine_sb", SB_MINE["RUS"],
+         SB_MINE["RUS"], S_SB_WMD, "M",
+         "WMD 2024 (reported) 24,670 t; USGS MCS2026 40,000 t. WMD is taken: Russia's exports of "
+         "concentrate are small in CEPII BACI 2024 (1,290 t of product to China and Hong Kong)")
+    node("sb_mine_tjk", "Tajikistan antimony mining", "TJK", "mining", "country", "mine_sb",
+         SB_MINE["TJK"], SB_MINE["TJK"], S_SB, "H")
+    node("sb_mine_mmr", "Myanmar antimony mining", "MMR", "mining", "country", "mine_sb", SB_MINE["MMR"],
+         SB_MINE["MMR"], S_SB_WMD, "M",
+         "WMD 2024 (reported) 26,290 t; USGS MCS2026 4,500 t. WMD is taken: Myanmar's exports of "
+         "concentrate in CEPII BACI 2024 are 49.8 kt of product (42.2 kt to Thailand, 7.6 kt to "
+         "China), ~25 kt Sb at 0.5 t Sb per t (the HS map's factor)")
+    node("sb_mine_aus", "Australia antimony mining (Costerfield)", "AUS", "mining", "country", "mine_sb",
+         SB_MINE["AUS"], SB_MINE["AUS"], S_SB, "H")
+    sb_row = {"BOL": 5300, "others incl. TUR": 5930}
     node("sb_mine_row", "Rest-of-world antimony mining", "ROW", "mining", "country", "mine_sb",
          sum(sb_row.values()), sum(sb_row.values()),
-         derived("world 119,000 - listed countries for 'others'", S_SB), "M",
+         derived("USGS world 119,000 - listed countries for 'others'", S_SB), "M",
          "t Sb 2024: " + ", ".join(f"{k} {v}" for k, v in sb_row.items()) + "; US output withheld")
+    sb_in = sb_smelter_feed()
     node("sb_ref_chn", "China antimony smelting (metal and trioxide)", "CHN", "refining", "country",
-         "refine_sb", 120000, 87000, S_ASSUME, "L", "domestic plus imported concentrate (routes)")
-    node("sb_ref_tjk", "Tajikistan antimony smelting", "TJK", "refining", "country", "refine_sb", 20000,
-         14000, S_ASSUME, "L", "assumption")
-    node("sb_ref_row", "Rest-of-world antimony smelting (Oman, Thailand, Belgium, Bolivia...)", "ROW",
-         "refining", "country", "refine_sb", 30000, 18000, S_ASSUME, "L", "assumption")
+         "refine_sb", 120000, sb_in["sb_ref_chn"], S_ASSUME, "L",
+         "domestic concentrate plus imports as CEPII BACI 2024's shares (routes); capacity assumption")
+    node("sb_ref_tjk", "Tajikistan antimony smelting", "TJK", "refining", "country", "refine_sb", 22000,
+         sb_in["sb_ref_tjk"], S_ASSUME, "L",
+         "assumption: Tajik concentrate not exported (BACI 2024: 7.1 kt of product exported) is "
+         "smelted in country; capacity assumption")
+    node("sb_ref_rus", "Russia antimony processing", "RUS", "refining", "country", "refine_sb", 30000,
+         sb_in["sb_ref_rus"], S_ASSUME, "L",
+         "assumption: Russian concentrate not exported as HS 261710 (BACI 2024: 1,290 t of product) "
+         "is treated in Russia or leaves under other codes (gold-antimony concentrate); capacity "
+         "assumption")
+    node("sb_ref_row", "Rest-of-world antimony smelting (Thailand, Oman, Belgium, Bolivia...)", "ROW",
+         "refining", "country", "refine_sb", 30000, sb_in["sb_ref_row"], S_ASSUME, "L",
+         "Myanmar's concentrate via Thailand (BACI 2024) plus what the rest of the world keeps")
 
     build_feed_nodes()
     build_import_separation_nodes()
@@ -1153,7 +1190,8 @@ def build_flows() -> dict[str, float]:
         allocate(c, sinks,
                  prefer={"w_apt_eur": ["EU_OTHER", "DEU"], "gr_anode_row": GR_ANODE_ROW_TO,
                          "ge_ref_rus": ["ROW"], "ga_ref_rus": ["ROW"], "sb_ref_tjk": ["ROW"],
-                         "w_apt_vnm": ["JPN", "KOR"]},
+                         "sb_ref_rus": ["ROW"], "w_apt_vnm": ["JPN", "KOR"],
+                         "w_apt_rus": ["ROW"]},
                  presets=presets)
     for c in ["tungsten_concentrate", "antimony_concentrate"]:
         allocate(c, node_needs(c), presets=PRESETS[c])
@@ -1418,30 +1456,157 @@ def add_potential_routes() -> None:
                            "partner is an assumption"})
 
 
+# Tungsten mines split out of the rest of the world (t W, 2024, USGS MCS2026) and the shares of
+# China's concentrate imports by origin in CEPII BACI 2024 (HS 261100, 12.2 kt of product: rest of
+# world 58.4 %, Myanmar 19.5 %, Russia 10.5 %, Australia 4.4 %, EU 3.1 %), renormalised over the
+# exporters the world has a mine for (Malaysia, Germany and Viet Nam, 4.1 % together, left out).
+S_BACI_W = "CEPII BACI HS92 2024, HS 261100 (trade/baci_hs92_2017_2024.csv)"
+W_MINE = {"AUS": 920.0, "EU_OTHER": 840.0 + 700.0 + 650.0}
+_W_BACI = {"ROW": 58.4, "MMR": 19.5, "RUS": 10.5, "AUS": 4.4, "EU_OTHER": 3.1}
+W_CHN_SHARE = {k: v / sum(_W_BACI.values()) for k, v in _W_BACI.items()}
+# The EU's converters keep their 4,000 t (an assumption that stands in for their scrap feed, which
+# the world does not track; BACI 2024 has the rest of the EU importing only 742 t of product, 382 t
+# W): what the EU's mines do not give them is imported 86 % from the rest of the world and 14 %
+# from Australia (BACI: 82.2 and 11.5 %; the US's and Malaysia's 5.7 % go to both). The
+# rest-of-world converters keep their 3,800 t (the US's non-China tungsten). With a smaller EU
+# converter (EU mines plus BACI's tonnes) the EU's metallurgy stopped in every draw of replay-2025.
+W_EU_APT = 4000.0
+W_EU_SHARE = {"ROW": 0.86, "AUS": 0.14}
+W_ROW_APT = 3800.0
+W_ROW_MINE = 1700 + 1900 + 1300 + 1700  # BOL, PRK, RWA, other (incl. Myanmar) in USGS
+
+
+def w_china_imports() -> float:
+    """China's tungsten concentrate imports (t W/yr) that close the rest of the world's mines.
+
+    The rest of the world (Myanmar included) ships to China its BACI shares ``s`` of what China
+    imports (``x``), to the EU its share of the EU's imports ``E(x) = W_EU_APT - EU mines + s_EU x``
+    (the EU's mines send China their share too) and to its own converters ``W_ROW_APT``:
+    ``W_ROW_MINE = (s_ROW + s_MMR) x + e_ROW E(x) + W_ROW_APT``, solved for ``x``.
+    """
+    e_row = W_EU_SHARE["ROW"]
+    left = W_ROW_MINE - W_ROW_APT - e_row * (W_EU_APT - W_MINE["EU_OTHER"])
+    return left / (W_CHN_SHARE["ROW"] + W_CHN_SHARE["MMR"] + e_row * W_CHN_SHARE["EU_OTHER"])
+
+
+def w_eu_imports() -> float:
+    """The EU converters' concentrate imports (t W/yr): their output less what the EU's mines keep."""
+    return W_EU_APT - W_MINE["EU_OTHER"] + W_CHN_SHARE["EU_OTHER"] * w_china_imports()
+
+
+def w_concentrate_routes() -> list[tuple[str, str, float, str, str, str]]:
+    """Tungsten concentrate routes (t W/yr): China's and the rest of the EU's imports as BACI 2024's
+    shares; Russia's concentrate not sent to China converted in Russia, Australia's rest to Viet Nam.
+
+    Returns
+    -------
+    list of tuple
+        ``(origin, destination, t W/yr, source, confidence, note)`` presets of the allocation.
+    """
+    imp = w_china_imports()
+    chn = {k: v * imp for k, v in W_CHN_SHARE.items()}
+    eu = {k: v * w_eu_imports() for k, v in W_EU_SHARE.items()}
+    shares = "China's imports of HS 261100 by origin (BACI 2024 shares, renormalised)"
+    eu_note = "the rest of the EU's imports of HS 261100 by origin (BACI 2024 shares)"
+    return [
+        ("w_mine_chn", "w_apt_chn", 67000, S_W, "M", "domestic"),
+        ("w_mine_vnm", "w_apt_vnm", 3400, S_W, "L", "converted in Viet Nam"),
+        ("w_mine_row", "w_apt_chn", chn["ROW"], derived(shares, S_BACI_W), "M",
+         "North Korean, Rwandan, Bolivian ... concentrate to China"),
+        ("w_mine_mmr", "w_apt_chn", chn["MMR"], derived(shares, S_BACI_W), "L", "Myanmar to China"),
+        ("w_mine_rus", "w_apt_chn", chn["RUS"], derived(shares, S_BACI_W), "M", "Russia to China"),
+        ("w_mine_rus", "w_apt_rus", 1500 - chn["RUS"], S_ASSUME, "L", "converted in Russia"),
+        ("w_mine_aus", "w_apt_chn", chn["AUS"], derived(shares, S_BACI_W), "M", "Australia to China"),
+        ("w_mine_eu", "w_apt_chn", chn["EU_OTHER"], derived(shares, S_BACI_W), "M",
+         "Spanish and Portuguese concentrate to China"),
+        ("w_mine_eu", "w_apt_eur", W_MINE["EU_OTHER"] - chn["EU_OTHER"], S_W, "M",
+         "converted in the EU (Austria)"),
+        ("w_mine_row", "w_apt_eur", eu["ROW"], derived(eu_note, S_BACI_W), "M", "to the EU"),
+        ("w_mine_aus", "w_apt_eur", eu["AUS"], derived(eu_note, S_BACI_W), "M", "to the EU"),
+        ("w_mine_aus", "w_apt_vnm", W_MINE["AUS"] - chn["AUS"] - eu["AUS"],
+         derived("Australia's output less its tonnes to China and the EU", S_BACI_W), "L",
+         "to Viet Nam (BACI 2024: 1,730 t of product, Australia's largest buyer)"),
+        ("w_mine_row", "w_apt_row", W_ROW_APT, S_W, "L",
+         "assumption: to Japanese, Korean, US converters (Bolivian, Rwandan concentrate); sized so "
+         "that the US can import 52 % of its tungsten from outside China, Germany and Viet Nam as "
+         "USGS reports (import sources 2021-24)"),
+    ]
+
+
+def w_converter_feed() -> dict[str, float]:
+    """Each tungsten converter's concentrate feed (t W/yr) from :func:`w_concentrate_routes`."""
+    feed: dict[str, float] = {}
+    for _, dest, vol, *_ in w_concentrate_routes():
+        feed[dest] = feed.get(dest, 0.0) + vol
+    return feed
+
+
+# Antimony mines (t Sb, 2024). China, Tajikistan and Australia from USGS MCS2026; Russia and Myanmar
+# from World Mining Data (reported figures), which CEPII BACI 2024 bears out and USGS does not:
+# Myanmar ships ~25 kt Sb of concentrate (49.8 kt of product, most to Thailand), Russia ~0.6 kt.
+# The world total is then 125,460 t (USGS 119,000, WMD 141,231).
+S_SB_WMD = "World Mining Data 2025 (BMF Austria), antimony production table, 2024 (wmd/ of the facts)"
+SB_MINE = {"CHN": 40000.0, "RUS": 24670.0, "TJK": 22000.0, "MMR": 26290.0, "AUS": 1270.0}
+S_BACI_SB = "CEPII BACI HS92 2024, HS 261710 (trade/baci_hs92_2017_2024.csv)"
+# China's antimony concentrate imports by origin follow BACI 2024's shares of HS 261710 (51.1 kt of
+# product: rest of world 58.6 % (Thailand 38.9 %, mostly Myanmar's ore), Myanmar 14.9 %, Tajikistan
+# 11.9 %, Australia 10.8 %, Russia 2.5 %, Viet Nam 1.4 %). The rest of the world's mines ship
+# SB_ROW_TO_CHN to China and the other exporters are sized on it; Australia's 1.27 kt (all of its
+# output; BACI: 99 % of its exports go to China) is below its share, so the others carry 1-2 points
+# more. Russia ships BACI's tonnes (1,290 t of product to China and Hong Kong x 0.5 t Sb per t).
+SB_ROW_TO_CHN = 10500.0
+SB_CHN_SHARE = {"ROW": 0.60, "MMR": 0.16, "TJK": 0.13}
+
+
+def sb_concentrate_routes() -> list[tuple[str, str, float, str, str, str]]:
+    """Antimony concentrate routes (t Sb/yr): China's imports as BACI 2024's shares, the rest smelted
+    where BACI says it goes (Myanmar's via Thailand to the rest of the world's smelters).
+
+    Returns
+    -------
+    list of tuple
+        ``(origin, destination, t Sb/yr, source, confidence, note)`` presets of the allocation.
+    """
+    total = SB_ROW_TO_CHN / SB_CHN_SHARE["ROW"]
+    mmr, tjk = SB_CHN_SHARE["MMR"] * total, SB_CHN_SHARE["TJK"] * total
+    rus = 1290 * 0.5
+    row = sum((5300, 5930))
+    shares = ("China's imports of HS 261710 by origin (BACI 2024 shares: rest of world 58.6 %, "
+              "Myanmar 14.9 %, Tajikistan 11.9 %, Australia 10.8 %, Russia 2.5 %)")
+    return [
+        ("sb_mine_chn", "sb_ref_chn", SB_MINE["CHN"], S_SB, "M", "domestic"),
+        ("sb_mine_row", "sb_ref_chn", SB_ROW_TO_CHN, derived(shares, S_BACI_SB), "M",
+         "Bolivian, Turkish, Kyrgyz, Lao ... concentrate to China"),
+        ("sb_mine_row", "sb_ref_row", row - SB_ROW_TO_CHN, S_ASSUME, "L", "smelted in the rest of "
+         "the world (Bolivia, Turkey)"),
+        ("sb_mine_mmr", "sb_ref_chn", mmr, derived(shares, S_BACI_SB), "M", "Myanmar to China"),
+        ("sb_mine_mmr", "sb_ref_row", SB_MINE["MMR"] - mmr,
+         derived("Myanmar's output less its tonnes to China", S_BACI_SB), "M",
+         "to Thailand (BACI 2024: 42.2 kt of product; Thailand re-exports to China are carried by "
+         "the rest of the world's mines)"),
+        ("sb_mine_tjk", "sb_ref_chn", tjk, derived(shares, S_BACI_SB), "M", "Tajikistan to China"),
+        ("sb_mine_tjk", "sb_ref_tjk", SB_MINE["TJK"] - tjk, S_ASSUME, "L", "smelted in Tajikistan"),
+        ("sb_mine_aus", "sb_ref_chn", SB_MINE["AUS"], derived(shares, S_BACI_SB), "M",
+         "all of Australia's output (BACI: 99 % of its exports go to China)"),
+        ("sb_mine_rus", "sb_ref_chn", rus, derived("1,290 t of product x 0.5 t Sb per t", S_BACI_SB),
+         "M", "Russia's exports of concentrate to China and Hong Kong"),
+        ("sb_mine_rus", "sb_ref_rus", SB_MINE["RUS"] - rus, S_ASSUME, "L", "treated in Russia"),
+    ]
+
+
+def sb_smelter_feed() -> dict[str, float]:
+    """Each antimony smelter's concentrate feed (t Sb/yr) from :func:`sb_concentrate_routes`."""
+    feed: dict[str, float] = {}
+    for _, dest, vol, *_ in sb_concentrate_routes():
+        feed[dest] = feed.get(dest, 0.0) + vol
+    return feed
+
+
 def build_flows_other_nodes() -> None:
     """Tungsten, graphite and antimony intermediate flows (known or assumed)."""
-    w = [("w_mine_chn", "w_apt_chn", 67000, S_W, "M", "domestic"),
-         ("w_mine_vnm", "w_apt_vnm", 3400, S_W, "L", "assumption: converted in Viet Nam"),
-         ("w_mine_rus", "w_apt_chn", 1500, S_W, "L", "assumption: Russian concentrate to China"),
-         ("w_mine_row", "w_apt_chn", 1910, S_W, "L", "assumption: part of ROW concentrate to China "
-          "(the rest goes to converters outside China; see w_apt_row)"),
-         ("w_mine_row", "w_apt_eur", 4000, S_W, "L",
-          "assumption: Austrian, Spanish, Portuguese, Rwandan, Bolivian concentrate to European "
-          "converters"),
-         ("w_mine_row", "w_apt_row", 3800, S_W, "L",
-          "assumption: to Japanese, Korean, US converters (Bolivian, Rwandan, Korean concentrate); "
-          "sized so that the US can import 52 % of its tungsten from outside China, Germany and "
-          "Viet Nam as USGS reports (import sources 2021-24)")]
+    w = w_concentrate_routes()
     PRESETS["tungsten_concentrate"] = w
-    sb = [("sb_mine_chn", "sb_ref_chn", 40000, S_SB, "M", "domestic"),
-          ("sb_mine_rus", "sb_ref_chn", 30000, S_SB, "L",
-           "assumption: most Russian concentrate is smelted in China"),
-          ("sb_mine_rus", "sb_ref_row", 10000, S_SB, "L", "assumption: rest to Oman/Kazakhstan"),
-          ("sb_mine_tjk", "sb_ref_tjk", 14000, S_SB, "L", "assumption: smelted in Tajikistan"),
-          ("sb_mine_tjk", "sb_ref_chn", 8000, S_SB, "L", "assumption: rest to China"),
-          ("sb_mine_row", "sb_ref_chn", 9000, S_SB, "L",
-           "assumption: Myanmar and part of Bolivian output to China"),
-          ("sb_mine_row", "sb_ref_row", 8000, S_SB, "L", "assumption")]
+    sb = sb_concentrate_routes()
     PRESETS["antimony_concentrate"] = sb
     # graphite: 40 % of natural graphite goes to anode material (assumption L)
     world = output_of("gr_mine_chn") + output_of("gr_mine_row")

@@ -23,15 +23,20 @@ from spigot.datasets.trade_world import (
 from spigot.errors import DataError, InputError
 
 #: A hand-made BACI year for tungsten concentrate (HS 261100; 0.5155 t W per t of product).
-#: base's tungsten concentrate after each region serves itself: exporters RUS 1,500 and ROW
-#: 5,910 t W; importers CHN 3,410 (70,410 needed by w_apt_chn - 67,000 mined) and EU_OTHER 4,000
-#: (w_apt_eur). BACI codes: 643 RUS, 68 BOL and 646 RWA (ROW), 156 CHN, 344 HKG (counted in
-#: CHN), 40 AUT (EU_OTHER), 490 "Other Asia, nes" (not a country), 392 JPN, 842 USA.
+#: base's tungsten concentrate after each region serves itself (t W): exporters RUS 162.05 (1,500
+#: mined - 1,337.95 converted by w_apt_rus), AUS 920, MMR 300.95 and ROW 2,499.05 (6,299.05 - the
+#: 3,800 of w_apt_row); importers CHN 1,480.055 (w_apt_chn's 68,480.055 - 67,000 mined), EU_OTHER
+#: 1,810 (w_apt_eur's 4,000 - the EU's 2,190 mined) and VNM 591.995 (w_apt_vnm's 3,991.995 - 3,400).
+#: BACI codes: 643 RUS, 104 MMR, 36 AUS, 68 BOL and 646 RWA (ROW), 156 CHN, 344 HKG (counted in
+#: CHN), 40 AUT (EU_OTHER), 704 VNM, 490 "Other Asia, nes" (not a country), 392 JPN, 842 USA.
 TINY = [
-    (2024, 643, 156, "261100", 10.0, 1500.0),   # RUS -> CHN
-    (2024, 68, 156, "261100", 10.0, 1000.0),    # BOL -> CHN
-    (2024, 68, 344, "261100", 10.0, 910.0),     # BOL -> HKG, i.e. CHN: ROW 1,910 of CHN's 3,410
-    (2024, 646, 40, "261100", 10.0, 4000.0),    # RWA -> AUT: all of EU_OTHER's from ROW
+    (2024, 643, 156, "261100", 10.0, 162.05),   # RUS -> CHN
+    (2024, 104, 156, "261100", 10.0, 300.95),   # MMR -> CHN
+    (2024, 68, 156, "261100", 10.0, 600.0),     # BOL -> CHN
+    (2024, 68, 344, "261100", 10.0, 417.055),   # BOL -> HKG, i.e. CHN: ROW 1,017.055
+    (2024, 646, 40, "261100", 10.0, 1481.995),  # RWA -> AUT: EU_OTHER from ROW
+    (2024, 36, 40, "261100", 10.0, 328.005),    # AUS -> AUT
+    (2024, 36, 704, "261100", 10.0, 591.995),   # AUS -> VNM
     (2024, 490, 156, "261100", 10.0, 777.0),    # not a country: reported, left out
     (2024, 392, 842, "261100", 10.0, 50.0),     # JPN -> USA: Japan mines no tungsten
     (2024, 68, 156, "261100", 5.0, None),       # value without tonnes: reported, left out
@@ -50,19 +55,24 @@ def _routes(world: sp.datasets.trade_world.BaciWorld, commodity: str) -> dict[st
 
 
 def test_tiny_fixture_gives_hand_checked_routes(tiny: sp.datasets.trade_world.BaciWorld) -> None:
-    # shares: CHN 1,500 / 3,410 from RUS and 1,910 / 3,410 from ROW; EU_OTHER all from ROW; the
-    # exporters' supplies are exactly what these shares ask of them, so no share moves
-    assert _routes(tiny, "tungsten_concentrate") == {
+    # shares: each importer's BACI shares ask of every exporter exactly its supply, so no share
+    # moves and the cross-border routes are the fixture's tonnes read as t W
+    assert _routes(tiny, "tungsten_concentrate") == pytest.approx({
         "tungsten_concentrate__w_mine_chn__w_apt_chn": 67000.0,
         "tungsten_concentrate__w_mine_vnm__w_apt_vnm": 3400.0,
         "tungsten_concentrate__w_mine_row__w_apt_row": 3800.0,
-        "tungsten_concentrate__w_mine_rus__w_apt_chn": 1500.0,
-        "tungsten_concentrate__w_mine_row__w_apt_chn": 1910.0,
-        "tungsten_concentrate__w_mine_row__w_apt_eur": 4000.0,
-    }
+        "tungsten_concentrate__w_mine_rus__w_apt_rus": 1337.95,
+        "tungsten_concentrate__w_mine_eu__w_apt_eur": 2190.0,
+        "tungsten_concentrate__w_mine_rus__w_apt_chn": 162.05,
+        "tungsten_concentrate__w_mine_mmr__w_apt_chn": 300.95,
+        "tungsten_concentrate__w_mine_row__w_apt_chn": 1017.055,
+        "tungsten_concentrate__w_mine_row__w_apt_eur": 1481.995,
+        "tungsten_concentrate__w_mine_aus__w_apt_eur": 328.005,
+        "tungsten_concentrate__w_mine_aus__w_apt_vnm": 591.995,
+    })
     info = next(c for c in tiny.report["commodities"] if c["commodity"] == "tungsten_concentrate")
     assert info["routes_from"] == "BACI"
-    assert info["cross_border_t"] == pytest.approx(7410.0)
+    assert info["cross_border_t"] == pytest.approx(3882.05)
     assert max(abs(v) for v in info["share_shift_pp"].values()) < 1e-9
     assert tiny.network.balance()["ok"].all()
 
@@ -71,12 +81,12 @@ def test_tiny_fixture_shares_equal_baci_and_convert_units(
         tiny: sp.datasets.trade_world.BaciWorld) -> None:
     shares = pd.DataFrame(tiny.report["shares"])
     w = shares[shares["hs6"] == "261100"].set_index(["importer", "exporter"])
-    assert w.loc[("CHN", "RUS"), "baci_share"] == pytest.approx(1500 / 3410)
-    assert w.loc[("CHN", "RUS"), "world_share"] == pytest.approx(1500 / 3410)
-    assert w.loc[("EU_OTHER", "ROW"), "world_share"] == pytest.approx(1.0)
-    # routes are t W; the comparison turns them back into t of concentrate: 1,500 t W / 0.5155
-    assert w.loc[("CHN", "RUS"), "world_t"] == pytest.approx(1500 / 0.5155)
-    assert w.loc[("CHN", "RUS"), "baci_t"] == pytest.approx(1500.0)
+    assert w.loc[("CHN", "RUS"), "baci_share"] == pytest.approx(162.05 / 1480.055)
+    assert w.loc[("CHN", "RUS"), "world_share"] == pytest.approx(162.05 / 1480.055)
+    assert w.loc[("EU_OTHER", "ROW"), "world_share"] == pytest.approx(1481.995 / 1810)
+    # routes are t W; the comparison turns them back into t of concentrate: 162.05 t W / 0.5155
+    assert w.loc[("CHN", "RUS"), "world_t"] == pytest.approx(162.05 / 0.5155)
+    assert w.loc[("CHN", "RUS"), "baci_t"] == pytest.approx(162.05)
 
 
 def test_re_exports_and_missing_partners_are_reported(
