@@ -11,7 +11,47 @@ from __future__ import annotations
 
 from spigot.market._common import inner
 
-__all__ = ["route_ask", "route_ask_jit", "ship_split", "ship_split_jit"]
+__all__ = ["expected_approval", "expected_approval_jit", "route_ask", "route_ask_jit",
+           "ship_split", "ship_split_jit"]
+
+
+def expected_approval(approve: float, refile: float, lead: float, refile_steps: int
+                      ) -> tuple[float, float]:
+    """What a licensed importer expects of its applications: their eventual approval share and
+    the mean time to it (the reorder rule's licence terms; docs/model.md, "Reorder rule").
+
+    A denied application is re-filed with probability ``refile`` after ``refile_steps`` and is
+    then decided again like a first one, so a tonne applied for is eventually approved with
+    ``q = a / (1 - (1 - a) r)`` (``a`` the approval share, ``r`` the re-filed share of
+    denials); an importer that counts its applications at ``a`` would apply again for the
+    share of its need that its re-filed denials will bring (the same need twice). The pipeline
+    that carries a base flow ``B`` at these odds holds ``B (L + R (1 - a) r) / (a (1 - (1 - a)
+    r))`` t of applications (Little's law over the review passes ``L`` and the re-filing
+    waits ``R``), worth ``q`` each: the importer's goal adds ``B`` times the lead time
+    ``(L + R (1 - a) r) / (1 - (1 - a) r)``. Without re-filing (``r = 0`` or
+    ``refile_steps = 0``) both are the old terms exactly: ``(a, L)``.
+
+    Parameters
+    ----------
+    approve
+        The pair's approval share ``a``, 1.
+    refile
+        Share of its denied tonnes that is re-filed ``r``, 1.
+    lead
+        The licence's mean processing time ``L``, steps.
+    refile_steps
+        The re-filing lag ``R``, steps (0: denied applications are never re-filed).
+
+    Returns
+    -------
+    (float, float)
+        ``(q, lead_time)``: the eventual approval share, 1, and the lead time, steps.
+    """
+    if refile_steps <= 0 or refile <= 0.0 or approve <= 0.0:
+        return approve, lead
+    again = (1.0 - approve) * refile  # share of a decision that comes back for review
+    den = 1.0 - again
+    return approve / den, (lead + refile_steps * again) / den
 
 
 def route_ask(order: float, pending: float, banned: bool, filing: bool, share: float) -> float:
@@ -76,5 +116,6 @@ def ship_split(sent: float, pending: float, ratio: float, filing: bool, order: f
     return approved, filed
 
 
+expected_approval_jit = inner(expected_approval)
 route_ask_jit = inner(route_ask)
 ship_split_jit = inner(ship_split)
