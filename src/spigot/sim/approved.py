@@ -15,6 +15,10 @@ __all__ = ["expected_approval", "expected_approval_jit", "route_ask", "route_ask
            "ship_split", "ship_split_jit"]
 
 
+#: Bound of the lead time to an eventual approval over ``1 - (1 - a) r``, a numerical guard.
+LEAD_GUARD = 1e9
+
+
 def expected_approval(approve: float, refile: float, lead: float, refile_steps: int
                       ) -> tuple[float, float]:
     """What a licensed importer expects of its applications: their eventual approval share and
@@ -50,8 +54,10 @@ def expected_approval(approve: float, refile: float, lead: float, refile_steps: 
     if refile_steps <= 0 or refile <= 0.0 or approve <= 0.0:
         return approve, lead
     again = (1.0 - approve) * refile  # share of a decision that comes back for review
-    den = 1.0 - again
-    return approve / den, (lead + refile_steps * again) / den
+    den = (1.0 - refile) + refile * approve  # 1 - again, > 0 whenever approve > 0
+    # a numerical guard only: the lead time is at most LEAD_GUARD times the raw one (at
+    # approval shares below ~1e-9 the importer's order is at its cap either way)
+    return approve / den, (lead + refile_steps * again) / max(den, 1.0 / LEAD_GUARD)
 
 
 def route_ask(order: float, pending: float, banned: bool, filing: bool, share: float) -> float:
