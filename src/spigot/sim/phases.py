@@ -532,8 +532,9 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     it eventually approved under a measure, re-filing included) and, while no licence is
     valid, its goal adds the base flow over the lead time to an approval
     (:func:`spigot.sim.approved.expected_approval`), and it closes its gap over ``adj`` plus
-    that lead time (what it files now is decided after it); so does it while a licence is announced but not yet in force
-    (``fs.plan_m``: importers front-load). The scale and the inflow are the route's base flow and the
+    that lead time (what it files now is decided after it); while a licence is announced but
+    not yet in force its goal adds the base flow over the licence's mean delay (``fs.plan_m``:
+    importers front-load, at the pace ``adj``). The scale and the inflow are the route's base flow and the
     buffer's (``split`` false), or its part of a split buffer's order, ``ms.share_k``, and the
     buffer's per-lane inflow, ``ms.infl`` (``split`` true). Approved tonnes the exporter has
     not shipped yet (``fs.due``) count in full: they are on their way.
