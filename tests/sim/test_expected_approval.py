@@ -21,7 +21,7 @@ def _passes(a: float, r: float, lead: float, lag: int) -> tuple[float, float]:
     return approved, held
 
 
-@pytest.mark.parametrize("a,r,lead,lag", [(0.75, 1.0, 9.5, 4), (0.3, 0.6, 5.0, 2),
+@pytest.mark.parametrize(("a", "r", "lead", "lag"), [(0.75, 1.0, 9.5, 4), (0.3, 0.6, 5.0, 2),
                                           (0.05, 1.0, 12.0, 4), (0.9, 0.2, 3.0, 8)])
 def test_eventual_share_and_lead_are_the_sums_over_review_passes(a: float, r: float,
                                                                   lead: float, lag: int) -> None:
