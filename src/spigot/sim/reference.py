@@ -47,7 +47,7 @@ from spigot.market.supply import (
     route_weights_step_ref,
 )
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
-from spigot.sim.approved import route_ask, ship_split
+from spigot.sim.approved import expected_approval, route_ask, ship_split
 from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
@@ -456,9 +456,11 @@ class _Draw:
         """Each route orders its base flow times a factor that closes the buffer's gap.
 
         The buffer's position is what it has on hand plus what is in transit to it. A licensed
-        route also counts the expected approvals of its own pending applications (approval
-        share x queue and pipeline) and plans for the regime's mean delay (its target grows by
-        its covered base flow times the mean processing time); other routes into the buffer do
+        route also counts the expected approvals of its own pending applications (eventual
+        approval share x queue and pipeline, :func:`expected_approval`) and plans for the
+        regime's mean delay to an approval (its target grows by its covered base flow times
+        it) and closes its gap over the buffer's adjustment time plus that delay (what it files
+        now is decided after it); other routes into the buffer do
         not see the licence pipeline, so a regime never changes what they are asked for except
         through what actually arrives.
 
@@ -469,7 +471,7 @@ class _Draw:
         orders for its planned activity (:meth:`_planned_activity`) and targets
         ``NODE_COVER_WEEKS`` of it on hand plus its routes' transit.
         """
-        m = self.m
+        m, p, d = self.m, self.p, self.d
         plan = m.plan
         mk = self.mk
         for b in range(m.n_buffers):
@@ -487,13 +489,18 @@ class _Draw:
             for k in routes:
                 position = on_hand + in_transit
                 target = target_b
+                pace = float(m.buf_adjust[b])
                 j, mi, e = plan.route_slot[k], self.gov_measure[k], self.gov_pair[k]
                 if j >= 0 and not self.banned[k]:
                     pending = self._licensing(j)
                     if mi >= 0:
-                        position += self.approve[e] * pending + self.due[j]
+                        odds, lead = expected_approval(float(self.approve[e]), float(p.refile[d, e]),
+                                                    float(self.lead[mi]),
+                                                    int(plan.refile_steps[mi]))
+                        position += odds * pending + self.due[j]
+                        pace += lead  # what it files now is decided after the lead
                         if self.valid[j] == 0:
-                            target += m.route_base[k] * plan.pair_share[e] * self.lead[mi]
+                            target += m.route_base[k] * plan.pair_share[e] * lead
                     else:
                         position += pending + self.due[j]
                         if self.plan_measure[k] >= 0:  # announced: importers front-load
@@ -501,7 +508,7 @@ class _Draw:
                                        * self.lead[self.plan_measure[k]])
                 if inflow > 0:
                     factor = min(MAX_ORDER_FACTOR, max(
-                        0.0, 1.0 + (target - position) / (inflow * m.buf_adjust[b])))
+                        0.0, 1.0 + (target - position) / (inflow * pace)))
                 else:
                     factor = 0.0
                 self.orders[k] = (m.route_base[k] if amount is None else amount[k]) * factor

@@ -115,10 +115,11 @@ class ExportLicence(Trade):
                                   "further shipments on the route (0: one licence per shipment).")
     fast_track: list[FastTrack] = Field(default_factory=list)
     refile_weeks: float | None = Field(
-        None, gt=0, description="Weeks after which a denied application is filed again (its "
-        "tonnes wait with the exporter, counted as in licensing); null (default): never, "
-        "denied means lost. Only what was denied at non-zero odds is re-filed: military end "
-        "use under deny_military, or a class whose odds are 0, stays denied.")
+        4.0, gt=0, description="Weeks after which a denied application is filed again "
+        "(paper: it waits counted as in licensing; default 4, a stated prior: about a month "
+        "to prepare a new contract and end-user documents); null: never, denied means lost. "
+        "Only what was denied at non-zero odds is re-filed: military end use under "
+        "deny_military, or a class whose odds are 0, stays denied.")
     announced: dt.date | None = Field(
         None, description="Date the regime was announced (default: no warning). From it, "
         "importers plan for the licence lead time: they order ahead (front-load) to hold "
