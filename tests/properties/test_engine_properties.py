@@ -3,15 +3,20 @@ monotonicity in licence processing time and approval odds, and zero policy = bas
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import spigot as sp
 from spigot.testing import assert_same, run, total_shortfall, toy_scenario
 
-SETTINGS = settings(max_examples=12, deadline=None,
+#: Examples per property: 12 in CI (derandomized, tests/conftest.py); an exploration sets
+#: ``SPIGOT_PROPERTY_EXAMPLES=300`` with ``--hypothesis-profile explore --hypothesis-seed N``.
+EXAMPLES = int(os.environ.get("SPIGOT_PROPERTY_EXAMPLES", "12"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 LICENCE = """
@@ -99,6 +104,11 @@ MONO = dict(weeks=60, draws=2, seed=1, destinations="all", month=2, sigma=0.4, v
 @SETTINGS
 @given(st.floats(0.2, 2.5), st.floats(0.2, 2.5), st.floats(0.05, 1.0),
        st.sampled_from(COMMODITIES[:3]), st.sampled_from(CAPACITY), st.floats(5.0, 60.0), REFILE)
+# counterexamples found with 40-300 examples (docs/design.md, "The licensed importer plans for
+# the stated delay"): a pace that grew with the drawn lead (-0.05 %), and a goal that did while
+# the pace did not (-31 %)
+@example(0.5, 1.0, 1.0, COMMODITIES[2], CAPACITY[1], 5.0, "null")
+@example(1.0, 0.5, 0.25, COMMODITIES[0], CAPACITY[0], 5.0, "null")
 def test_longer_processing_never_lowers_expected_shortfall(
         s1: float, s2: float, p: float, commodities: str, capacity: str, median: float,
         refile: object) -> None:
