@@ -574,10 +574,10 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     licensed route closes its own gap: its position adds what is in licensing (the share of
     it eventually approved under a measure, re-filing included) and, while no licence is
     valid, its goal adds the base flow over the lead time to an approval
-    (:func:`spigot.sim.approved.expected_approval`), and it closes its gap over ``adj`` plus
-    that lead time (what it files now is decided after it); while a licence is announced but
-    not yet in force its goal adds the base flow over the licence's mean delay (``fs.plan_m``:
-    importers front-load, at the pace ``adj``). The scale and the inflow are the route's base flow and the
+    (:func:`spigot.sim.approved.expected_approval`; the lead is the licence's stated one,
+    ``BlockParams.lead``); while a licence is announced but not yet in force its goal adds the
+    base flow over the licence's mean delay (``fs.plan_m``: importers front-load). Every route
+    closes its gap over ``adj``. The scale and the inflow are the route's base flow and the
     buffer's (``split`` false), or its part of a split buffer's order, ``ms.share_k``, and the
     buffer's per-lane inflow, ``ms.infl`` (``split`` true). Approved tonnes the exporter has
     not shipped yet (``fs.due``) count in full: they are on their way.
@@ -620,7 +620,6 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
         for ln in range(W):
             position = vec[ln]
             goal = tgt[ln]
-            pace = adj
             if not banned[k, ln]:
                 mi = gov_m[k, ln]
                 if mi >= 0:
@@ -628,7 +627,6 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
                     odds, lead = expected_approval_jit(appr_l[e, ln], refl_l[e, ln], lead_l[mi, ln],
                                                     refile_steps[mi])
                     position += odds * lic_tot[j, ln] + due[j, ln]
-                    pace = adj + lead  # what it files now is decided after the lead
                     if valid[j, ln] == 0:
                         goal += base * pair_share[e] * lead
                 else:
@@ -637,7 +635,7 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
                     if pm >= 0:
                         goal += base * pair_share[plan_e[k, ln]] * lead_l[pm, ln]
             flow = infl[ln] if split else inflow
-            denom = flow * pace
+            denom = flow * adj
             factor = min(max_factor, max(0.0, 1.0 + (goal - position) / denom)) \
                 if flow > 0 else 0.0
             orders[k, ln] = (share_k[k, ln] if split else base) * factor

@@ -459,8 +459,7 @@ class _Draw:
         route also counts the expected approvals of its own pending applications (eventual
         approval share x queue and pipeline, :func:`expected_approval`) and plans for the
         regime's mean delay to an approval (its target grows by its covered base flow times
-        it) and closes its gap over the buffer's adjustment time plus that delay (what it files
-        now is decided after it); other routes into the buffer do
+        it, the licence's stated delay); other routes into the buffer do
         not see the licence pipeline, so a regime never changes what they are asked for except
         through what actually arrives.
 
@@ -489,7 +488,6 @@ class _Draw:
             for k in routes:
                 position = on_hand + in_transit
                 target = target_b
-                pace = float(m.buf_adjust[b])
                 j, mi, e = plan.route_slot[k], self.gov_measure[k], self.gov_pair[k]
                 if j >= 0 and not self.banned[k]:
                     pending = self._licensing(j)
@@ -498,7 +496,6 @@ class _Draw:
                                                     float(self.lead[mi]),
                                                     int(plan.refile_steps[mi]))
                         position += odds * pending + self.due[j]
-                        pace += lead  # what it files now is decided after the lead
                         if self.valid[j] == 0:
                             target += m.route_base[k] * plan.pair_share[e] * lead
                     else:
@@ -508,7 +505,7 @@ class _Draw:
                                        * self.lead[self.plan_measure[k]])
                 if inflow > 0:
                     factor = min(MAX_ORDER_FACTOR, max(
-                        0.0, 1.0 + (target - position) / (inflow * pace)))
+                        0.0, 1.0 + (target - position) / (inflow * m.buf_adjust[b])))
                 else:
                     factor = 0.0
                 self.orders[k] = (m.route_base[k] if amount is None else amount[k]) * factor

@@ -22,8 +22,7 @@ keep spigot's rules exactly: arrivals go to the sector up to its cover target pl
 need, the sector makes ``min(1, stock / need)`` of its plan and is *stopped* below
 ``stop_below``, and every route into a buffer orders ``base x clip(1 + (target - position) /
 (inflow x adjust), 0, 2)``, a licensed route counting its pending applications at the approval
-odds, planning for the mean licence delay ``L`` and closing its gap over ``adjust + L``
-(docs/design.md, Engine; issue 17, session 16). Suppliers ship what is
+odds and planning for the mean licence delay (docs/design.md, Engine). Suppliers ship what is
 ordered: the comparison checks that the engine's suppliers did too (with ``lots="split"``,
 deterministic decisions and a review capacity that does not bind, the two models agree to
 rounding).
@@ -353,21 +352,19 @@ class _World:
                 k = self.route[r]
                 position, target = position0, float(m.buf_target_pos[buf.b])
                 base = float(m.route_base[k])
-                pace = adjust
                 if m.plan.route_slot[k] >= 0:
                     pending = self._pending(r)
-                    if self.gov[r] >= 0:  # no re-filing here (_check_supported): odds, lead
-                        lead = float(p.lead[d, self.gov[r]])
+                    if self.gov[r] >= 0:
                         position += float(p.approve[d, self.pair[r]]) * pending
-                        target += base * float(m.plan.pair_share[self.pair[r]]) * lead
-                        pace = adjust + lead  # what it files now is decided after the lead
+                        target += base * float(m.plan.pair_share[self.pair[r]]) * float(
+                            p.lead[d, self.gov[r]])
                     else:
                         position += pending
                         if self.planned[r] >= 0:
                             target += base * float(
                                 m.plan.pair_share[self.planned_pair[r]]) * float(
                                 p.lead[d, self.planned[r]])
-                factor = 1.0 + (target - position) / (inflow * pace)
+                factor = 1.0 + (target - position) / (inflow * adjust)
                 self.orders[r] = base * min(MAX_ORDER_FACTOR, max(0.0, factor))
 
 
