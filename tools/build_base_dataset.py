@@ -1126,7 +1126,8 @@ def build_flows() -> dict[str, float]:
                  "mp_mountain_pass_sep": ["USA"]}
     ree_presets = us_ree_import_presets()
     for c in ["la_oxide", "ce_oxide", "sm_oxide", "gd_oxide", "tb_oxide", "dy_oxide", "y_oxide"]:
-        allocate(c, {**node_needs(c), **region_sinks(c)}, prefer=ox_prefer,
+        prefer = {**ox_prefer, **LYNAS_LA_TO} if c == "la_oxide" else ox_prefer
+        allocate(c, {**node_needs(c), **region_sinks(c)}, prefer=prefer,
                  presets=[*OXIDE_PRESETS.get(c, ()), *ree_presets.get(c, ())])
     allocate("other_ree_oxide", {**node_needs("other_ree_oxide"), **region_sinks("other_ree_oxide")},
              presets=[("lynas_kuantan", "re_sep_chn_segh", output_of("re_sep_chn_segh"),
@@ -1140,13 +1141,17 @@ def build_flows() -> dict[str, float]:
              presets=ndpr_presets, prefer=ox_prefer)
     allocate("ndpr_metal", node_needs("ndpr_metal"), prefer={"met_vnm": ["JPN", "ROW"]})
     allocate("ndfeb_magnet", region_sinks("ndfeb_magnet"))
-    for c in ["tungsten_apt", "gallium", "germanium", "graphite_natural", "graphite_anode",
+    # graphite_anode before graphite_natural: the natural-graphite routes that follow BACI's
+    # HS 250410 (which carries both) count the anode routes in
+    for c in ["tungsten_apt", "gallium", "germanium", "graphite_anode", "graphite_natural",
               "antimony"]:
         sinks = {**node_needs(c), **region_sinks(c)}
-        presets = [*PRESETS.get(c, ()), *us_import_presets(c, sinks.get("USA", 0.0)),
-                   *military_only_presets(c)]
+        us = us_import_presets(c, sinks.get("USA", 0.0))
+        presets = [*PRESETS.get(c, ()), *us, *military_only_presets(c)]
+        if c == "graphite_natural":
+            presets += baci_graphite_presets(presets)
         allocate(c, sinks,
-                 prefer={"w_apt_eur": ["EU_OTHER", "DEU"], "gr_anode_row": ["KOR", "JPN", "USA"],
+                 prefer={"w_apt_eur": ["EU_OTHER", "DEU"], "gr_anode_row": GR_ANODE_ROW_TO,
                          "ge_ref_rus": ["ROW"], "ga_ref_rus": ["ROW"], "sb_ref_tjk": ["ROW"],
                          "w_apt_vnm": ["JPN", "KOR"]},
                  presets=presets)
@@ -1156,6 +1161,88 @@ def build_flows() -> dict[str, float]:
 
 
 PRESETS: dict[str, list] = {}
+
+# Lynas Kuantan's La oxide goes to China first, then Japan (its other oxides as ox_prefer: Japan
+# first): in CEPII BACI 2024 Malaysia ships 13.7 kt of RE compounds other than cerium (HS 284690,
+# mostly La) to China and 1.4 kt to Japan. Its cerium stays Japan-first: with Ce to China too,
+# China's own surplus went abroad and its RE-compound exports (60 kt) left the audit's 30 % band
+# around BACI's 41.7 kt (docs/design.md, "The base world's routes from BACI").
+LYNAS_LA_TO = {"lynas_kuantan": ["CHN", "JPN"]}
+
+# Importers whose natural graphite follows BACI 2024 (HS 250410, natural graphite powder and flake,
+# the code spherical anode material is traded under too): each one's imports of the code split
+# between China and the rest of the world as BACI's shares of these two exporters do (renormalised
+# over them: the world has no other graphite producer), its anode imports counted in. The US is
+# not here: it follows USGS's import sources (us_import_presets); China and ROW serve themselves.
+BACI_GRAPHITE_IMPORTERS = ["JPN", "IND", "KOR", "DEU", "EU_OTHER"]
+BACI_GRAPHITE_ORIGINS = {"CHN": "gr_mine_chn", "ROW": "gr_mine_row"}
+BACI_GRAPHITE_HS = "250410"
+S_BACI_GR = ("CEPII BACI HS92 2024 (src/spigot/datasets/trade/baci_hs92_2017_2024.csv), HS 250410 "
+             "natural graphite powder and flake: the importer's shares of China (incl. Hong Kong) "
+             "and the rest of the world")
+# Where the rest-of-world anode plants' output goes, in order: Japan first. BACI 2024 has Korea
+# buying 97 % of its 250410 from China and Japan 15 % from outside it, so the 6.8 kt of ex-China
+# anode material goes to Japan (Korea's anode makers use Chinese spherical graphite).
+GR_ANODE_ROW_TO = ["JPN", "KOR", "USA"]
+
+
+def baci_graphite_presets(presets: list) -> list:
+    """Natural-graphite routes that give BACI_GRAPHITE_IMPORTERS BACI 2024's 250410 shares.
+
+    ``presets`` are the graphite routes fixed before (plant feeds, the US's origins). An
+    importer's share of ROW is BACI's, plus half the share of the exporters the world has no
+    graphite node for (the closest the world's two exporters can come at both); its ROW tonnes
+    (t product/yr) are that share of its natural graphite and anode imports, less its anode from
+    ROW. Where the rest-of-world mine has more or less left to ship (after its feeds, the US and
+    ROW's own use: domestic first, as the allocation rule) than these shares ask, China's
+    tonnes to every importer move by one factor: China is the residual supplier, as it is in the
+    allocation rule ("the dominant producer closes the rest").
+    """
+    import pandas as pd  # the build's only use of pandas and the BACI reader
+
+    from spigot.datasets import baci
+
+    flows = baci.trade_flows(YEAR, [BACI_GRAPHITE_HS], pd.DataFrame(region_rows()))
+    flows = flows[(flows["exporter_region"] != "") & (flows["importer_region"] != "")
+                  & (flows["exporter_region"] != flows["importer_region"])]
+    tonnes = flows.groupby(["importer_region", "exporter_region"])["tonnes"].sum()
+    need = region_sinks("graphite_natural")
+    own = [n["id"] for n in NODES if n["region"] in BACI_GRAPHITE_IMPORTERS
+           and n["output"] * recipe_outputs(n["recipe"]).get("graphite_natural", 0.0) > 0]
+    if own:  # the split below takes an importer's whole use as imports
+        raise ValueError(f"graphite_natural: importers following BACI produce it: {own}")
+    anode: dict[tuple[str, str], float] = defaultdict(float)
+    for r in ROUTES:
+        if r["commodity"] == "graphite_anode" and region_of(r["origin"]) != dest_region(
+                r["destination"]):
+            anode[(dest_region(r["destination"]), region_of(r["origin"]))] += r["volume"]
+    total, share = {}, {}
+    for imp in BACI_GRAPHITE_IMPORTERS:
+        b_all = float(tonnes[imp].sum())
+        b_chn, b_row = float(tonnes[imp].get("CHN", 0.0)), float(tonnes[imp].get("ROW", 0.0))
+        share[imp] = (b_row + (b_all - b_chn - b_row) / 2) / b_all
+        total[imp] = need[imp] + anode[(imp, "CHN")] + anode[(imp, "ROW")]
+    origin = BACI_GRAPHITE_ORIGINS["ROW"]
+    left = (output_of(origin) - sum(p[2] for p in presets if p[0] == origin)
+            - need.get("ROW", 0.0))
+    from_chn = {i: (1.0 - share[i]) * total[i] - anode[(i, "CHN")] for i in BACI_GRAPHITE_IMPORTERS}
+    asked = sum(need[i] - from_chn[i] for i in BACI_GRAPHITE_IMPORTERS)
+    factor = 1.0 - (left - asked) / sum(from_chn.values())
+    out = []
+    for imp in BACI_GRAPHITE_IMPORTERS:
+        from_row = need[imp] - factor * from_chn[imp]
+        if not 0.0 <= from_row <= need[imp]:
+            raise ValueError(f"graphite_natural: {imp} would take {from_row:.1f} t from ROW")
+        note = (f"{imp}'s 250410 imports from outside China "
+                f"{100 * (1 - (need[imp] - from_row + anode[(imp, 'CHN')]) / total[imp]):.1f} % "
+                f"(BACI 2024 ROW {100 * tonnes[imp].get('ROW', 0.0) / tonnes[imp].sum():.1f} %, "
+                f"China {100 * tonnes[imp].get('CHN', 0.0) / tonnes[imp].sum():.1f} %, half the "
+                f"rest; China's tonnes x {factor:.3f} to the ROW mine's exports), anode imports "
+                "counted in (derived)")
+        out += [(origin, imp, from_row, S_BACI_GR, "M", note),
+                (BACI_GRAPHITE_ORIGINS["CHN"], imp, need[imp] - from_row, S_BACI_GR, "M", note)]
+    return out
+
 
 # The US's imports by origin (USGS MCS2026, import sources 2021-24, H): commodity -> (origin node,
 # share of US use) and the note. Shares of origins the world has no node for go to the nearest

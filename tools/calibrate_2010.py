@@ -1,7 +1,7 @@
 """Calibrate spigot on the 2010-2012 episode only (replay-2010); see docs/validation.md.
 
-Three stages, each a small grid search that minimises sum((error / tolerance)^2) (plus 4 for a
-ratio moving the wrong way) over targets of ``calibration_targets_2010``:
+Three stages and a probe, each a small grid search that minimises sum((error / tolerance)^2)
+(plus 4 for a ratio moving the wrong way) over targets of ``calibration_targets_2010``:
 
 1. **Japan customs holds** (a scenario parameter of replay-2010): the median hold time, working
    days, of the inspections on shipments to Japan from 21 Sep 2010, on ``jpn_oct_drop`` and
@@ -22,13 +22,19 @@ ratio moving the wrong way) over targets of ``calibration_targets_2010``:
    prefers slightly, magnet users hoard in late 2011 and make a second NdPr hump that the
    targets do not score; docs/validation.md), and every stage runs at the table's value.
 
+4. **Thrift** (``--stage thrift``, issue 17; prints, never writes): one light-REE price
+   response (``price_inv_flexibility`` of Ce and La oxide) x the thrift caps of the La and Ce
+   uses (two sets) x the thrift reversal time, on the tested targets, the 2011-2012 quantities
+   (``exports_2011``, ``exports_2012``, ``jpn_demand_2011``) and the ex-China Ce and La price
+   points of 2010-2012. ``nd_fall_2015`` and ``dy_fall_2015`` are printed, never scored.
+
 ``all`` runs stages 1 and 3 (stage 3's grid contains stage 2's parameters; ``prices`` refits
 them alone at the table's safety-stock values). Fitted market parameters are written into
 ``src/spigot/market/parameters.csv``: value, and source "calibrated to 2010-2012
 (tools/calibrate_2010.py)" followed by the row's earlier evidence.
 
 The 2023 and 2025 replays are never run here. Usage:
-``python tools/calibrate_2010.py [--draws 32] [--dry-run] [--stage japan|prices|hoarding|all]``.
+``python tools/calibrate_2010.py [--draws 32] [--dry-run] [--stage japan|prices|hoarding|thrift|all]``.
 """
 
 from __future__ import annotations
@@ -67,6 +73,24 @@ UP_WEEKS_GRID = (4.0, 8.0, 13.0)
 HOARD_K_DY_GRID = (8.0, 10.0)
 HOARD_K_ND_GRID = (3.0, 4.0, 5.0)
 HOARD_SPEED_GRID = (0.025, 0.03, 0.04)
+#: Stage ``thrift`` (issue 17, probe): the 2011 quantities of the record that the model misses
+#: (in-sample: 2011-2012), the light-REE price points of 2010-2012 and their log10 tolerance (a
+#: factor 2), the light-REE price response (one k for Ce and La oxide), the thrift caps of the
+#: La/Ce uses (the table's, or sized on Japan's 2011 market: -30 %, polishing and NiMH leading,
+#: Reuters 2011-07-14, substitution_evidence.csv) and the reversal time of thrift (the table's 5
+#: years, or 20: lost demand does not come back within the replay).
+QUANTITIES = ("exports_2011", "exports_2012", "jpn_demand_2011")
+LIGHT = ("ce_oxide", "la_oxide")
+LIGHT_POINT_TOL = 0.3
+LIGHT_K_GRID = (2.0, 4.0, 6.0, 8.0)
+THRIFT_CAPS: dict[str, dict[str, float]] = {
+    "table": {},
+    "japan2011": {"substitution_cap:glass_polishing:ce_oxide": 0.5,
+                  "substitution_cap:glass_polishing:la_oxide": 0.5,
+                  "substitution_cap:catalysts:la_oxide": 0.3,
+                  "substitution_cap:metallurgy:la_oxide": 0.3,
+                  "substitution_cap:metallurgy:ce_oxide": 0.3}}
+REVERT_GRID = (260.0, 1040.0)
 
 
 def _loss(rr: runner.ReplayResult, ids: Sequence[str]) -> float:
@@ -156,6 +180,41 @@ def calibrate_hoarding(draws: int) -> dict[str, float] | None:
                         PRICES + JAPAN, draws)
 
 
+def _light_points_loss(rr: runner.ReplayResult) -> float:
+    """sum((log10 error / LIGHT_POINT_TOL)^2) over the ex-China Ce and La oxide price points of
+    2010-2012 (the calibration window)."""
+    pts = rr.price_points
+    pts = pts[pts["commodity"].isin(LIGHT) & (pts["month"] <= "2012-12")]
+    return float(((pts["log10_error"] / LIGHT_POINT_TOL) ** 2).sum())
+
+
+def calibrate_thrift(draws: int) -> dict[str, float] | None:
+    """Stage ``thrift`` (a probe, writes nothing): light-REE price response x La/Ce thrift caps x
+    thrift reversal time on the tested targets, the 2011-2012 quantities and the light-REE price
+    points of 2010-2012; a point where a tested target fails is not eligible. The 2015 targets
+    are printed, never scored."""
+    best: tuple[float, dict[str, float]] = (float("inf"), {})
+    for k, caps, revert in itertools.product(LIGHT_K_GRID, THRIFT_CAPS, REVERT_GRID):
+        overrides = {"price_inv_flexibility:ce_oxide": k, "price_inv_flexibility:la_oxide": k,
+                     "substitution_revert_weeks": revert, **THRIFT_CAPS[caps]}
+        with _market_overrides(overrides):
+            rr = runner.run_replay("replay-2010", draws=draws)
+        rows = {str(r["id"]): r for r in rr.targets.to_dict(orient="records")}
+        ok = all(bool(rows[i]["passed"]) for i in PRICES + JAPAN)
+        parts = (_loss(rr, PRICES + JAPAN), _loss(rr, QUANTITIES), _light_points_loss(rr))
+        loss = sum(parts)
+        oos = ", ".join(f"{i} {float(rows[i]['simulated']):.3f}"
+                        for i in ("nd_fall_2015", "dy_fall_2015"))
+        q = ", ".join(f"{i} {float(rows[i]['simulated']):.4g}" for i in QUANTITIES)
+        print(f"k {k:g} caps {caps} revert {revert:g}: loss {loss:.3f} (tested {parts[0]:.3f}, "
+              f"quantities {parts[1]:.3f}, light points {parts[2]:.3f}){'' if ok else ' INELIGIBLE'}"
+              f"; {q}; out of sample: {oos}", flush=True)
+        if ok and loss < best[0]:
+            best = (loss, overrides)
+    print(f"fitted: {best[1]} (loss {best[0]:.4f})")
+    return best[1]
+
+
 def write_hold(median: int) -> None:
     text = REPLAY.read_text(encoding="utf-8")
     new = re.sub(r"median: \d+(\.\d+)?(, sigma: [0-9.]+, min: \d+, max: \d+\}  # calibrated)",
@@ -203,7 +262,7 @@ def write_params(values: Mapping[str, float]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--draws", type=int, default=32)
-    parser.add_argument("--stage", choices=("japan", "prices", "hoarding", "all"), default="all")
+    parser.add_argument("--stage", choices=("japan", "prices", "hoarding", "thrift", "all"), default="all")
     parser.add_argument("--dry-run", action="store_true", help="print the fit, write nothing")
     args = parser.parse_args()
     catalog.replay_path("replay-2010")
@@ -215,6 +274,8 @@ def main() -> int:
         fitted = calibrate_prices(args.draws)
         if fitted and not args.dry_run:
             write_params(fitted)
+    if args.stage == "thrift":
+        calibrate_thrift(args.draws)  # a probe: printed, never written
     if args.stage in ("hoarding", "all"):
         fitted = calibrate_hoarding(args.draws)
         if fitted and not args.dry_run:

@@ -3,10 +3,11 @@
 Usage: ``python tools/probe_cover_dispersion.py SIGMA [SIGMA ...] [--draws N] [--classes K]
 [--scenarios]``. For each sigma (market parameter ``cover_dispersion``; ``plant_classes`` K)
 prints: replay-2023-gallium's region x sector pairs stopping in more than half of the draws (the
-quiet record of 2023-24 allows at most 3), and replay-2010's tested targets passed (of 9). Only
-these two, the calibration record, are used to choose the dispersion; no 2025 outcome is looked
-at. ``--scenarios`` adds, for scale: baseline (64 draws x 520 weeks, markets on) draw x sector
-stoppages, and licence-squeeze (200 draws) mean lost output and USA automotive weeks stopped.
+quiet record of 2023-24 allows at most 3), and replay-2010's tested targets passed (of
+``TESTED_TARGETS``). Only these two, the calibration record, are used to choose the dispersion; no
+2025 outcome is looked at. ``--scenarios`` adds, for scale: baseline (64 draws x 520 weeks, markets
+on) draw x sector stoppages, and licence-squeeze (200 draws) mean lost output and USA automotive
+weeks stopped.
 """
 
 from __future__ import annotations

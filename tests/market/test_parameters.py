@@ -106,7 +106,7 @@ def write(tmp_path: Path, edit: tuple[str, str]) -> Path:
     (("price_adjust_speed,global,*,0.025", "price_adjust_speed,global,*,1.5"),
      r"price_adjust_speed out of range: got '1.5'; expected a number in \[0, 1\]"),
     (("price_cap_multiple,commodity,dy_oxide", "price_cap_multiple,commodity,dy_oxid"),
-     r"line 11: field 'key': unknown commodity for price_cap_multiple: got 'dy_oxid'.*'dy_oxide'"),
+     r"line 13: field 'key': unknown commodity for price_cap_multiple: got 'dy_oxid'.*'dy_oxide'"),
     (("automotive:ndfeb_magnet", "automotiv:ndfeb_magnet"),
      r"unknown sector for substitution_cap: got 'automotiv:ndfeb_magnet'"),
     (("price_adjust_speed,global,*,0.025", "price_adjust_speed,global,*,fast"),

@@ -4,7 +4,8 @@ import report as Markdown."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,20 @@ import pandas as pd
 from spigot.datasets import baci
 from spigot.network import SupplyNetwork
 
-__all__ = ["import_shares", "records", "report_markdown"]
+__all__ = ["EXCEPTION_CAUSES", "exceptions", "exporter_regions", "import_shares", "pair_gaps",
+           "records", "report_markdown"]
+
+#: Why a (HS code, importer) pair of a world may miss BACI's shares by more than the tolerance
+#: (docs/design.md, "The base world's routes from BACI"):
+#: ``no_exporter_node``: BACI names an exporter the world has no producing node in for the code's
+#: commodities (re-exports, small processors, trade inside the EU between two of its regions),
+#: holding more than the tolerance of the importer's imports; ``hs_basket``: the code carries
+#: more (or other) goods than the world's commodities of it, or one commodity is carried by two
+#: codes; ``usgs``: the US's origins follow USGS import sources, which BACI's year disagrees with;
+#: ``volume``: the world's supply of an exporter is far from what BACI's shares ask of it;
+#: ``allocation``: the base build's routing rule (domestic first, the largest producer closing).
+EXCEPTION_CAUSES: tuple[str, ...] = ("no_exporter_node", "hs_basket", "usgs", "volume",
+                                     "allocation")
 
 
 def import_shares(net: SupplyNetwork, year: int, hs_map: str | Path | None = None, *,
@@ -71,6 +85,54 @@ def import_shares(net: SupplyNetwork, year: int, hs_map: str | Path | None = Non
     frame.attrs["units"] = {"world_t": "t product/yr", "baci_t": "t product/yr",
                             "diff_pp": "percentage points"}
     return frame.sort_values(["hs6", "importer", "exporter"]).reset_index(drop=True)
+
+
+def pair_gaps(table: pd.DataFrame) -> pd.DataFrame:
+    """The largest share difference of each (HS code, importer) pair with imports on both sides.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        What :func:`import_shares` returns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``hs6, importer``: ``exporter`` (where the gap is largest), ``diff_pp`` (world
+        minus BACI at that exporter, percentage points), ``world_t`` and ``baci_t`` (the
+        importer's imports of the code, t of product per year).
+    """
+    table = table.assign(abs_pp=table["diff_pp"].abs())
+    rows = table.loc[table.groupby(["hs6", "importer"])["abs_pp"].idxmax()]
+    totals = table.groupby(["hs6", "importer"])[["world_t", "baci_t"]].sum()
+    rows = rows.set_index(["hs6", "importer"])[["exporter", "diff_pp"]].join(totals)
+    return rows[(rows["world_t"] > 0) & (rows["baci_t"] > 0)]
+
+
+def exporter_regions(net: SupplyNetwork, commodities: Iterable[str]) -> set[str]:
+    """Regions with a node that makes any of ``commodities`` in the world's base year (output
+    above zero): the exporters a world can ship these commodities from."""
+    recipes = net.recipes
+    made = set(recipes.loc[(recipes["role"] == "output")
+                           & recipes["commodity"].isin(list(commodities)), "recipe"])
+    nodes = net.nodes
+    return set(nodes.loc[nodes["recipe"].isin(made) & (nodes["output"] > 0), "region"])
+
+
+def exceptions() -> pd.DataFrame:
+    """The bundled ``base`` world's documented exceptions to BACI 2024's import shares.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``trade/base_baci_exceptions.csv``: one row per (HS code, importer) pair that may miss
+        BACI's shares by more than 5 points, with ``cause`` (one of :data:`EXCEPTION_CAUSES`),
+        ``exporter`` (the exporter the cause is about; several separated by ``;``) and ``note``
+        (the figures behind it).
+    """
+    path = resources.files("spigot.datasets").joinpath("trade", "base_baci_exceptions.csv")
+    with resources.as_file(path) as file:
+        return pd.read_csv(file, dtype=str, keep_default_na=False)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:

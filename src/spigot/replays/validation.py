@@ -24,7 +24,7 @@ CALIBRATED_SOURCE = "calibrated to 2010-2012"
 #: reported.
 TESTED_TARGETS: tuple[str, ...] = (
     "dy_rise_by_jul2010", "nd_rise_by_dec2010", "dy_peak_ratio", "nd_peak_ratio", "peak_month",
-    "dy_fall_2012", "nd_fall_2012", "jpn_oct_drop", "jpn_nov_drop")
+    "dy_fall_2012", "nd_fall_2012", "dy_fall_2015", "nd_fall_2015", "jpn_oct_drop", "jpn_nov_drop")
 
 #: What each replay's model misses (known, stated limits).
 MISSES: dict[str, Sequence[str]] = {
@@ -32,7 +32,7 @@ MISSES: dict[str, Sequence[str]] = {
         "Timing of the price peak: with firms' precautionary stock building outside China "
         "(safety stocks: cover x 3.5 after a shock, built with a 13-week time constant, fitted "
         "jointly with the price response by tools/calibrate_2010.py) the ex-China Dy and Nd "
-        "prices peak in Jun and Jul 2011, at the observed mid-2011 peak (tolerance 6 months, "
+        "prices peak in Jun and Sep 2011, around the observed mid-2011 peak (tolerance 6 months, "
         "tested; Mar-Apr 2011 before the allocation of session 13, docs/design.md); without the "
         "hoard they peak in Jan-Feb 2011, at the end of the tightest quota half-year (H2-2010 "
         "batch of 7,976 t, plus the Japan halt). The hoard "
@@ -52,28 +52,36 @@ MISSES: dict[str, Sequence[str]] = {
         "NdPr price rises 1.8x from Sep 2011 to Mar 2012 where it fell by half "
         "(`cn_domestic_fall` 1.38, wrong direction): a second hump the episode did not show, "
         "which the loss, scoring only the listed targets, cannot see. At 3x there is no magnet "
-        "hoard and no hump; the Nd end-2012 / end-2011 ratio is 0.50 against the observed 0.40 "
+        "hoard and no hump; the Nd end-2012 / end-2011 ratio is 0.70 against the observed 0.40 "
         "(tolerance 0.35), and China's domestic prices fall in the right direction but by less "
-        "than observed (ratio 0.72: Dy 0.54, Nd 0.91, against 0.44; `cn_domestic_fall` not "
+        "than observed (ratio 0.72: Dy 0.59, Nd 0.86, against 0.44; `cn_domestic_fall` not "
         "met). The other fitted values were fitted at 2x and kept at 3x, where every tested "
         "target passes.",
         "Size of the peak: within a factor 3.2 of the observed ~14-20x (the issue's order of "
         "magnitude), not within a factor 2 (Dy with k at the loader's bound of 10); the fall "
-        "from end-2011 to end-2012 is within 0.21 of the observed ratio for Dy and within 0.10 "
-        "for Nd, but Dy goes below its Jan-2010 price in 2012 and stays at about 0.3x of it "
-        "to 2015 (observed: Dy oxide $215-240/kg at end-2015, USGS, above the start-2010 level, "
+        "from end-2011 to end-2012 is within 0.20 of the observed ratio for Dy and within 0.30 "
+        "for Nd, but Dy goes below its Jan-2010 price in 2012 and stays at 0.3-0.5x of it "
+        "to 2015 (1.1x at end-2014) (observed: Dy oxide $215-240/kg at end-2015, USGS, above "
+        "the start-2010 level, "
         "Dy metal ~$185/kg then, JMB): a permanent surplus after substitution and new "
         "supply lowers the cover-based price without a floor.",
-        "Nd after the quotas: ex-China NdPr rises again in 2015 when the quotas end and "
-        "China exports about 47 kt a year, so "
-        "`nd_fall_2015` is 0.43 against 0.20; the record's collapse of ex-China demand after "
-        "2011 (magnet making moved into China, thrifting) is not modelled.",
+        "Nd after the quotas: `nd_fall_2015` passes (about 0.30 against 0.20, tolerance 0.25 "
+        "log10) since the light-REE price response was fitted to the 2010-2012 Ce and La "
+        "prices (k = 6, was the default 2; the 2015 ratio was never in the loss, 0.44 before); "
+        "it passes because the end-2011 NdPr price is higher (126 USD/kg, 91 before, "
+        "observed 195), not because ex-China demand collapsed: the quota still binds to 2014 "
+        "and the model's NdPr dips to 36 USD/kg at end-2013 (observed 67.5) and rises again to "
+        "58 at end-2014 (observed 58).",
         "Quotas are shared pro rata by the routes they cover; in 2010 Japan's routes are still "
         "cut harder than Japan was (simulated Sep-2010 level below the 2,246 t observed).",
         "China's exports in 2011-2012 (observed 16-17 kt, about 56 % of the quota) fell short of "
         "the quota because of demand destruction and substitution outside China; the model "
-        "still exports about the full quota (its substitution lowers prices, not the exports "
-        "the quota allows).",
+        "still exports about the full quota. Any ex-China demand for one quota product that the "
+        "quota does not meet takes up what another product's users no longer ask (the quota is "
+        "shared pro rata by what the routes ask), so thrift of one use frees quota for another: "
+        "probed, thrift of every La and Ce use up to 90 % or of every quota-product use up to "
+        "60 %, with or without the firms' hoard, leaves 2011 exports at the quota "
+        "(docs/design.md, issue 17 thrift probe).",
         "Japan's imports are product tonnes in the source and t REO / t metal in the model; only "
         "ratios (Oct/Sep, Nov/Sep) and shares are compared tightly.",
         "Holds on US and EU shipments reported in Oct 2010 are not encoded (no dates); smuggling "
@@ -247,11 +255,17 @@ current). Each replay runs at its default draws and seed with the numba engine
   with the source "calibrated to 2010-2012 (tools/calibrate_2010.py)" (table below). The price
   that triggers the hoard, `safety_stock_trigger_price` (3x base), is set by judgment, not
   fitted: the loss prefers 2x by a small margin, but 2x gives a second NdPr hump in 2012 that
-  the listed targets do not score (replay-2010, "What the model misses"). Targets
-  after 2012 (`dy_fall_2015`, `nd_fall_2015`) and China's domestic prices are not fitted, only
-  reported. replay-2023-gallium and replay-2025 are out-of-sample: their policies come from the
-  export-control timeline; parameters the timeline does not give (approval odds, fast-track
-  times) are stated priors, never tuned to outcomes.
+  the listed targets do not score (replay-2010, "What the model misses"). (3) Stage `thrift`
+  (issue 17; prints, writes nothing): one price response k for Ce and La oxide (2-8), the thrift
+  caps of the La and Ce uses (the table's, or a set sized on Japan's 2011 market, -30 % with
+  polishing and NiMH leading) and the thrift reversal time (260 or 1,040 weeks), on the tested
+  targets, the 2011-2012 quantities (`exports_2011`, `exports_2012`, `jpn_demand_2011`) and the
+  ex-China Ce and La oxide prices of 2010-2012 (log10 tolerance 0.3); 16 runs at 32 draws. Targets
+  after 2012 (`dy_fall_2015`, `nd_fall_2015`) and China's domestic prices are never in a loss;
+  `nd_fall_2015` and `dy_fall_2015` are tested as out-of-sample checks since that fit. replay-2023-gallium and
+  replay-2025 are out-of-sample: their policies come from the export-control timeline;
+  parameters the timeline does not give (approval odds, fast-track times) are stated priors,
+  never tuned to outcomes.
 - **Monthly figures.** Weekly flows are spread over their days and summed by calendar month; P5,
   P50 and P95 are across draws of the monthly totals (every draw's trajectory is kept). Prices are
   the day-weighted monthly means of the engine's weekly price quantiles.
