@@ -7,8 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import spigot as sp
+
+#: Hypothesis profiles. ``ci`` (the default, so ``make test`` and CI) derandomizes: every run
+#: tries the same examples, so a property cannot pass on one run and fail on the next without a
+#: code change; ``explore`` searches afresh (``pytest --hypothesis-profile explore
+#: --hypothesis-seed N``, with ``SPIGOT_PROPERTY_EXAMPLES`` for tests/properties) to find new
+#: counterexamples, which are then pinned with ``@example`` (docs/design.md).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("SPIGOT_HYPOTHESIS_PROFILE", "ci"))
 
 #: Fixtures shared across folders: ``browser`` (headless Chromium for the browser tests).
 pytest_plugins = ["tests.browserkit"]

@@ -78,6 +78,18 @@ def test_lead_is_the_mean_delay_of_a_random_processing_time() -> None:
     assert math.ceil(mean_days / 7) - 1 < expected < math.ceil(mean_days / 7) + 1
 
 
+def test_importers_plan_for_the_stated_delay_not_the_drawn_scale() -> None:
+    # the scale is how the office turns out to work: each draw's kernel has its own delay, but
+    # what importers plan and pace for is the distribution at scale 1, the same in every draw
+    text = _text("21").replace("unit: days}", "unit: days, scale: {dist: uniform, low: 0.5, "
+                               "high: 2.0}}")
+    model = prepare(load_text(text))
+    block = model.plan.sample_block(11, 0, 16)
+    drawn = (block.kernel[:, 0, :] * np.arange(block.kernel.shape[2])).sum(axis=1)
+    assert np.ptp(drawn) >= 2.0  # the drawn delays differ (21 days x 0.5 .. 2.0)
+    np.testing.assert_array_equal(block.lead[:, 0], 3.0)  # 21 days: the third step
+
+
 def test_engine_first_approved_export_comes_after_the_processing_time() -> None:
     res = run(load_text(_text("21")), draws=4, seed=1)
     ex = res.metrics.exports(over_time=True)

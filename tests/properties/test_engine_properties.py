@@ -3,15 +3,20 @@ monotonicity in licence processing time and approval odds, and zero policy = bas
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import spigot as sp
 from spigot.testing import assert_same, run, total_shortfall, toy_scenario
 
-SETTINGS = settings(max_examples=12, deadline=None,
+#: Examples per property: 12 in CI (derandomized, tests/conftest.py); an exploration sets
+#: ``SPIGOT_PROPERTY_EXAMPLES=300`` with ``--hypothesis-profile explore --hypothesis-seed N``.
+EXAMPLES = int(os.environ.get("SPIGOT_PROPERTY_EXAMPLES", "12"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 LICENCE = """
@@ -32,6 +37,7 @@ policies:
       scale: {scale}
     approval: {{default: {p}}}
     validity_weeks: {validity}
+    refile_weeks: {refile}
     {capacity}
 """
 COMMODITIES = ["[ndfeb_magnet]", "[dy_oxide, ndpr_oxide]", "[ndfeb_magnet, dy_oxide, ndpr_oxide]",
@@ -39,13 +45,16 @@ COMMODITIES = ["[ndfeb_magnet]", "[dy_oxide, ndpr_oxide]", "[ndfeb_magnet, dy_ox
 CAPACITY = ["", "review_capacity: {applications_per_week: 2, shipment_t: 0.05}",
             "review_capacity: {applications_per_week: 40, shipment_t: 0.01}"]
 
+#: Re-filing of denied applications: the default (4 weeks), a short lag, and off.
+REFILE = st.sampled_from([4, 1, "null"])
+
 licence_params = st.fixed_dictionaries({
     "weeks": st.integers(5, 60), "draws": st.integers(1, 4), "seed": st.integers(0, 2**31),
     "commodities": st.sampled_from(COMMODITIES),
     "destinations": st.sampled_from(["all", "[USA]", "{all_except: [USA]}", "[JPN, USA]"]),
     "month": st.integers(1, 6), "median": st.floats(1.0, 90.0), "sigma": st.floats(0.0, 1.0),
     "scale": st.floats(0.2, 2.0), "p": st.floats(0.0, 1.0), "validity": st.sampled_from([0, 0, 4]),
-    "capacity": st.sampled_from(CAPACITY),
+    "capacity": st.sampled_from(CAPACITY), "refile": REFILE,
 })
 
 
@@ -94,11 +103,18 @@ MONO = dict(weeks=60, draws=2, seed=1, destinations="all", month=2, sigma=0.4, v
 
 @SETTINGS
 @given(st.floats(0.2, 2.5), st.floats(0.2, 2.5), st.floats(0.05, 1.0),
-       st.sampled_from(COMMODITIES[:3]), st.sampled_from(CAPACITY), st.floats(5.0, 60.0))
+       st.sampled_from(COMMODITIES[:3]), st.sampled_from(CAPACITY), st.floats(5.0, 60.0), REFILE)
+# counterexamples found with 40-300 examples (docs/design.md, "The licensed importer plans for
+# the stated delay"): a pace that grew with the drawn lead (-0.05 %), and a goal that did while
+# the pace did not (-31 %)
+@example(0.5, 1.0, 1.0, COMMODITIES[2], CAPACITY[1], 5.0, "null")
+@example(1.0, 0.5, 0.25, COMMODITIES[0], CAPACITY[0], 5.0, "null")
 def test_longer_processing_never_lowers_expected_shortfall(
-        s1: float, s2: float, p: float, commodities: str, capacity: str, median: float) -> None:
+        s1: float, s2: float, p: float, commodities: str, capacity: str, median: float,
+        refile: object) -> None:
     lo, hi = sorted((s1, s2))
-    base = dict(MONO, commodities=commodities, capacity=capacity, p=p, median=median)
+    base = dict(MONO, commodities=commodities, capacity=capacity, p=p, median=median,
+                refile=refile)
     short_fast = total_shortfall(run(toy_scenario(LICENCE.format(**base, scale=lo))))
     short_slow = total_shortfall(run(toy_scenario(LICENCE.format(**base, scale=hi))))
     assert short_slow >= short_fast - 1e-9 * max(1.0, short_fast)
@@ -106,11 +122,13 @@ def test_longer_processing_never_lowers_expected_shortfall(
 
 @SETTINGS
 @given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.2, 2.0),
-       st.sampled_from(COMMODITIES[:3]), st.sampled_from(CAPACITY))
+       st.sampled_from(COMMODITIES[:3]), st.sampled_from(CAPACITY), REFILE)
 def test_lower_approval_never_lowers_expected_shortfall(
-        p1: float, p2: float, scale: float, commodities: str, capacity: str) -> None:
+        p1: float, p2: float, scale: float, commodities: str, capacity: str,
+        refile: object) -> None:
     lo, hi = sorted((p1, p2))
-    base = dict(MONO, commodities=commodities, capacity=capacity, scale=scale, median=30)
+    base = dict(MONO, commodities=commodities, capacity=capacity, scale=scale, median=30,
+                refile=refile)
     short_strict = total_shortfall(run(toy_scenario(LICENCE.format(**base, p=lo))))
     short_lenient = total_shortfall(run(toy_scenario(LICENCE.format(**base, p=hi))))
     assert short_strict >= short_lenient - 1e-9 * max(1.0, short_lenient)
@@ -163,7 +181,7 @@ def test_synthetic_worlds_are_steady_and_agree(transit: list[int], cover: list[i
     assert steady.data["lost_output_usd"].values.max() <= 1e-12 * value  # rounding only
     text = LICENCE.format(weeks=30, draws=2, seed=3, commodities=COMMODITIES[2],
                           destinations="all", month=2, median=25, sigma=0.5, scale=1.0, p=0.6,
-                          validity=0, capacity=CAPACITY[1])
+                          validity=0, capacity=CAPACITY[1], refile=4)
     scen = toy_scenario(text)
     # atol 1e-6: with zero cover a sector's stock is exactly what arrives, and the engines'
     # different order of additions can leave it 1e-16 t short: 3e-9 USD "lost" in one engine

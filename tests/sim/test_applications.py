@@ -122,8 +122,10 @@ def test_whole_applications_agree_with_the_discrete_office_in_distribution(name:
     # randomness independent: the engine's lost output and stopped weeks per draw against the
     # discrete model's, within 4 standard errors of the paired mean difference, and the share
     # of draws that stop within 4 standard errors of two binomial shares; the fluid (which
-    # approves a share of the flow) is more than 4 standard errors away in lost output and in
-    # the share that stops
+    # approves a share of the flow) is more than 4 standard errors away in lost output, stopped
+    # weeks or the share that stops (since the reorder rule paces a licensed route's gap over
+    # its lead time, issue 17 session 16, every draw stops in both at odds 0.2: the fluid
+    # misses in stopped weeks, 8 against 14)
     case, n = CASES[name], 200
     disc = run_discrete(case.scenario(), [USA], draws=n, seed=0, lots="whole")
     d_first, d_weeks, d_usd = discrete_arrays(disc, "USA.automotive")
@@ -143,8 +145,8 @@ def test_whole_applications_agree_with_the_discrete_office_in_distribution(name:
 
     usd, weeks, share = gaps("applications")
     assert max(usd, weeks, share) <= 4, (usd, weeks, share)
-    usd, _, share = gaps("fluid")
-    assert min(usd, share) > 4, (usd, share)
+    usd, weeks, share = gaps("fluid")
+    assert max(usd, weeks, share) > 4, (usd, weeks, share)
 
 
 def test_stream_and_office_rules() -> None:

@@ -41,6 +41,7 @@ from spigot.scenarios.kinds import (
 )
 from spigot.scenarios.kinds._base import Sampler, Timed, Trade
 from spigot.scenarios.kinds.export_licence import (
+    announced_lead,
     fast_track_measure,
     kernel_length,
     processing_kernel,
@@ -88,7 +89,7 @@ class BlockParams:
     capacity: FloatArray  # (D, M) applications reviewed per step (inf: unlimited)
     quota: FloatArray  # (D, M) t of allowance per step
     tax: FloatArray  # (D, M) export tax rate
-    lead: FloatArray  # (D, M) mean licence delay in steps (what importers plan for)
+    lead: FloatArray  # (D, M) stated mean licence delay in steps, every draw (what importers plan for)
     #: (D, N) start step of each planned project (``spigot.market.supply.NEVER`` for other
     #: nodes); (D, 0) when the run has no market phase.
     start: IntArray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
@@ -107,7 +108,7 @@ class BlockParams:
     rx_value: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     #: (D, R, L) the delay kernel a processing-time action installs (0 for other actions).
     rx_kernel: FloatArray = field(default_factory=lambda: np.zeros((0, 0, 0)))
-    #: (D, R) that kernel's mean delay, steps.
+    #: (D, R) the stated mean delay of the processing time a reaction sets, steps (every draw).
     rx_lead: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
     #: (D, A, T) the random seed of each whole-application slot's decisions in each step
     #: (``PolicyPlan.lot_slot``; A = 0 when no licence decides whole applications):
@@ -170,6 +171,13 @@ class PolicyPlan:
         self.n_policy_measures = len(self.measures)
         rx_steps = self._build_reactions()
         self.kernel_steps = max([m.kernel_steps for m in self.measures] + rx_steps, default=1)
+        #: (M,) and (R,): the stated mean processing time of each licence measure and of each
+        #: reaction that sets one, steps (0 otherwise): what importers plan for, every draw
+        self.stated_lead = np.array([m.lead_steps for m in self.measures], dtype=np.float64)
+        self.rx_stated_lead = np.array(
+            [announced_lead(self, r.do.processing_time)
+             if isinstance(r.do, Action) and r.do.processing_time is not None else 0.0
+             for r in self.reactions], dtype=np.float64)
         self._index_routes()
         dates = [scenario.start + dt.timedelta(weeks=scenario.step_weeks * t)
                  for t in range(self.steps)]
@@ -463,7 +471,9 @@ class PolicyPlan:
                 for d in range(size):
                     active[d, m, max(0, start[d]):max(0, min(T, end[d]))] = 0
         rx = self._sample_reactions(rng, size, e0, arrays)
-        lead = (kernel * np.arange(self.kernel_steps, dtype=float)).sum(axis=2)
+        # what importers plan for: each licence's stated mean processing time, the same in every
+        # draw (the drawn kernel is how the office turns out to work; docs/model.md)
+        lead = np.repeat(self.stated_lead[None, :], size, axis=0)
         # project starts come last, so that adding the market phase moves no policy draw
         if self.market is not None and scen.growth.projects == "scheduled":
             start_steps = sample_project_starts(self.market, rng, size,
@@ -511,7 +521,7 @@ class PolicyPlan:
                     value[:, r] = np.maximum(sample_param(rx.do.approval_scale, rng, size), 0.0)
                 elif rx.do.processing_time is not None:
                     kern[:, r, :] = processing_kernel(self, rx.do.processing_time, rng, size)
-        lead = (kern * np.arange(L, dtype=float)).sum(axis=2)
+        lead = np.repeat(self.rx_stated_lead[None, :], size, axis=0)
         return step, value, kern, lead
 
     def _window(self, p: Timed, rng: np.random.Generator, size: int, T: int) -> tuple[IntArray, IntArray]:

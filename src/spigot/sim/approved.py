@@ -13,7 +13,53 @@ import numpy as np
 
 from spigot.market._common import inner
 
-__all__ = ["route_ask", "route_ask_jit", "ship_split", "ship_split_jit"]
+__all__ = ["expected_approval", "expected_approval_jit", "route_ask", "route_ask_jit",
+           "ship_split", "ship_split_jit"]
+
+
+#: Bound of the lead time to an eventual approval over ``1 - (1 - a) r``, a numerical guard.
+LEAD_GUARD = 1e9
+
+
+def expected_approval(approve: float, refile: float, lead: float, refile_steps: int
+                      ) -> tuple[float, float]:
+    """What a licensed importer expects of its applications: their eventual approval share and
+    the mean time to it (the reorder rule's licence terms; docs/model.md, "Reorder rule").
+
+    A denied application is re-filed with probability ``refile`` after ``refile_steps`` and is
+    then decided again like a first one, so a tonne applied for is eventually approved with
+    ``q = a / (1 - (1 - a) r)`` (``a`` the approval share, ``r`` the re-filed share of
+    denials); an importer that counts its applications at ``a`` would apply again for the
+    share of its need that its re-filed denials will bring (the same need twice). The pipeline
+    that carries a base flow ``B`` at these odds holds ``B (L + R (1 - a) r) / (a (1 - (1 - a)
+    r))`` t of applications (Little's law over the review passes ``L`` and the re-filing
+    waits ``R``), worth ``q`` each: the importer's goal adds ``B`` times the lead time
+    ``(L + R (1 - a) r) / (1 - (1 - a) r)``. Without re-filing (``r = 0`` or
+    ``refile_steps = 0``) both are the old terms exactly: ``(a, L)``.
+
+    Parameters
+    ----------
+    approve
+        The pair's approval share ``a``, 1.
+    refile
+        Share of its denied tonnes that is re-filed ``r``, 1.
+    lead
+        The licence's mean processing time ``L``, steps.
+    refile_steps
+        The re-filing lag ``R``, steps (0: denied applications are never re-filed).
+
+    Returns
+    -------
+    (float, float)
+        ``(q, lead_time)``: the eventual approval share, 1, and the lead time, steps.
+    """
+    if refile_steps <= 0 or refile <= 0.0 or approve <= 0.0:
+        return approve, lead
+    again = (1.0 - approve) * refile  # share of a decision that comes back for review
+    den = (1.0 - refile) + refile * approve  # 1 - again, > 0 whenever approve > 0
+    # a numerical guard only: the lead time is at most LEAD_GUARD times the raw one (at
+    # approval shares below ~1e-9 the importer's order is at its cap either way)
+    return approve / den, (lead + refile_steps * again) / max(den, 1.0 / LEAD_GUARD)
 
 
 def route_ask(order: float, pending: float, banned: bool, pair: int, valid_steps: int,
@@ -80,5 +126,6 @@ def ship_split(sent: float, pending: float, ratio: float, order: float, pair: in
     return approved, filed
 
 
+expected_approval_jit = inner(expected_approval)
 route_ask_jit = inner(route_ask)
 ship_split_jit = inner(ship_split)

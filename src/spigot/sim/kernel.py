@@ -262,6 +262,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     cap_l = np.zeros((M, W))
     lead_l = np.zeros((M, W))
     appr_l = np.zeros((E, W))
+    refl_l = np.zeros((E, W))
     kern_l = np.zeros((M, L, W))
     lag_lo = np.zeros((M, W), dtype=np.int64)
     lag_hi = np.zeros((M, W), dtype=np.int64)
@@ -269,6 +270,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
         d = draws[ln]
         for e in range(E):
             appr_l[e, ln] = approve[d, e]
+            refl_l[e, ln] = refile[d, e]
         for mi in range(M):
             cap_l[mi, ln] = capacity[d, mi]
             lead_l[mi, ln] = lead[d, mi]
@@ -284,6 +286,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
         inv_in=inv_in, inv_out=inv_out, dem=dem, pool=pool, si=si, sik=sik, sp=sp, rec=rec,
         in_transit=in_transit, orders=orders, lic_tot=lic_tot, due=due, banned=banned, gov_m=gov_m,
         gov_e=gov_e, plan_m=plan_m, plan_e=plan_e, valid=valid, appr_l=appr_l, lead_l=lead_l,
+        refl_l=refl_l,
         used=used, produced=produced,
         consumed=consumed, scal=scal, first_stop=first_stop, vec=vec, vec2=vec2, fac=fac,
         mrec=mrec, msum_b=msum_b, price_bin=price_bin, pmin_b=pmin_b, pmax_b=pmax_b,

@@ -317,6 +317,7 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
     node_use = ia(mg, NODE_USE).reshape((mg.isc[N_N], mg.isc[N_C]))
     node_zone = ia(mg, NODE_ZONE)
     o_app = g.o_licence_applications
+    o_ok = g.o_licence_approved
     o_capadd = mg.isc[O_CAPACITY_ADDED]
     o_exp = g.o_exports
     o_held = g.o_held
@@ -395,9 +396,12 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
         for ln in range(W):
             exported[c, ln] += rec[o_exp + k, ln]
             blocked[c, ln] += rec[o_held + k, ln]
-        if j >= 0:
+        if j >= 0:  # approved shipments are not free: the office set their tonnes
             for ln in range(W):
                 blocked[c, ln] += rec[o_app + j, ln]
+                x = min(rec[o_ok + j, ln], exported[c, ln])
+                exported[c, ln] -= x
+                blocked[c, ln] += x
     for c in range(C):
         for ln in range(W):
             held_c = blocked[c, ln]  # nothing held: exactly 1 (x / x), no division

@@ -22,6 +22,7 @@ import numpy as np
 from spigot.market._common import inner
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.stockpiles import release_step
+from spigot.sim.approved import expected_approval_jit
 from spigot.sim.state import (
     BUF_NEW_NODE,
     BUF_TARGET_ONHAND,
@@ -570,10 +571,13 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     """Phase 7 for the routes ``buf_rt[h0:h1]`` of one buffer: each route's order, t/step.
 
     A route no licence covers orders its scale times the buffer's own factor (``fs.fac``). A
-    licensed route closes its own gap: its position adds what is in licensing (the approved
-    share of it under a measure) and, while no licence is valid, its goal adds the base flow
-    over the licence lead time; so does it while a licence is announced but not yet in force
-    (``fs.plan_m``: importers front-load). The scale and the inflow are the route's base flow and the
+    licensed route closes its own gap: its position adds what is in licensing (the share of
+    it eventually approved under a measure, re-filing included) and, while no licence is
+    valid, its goal adds the base flow over the lead time to an approval
+    (:func:`spigot.sim.approved.expected_approval`; the lead is the licence's stated one,
+    ``BlockParams.lead``); while a licence is announced but not yet in force its goal adds the
+    base flow over the licence's mean delay (``fs.plan_m``: importers front-load). Every route
+    closes its gap over ``adj``. The scale and the inflow are the route's base flow and the
     buffer's (``split`` false), or its part of a split buffer's order, ``ms.share_k``, and the
     buffer's per-lane inflow, ``ms.infl`` (``split`` true). Approved tonnes the exporter has
     not shipped yet (``fs.due``) count in full: they are on their way.
@@ -594,6 +598,8 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     plan_m = fs.plan_m
     plan_e = fs.plan_e
     appr_l = fs.appr_l
+    refl_l = fs.refl_l
+    refile_steps = g.refile_steps
     lic_tot = fs.lic_tot
     due = fs.due
     lead_l = fs.lead_l
@@ -618,9 +624,11 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
                 mi = gov_m[k, ln]
                 if mi >= 0:
                     e = gov_e[k, ln]
-                    position += appr_l[e, ln] * lic_tot[j, ln] + due[j, ln]
+                    odds, lead = expected_approval_jit(appr_l[e, ln], refl_l[e, ln], lead_l[mi, ln],
+                                                    refile_steps[mi])
+                    position += odds * lic_tot[j, ln] + due[j, ln]
                     if valid[j, ln] == 0:
-                        goal += base * pair_share[e] * lead_l[mi, ln]
+                        goal += base * pair_share[e] * lead
                 else:
                     position += lic_tot[j, ln] + due[j, ln]
                     pm = plan_m[k, ln]

@@ -47,7 +47,7 @@ from spigot.market.supply import (
     route_weights_step_ref,
 )
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
-from spigot.sim.approved import route_ask, ship_split
+from spigot.sim.approved import expected_approval, route_ask, ship_split
 from spigot.sim.build.model import (
     MAX_ORDER_FACTOR,
     NODE_COVER_WEEKS,
@@ -456,9 +456,10 @@ class _Draw:
         """Each route orders its base flow times a factor that closes the buffer's gap.
 
         The buffer's position is what it has on hand plus what is in transit to it. A licensed
-        route also counts the expected approvals of its own pending applications (approval
-        share x queue and pipeline) and plans for the regime's mean delay (its target grows by
-        its covered base flow times the mean processing time); other routes into the buffer do
+        route also counts the expected approvals of its own pending applications (eventual
+        approval share x queue and pipeline, :func:`expected_approval`) and plans for the
+        regime's mean delay to an approval (its target grows by its covered base flow times
+        it, the licence's stated delay); other routes into the buffer do
         not see the licence pipeline, so a regime never changes what they are asked for except
         through what actually arrives.
 
@@ -469,7 +470,7 @@ class _Draw:
         orders for its planned activity (:meth:`_planned_activity`) and targets
         ``NODE_COVER_WEEKS`` of it on hand plus its routes' transit.
         """
-        m = self.m
+        m, p, d = self.m, self.p, self.d
         plan = m.plan
         mk = self.mk
         for b in range(m.n_buffers):
@@ -491,9 +492,12 @@ class _Draw:
                 if j >= 0 and not self.banned[k]:
                     pending = self._licensing(j)
                     if mi >= 0:
-                        position += self.approve[e] * pending + self.due[j]
+                        odds, lead = expected_approval(float(self.approve[e]), float(p.refile[d, e]),
+                                                    float(self.lead[mi]),
+                                                    int(plan.refile_steps[mi]))
+                        position += odds * pending + self.due[j]
                         if self.valid[j] == 0:
-                            target += m.route_base[k] * plan.pair_share[e] * self.lead[mi]
+                            target += m.route_base[k] * plan.pair_share[e] * lead
                     else:
                         position += pending + self.due[j]
                         if self.plan_measure[k] >= 0:  # announced: importers front-load

@@ -45,8 +45,11 @@ def markets(self: _Draw, t: int, rec: FloatArray) -> None:
         exported[c] += rec[lay.start("exports") + k]
         blocked[c] += rec[lay.start("held") + k]
         j = m.plan.route_slot[k]
-        if j >= 0:
+        if j >= 0:  # approved shipments are not free: the office set their tonnes
             blocked[c] += rec[lay.start("licence_applications") + j]
+            x = min(rec[lay.start("licence_approved") + j], exported[c])
+            exported[c] -= x
+            blocked[c] += x
     for c in range(len(self.tax)):
         sent = exported[c] + blocked[c]
         self.openness[c] = exported[c] / sent if sent > 0 else 1.0

@@ -205,6 +205,7 @@ class FlowState(NamedTuple):
     plan_e: IntArray  # (K, W) its measure-route pair, -1 if none
     valid: IntArray  # (J, W) steps left on the slot's licence, 0: none
     appr_l: FloatArray  # (E, W) approval shares, lane-major
+    refl_l: FloatArray  # (E, W) re-filed shares of denied tonnes, lane-major
     lead_l: FloatArray  # (M, W) mean licence delays, steps, lane-major
     used: FloatArray  # (C, W) t used in recipes over the run
     produced: FloatArray  # (C, W) t produced over the run

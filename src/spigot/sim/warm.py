@@ -46,9 +46,11 @@ def warm_rings(kern: FloatArray, warm: int, flow: float, approve: float, refile:
     """
     n_lags = ok.shape[0]
     ring = again.shape[0]
-    kept = 1.0 - (refile * (1.0 - approve) if lag > 0 else 0.0)  # new share of applications
+    # new share of applications, 1 - r (1 - a) written so that it is > 0 whenever a > 0; the
+    # floor is a numerical guard only (at odds below ~1e-9 with every denial re-filed)
+    kept = (1.0 - refile) + refile * approve if lag > 0 else 1.0
     rate = flow / approve if approve > 0.0 else flow
-    rate = min(rate, max_factor * flow / kept)
+    rate = min(rate, max_factor * flow / max(kept, 1e-9))
     total = 0.0
     for tau in range(n_lags):
         tail = 0.0

@@ -89,6 +89,7 @@ def toy_licence(processing: str = "30", approval: str = "1.0", capacity: float |
             "    commodities: [ndfeb_magnet]\n    start: 2025-02-03\n"
             f"    processing_time: {{distribution: {processing}, unit: days}}\n"
             f"    approval: {{default: {approval}}}\n"
+            "    refile_weeks: null\n"
             f"    review_capacity: {{applications_per_week: {per_week:g}, "
             f"shipment_t: {{ndfeb_magnet: {shipment_t}}}}}\n")
 

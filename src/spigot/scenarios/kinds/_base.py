@@ -134,7 +134,8 @@ class Measure:
     (``shares``: the share of the route's flow the measure governs; ``weights``: end-use
     weights; ``ship_t``: t per licence application; ``lots``: the office decides the route's
     queue as whole applications, ``ExportLicence.granularity``). ``kernel_steps``: length of
-    the licence delay kernel it needs.
+    the licence delay kernel it needs; ``lead_steps``: a licence's stated mean processing time
+    (its distribution at scale 1), what its importers plan and pace their orders for.
     """
 
     id: str
@@ -150,6 +151,7 @@ class Measure:
     validity_steps: int = 0
     refile_steps: int = 0
     kernel_steps: int = 1
+    lead_steps: float = 0.0  # licences: the stated mean processing time, steps
 
 
 @dataclass

@@ -115,10 +115,11 @@ class ExportLicence(Trade):
                                   "further shipments on the route (0: one licence per shipment).")
     fast_track: list[FastTrack] = Field(default_factory=list)
     refile_weeks: float | None = Field(
-        None, gt=0, description="Weeks after which a denied application is filed again (its "
-        "tonnes wait with the exporter, counted as in licensing); null (default): never, "
-        "denied means lost. Only what was denied at non-zero odds is re-filed: military end "
-        "use under deny_military, or a class whose odds are 0, stays denied.")
+        4.0, gt=0, description="Weeks after which a denied application is filed again "
+        "(paper: it waits counted as in licensing; default 4, a stated prior: about a month "
+        "to prepare a new contract and end-user documents); null: never, denied means lost. "
+        "Only what was denied at non-zero odds is re-filed: military end use under "
+        "deny_military, or a class whose odds are 0, stays denied.")
     announced: dt.date | None = Field(
         None, description="Date the regime was announced (default: no warning). From it, "
         "importers plan for the licence lead time: they order ahead (front-load) to hold "
@@ -165,7 +166,8 @@ def _measures(ctx: PlanContext, p: ExportLicence) -> list[Measure]:
     refile = max(1, round(p.refile_weeks / ctx.step_weeks)) if p.refile_weeks is not None else 0
     out = [Measure(p.id, kind, p, ks, shares, weights, ship_t=ship, lots=lots,
                    validity_steps=round(p.validity_weeks / ctx.step_weeks),
-                   refile_steps=refile, kernel_steps=kernel_length(ctx, p.processing_time))]
+                   refile_steps=refile, kernel_steps=kernel_length(ctx, p.processing_time),
+                   lead_steps=announced_lead(ctx, p.processing_time))]
     for i, ft in enumerate(p.fast_track):
         out.append(fast_track_measure(ctx, out[0], ft, f"{p.id}.fast_track[{i}]"))
     return out
@@ -184,7 +186,8 @@ def fast_track_measure(ctx: PlanContext, licence: Measure, ft: Any, ident: str) 
                    [licence.shares[j] for j in sel], [licence.weights[j] for j in sel],
                    parent=0, fast=ft, ship_t=[ship[j] for j in sel], lots=[lots[j] for j in sel],
                    refile_steps=licence.refile_steps,
-                   kernel_steps=kernel_length(ctx, ft.processing_time))
+                   kernel_steps=kernel_length(ctx, ft.processing_time),
+                   lead_steps=announced_lead(ctx, ft.processing_time))
 
 
 def _shipment_t(ctx: PlanContext, p: ExportLicence, route: int) -> float:
@@ -212,6 +215,28 @@ def kernel_length(ctx: PlanContext, pt: ProcessingTime) -> int:
     hi = upper(pt.distribution) * upper(pt.scale)
     steps = hi / DAYS_PER_WEEK[pt.unit] / ctx.step_weeks
     return int(min(MAX_KERNEL_STEPS, math.ceil(steps - 1e-9) + 1))
+
+
+def announced_lead(ctx: PlanContext, pt: ProcessingTime) -> float:
+    """Mean delay of processing time ``pt`` at scale 1 (its stated distribution, without the
+    per-draw ``scale``), steps: what importers plan and pace their licensed orders for
+    (``BlockParams.lead``; docs/model.md, "The licensed importer's order"): the drawn scale is
+    how the office turns out to work, which no importer knows when it orders, so a slower
+    office never makes it file more slowly. Computed once per measure, with no random draw, on the
+    step grid of the engines' delay kernels (a decision ``l`` steps after filing counts ``l``).
+
+    Returns
+    -------
+    float
+        The mean delay, steps (0 for a processing time of under half a step).
+    """
+    steps = upper(pt.distribution) / DAYS_PER_WEEK[pt.unit] / ctx.step_weeks
+    L = int(min(MAX_KERNEL_STEPS, math.ceil(steps - 1e-9) + 1))
+    grid = np.arange(L, dtype=float) * ctx.step_weeks * DAYS_PER_WEEK[pt.unit]
+    cdf = param_cdf(pt.distribution, grid)
+    cdf[-1] = 1.0
+    kernel = np.maximum(np.diff(cdf, prepend=0.0), 0.0)
+    return float((kernel * np.arange(L, dtype=float)).sum())
 
 
 def upper(param: Param) -> float:
