@@ -315,7 +315,6 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
                                 x = _request(rnd, pace, w * nd, w * (wt + dm * (wt - nd)),
                                              sik[q, j, ln]) * fac[ln]
                                 sik[q, j, ln] += x
-                                si[q, ln] += x
                 for ln in range(W):
                     total = vec2[ln]
                     if total > 0:
@@ -323,6 +322,20 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
                 i = g_end
         for ln in range(W):
             pool[b, ln] = vec[ln]
+        for h in range(buf_sc_ptr[b], buf_sc_ptr[b + 1]):
+            _sum_classes(buf_sc[h], sik, si)
+
+
+@inner
+def _sum_classes(q: int, sik: np.ndarray, si: np.ndarray) -> None:
+    """A pair's stock ``si[q]``, the sum of its plant classes' in class order (as the reference
+    sums them: an increment kept beside would differ in the last bits, and a cover trigger that
+    sits exactly at a stock's level would then fire in one engine only)."""
+    for ln in range(sik.shape[2]):
+        acc = 0.0
+        for j in range(sik.shape[1]):
+            acc += sik[q, j, ln]
+        si[q, ln] = acc
 
 
 @inner
@@ -413,10 +426,11 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
                     rec[r, ln] += max(0.0, nd - sik[q, j, ln])
                     x = cu[ln] * nd
                     sik[q, j, ln] -= x
-                    si[q, ln] -= x
                     consumed[c, ln] += x
             for ln in range(W):  # the sector makes the sum of its classes
                 vec[ln] += w * cu[ln]
+        for h in range(sec_ptr[s], sec_ptr[s + 1]):
+            _sum_classes(sec_sc[h], sik, si)
         out_s = sector_output[s]
         val_s = sector_value[s]
         gi = plan_group[s]
