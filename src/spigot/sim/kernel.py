@@ -218,6 +218,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     short_tot = np.zeros((RB, W))
     vec = np.zeros(W)
     vec2 = np.zeros(W)
+    exp_l = np.zeros((C, W))  # this step's exports by commodity (lane-major)
     for n in range(N):
         for c in range(C):
             for ln in range(W):
@@ -546,11 +547,17 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             if keep[ln] >= 0:
                 for f in range(F):
                     traj[keep[ln], t, f] = rec[f, ln]
+        for c in range(C):  # summed lane-major in route order, then written draw-major once
+            for ln in range(W):
+                exp_l[c, ln] = 0.0
         for k in range(K):
             ck = export_c[k]
             if ck >= 0:
-                for ln in range(n_live):
-                    exp_out[t, ln, ck] += rec[o_exp + k, ln]
+                for ln in range(W):
+                    exp_l[ck, ln] += rec[o_exp + k, ln]
+        for ln in range(n_live):
+            for c in range(C):
+                exp_out[t, ln, c] += exp_l[c, ln]
         if mkt:  # the market record (spigot.sim.build.model.MarketLayout), its sums and the bins
             market_record(t, n_live, g, mg, ms, fs)
 
