@@ -182,7 +182,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     carry = np.zeros((pa.lot_seed.shape[1], W))  # whole-application slots' capacity remainders
     lic_tot = np.zeros((J, W))
     due = np.zeros((J, W))  # approved, not yet made and shipped (paper: no material)
-    ask = np.empty((K, W))  # what each route asks its origin to make and ship this step
+    ask = np.empty((K, W))  # what each licensed route asks its origin to make and ship
     valid = np.zeros((J, W), dtype=np.int64)
     quota_left = np.zeros((M, W))
     served = np.ones((M, W))  # share of each quota's requests it can serve this step
@@ -218,6 +218,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     short_tot = np.zeros((RB, W))
     vec = np.zeros(W)
     vec2 = np.zeros(W)
+    exp_l = np.zeros((C, W))  # this step's exports by commodity (lane-major)
     for n in range(N):
         for c in range(C):
             for ln in range(W):
@@ -283,7 +284,8 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
     # ---- market state (zero-size without markets) and the state the market phases share
     ms = market_init(draws, g, mg, pa, sc_want)
     fs = FlowState(
-        inv_in=inv_in, inv_out=inv_out, dem=dem, pool=pool, si=si, sik=sik, sp=sp, rec=rec,
+        inv_in=inv_in, inv_out=inv_out, dem=dem, pool=pool, si=si, sik=sik, req=np.zeros(sik.shape),
+        sp=sp, rec=rec,
         in_transit=in_transit, orders=orders, lic_tot=lic_tot, due=due, banned=banned, gov_m=gov_m,
         gov_e=gov_e, plan_m=plan_m, plan_e=plan_e, valid=valid, appr_l=appr_l, lead_l=lead_l,
         refl_l=refl_l,
@@ -381,20 +383,18 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             n = route_origin[k]
             c = route_c[k]
             j = route_slot[k]
-            if j < 0:
-                for ln in range(W):
-                    ask[k, ln] = orders[k, ln]
-            else:  # a licensed route asks for what is approved (docs/model.md, "Licensing")
+            if j >= 0:  # a licensed route asks for what is approved (docs/model.md, "Licensing")
                 for ln in range(W):
                     ask[k, ln] = route_ask_jit(orders[k, ln], due[j, ln] + lic_ok[j, s0, ln],
                                                banned[k, ln], gov_e[k, ln], valid[j, ln],
                                                pair_share)
+            asked = ask if j >= 0 else orders  # the others ask their orders (not copied)
             if first_k[k]:
                 for ln in range(W):
-                    dem[n, c, ln] = ask[k, ln]
+                    dem[n, c, ln] = asked[k, ln]
             else:
                 for ln in range(W):
-                    dem[n, c, ln] += ask[k, ln]
+                    dem[n, c, ln] += asked[k, ln]
         produce(g, mg, ms, fs)
         # ---- 4. shipping and licensing
         # output is shared over a node's routes in proportion to their orders: the share each
@@ -410,8 +410,9 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
         for k in live_k:
             n = route_origin[k]
             c = route_c[k]
+            asked = ask if route_slot[k] >= 0 else orders
             for ln in range(W):
-                sent[k, ln] = ask[k, ln] * ratio[n, c, ln]
+                sent[k, ln] = asked[k, ln] * ratio[n, c, ln]
                 inv_out[n, c, ln] -= sent[k, ln]
         for k in free_k:
             slot = pipe_off[k] + head[k]
@@ -546,11 +547,17 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             if keep[ln] >= 0:
                 for f in range(F):
                     traj[keep[ln], t, f] = rec[f, ln]
+        for c in range(C):  # summed lane-major in route order, then written draw-major once
+            for ln in range(W):
+                exp_l[c, ln] = 0.0
         for k in range(K):
             ck = export_c[k]
             if ck >= 0:
-                for ln in range(n_live):
-                    exp_out[t, ln, ck] += rec[o_exp + k, ln]
+                for ln in range(W):
+                    exp_l[ck, ln] += rec[o_exp + k, ln]
+        for ln in range(n_live):
+            for c in range(C):
+                exp_out[t, ln, c] += exp_l[c, ln]
         if mkt:  # the market record (spigot.sim.build.model.MarketLayout), its sums and the bins
             market_record(t, n_live, g, mg, ms, fs)
 

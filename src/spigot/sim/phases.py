@@ -273,6 +273,7 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
     sc_priority = g.sc_priority
     si = fs.si
     sik = fs.sik
+    req = fs.req
     vec = fs.vec
     vec2 = fs.vec2
     need_l = ms.need_l
@@ -297,8 +298,10 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
                         for ln in range(W):
                             nd = need_l[q, ln]
                             wt = want_l[q, ln]
-                            vec2[ln] += _request(rnd, pace, w * nd, w * (wt + dm * (wt - nd)),
-                                                 sik[q, j, ln])
+                            x = _request(rnd, pace, w * nd, w * (wt + dm * (wt - nd)),
+                                         sik[q, j, ln])
+                            req[q, j, ln] = x  # kept for the share below (sik[q] unchanged)
+                            vec2[ln] += x
                     g_end += 1
                 for ln in range(W):  # the class's share of its requests (0: it asks nothing)
                     total = vec2[ln]
@@ -306,15 +309,9 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
                 for h in range(i, g_end):
                     q = buf_sc[h]
                     for j in range(KP):
-                        w = cls_share[j]
-                        dm = cls_mult[j] - 1.0
                         for ln in range(W):
                             if vec2[ln] > 0:
-                                nd = need_l[q, ln]
-                                wt = want_l[q, ln]
-                                x = _request(rnd, pace, w * nd, w * (wt + dm * (wt - nd)),
-                                             sik[q, j, ln]) * fac[ln]
-                                sik[q, j, ln] += x
+                                sik[q, j, ln] += req[q, j, ln] * fac[ln]
                 for ln in range(W):
                     total = vec2[ln]
                     if total > 0:
@@ -627,9 +624,13 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
             continue
         j = route_slot[k]
         base = route_base[k]
-        if j < 0:
-            for ln in range(W):
-                orders[k, ln] = (share_k[k, ln] if split else base) * fac[ln]
+        if j < 0:  # (two loops: no branch on split in the lane loop)
+            if split:
+                for ln in range(W):
+                    orders[k, ln] = share_k[k, ln] * fac[ln]
+            else:
+                for ln in range(W):
+                    orders[k, ln] = base * fac[ln]
             continue
         for ln in range(W):
             position = vec[ln]

@@ -192,6 +192,7 @@ class FlowState(NamedTuple):
     pool: FloatArray  # (B, W) region pools, t (node buffers unused)
     si: FloatArray  # (Q, W) sector inventories, t (the sum of the plant classes' sik)
     sik: FloatArray  # (Q, KP, W) each plant class's inventory, t
+    req: FloatArray  # (Q, KP, W) scratch: a plant class's allocation request this round, t
     sp: FloatArray  # (P, W) stockpiles left, t
     rec: FloatArray  # (F, W) this step's record
     in_transit: FloatArray  # (K, W) t in transit
