@@ -210,9 +210,10 @@ def _whole_applications(ctx: PlanContext, p: ExportLicence, route: int, share: f
     return per_week < p.granularity_threshold
 
 
-def kernel_length(ctx: PlanContext, pt: ProcessingTime) -> int:
-    """Steps of the delay kernel a processing time needs (its largest value, capped)."""
-    hi = upper(pt.distribution) * upper(pt.scale)
+def kernel_length(ctx: PlanContext, pt: ProcessingTime, scale: float | None = None) -> int:
+    """Steps of the delay kernel a processing time needs (its largest value, capped), at its
+    largest ``scale`` (or at ``scale`` where given)."""
+    hi = upper(pt.distribution) * (upper(pt.scale) if scale is None else scale)
     steps = hi / DAYS_PER_WEEK[pt.unit] / ctx.step_weeks
     return int(min(MAX_KERNEL_STEPS, math.ceil(steps - 1e-9) + 1))
 
@@ -230,12 +231,8 @@ def announced_lead(ctx: PlanContext, pt: ProcessingTime) -> float:
     float
         The mean delay, steps (0 for a processing time of under half a step).
     """
-    steps = upper(pt.distribution) / DAYS_PER_WEEK[pt.unit] / ctx.step_weeks
-    L = int(min(MAX_KERNEL_STEPS, math.ceil(steps - 1e-9) + 1))
-    grid = np.arange(L, dtype=float) * ctx.step_weeks * DAYS_PER_WEEK[pt.unit]
-    cdf = param_cdf(pt.distribution, grid)
-    cdf[-1] = 1.0
-    kernel = np.maximum(np.diff(cdf, prepend=0.0), 0.0)
+    L = kernel_length(ctx, pt, scale=1.0)
+    kernel = delay_kernel(ctx, pt, np.ones(1), L)[0]
     return float((kernel * np.arange(L, dtype=float)).sum())
 
 
@@ -281,10 +278,17 @@ def processing_kernel(ctx: PlanContext, pt: ProcessingTime, rng: np.random.Gener
     applications decided ``l`` steps later, (size, L), ``L = ctx.kernel_steps``; draws the
     per-draw scale from ``rng``."""
     scale = np.maximum(sample_param(pt.scale, rng, size), 1e-12)
-    L = ctx.kernel_steps
-    grid = np.arange(L, dtype=float) * ctx.step_weeks * DAYS_PER_WEEK[pt.unit]
+    return delay_kernel(ctx, pt, scale, ctx.kernel_steps)
+
+
+def delay_kernel(ctx: PlanContext, pt: ProcessingTime, scale: FloatArray,
+                 steps: int) -> FloatArray:
+    """The delay kernel of processing time ``pt`` at each of the scales ``scale`` (D,): the
+    share of a step's applications decided ``l`` steps after filing, (D, steps), the last step
+    taking the distribution's tail."""
+    grid = np.arange(steps, dtype=float) * ctx.step_weeks * DAYS_PER_WEEK[pt.unit]
     x = grid[None, :] / scale[:, None]
-    cdf = param_cdf(pt.distribution, x.ravel()).reshape(size, L)
+    cdf = param_cdf(pt.distribution, x.ravel()).reshape(len(scale), steps)
     cdf[:, -1] = 1.0
     kernel = np.diff(cdf, axis=1, prepend=0.0)
     return np.asarray(np.maximum(kernel, 0.0), dtype=float)
