@@ -45,13 +45,11 @@ shares ask of it), `allocation` (the build's routing rule).
 """
 
 
-_largest = pair_gaps
-
 
 def render() -> str:
     """The page's text."""
-    base = _largest(import_shares(sp.datasets.load("base"), YEAR))
-    imported = _largest(pd.DataFrame(import_baci(YEAR).report["shares"]))
+    base = pair_gaps(import_shares(sp.datasets.load("base"), YEAR))
+    imported = pair_gaps(pd.DataFrame(import_baci(YEAR).report["shares"]))
     both = base.join(imported.add_suffix("_import"), how="outer")
     within = int((base["diff_pp"].abs() <= 5).sum())
     causes = exceptions().set_index(["hs6", "importer"])["cause"]

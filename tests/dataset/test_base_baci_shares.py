@@ -32,7 +32,8 @@ def shares(base: sp.network.SupplyNetwork) -> pd.DataFrame:
 def test_every_pair_matches_baci_or_is_a_documented_exception(shares: pd.DataFrame) -> None:
     gaps = pair_gaps(shares)
     missing = {pair for pair, row in gaps.iterrows() if abs(row["diff_pp"]) > TOLERANCE_PP}
-    listed = set(zip(exceptions()["hs6"], exceptions()["importer"], strict=True))
+    table = exceptions()
+    listed = set(zip(table["hs6"], table["importer"], strict=True))
     not_listed = {f"{p}: {gaps.loc[p, 'diff_pp']:+.1f} pp at {gaps.loc[p, 'exporter']}"
                   for p in missing - listed}
     assert not not_listed, f"pairs missing BACI 2024 by more than 5 points: {sorted(not_listed)}"
