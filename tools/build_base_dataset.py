@@ -503,7 +503,7 @@ def build_nodes() -> None:
          sum(w_row.values()), sum(w_row.values()), S_W, "H",
          "t W 2024: " + ", ".join(f"{k} {v:,.0f}" for k, v in w_row.items())
          + " ('other' less Myanmar's w_mine_mmr)")
-    w_in = w_converter_feed()
+    w_in = feed_by_destination(w_concentrate_routes())
     node("w_apt_chn", "China APT", "CHN", "refining", "country", "refine_apt", 90000, w_in["w_apt_chn"],
          S_ASSUME, "L", "domestic concentrate plus imports (routes); scrap feed not tracked")
     node("w_apt_vnm", "Viet Nam APT and oxides (Masan High-Tech Materials)", "VNM", "refining",
@@ -591,7 +591,7 @@ def build_nodes() -> None:
          sum(sb_row.values()), sum(sb_row.values()),
          derived("USGS world 119,000 - listed countries for 'others'", S_SB), "M",
          "t Sb 2024: " + ", ".join(f"{k} {v}" for k, v in sb_row.items()) + "; US output withheld")
-    sb_in = sb_smelter_feed()
+    sb_in = feed_by_destination(sb_concentrate_routes())
     node("sb_ref_chn", "China antimony smelting (metal and trioxide)", "CHN", "refining", "country",
          "refine_sb", 120000, sb_in["sb_ref_chn"], S_ASSUME, "L",
          "domestic concentrate plus imports as CEPII BACI 2024's shares (routes); capacity assumption")
@@ -1533,10 +1533,11 @@ def w_concentrate_routes() -> list[tuple[str, str, float, str, str, str]]:
     ]
 
 
-def w_converter_feed() -> dict[str, float]:
-    """Each tungsten converter's concentrate feed (t W/yr) from :func:`w_concentrate_routes`."""
+def feed_by_destination(routes: list[tuple[str, str, float, str, str, str]]) -> dict[str, float]:
+    """Each destination node's feed (t/yr) from concentrate route presets ``routes``
+    (:func:`w_concentrate_routes`, :func:`sb_concentrate_routes`), summed in route order."""
     feed: dict[str, float] = {}
-    for _, dest, vol, *_ in w_concentrate_routes():
+    for _, dest, vol, *_ in routes:
         feed[dest] = feed.get(dest, 0.0) + vol
     return feed
 
@@ -1592,14 +1593,6 @@ def sb_concentrate_routes() -> list[tuple[str, str, float, str, str, str]]:
          "M", "Russia's exports of concentrate to China and Hong Kong"),
         ("sb_mine_rus", "sb_ref_rus", SB_MINE["RUS"] - rus, S_ASSUME, "L", "treated in Russia"),
     ]
-
-
-def sb_smelter_feed() -> dict[str, float]:
-    """Each antimony smelter's concentrate feed (t Sb/yr) from :func:`sb_concentrate_routes`."""
-    feed: dict[str, float] = {}
-    for _, dest, vol, *_ in sb_concentrate_routes():
-        feed[dest] = feed.get(dest, 0.0) + vol
-    return feed
 
 
 def build_flows_other_nodes() -> None:
