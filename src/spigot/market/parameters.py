@@ -80,6 +80,7 @@ PARAMETERS: dict[str, tuple[str, float, float]] = {
     "project_margin_elasticity": ("global", 0.0, 100.0),
     "plant_margin_elasticity": ("global", 0.0, 100.0),
     "supplier_fill_weeks": ("global", 1e-9, 1e6),
+    "separator_smoothing_weeks": ("global", 0.0, 1e6),
     "recycling_share": ("commodity", 0.0, 1.0),
     "recycling_lag_weeks": ("global", 1e-9, 1e6),
     "recycling_price_on": ("global", 1e-6, 1000.0),
@@ -172,6 +173,8 @@ class MarketParams:
     margin_elasticity: float  # of planned new activity to the log margin ratio, 1
     fixed_margin_elasticity: float  # of an operating plant's activity to the log margin ratio, 1
     fill_rate: float  # 1 - exp(-step / supplier_fill_weeks): smoothing of new suppliers' fill
+    joint_smooth_rate: float  # 1 - exp(-step / separator_smoothing_weeks); 1: no smoothing
+    joint_workoff_rate: float  # step / separator_smoothing_weeks (0: none): stock worked off
     route_weight: FloatArray  # (K,) share of the origin's output of the commodity the route takes
     route_base: FloatArray  # (K,) base flow, t/step
     route_to_region: BoolArray  # (K,)
@@ -637,6 +640,10 @@ def load_market_params(net: CompiledNetwork, path: str | Path | None = None,
         margin_elasticity=g["project_margin_elasticity"],
         fixed_margin_elasticity=g["plant_margin_elasticity"],
         fill_rate=_rate(g["supplier_fill_weeks"], sw),
+        joint_smooth_rate=(_rate(g["separator_smoothing_weeks"], sw)
+                           if g["separator_smoothing_weeks"] > 0 else 1.0),
+        joint_workoff_rate=(sw / g["separator_smoothing_weeks"]
+                            if g["separator_smoothing_weeks"] > 0 else 0.0),
         route_weight=route_weight, route_base=np.asarray(net.route_base_flow, dtype=float),
         route_to_region=route_to_region,
         route_responsive=np.flatnonzero(node_kind[net.route_origin] != KIND_FIXED).astype(np.int64),

@@ -219,6 +219,7 @@ def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArr
     margin = np.ones((NM, W))
     fill = np.ones((NM, CM, W))
     rel = np.ones((2, CM, W))  # exp(lrel), once per step after the price update
+    run = np.full((NM, W), -1.0)  # joint nodes' smoothed order rate: set at their first step
     if mkt:
         for n in range(N):
             for ln in range(W):
@@ -245,7 +246,8 @@ def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArr
         restart_at=restart_at, cap_av=cap_av, cap_q=cap_q, activity=activity, weight=weight,
         share_k=share_k, recycled=recycled, recyc_tot=recyc_tot, on_hand=on_hand,
         released=released, gap_sb=gap_sb, mult=mult, need_l=need_l, want_l=want_l,
-        tax_l=tax_l, tgt=tgt, infl=infl, vec3=vec3, margin=margin, fill=fill, rel=rel)
+        tax_l=tax_l, tgt=tgt, infl=infl, vec3=vec3, margin=margin, fill=fill, rel=rel,
+        run=run)
 
 
 

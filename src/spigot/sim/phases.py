@@ -27,6 +27,8 @@ from spigot.sim.state import (
     BUF_NEW_NODE,
     BUF_TARGET_ONHAND,
     BUF_WEIGHTED,
+    JOINT_SMOOTH_RATE,
+    JOINT_WORKOFF_RATE,
     MARGIN_OUT_SHARE,
     N_C,
     N_N,
@@ -47,7 +49,8 @@ from spigot.sim.state import (
     ModelArrays,
 )
 
-__all__ = ["add_lanes", "allocate", "consume", "fa", "ia", "order_rate", "produce", "reorder", "stockpiles"]
+__all__ = ["add_lanes", "allocate", "consume", "fa", "ia", "order_rate", "produce", "reorder",
+           "smooth_rate", "stockpiles"]
 
 @inner
 def fa(mg: MarketPack, item: np.int64) -> np.ndarray:
@@ -139,15 +142,33 @@ def order_rate(n: int, joint: bool, net_of_stock: bool, dem: np.ndarray, inv_out
 
 
 @inner
+def smooth_rate(n: int, rate: float, run: np.ndarray, vec: np.ndarray) -> None:
+    """Exponential average of node ``n``'s order rate: ``run[n] <- run[n] + rate (vec - run[n])``
+    (at the node's first step, ``run[n] <- vec``), then ``vec`` takes it.
+
+    ``rate`` = 1 - exp(-step / separator_smoothing_weeks); ``vec`` (W,) the node's order rate
+    before its stock (:func:`order_rate`), t activity/step. Constant orders give the rate
+    itself, to the bit.
+    """
+    for ln in range(vec.shape[0]):
+        s = run[n, ln]
+        s = vec[ln] if s < 0.0 else s + rate * (vec[ln] - s)
+        run[n, ln] = s
+        vec[ln] = s
+
+
+@inner
 def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 3: each node makes what its routes order less what it holds, within capacity and
     input stock (Leontief over its recipe).
 
     Projects and idle nodes plan their activity and use the capacity of the step, inputs with
     a substitution use are at their substituted intensity, and a joint-product node runs for
-    the value of its orders (:func:`order_rate`). Without the market phase the pack's neutral
-    values make every node fixed at its capacity, with its recipe's intensities and no joint
-    pricing (:func:`spigot.sim.build.arrays.market_pack`).
+    the value of its orders (:func:`order_rate`); an operating one runs at least the average
+    of its orders (:func:`smooth_rate`) less its output stock worked off over the same time
+    (docs/model.md, "Joint products"). Without the market phase the pack's neutral values make
+    every node fixed at its capacity, with its recipe's intensities and no joint pricing
+    (:func:`spigot.sim.build.arrays.market_pack`).
     """
     recipe_in = g.recipe_in
     N = recipe_in.shape[0]
@@ -168,6 +189,10 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
     node_cap = g.node_cap
     node_kind = ia(mg, NODE_KIND)
     node_joint = ia(mg, NODE_JOINT)
+    smooth = mg.fsc[JOINT_SMOOTH_RATE] if mg.on else 1.0
+    workoff = mg.fsc[JOINT_WORKOFF_RATE] if mg.on else 0.0
+    run = ms.run
+    floor = ms.vec3
     node_use = ia(mg, NODE_USE).reshape((mg.isc[N_N], mg.isc[N_C]))
     out_c = g.out_c
     out_ptr = g.out_ptr
@@ -188,8 +213,22 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
             a0 = node_act0[n]
             for ln in range(W):  # what its margin supports (supply.margin_step)
                 activity[n, ln] = max(a0, min(cap_av[n, ln], vec[ln]) * margin[n, ln])
+        smoothing = fixed and joint and smooth < 1.0
+        if smoothing:  # a separator's averaged order rate (smooth_rate), less its stock over T
+            order_rate(n, joint, False, dem, inv_out, out_c, out_ptr, recipe_out, z,
+                       joint_share, rel, vec, vsum)
+            smooth_rate(n, smooth, run, vec)
+            for ln in range(W):
+                floor[ln] = vec[ln]
+            order_rate(n, joint, False, inv_out, inv_out, out_c, out_ptr, recipe_out, z,
+                       joint_share, rel, vec, vsum)
+            for ln in range(W):
+                floor[ln] -= workoff * vec[ln]
         order_rate(n, joint, True, dem, inv_out, out_c, out_ptr, recipe_out, z, joint_share,
                     rel, vec, vsum)
+        if smoothing:
+            for ln in range(W):
+                vec[ln] = max(vec[ln], floor[ln])
         if fixed:  # capacity as in the flow model (node_usable is node_cap); with markets
             cap = node_cap[n]  # the share of its orders its margin supports (margin_step)
             if margin.shape[0] > 0:

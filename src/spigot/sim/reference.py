@@ -141,6 +141,9 @@ class _Draw:
         self.openness = np.ones(C)
         self.gap_sb = np.zeros(len(mp.buf_c))
         self.fill = np.ones((len(m.node_cap), C))  # share of orders shipped (fill_step)
+        self.run = np.full(len(m.node_cap), -1.0)  # joint nodes' smoothed order rate (unset)
+        self.joint = np.array([len(m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]) > 1
+                               for n in range(len(m.node_cap))])
         self.ship_D = np.zeros((len(m.node_cap), C))
         self.ship_ratio = np.zeros((len(m.node_cap), C))
         self._capacity(0)
@@ -295,6 +298,7 @@ class _Draw:
                 continue
             rate = self._order_rate(n, D[n] - self.O[n])
             if mk is not None and mk.params.node_kind[n] == KIND_FIXED:
+                rate = self._smoothed_rate(n, D[n], rate)
                 rate *= self.margin[n]  # an operating plant runs what its margin supports
             activity = min(self.cap[n], rate)
             for c in m.in_c[m.in_ptr[n]:m.in_ptr[n + 1]]:
@@ -332,6 +336,28 @@ class _Draw:
             total += v * max(0.0, gap[c]) / y
             weight += v
         return total / weight if weight > 0 else 0.0
+
+    def _smoothed_rate(self, n: int, orders: FloatArray, rate: float) -> float:
+        """What operating node ``n`` runs for: ``rate``, its order rate net of its stock
+        (:meth:`_order_rate`), or for a joint-product node (a separator) at least its smoothed
+        rate.
+
+        The smoothed rate (docs/model.md, "Joint products"): ``run``, the exponential average of
+        the order rate of ``orders`` (D, before its stock; time constant ``T`` =
+        ``separator_smoothing_weeks``, set to the rate at the node's first step), less the
+        node's output stock (valued as its orders are) worked off over ``T``:
+        ``max(rate, run - step / T x stock rate)``. ``T = 0``: the rate.
+        """
+        mk = self.mk
+        assert mk is not None
+        a = mk.params.joint_smooth_rate
+        if not self.joint[n] or a >= 1.0:
+            return rate
+        g = self._order_rate(n, orders)
+        run = g if self.run[n] < 0.0 else self.run[n] + a * (g - self.run[n])
+        self.run[n] = run
+        held = self._order_rate(n, self.O[n])
+        return max(rate, run - mk.params.joint_workoff_rate * held)
 
     def _planned_activity(self, n: int, D: FloatArray) -> float:
         """Activity a project or idle node plans for: what its routes order, within capacity,

@@ -264,6 +264,7 @@ class MarketState(NamedTuple):
     margin: FloatArray  # (N, W) share of capacity the margin supports
     fill: FloatArray  # (N, C, W) share of orders shipped, smoothed
     rel: FloatArray  # (Z, C, W) exp(lrel), once per step
+    run: FloatArray  # (N, W) a separator's averaged order rate, t activity/step (-1: unset)
 
 
 class MarketPack(NamedTuple):
@@ -344,6 +345,8 @@ NODE_COVER = _item("fs", "node_cover", "", "steps", "derived")
 MARGIN_ELASTICITY = _item("fs", "margin_elasticity", "", "1")
 FIXED_MARGIN_ELASTICITY = _item("fs", "fixed_margin_elasticity", "", "1")
 FILL_RATE = _item("fs", "fill_rate", "", "1/step")
+JOINT_SMOOTH_RATE = _item("fs", "joint_smooth_rate", "", "1/step (1: no smoothing)")
+JOINT_WORKOFF_RATE = _item("fs", "joint_workoff_rate", "", "1/step")
 # ---- float arrays
 COVER_TARGET = _item("f", "cover_target", "(Z, C)", "steps", "mk.cover_target")
 INV_FLEX = _item("f", "inv_flex", "(C,)", "1")
