@@ -22,7 +22,6 @@ import numpy as np
 from spigot.market._common import inner
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.stockpiles import release_step
-from spigot.sim.approved import expected_approval_jit
 from spigot.sim.one_class import allocate_one, request, use_one
 from spigot.sim.state import (
     BUF_NEW_NODE,
@@ -620,9 +619,8 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     gov_e = fs.gov_e
     plan_m = fs.plan_m
     plan_e = fs.plan_e
-    appr_l = fs.appr_l
-    refl_l = fs.refl_l
-    refile_steps = g.refile_steps
+    odds_l = fs.odds_l
+    elead_l = fs.elead_l
     lic_tot = fs.lic_tot
     due = fs.due
     lead_l = fs.lead_l
@@ -651,8 +649,8 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
                 mi = gov_m[k, ln]
                 if mi >= 0:
                     e = gov_e[k, ln]
-                    odds, lead = expected_approval_jit(appr_l[e, ln], refl_l[e, ln], lead_l[mi, ln],
-                                                    refile_steps[mi])
+                    odds = odds_l[e, ln]  # expected_approval of the pair (kept)
+                    lead = elead_l[e, ln]
                     position += odds * lic_tot[j, ln] + due[j, ln]
                     if valid[j, ln] == 0:
                         goal += base * pair_share[e] * lead
