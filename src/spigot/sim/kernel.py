@@ -349,16 +349,19 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                     plan_e[k, ln] = -1
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
-                    for ln in range(W):
-                        if act[mi, ln]:
-                            if kind[mi] == BAN:
+                    if kind[mi] == BAN:  # (the measure's kind out of the lane loop)
+                        for ln in range(W):
+                            if act[mi, ln]:
                                 banned[k, ln] = True
-                            elif kind[mi] == LICENCE:
+                    elif kind[mi] == LICENCE:
+                        e = rm_pair[pos]
+                        for ln in range(W):
+                            if act[mi, ln]:
                                 gov_m[k, ln] = mi
-                                gov_e[k, ln] = rm_pair[pos]
-                        elif kind[mi] == LICENCE and announced[draws[ln], mi, t]:
-                            plan_m[k, ln] = mi
-                            plan_e[k, ln] = rm_pair[pos]
+                                gov_e[k, ln] = e
+                            elif announced[draws[ln], mi, t]:
+                                plan_m[k, ln] = mi
+                                plan_e[k, ln] = e
             for j in range(J):
                 for ln in range(W):
                     if valid[j, ln] > 0:
@@ -376,13 +379,17 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             dn = route_dest_node[k]
             c = route_c[k]
             b = route_buf[k]
-            for ln in range(W):
-                amount = pipe[slot, ln]
-                pipe[slot, ln] = 0.0
-                in_transit[k, ln] -= amount
-                if dn >= 0:
+            if dn >= 0:  # (two loops: no branch in the lane loop)
+                for ln in range(W):
+                    amount = pipe[slot, ln]
+                    pipe[slot, ln] = 0.0
+                    in_transit[k, ln] -= amount
                     inv_in[dn, c, ln] += amount
-                else:
+            else:
+                for ln in range(W):
+                    amount = pipe[slot, ln]
+                    pipe[slot, ln] = 0.0
+                    in_transit[k, ln] -= amount
                     pool[b, ln] += amount
         # ---- 3. production (pull: what the routes order, within capacity and input stock)
         for k in live_k:  # what the routes ask of each node and commodity, in route order
