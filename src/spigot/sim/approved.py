@@ -13,8 +13,8 @@ import numpy as np
 
 from spigot.market._common import inner
 
-__all__ = ["expected_approval", "expected_approval_jit", "route_ask", "route_ask_jit",
-           "ship_split", "ship_split_jit"]
+__all__ = ["expected_approval", "expected_approval_jit", "expected_terms_jit", "route_ask",
+           "route_ask_jit", "ship_split", "ship_split_jit"]
 
 
 #: Bound of the lead time to an eventual approval over ``1 - (1 - a) r``, a numerical guard.
@@ -129,3 +129,20 @@ def ship_split(sent: float, pending: float, ratio: float, order: float, pair: in
 expected_approval_jit = inner(expected_approval)
 route_ask_jit = inner(route_ask)
 ship_split_jit = inner(ship_split)
+
+
+@inner
+def expected_terms_jit(mi: int, ln: int, pair_ptr: np.ndarray, refile_steps: np.ndarray,
+                       appr_l: np.ndarray, refl_l: np.ndarray, lead_l: np.ndarray,
+                       odds_l: np.ndarray, elead_l: np.ndarray) -> None:
+    """:func:`expected_approval` of measure ``mi``'s pairs in lane ``ln``, into ``odds_l`` and
+    ``elead_l`` (E, W): 1 and steps.
+
+    Its inputs (``appr_l`` (E, W), ``refl_l`` (E, W), ``lead_l`` (M, W), ``refile_steps``
+    (M,)) change only when a reaction sets them, so the kernel keeps the terms and refreshes
+    them then, instead of evaluating them for every licensed route and step (the same
+    function of the same values: the same bits). ``pair_ptr`` (M + 1,): each measure's pairs.
+    """
+    for e in range(pair_ptr[mi], pair_ptr[mi + 1]):
+        odds_l[e, ln], elead_l[e, ln] = expected_approval_jit(appr_l[e, ln], refl_l[e, ln],
+                                                              lead_l[mi, ln], refile_steps[mi])

@@ -41,7 +41,7 @@ import numpy as np
 from spigot.market._common import inner, jit
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
 from spigot.sim.applications import decide_whole, office_count_jit, whole_in_queue_jit
-from spigot.sim.approved import route_ask_jit, ship_split_jit
+from spigot.sim.approved import expected_terms_jit, route_ask_jit, ship_split_jit
 from spigot.sim.build.arrays import market_pack, model_arrays, policy_arrays
 from spigot.sim.build.model import SimModel
 from spigot.sim.market_phases import market_init, market_record, market_tax, markets
@@ -276,6 +276,12 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             cap_l[mi, ln] = capacity[d, mi]
             lead_l[mi, ln] = lead[d, mi]
             load_processing(kernel[d, mi], mi, ln, kern_l, lag_lo, lag_hi)
+    odds_l = np.zeros((E, W))  # what importers expect of their applications (route_orders)
+    elead_l = np.zeros((E, W))
+    for ln in range(W):
+        for mi in range(M):
+            expected_terms_jit(mi, ln, g.pair_ptr, refile_steps, appr_l, refl_l, lead_l, odds_l,
+                               elead_l)
     # Each allocation request's constant part (target + one step's need).
     sc_want = np.empty(SC)
     for i in range(SC):
@@ -288,7 +294,7 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
         sp=sp, rec=rec,
         in_transit=in_transit, orders=orders, lic_tot=lic_tot, due=due, banned=banned, gov_m=gov_m,
         gov_e=gov_e, plan_m=plan_m, plan_e=plan_e, valid=valid, appr_l=appr_l, lead_l=lead_l,
-        refl_l=refl_l,
+        refl_l=refl_l, odds_l=odds_l, elead_l=elead_l,
         used=used, produced=produced,
         consumed=consumed, scal=scal, first_stop=first_stop, vec=vec, vec2=vec2, fac=fac,
         mrec=mrec, msum_b=msum_b, price_bin=price_bin, pmin_b=pmin_b, pmax_b=pmax_b,
@@ -343,16 +349,19 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
                     plan_e[k, ln] = -1
                 for pos in range(rm_ptr[k], rm_ptr[k + 1]):
                     mi = rm_measure[pos]
-                    for ln in range(W):
-                        if act[mi, ln]:
-                            if kind[mi] == BAN:
+                    if kind[mi] == BAN:  # (the measure's kind out of the lane loop)
+                        for ln in range(W):
+                            if act[mi, ln]:
                                 banned[k, ln] = True
-                            elif kind[mi] == LICENCE:
+                    elif kind[mi] == LICENCE:
+                        e = rm_pair[pos]
+                        for ln in range(W):
+                            if act[mi, ln]:
                                 gov_m[k, ln] = mi
-                                gov_e[k, ln] = rm_pair[pos]
-                        elif kind[mi] == LICENCE and announced[draws[ln], mi, t]:
-                            plan_m[k, ln] = mi
-                            plan_e[k, ln] = rm_pair[pos]
+                                gov_e[k, ln] = e
+                            elif announced[draws[ln], mi, t]:
+                                plan_m[k, ln] = mi
+                                plan_e[k, ln] = e
             for j in range(J):
                 for ln in range(W):
                     if valid[j, ln] > 0:
@@ -370,13 +379,17 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
             dn = route_dest_node[k]
             c = route_c[k]
             b = route_buf[k]
-            for ln in range(W):
-                amount = pipe[slot, ln]
-                pipe[slot, ln] = 0.0
-                in_transit[k, ln] -= amount
-                if dn >= 0:
+            if dn >= 0:  # (two loops: no branch in the lane loop)
+                for ln in range(W):
+                    amount = pipe[slot, ln]
+                    pipe[slot, ln] = 0.0
+                    in_transit[k, ln] -= amount
                     inv_in[dn, c, ln] += amount
-                else:
+            else:
+                for ln in range(W):
+                    amount = pipe[slot, ln]
+                    pipe[slot, ln] = 0.0
+                    in_transit[k, ln] -= amount
                     pool[b, ln] += amount
         # ---- 3. production (pull: what the routes order, within capacity and input stock)
         for k in live_k:  # what the routes ask of each node and commodity, in route order

@@ -22,7 +22,7 @@ import numpy as np
 from spigot.market._common import inner
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.stockpiles import release_step
-from spigot.sim.approved import expected_approval_jit
+from spigot.sim.one_class import allocate_one, request, use_one
 from spigot.sim.state import (
     BUF_NEW_NODE,
     BUF_TARGET_ONHAND,
@@ -317,6 +317,9 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
     vec2 = fs.vec2
     need_l = ms.need_l
     want_l = ms.want_l
+    if KP == 1:  # one plant class (the default): the same arithmetic in fewer passes
+        allocate_one(g, ms, fs)
+        return
     for b in range(rbuf0, B):
         pace = 1.0 / buf_adjust[b]
         for ln in range(W):
@@ -337,7 +340,7 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
                         for ln in range(W):
                             nd = need_l[q, ln]
                             wt = want_l[q, ln]
-                            x = _request(rnd, pace, w * nd, w * (wt + dm * (wt - nd)),
+                            x = request(rnd, pace, w * nd, w * (wt + dm * (wt - nd)),
                                          sik[q, j, ln])
                             req[q, j, ln] = x  # kept for the share below (sik[q] unchanged)
                             vec2[ln] += x
@@ -375,16 +378,6 @@ def _sum_classes(q: int, sik: np.ndarray, si: np.ndarray) -> None:
 
 
 @inner
-def _request(rnd: int, pace: float, need: float, want: float, held: float) -> float:
-    """A pair's request in allocation round ``rnd`` (see :func:`allocate`), t."""
-    short = max(0.0, need - held)
-    gap = max(0.0, want - held)
-    if rnd == 0:
-        return short + (gap - short) * pace
-    return gap
-
-
-@inner
 def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 6: sectors consume their need (Leontief per plant class); lost output, shortfall
     and stoppages.
@@ -405,76 +398,38 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
     sb_c = ia(mg, SB_C)
     SB = sb_c.shape[0]
     W = fs.inv_in.shape[2]
-    consumed = fs.consumed
     first_stop = fs.first_stop
     mrec = fs.mrec
-    need_l = ms.need_l
     o_destr = mg.isc[O_DESTRUCTION] if on else 0
     o_lost = g.o_lost_units
-    o_short = g.o_shortfall
     o_stop = g.o_stopped
     plan = ms.plan
     plan_group = ia(mg, PLAN_GROUP)
     rbuf_sb = ia(mg, RBUF_SB)
     rec = fs.rec
-    sc_c = g.sc_c
-    sc_rbuf = g.sc_rbuf
     scal = fs.scal
-    sec_ptr = g.sec_ptr
-    sec_sc = g.sec_sc
     sector_value = g.sector_value
     gap_sb = ms.gap_sb
-    si = fs.si
-    sik = fs.sik
-    cls_share = g.cls_share
-    KP = cls_share.shape[0]
-    cu = fs.fac  # a plant class's share of its need it can make
+    KP = g.cls_share.shape[0]
     stop_below = g.stop_below
     vec = fs.vec
     for f in range(SB):
         for ln in range(W):
             gap_sb[f, ln] = 0.0
     for s in range(S):
-        for h in range(sec_ptr[s], sec_ptr[s + 1]):
-            q = sec_sc[h]
-            sb = rbuf_sb[sc_rbuf[q]]
-            if sb >= 0:  # signed: the region is short only if its lines hold < their need
-                for ln in range(W):
-                    gap_sb[sb, ln] += need_l[q, ln] - si[q, ln]
-        for ln in range(W):
-            vec[ln] = 0.0
-        for j in range(KP):  # each plant class runs at its scarcest input's share (Leontief)
-            w = cls_share[j]
-            for ln in range(W):
-                cu[ln] = 1.0
-            for h in range(sec_ptr[s], sec_ptr[s + 1]):
-                q = sec_sc[h]
-                for ln in range(W):  # a step's need on hand does not bind (no division)
-                    nd = w * need_l[q, ln]
-                    if sik[q, j, ln] < nd:
-                        cu[ln] = min(cu[ln], sik[q, j, ln] / nd)
-            for h in range(sec_ptr[s], sec_ptr[s + 1]):
-                q = sec_sc[h]
-                c = sc_c[q]
-                r = o_short + sc_rbuf[q]
-                for ln in range(W):
-                    nd = w * need_l[q, ln]
-                    rec[r, ln] += max(0.0, nd - sik[q, j, ln])
-                    x = cu[ln] * nd
-                    sik[q, j, ln] -= x
-                    consumed[c, ln] += x
-            for ln in range(W):  # the sector makes the sum of its classes
-                vec[ln] += w * cu[ln]
-        for h in range(sec_ptr[s], sec_ptr[s + 1]):
-            _sum_classes(sec_sc[h], sik, si)
+        if KP == 1:  # one plant class (the default): the same arithmetic in two passes
+            use_one(s, g, ms, fs, rbuf_sb)
+        else:
+            _use_classes(s, g, ms, fs, rbuf_sb)
         out_s = sector_output[s]
         val_s = sector_value[s]
         gi = plan_group[s]
+        if on:
+            for ln in range(W):
+                mrec[o_destr + s, ln] = (1.0 - plan[gi, ln]) * out_s
         for ln in range(W):
             ps = plan[gi, ln]  # the plan of the last market phase
             lost = (1.0 - vec[ln]) * out_s * ps
-            if on:
-                mrec[o_destr + s, ln] = (1.0 - ps) * out_s
             rec[o_lost + s, ln] = lost
             scal[0, s, ln] += lost
             scal[1, s, ln] += lost * val_s
@@ -484,6 +439,62 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
                 scal[2, s, ln] += 1.0
                 if first_stop[s, ln] < 0:
                     first_stop[s, ln] = t
+
+
+@inner
+def _use_classes(s: int, g: ModelArrays, ms: MarketState, fs: FlowState,
+                 rbuf_sb: np.ndarray) -> None:
+    """Sector ``s``'s plant classes use their need (see :func:`consume`): the signed gaps of
+    its regions (``ms.gap_sb``), the shortfall and consumption records, each class's stock
+    ``sik`` and the pairs' sums ``si``; the sector's share of its plan made into ``fs.vec``."""
+    W = fs.inv_in.shape[2]
+    consumed = fs.consumed
+    need_l = ms.need_l
+    o_short = g.o_shortfall
+    rec = fs.rec
+    sc_c = g.sc_c
+    sc_rbuf = g.sc_rbuf
+    sec_ptr = g.sec_ptr
+    sec_sc = g.sec_sc
+    gap_sb = ms.gap_sb
+    si = fs.si
+    sik = fs.sik
+    cls_share = g.cls_share
+    KP = cls_share.shape[0]
+    cu = fs.fac  # a plant class's share of its need it can make
+    vec = fs.vec
+    for h in range(sec_ptr[s], sec_ptr[s + 1]):
+        q = sec_sc[h]
+        sb = rbuf_sb[sc_rbuf[q]]
+        if sb >= 0:  # signed: the region is short only if its lines hold < their need
+            for ln in range(W):
+                gap_sb[sb, ln] += need_l[q, ln] - si[q, ln]
+    for ln in range(W):
+        vec[ln] = 0.0
+    for j in range(KP):  # each plant class runs at its scarcest input's share (Leontief)
+        w = cls_share[j]
+        for ln in range(W):
+            cu[ln] = 1.0
+        for h in range(sec_ptr[s], sec_ptr[s + 1]):
+            q = sec_sc[h]
+            for ln in range(W):  # a step's need on hand does not bind (no division)
+                nd = w * need_l[q, ln]
+                if sik[q, j, ln] < nd:
+                    cu[ln] = min(cu[ln], sik[q, j, ln] / nd)
+        for h in range(sec_ptr[s], sec_ptr[s + 1]):
+            q = sec_sc[h]
+            c = sc_c[q]
+            r = o_short + sc_rbuf[q]
+            for ln in range(W):
+                nd = w * need_l[q, ln]
+                rec[r, ln] += max(0.0, nd - sik[q, j, ln])
+                x = cu[ln] * nd
+                sik[q, j, ln] -= x
+                consumed[c, ln] += x
+        for ln in range(W):  # the sector makes the sum of its classes
+            vec[ln] += w * cu[ln]
+    for h in range(sec_ptr[s], sec_ptr[s + 1]):
+        _sum_classes(sec_sc[h], sik, si)
 
 
 @inner
@@ -647,9 +658,8 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
     gov_e = fs.gov_e
     plan_m = fs.plan_m
     plan_e = fs.plan_e
-    appr_l = fs.appr_l
-    refl_l = fs.refl_l
-    refile_steps = g.refile_steps
+    odds_l = fs.odds_l
+    elead_l = fs.elead_l
     lic_tot = fs.lic_tot
     due = fs.due
     lead_l = fs.lead_l
@@ -678,8 +688,8 @@ def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: Mo
                 mi = gov_m[k, ln]
                 if mi >= 0:
                     e = gov_e[k, ln]
-                    odds, lead = expected_approval_jit(appr_l[e, ln], refl_l[e, ln], lead_l[mi, ln],
-                                                    refile_steps[mi])
+                    odds = odds_l[e, ln]  # expected_approval of the pair (kept)
+                    lead = elead_l[e, ln]
                     position += odds * lic_tot[j, ln] + due[j, ln]
                     if valid[j, ln] == 0:
                         goal += base * pair_share[e] * lead

@@ -30,6 +30,7 @@ from spigot.policy.plan import (
     TR_REVENUE,
     TR_STARTS,
 )
+from spigot.sim.approved import expected_terms_jit
 from spigot.sim.state import FlowState, MarketState, ModelArrays, PolicyArrays
 
 __all__ = ["react", "revenue_lost", "revenue_ring_length"]
@@ -148,9 +149,11 @@ def _apply(r: int, d: int, ln: int, g: ModelArrays, pa: PolicyArrays, fs: FlowSt
     do = g.rx_do[r]
     if do == DO_SUSPEND:
         ovr[mi, ln] = 0
-    elif do == DO_RESUME:
+        return
+    if do == DO_RESUME:
         ovr[mi, ln] = 1
-    elif do == DO_APPROVAL:
+        return
+    if do == DO_APPROVAL:
         for e in range(g.pair_ptr[mi], g.pair_ptr[mi + 1]):
             fs.appr_l[e, ln] = pa.rx_value[d, r]
     elif do == DO_APPROVAL_SCALE:
@@ -159,6 +162,10 @@ def _apply(r: int, d: int, ln: int, g: ModelArrays, pa: PolicyArrays, fs: FlowSt
     elif do == DO_PROCESSING:
         load_processing(pa.rx_kernel[d, r], mi, ln, kern_l, lag_lo, lag_hi)
         fs.lead_l[mi, ln] = pa.rx_lead[d, r]
+    else:
+        return
+    expected_terms_jit(mi, ln, g.pair_ptr, g.refile_steps, fs.appr_l, fs.refl_l, fs.lead_l,
+                       fs.odds_l, fs.elead_l)  # what importers expect, at the new terms
 
 
 @inner

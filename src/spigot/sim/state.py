@@ -208,6 +208,8 @@ class FlowState(NamedTuple):
     appr_l: FloatArray  # (E, W) approval shares, lane-major
     refl_l: FloatArray  # (E, W) re-filed shares of denied tonnes, lane-major
     lead_l: FloatArray  # (M, W) mean licence delays, steps, lane-major
+    odds_l: FloatArray  # (E, W) eventual approval share of a pair's applications, 1
+    elead_l: FloatArray  # (E, W) lead time to that approval, steps (approved.py)
     used: FloatArray  # (C, W) t used in recipes over the run
     produced: FloatArray  # (C, W) t produced over the run
     consumed: FloatArray  # (C, W) t consumed by sectors over the run
