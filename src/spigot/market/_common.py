@@ -6,10 +6,19 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import numba as nb
+import numpy as np
 
-__all__ = ["inner", "jit", "ramp", "ramp_py"]
+__all__ = ["FALSE", "TRUE", "ZERO", "inner", "jit", "ramp", "ramp_py"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Constant arguments for calls between compiled functions. A literal ``0``, ``False`` or
+#: ``True`` at a call site makes numba compile the callee once more for that literal
+#: (``Literal[int](0)``, ``Literal[bool](True)``); numpy scalars are typed ``int64`` and ``bool``,
+#: so the callee compiles once (a fifth of the kernel's first compile was such copies).
+ZERO = np.int64(0)
+FALSE = np.bool_(False)
+TRUE = np.bool_(True)
 
 
 def jit(fn: F) -> F:
