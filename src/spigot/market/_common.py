@@ -6,10 +6,20 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import numba as nb
+import numpy as np
 
-__all__ = ["inner", "jit", "ramp", "ramp_py"]
+__all__ = ["FALSE", "TRUE", "ZERO", "inner", "jit", "ramp", "ramp_py"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+#: Constant arguments for calls between compiled functions. A literal ``0``, ``False`` or
+#: ``True`` at a call site makes numba compile the callee once more for that literal
+#: (``Literal[int](0)``, ``Literal[bool](True)``); numpy scalars are typed ``int64`` and ``bool``,
+#: so the callee compiles once (seven such copies were ~5 s of a first compile of ~70 s).
+#: (Typed ``int``/``bool`` for mypy, as the callees' signatures say; the values stay numpy's.)
+ZERO = cast("int", np.int64(0))
+FALSE = cast("bool", np.bool_(False))
+TRUE = cast("bool", np.bool_(True))
 
 
 def jit(fn: F) -> F:

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from spigot.market._common import inner
+from spigot.market._common import FALSE, TRUE, ZERO, inner
 from spigot.market.demand import plan_step, substitution_step, thrift_step
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.prices import price_step
@@ -234,7 +234,7 @@ def market_init(draws: np.ndarray, g: ModelArrays, mg: MarketPack, pa: PolicyArr
             for ln in range(W):
                 tax_l[xi, ln] = tax_d[draws[ln], tax_measure[xi]]
         # capacity of step 0 (a project starts with its ramp) and the routes' order weights
-        capacity_step(0, lrel, node_kind, node_zone, node_ref_c, node_capacity, node_base,
+        capacity_step(ZERO, lrel, node_kind, node_zone, node_ref_c, node_capacity, node_base,
                       node_usable, node_ramp, qual_steps, restart_ok, log_restart, restart_lag,
                       restart_ramp, start, above, restart_at, cap_av, cap_q)
         route_weights_step(cap_av, cap_q, node_base, recipe_out, route_origin, route_c,
@@ -460,10 +460,10 @@ def markets(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: MarketState
                 rel[z, c, ln] = math.exp(lrel[z, c, ln])
     use_floor = fa(mg, USE_FLOOR)
     floor_step = ia(mg, USE_FLOOR_STEP)
-    thrift_step(use_floor, floor_step, t - 1, False, reduction)  # the measure's dated thrift
+    thrift_step(use_floor, floor_step, t - 1, FALSE, reduction)  # the measure's dated thrift
     substitution_step(lrel, use_zone, use_c, use_cap, subst_on, subst_full, adopt_rate,
                       revert_rate, reduction)
-    thrift_step(use_floor, floor_step, t, True, reduction)
+    thrift_step(use_floor, floor_step, t, TRUE, reduction)
     plan_step(lrel, group_zone, group_eps, group_ptr, entry_c, entry_w, plan_floor, plan)
     recycling_step(lrel, rp_zone, rp_c, rp_capacity, recyc_on, recyc_full, recyc_rate,
                    recycled)
@@ -565,7 +565,7 @@ def market_record(t: int, n_live: int, g: ModelArrays, mg: MarketPack, ms: Marke
         else:
             for ln in range(W):
                 mrec[o_mult + i, ln] = 1.0
-    add_lanes(mrec, 0, MF, n_live, msum_b[t])  # block sums in draw order
+    add_lanes(mrec, ZERO, MF, n_live, msum_b[t])  # block sums in draw order
     for ln in range(n_live):  # each draw's bins (the block's draws are contiguous in a step)
         for zk in range(3):
             for c in range(C):

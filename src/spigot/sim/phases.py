@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spigot.market._common import inner
+from spigot.market._common import FALSE, TRUE, inner
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.stockpiles import release_step
 from spigot.sim.one_class import allocate_one, request, use_one
@@ -208,23 +208,23 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
         joint = node_joint[n] != 0
         z = node_zone[n]
         if not fixed:  # a project or idle node plans for what its routes order (reorder)
-            order_rate(n, joint, False, dem, inv_out, out_c, out_ptr, recipe_out, z,
+            order_rate(n, joint, FALSE, dem, inv_out, out_c, out_ptr, recipe_out, z,
                         joint_share, rel, vec, vsum)
             a0 = node_act0[n]
             for ln in range(W):  # what its margin supports (supply.margin_step)
                 activity[n, ln] = max(a0, min(cap_av[n, ln], vec[ln]) * margin[n, ln])
         smoothing = fixed and joint and smooth < 1.0
         if smoothing:  # a separator's averaged order rate (smooth_rate), less its stock over T
-            order_rate(n, joint, False, dem, inv_out, out_c, out_ptr, recipe_out, z,
+            order_rate(n, joint, FALSE, dem, inv_out, out_c, out_ptr, recipe_out, z,
                        joint_share, rel, vec, vsum)
             smooth_rate(n, smooth, run, vec)
             for ln in range(W):
                 floor[ln] = vec[ln]
-            order_rate(n, joint, False, inv_out, inv_out, out_c, out_ptr, recipe_out, z,
+            order_rate(n, joint, FALSE, inv_out, inv_out, out_c, out_ptr, recipe_out, z,
                        joint_share, rel, vec, vsum)
             for ln in range(W):
                 floor[ln] -= workoff * vec[ln]
-        order_rate(n, joint, True, dem, inv_out, out_c, out_ptr, recipe_out, z, joint_share,
+        order_rate(n, joint, TRUE, dem, inv_out, out_c, out_ptr, recipe_out, z, joint_share,
                     rel, vec, vsum)
         if smoothing:
             for ln in range(W):
@@ -578,7 +578,7 @@ def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
             for ln in range(W):  # the buffer's own gap, for its unlicensed routes
                 fac[ln] = min(max_factor, max(0.0, 1.0 + (tgt[ln] - vec[ln]) / denom)) \
                     if inflow > 0 else 0.0
-            route_orders(buf_rt_ptr[b], buf_rt_ptr[b + 1], False, inflow, adj, g, ms, fs)
+            route_orders(buf_rt_ptr[b], buf_rt_ptr[b + 1], FALSE, inflow, adj, g, ms, fs)
             continue
         # a buffer fed by a project or idle node: its total order split by the routes' weights
         for ln in range(W):
@@ -624,7 +624,7 @@ def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
             denom = infl[ln] * adj
             fac[ln] = min(max_factor, max(0.0, 1.0 + (tgt[ln] - vec[ln]) / denom)) \
                 if infl[ln] > 0 else 0.0
-        route_orders(r0, r1, True, 0.0, adj, g, ms, fs)
+        route_orders(r0, r1, TRUE, 0.0, adj, g, ms, fs)
 
 @inner
 def route_orders(h0: int, h1: int, split: bool, inflow: float, adj: float, g: ModelArrays,

@@ -19,6 +19,7 @@ import numba as nb
 import numpy as np
 import numpy.typing as npt
 
+from spigot.market._common import ZERO
 from spigot.results.results import PRICE_QUANTILES, MarketTotals, Results
 from spigot.scenarios.models import Scenario
 from spigot.sim.build.model import PRICE_BINS, SimModel
@@ -70,7 +71,7 @@ def _draw_quantiles(values: np.ndarray, qs: np.ndarray, out: np.ndarray,
                     for i in range(qs.shape[0]):
                         out[i, t, c] = np.nan
                     continue
-                lo = 0
+                lo = ZERO  # int64, not a literal: _select compiles once
                 for i in range(qs.shape[0]):  # ascending: each selection works above the last
                     v = (D - 1) * qs[i]
                     if v >= D - 1:  # numpy: the largest value, as a lerp of it with itself at
