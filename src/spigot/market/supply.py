@@ -357,7 +357,7 @@ def margin_step(lrel: FloatArray, rel: FloatArray, node_kind: IntArray, node_zon
     N = node_kind.shape[0]
     W = margin.shape[1]
     x = np.empty(W)  # log margin ratio per lane
-    lg = np.empty((2, N, W))  # each node's log indices of several terms (outputs, inputs)
+    acc = np.empty(W)  # a sum of several terms per lane
     for n in range(N):
         e = eta if node_kind[n] == KIND_PROJECT or node_kind[n] == KIND_IDLE else eta_fixed
         if e <= 0.0:
@@ -367,51 +367,20 @@ def margin_step(lrel: FloatArray, rel: FloatArray, node_kind: IntArray, node_zon
         z = node_zone[n]
         for lane in range(W):
             x[lane] = 0.0
-        _add_log_index(lrel, rel, out_share, node_kind, node_zone, eta, eta_fixed, n, z, out_c,
-                       out_ptr, 1.0, lg[0], x)
-        _add_log_index(lrel, rel, in_share, node_kind, node_zone, eta, eta_fixed, n, z, in_c,
-                       in_ptr, -1.0, lg[1], x)
+        _add_log_index(lrel, rel, out_share, n, z, out_c, out_ptr[n], out_ptr[n + 1], 1.0,
+                       acc, x)
+        _add_log_index(lrel, rel, in_share, n, z, in_c, in_ptr[n], in_ptr[n + 1], -1.0, acc, x)
         for lane in range(W):
             margin[n, lane] = min(1.0, max(0.0, 1.0 + e * x[lane]))
 
 
 @jit
-def _same_index(share: FloatArray, node_kind: IntArray, node_zone: IntArray, eta: float,
-                eta_fixed: float, n: int, z: int, cs: IntArray, ptr: IntArray) -> int:
-    """An earlier node ``m < n`` with a log index of this step equal to node ``n``'s (same
-    zone, terms and shares, and an elasticity > 0, so it was computed), or -1."""
-    h0 = ptr[n]
-    h1 = ptr[n + 1]
-    for m in range(n):
-        if ptr[m + 1] - ptr[m] != h1 - h0 or node_zone[m] != z:
-            continue
-        e = eta if node_kind[m] == KIND_PROJECT or node_kind[m] == KIND_IDLE else eta_fixed
-        if e <= 0.0:
-            continue
-        g0 = ptr[m]
-        same = True
-        for h in range(h1 - h0):
-            c = cs[h0 + h]
-            if cs[g0 + h] != c or share[m, c] != share[n, c]:
-                same = False
-                break
-        if same:
-            return m
-    return -1
-
-
-@jit
-def _add_log_index(lrel: FloatArray, rel: FloatArray, share: FloatArray, node_kind: IntArray,
-                   node_zone: IntArray, eta: float, eta_fixed: float, n: int, z: int,
-                   cs: IntArray, ptr: IntArray, sign: float, lg: FloatArray,
+def _add_log_index(lrel: FloatArray, rel: FloatArray, share: FloatArray, n: int, z: int,
+                   cs: IntArray, h0: int, h1: int, sign: float, acc: FloatArray,
                    x: FloatArray) -> None:
     """``x += sign x ln(sum_c s_c exp(l_zc) / sum_c s_c)`` per lane over the terms
-    ``cs[ptr[n]:ptr[n + 1]]`` (nothing without terms; the log price itself for one term). A sum
-    of several terms is kept in ``lg[n]`` and taken from an earlier node with the same zone,
-    terms and shares (:func:`_same_index`): the same operations, so the same bits. Lane loops
+    ``cs[h0:h1]`` (nothing without terms; the log price itself for one term). Lane loops
     innermost: the terms are few, the lanes many."""
-    h0 = ptr[n]
-    h1 = ptr[n + 1]
     if h1 == h0:
         return
     W = x.shape[0]
@@ -420,26 +389,17 @@ def _add_log_index(lrel: FloatArray, rel: FloatArray, share: FloatArray, node_ki
         for lane in range(W):
             x[lane] += sign * lrel[z, c, lane]
         return
-    row = lg[n]
-    m = _same_index(share, node_kind, node_zone, eta, eta_fixed, n, z, cs, ptr)
-    if m >= 0:
-        src = lg[m]
-        for lane in range(W):
-            row[lane] = src[lane]
-    else:
-        total = 0.0
-        for lane in range(W):
-            row[lane] = 0.0
-        for h in range(h0, h1):
-            c = cs[h]
-            s = share[n, c]
-            total += s
-            for lane in range(W):
-                row[lane] += s * rel[z, c, lane]
-        for lane in range(W):
-            row[lane] = math.log(row[lane] / total)
+    total = 0.0
     for lane in range(W):
-        x[lane] += sign * row[lane]
+        acc[lane] = 0.0
+    for h in range(h0, h1):
+        c = cs[h]
+        s = share[n, c]
+        total += s
+        for lane in range(W):
+            acc[lane] += s * rel[z, c, lane]
+    for lane in range(W):
+        x[lane] += sign * math.log(acc[lane] / total)
 
 
 def margin_step_ref(lrel: FloatArray, p: MarketParams) -> FloatArray:
