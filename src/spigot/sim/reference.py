@@ -142,8 +142,7 @@ class _Draw:
         self.gap_sb = np.zeros(len(mp.buf_c))
         self.fill = np.ones((len(m.node_cap), C))  # share of orders shipped (fill_step)
         self.run = np.full(len(m.node_cap), -1.0)  # joint nodes' smoothed order rate (unset)
-        self.joint = np.array([len(m.out_c[m.out_ptr[n]:m.out_ptr[n + 1]]) > 1
-                               for n in range(len(m.node_cap))])
+        self.joint = np.diff(m.out_ptr) > 1  # several outputs (as _order_rate tests)
         self.ship_D = np.zeros((len(m.node_cap), C))
         self.ship_ratio = np.zeros((len(m.node_cap), C))
         self._capacity(0)
