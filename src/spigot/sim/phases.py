@@ -22,7 +22,6 @@ import numpy as np
 from spigot.market._common import FALSE, TRUE, inner
 from spigot.market.parameters import KIND_FIXED
 from spigot.market.stockpiles import release_step
-from spigot.sim.one_class import allocate_one, request, use_one
 from spigot.sim.state import (
     BUF_NEW_NODE,
     BUF_TARGET_ONHAND,
@@ -280,6 +279,16 @@ def produce(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> N
 
 
 @inner
+def request(rnd: int, pace: float, need: float, want: float, held: float) -> float:
+    """A plant class's request in allocation round ``rnd`` (see :func:`allocate`), t."""
+    short = max(0.0, need - held)
+    gap = max(0.0, want - held)
+    if rnd == 0:
+        return short + (gap - short) * pace
+    return gap
+
+
+@inner
 def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
     """Phase 5: each region pool to its sectors' plant classes in two rounds, each by priority
     class, then pro rata to requests.
@@ -317,9 +326,6 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
     vec2 = fs.vec2
     need_l = ms.need_l
     want_l = ms.want_l
-    if KP == 1:  # one plant class (the default): the same arithmetic in fewer passes
-        allocate_one(g, ms, fs)
-        return
     for b in range(rbuf0, B):
         pace = 1.0 / buf_adjust[b]
         for ln in range(W):
@@ -354,6 +360,8 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
                         for ln in range(W):
                             if vec2[ln] > 0:
                                 sik[q, j, ln] += req[q, j, ln] * fac[ln]
+                    if rnd == 1:  # the pair's classes are final: its stock, in this pass
+                        _sum_classes(q, sik, si)
                 for ln in range(W):
                     total = vec2[ln]
                     if total > 0:
@@ -361,8 +369,6 @@ def allocate(g: ModelArrays, ms: MarketState, fs: FlowState) -> None:
                 i = g_end
         for ln in range(W):
             pool[b, ln] = vec[ln]
-        for h in range(buf_sc_ptr[b], buf_sc_ptr[b + 1]):
-            _sum_classes(buf_sc[h], sik, si)
 
 
 @inner
@@ -410,17 +416,13 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
     scal = fs.scal
     sector_value = g.sector_value
     gap_sb = ms.gap_sb
-    KP = g.cls_share.shape[0]
     stop_below = g.stop_below
     vec = fs.vec
     for f in range(SB):
         for ln in range(W):
             gap_sb[f, ln] = 0.0
     for s in range(S):
-        if KP == 1:  # one plant class (the default): the same arithmetic in two passes
-            use_one(s, g, ms, fs, rbuf_sb)
-        else:
-            _use_classes(s, g, ms, fs, rbuf_sb)
+        _use(s, g, ms, fs, rbuf_sb)
         out_s = sector_output[s]
         val_s = sector_value[s]
         gi = plan_group[s]
@@ -442,11 +444,17 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
 
 
 @inner
-def _use_classes(s: int, g: ModelArrays, ms: MarketState, fs: FlowState,
-                 rbuf_sb: np.ndarray) -> None:
+def _use(s: int, g: ModelArrays, ms: MarketState, fs: FlowState, rbuf_sb: np.ndarray) -> None:
     """Sector ``s``'s plant classes use their need (see :func:`consume`): the signed gaps of
-    its regions (``ms.gap_sb``), the shortfall and consumption records, each class's stock
-    ``sik`` and the pairs' sums ``si``; the sector's share of its plan made into ``fs.vec``."""
+    its regions (``ms.gap_sb``, t, from the stocks ``si`` before use), the shortfall and
+    consumption records, each class's stock ``sik`` and the pairs' sums ``si``; the sector's
+    share of its plan made into ``fs.vec``. ``rbuf_sb``: a region buffer's safety-stock row
+    (-1: none).
+
+    Per class, one pass finds its scarcest input's share of its need (the first also adds the
+    regions' gaps) and one uses it; the last class's use pass sums the pair's classes, so one
+    plant class (the default) takes two passes over the sector's pairs.
+    """
     W = fs.inv_in.shape[2]
     consumed = fs.consumed
     need_l = ms.need_l
@@ -454,7 +462,8 @@ def _use_classes(s: int, g: ModelArrays, ms: MarketState, fs: FlowState,
     rec = fs.rec
     sc_c = g.sc_c
     sc_rbuf = g.sc_rbuf
-    sec_ptr = g.sec_ptr
+    h0 = g.sec_ptr[s]
+    h1 = g.sec_ptr[s + 1]
     sec_sc = g.sec_sc
     gap_sb = ms.gap_sb
     si = fs.si
@@ -463,25 +472,23 @@ def _use_classes(s: int, g: ModelArrays, ms: MarketState, fs: FlowState,
     KP = cls_share.shape[0]
     cu = fs.fac  # a plant class's share of its need it can make
     vec = fs.vec
-    for h in range(sec_ptr[s], sec_ptr[s + 1]):
-        q = sec_sc[h]
-        sb = rbuf_sb[sc_rbuf[q]]
-        if sb >= 0:  # signed: the region is short only if its lines hold < their need
-            for ln in range(W):
-                gap_sb[sb, ln] += need_l[q, ln] - si[q, ln]
     for ln in range(W):
         vec[ln] = 0.0
     for j in range(KP):  # each plant class runs at its scarcest input's share (Leontief)
         w = cls_share[j]
         for ln in range(W):
             cu[ln] = 1.0
-        for h in range(sec_ptr[s], sec_ptr[s + 1]):
+        for h in range(h0, h1):
             q = sec_sc[h]
+            sb = rbuf_sb[sc_rbuf[q]]
+            if j == 0 and sb >= 0:  # signed: the region is short only if its lines hold < need
+                for ln in range(W):
+                    gap_sb[sb, ln] += need_l[q, ln] - si[q, ln]
             for ln in range(W):  # a step's need on hand does not bind (no division)
                 nd = w * need_l[q, ln]
                 if sik[q, j, ln] < nd:
                     cu[ln] = min(cu[ln], sik[q, j, ln] / nd)
-        for h in range(sec_ptr[s], sec_ptr[s + 1]):
+        for h in range(h0, h1):
             q = sec_sc[h]
             c = sc_c[q]
             r = o_short + sc_rbuf[q]
@@ -491,10 +498,10 @@ def _use_classes(s: int, g: ModelArrays, ms: MarketState, fs: FlowState,
                 x = cu[ln] * nd
                 sik[q, j, ln] -= x
                 consumed[c, ln] += x
+            if j == KP - 1:  # the pair's classes are final: its stock, in this pass
+                _sum_classes(q, sik, si)
         for ln in range(W):  # the sector makes the sum of its classes
             vec[ln] += w * cu[ln]
-    for h in range(sec_ptr[s], sec_ptr[s + 1]):
-        _sum_classes(sec_sc[h], sik, si)
 
 
 @inner
