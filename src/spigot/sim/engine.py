@@ -34,6 +34,7 @@ from spigot.scenarios.models import Scenario
 from spigot.sim import cost
 from spigot.sim.build.model import SimModel, build_model
 from spigot.sim.cost import RunLimits
+from spigot.sim.memory import keep_freed_memory
 from spigot.sim.reference import run_chunk_reference
 from spigot.sim.totals import ChunkOutput, RunTotals
 
@@ -273,6 +274,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         raise InputError(Problem("chunk size must be at least 1", field="chunk_size",
                                  value=chunk_size))
     run_chunk = _runner(engine)
+    keep_freed_memory()  # blocks reuse freed scratch memory (spigot.sim.memory)
     limits = limits or RunLimits.from_env()
     cost.check_steps(scen, limits)
     for problem in scenario_warnings(scen):
