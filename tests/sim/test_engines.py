@@ -44,6 +44,15 @@ def test_chunking_does_not_change_a_number(chunk: int) -> None:
     assert_same(run(scen, chunk_size=chunk), run(scen, chunk_size=192))
 
 
+def test_kept_trajectories_in_chunks_of_the_same_size() -> None:
+    """Trajectories are written into the run's array in place: a chunk of the same size as the
+    one before must not refill (zero) the rows of the draws that chunk kept."""
+    scen = toy_scenario(draws=130, horizon_weeks=20, keep_trajectories=130)
+    chunked, whole = run(scen, chunk_size=64), run(scen, chunk_size=192)
+    assert float(np.abs(chunked.data["traj_exports"].isel(sample=0)).sum()) > 0
+    assert_same(chunked, whole)
+
+
 def test_same_seed_same_results_other_seed_differs() -> None:
     scen = toy_scenario(draws=20, horizon_weeks=30)
     a, b = run(scen, seed=3), run(scen, seed=3)

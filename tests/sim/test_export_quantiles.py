@@ -58,3 +58,24 @@ def test_compiled_quantiles_equal_numpy(steps: int, draws: int, commodities: int
         want = np.quantile(values, PRICE_QUANTILES, axis=1)
     got = _quantiles_by_step(values.copy())
     assert np.array_equal(got, want, equal_nan=True)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 400), st.integers(0, 2**32 - 1), st.floats(0.0, 0.5),
+       st.sampled_from(["walk", "ties", "jumps", "nan"]))
+def test_quantiles_of_slowly_moving_draws_equal_numpy(draws: int, seed: int, step: float,
+                                                      kind: str) -> None:
+    """Draws that move a little from step to step, with ties, a jump and a NaN step: numpy's
+    quantiles bit for bit."""
+    rng = np.random.default_rng(seed)
+    steps = 40
+    values = np.cumsum(rng.normal(0.0, step, size=(steps, draws, 2)), axis=0) + 10.0
+    if kind == "ties":
+        values = np.round(values, 1)
+    elif kind == "jumps":
+        values[steps // 2:] += rng.normal(0.0, 5.0, size=(1, draws, 2))
+    elif kind == "nan":
+        values[steps // 3, rng.integers(draws), 1] = np.nan
+    want = np.quantile(values, PRICE_QUANTILES, axis=1)
+    got = _quantiles_by_step(values.copy())
+    assert np.array_equal(got, want, equal_nan=True)

@@ -34,6 +34,7 @@ from spigot.scenarios.models import Scenario
 from spigot.sim import cost
 from spigot.sim.build.model import SimModel, build_model
 from spigot.sim.cost import RunLimits
+from spigot.sim.memory import keep_freed_memory
 from spigot.sim.reference import run_chunk_reference
 from spigot.sim.totals import ChunkOutput, RunTotals
 
@@ -44,7 +45,7 @@ logger = logging.getLogger(__name__)
 #: Draws per random-stream block; chunks are whole numbers of blocks.
 BLOCK_SIZE = 64
 #: Default draws per chunk (memory per chunk grows with it; results do not depend on it).
-DEFAULT_CHUNK = 1024
+DEFAULT_CHUNK = 256
 
 Engine = Literal["numba", "reference"]
 
@@ -137,14 +138,16 @@ def _compiled(adjusted: SupplyNetwork, world: SupplyNetwork, world_hash: str,
 def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int,
                      export_draw: np.ndarray | None = None,
                      draw_offset: int = 0,
-                     reuse: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+                     reuse: dict[str, np.ndarray] | None = None,
+                     traj: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Initialised output arrays for one chunk (the market arrays are empty without a market
     phase).
 
     ``export_draw`` (T, all draws, C), if given, is the whole run's array of exports per draw,
     which the chunk's draws fill from column ``draw_offset`` on (no per-chunk copy); else a
     zeroed array for the chunk's draws. See :func:`spigot.sim.reference.run_chunk_reference`
-    for what each engine writes.
+    for what each engine writes. ``traj``, if given, is the run's array of trajectories for the
+    chunk's kept draws (n_keep, T, fields), filled in place (no per-chunk copy).
 
     ``reuse``: the arrays of the previous chunk (already read out). Those of the same shape are
     refilled with their initial values instead of allocated again: refilling memory the process
@@ -175,6 +178,8 @@ def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int,
         # reactions: the step each one's trigger fired, -1: never
         "reaction_fired": ((draws, len(m.plan.rx_ids)), i8, -1),
     }
+    if traj is not None:  # not refilled from ``reuse``: it would be the last chunk's rows
+        del spec["traj"]
     out: dict[str, np.ndarray] = {}
     for name, (shape, dtype, fill) in spec.items():
         old = (reuse or {}).get(name)
@@ -187,6 +192,8 @@ def allocate_outputs(m: SimModel, draws: int, n_blocks: int, n_keep: int,
             out[name] = np.full(shape, fill, dtype=dtype)
     # cross-border exports per draw and commodity (quantiles over all draws)
     out["export_draw"] = np.zeros((T, draws, C)) if export_draw is None else export_draw
+    if traj is not None:
+        out["traj"] = traj
     out["draw_offset"] = np.array(draw_offset, dtype=np.int64)
     return out
 
@@ -267,6 +274,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         raise InputError(Problem("chunk size must be at least 1", field="chunk_size",
                                  value=chunk_size))
     run_chunk = _runner(engine)
+    keep_freed_memory()  # blocks reuse freed scratch memory (spigot.sim.memory)
     limits = limits or RunLimits.from_env()
     cost.check_steps(scen, limits)
     for problem in scenario_warnings(scen):
@@ -293,14 +301,13 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         keep = np.where(keep < n_keep, keep - d0, -1).astype(np.int64)
         n_keep_chunk = int((keep >= 0).sum())
         out = allocate_outputs(model, d1 - d0, b1 - b0, n_keep_chunk, run.export_draw, d0,
-                               reuse=out)
+                               reuse=out, traj=traj[d0:d0 + n_keep_chunk])
         t_sample += time.perf_counter() - ts
         tr = time.perf_counter()
         run_chunk(model, chunk, block_ptr, keep, out)
         t_run += time.perf_counter() - tr
-        run.add(ChunkOutput.from_outputs(model, out, b0, b1, exports_in_place=True))
-        if n_keep_chunk:
-            traj[d0:d0 + n_keep_chunk] = out["traj"]
+        run.add(ChunkOutput.from_outputs(model, out, b0, b1, exports_in_place=True,
+                                         counts_into=run.counts))
         logger.info("draws %d-%d done (%.2f s)", d0, d1, time.perf_counter() - tr)
         if progress is not None:
             progress(d1, n_draws)

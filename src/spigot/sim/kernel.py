@@ -296,7 +296,8 @@ def _run_block(b: int, g: ModelArrays, pa: PolicyArrays, block_ptr: np.ndarray,
         gov_e=gov_e, plan_m=plan_m, plan_e=plan_e, valid=valid, appr_l=appr_l, lead_l=lead_l,
         refl_l=refl_l, odds_l=odds_l, elead_l=elead_l,
         used=used, produced=produced,
-        consumed=consumed, scal=scal, first_stop=first_stop, vec=vec, vec2=vec2, fac=fac,
+        consumed=consumed, scal=scal, first_stop=first_stop, made=np.zeros((S, W)), vec=vec,
+        vec2=vec2, fac=fac,
         mrec=mrec, msum_b=msum_b, price_bin=price_bin, pmin_b=pmin_b, pmax_b=pmax_b,
         ratio=ratio)
 

@@ -376,11 +376,12 @@ def _sum_classes(q: int, sik: np.ndarray, si: np.ndarray) -> None:
     """A pair's stock ``si[q]``, the sum of its plant classes' in class order (as the reference
     sums them: an increment kept beside would differ in the last bits, and a cover trigger that
     sits exactly at a stock's level would then fire in one engine only)."""
-    for ln in range(sik.shape[2]):
-        acc = 0.0
-        for j in range(sik.shape[1]):
-            acc += sik[q, j, ln]
-        si[q, ln] = acc
+    W = sik.shape[2]
+    for ln in range(W):  # lanes inner (vector registers): each lane still adds 0.0, then its
+        si[q, ln] = 0.0  # classes in class order
+    for j in range(sik.shape[1]):
+        for ln in range(W):
+            si[q, ln] += sik[q, j, ln]
 
 
 @inner
@@ -417,12 +418,12 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
     sector_value = g.sector_value
     gap_sb = ms.gap_sb
     stop_below = g.stop_below
-    vec = fs.vec
     for f in range(SB):
         for ln in range(W):
             gap_sb[f, ln] = 0.0
+    made = fs.made
+    _use(g, ms, fs, rbuf_sb, made)
     for s in range(S):
-        _use(s, g, ms, fs, rbuf_sb)
         out_s = sector_output[s]
         val_s = sector_value[s]
         gi = plan_group[s]
@@ -431,12 +432,12 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
                 mrec[o_destr + s, ln] = (1.0 - plan[gi, ln]) * out_s
         for ln in range(W):
             ps = plan[gi, ln]  # the plan of the last market phase
-            lost = (1.0 - vec[ln]) * out_s * ps
+            lost = (1.0 - made[s, ln]) * out_s * ps
             rec[o_lost + s, ln] = lost
             scal[0, s, ln] += lost
             scal[1, s, ln] += lost * val_s
             rec[o_stop + s, ln] = 0.0
-            if vec[ln] < stop_below:
+            if made[s, ln] < stop_below:
                 rec[o_stop + s, ln] = 1.0
                 scal[2, s, ln] += 1.0
                 if first_stop[s, ln] < 0:
@@ -444,12 +445,14 @@ def consume(t: int, g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowSta
 
 
 @inner
-def _use(s: int, g: ModelArrays, ms: MarketState, fs: FlowState, rbuf_sb: np.ndarray) -> None:
-    """Sector ``s``'s plant classes use their need (see :func:`consume`): the signed gaps of
-    its regions (``ms.gap_sb``, t, from the stocks ``si`` before use), the shortfall and
-    consumption records, each class's stock ``sik`` and the pairs' sums ``si``; the sector's
-    share of its plan made into ``fs.vec``. ``rbuf_sb``: a region buffer's safety-stock row
-    (-1: none).
+def _use(g: ModelArrays, ms: MarketState, fs: FlowState, rbuf_sb: np.ndarray,
+         made: np.ndarray) -> None:
+    """Each sector's plant classes use their need, sector by sector (see :func:`consume`): the
+    signed gaps of its regions (``ms.gap_sb``, t, from the stocks ``si`` before use), the
+    shortfall and consumption records, each class's stock ``sik`` and the pairs' sums ``si``;
+    the sector's share of its plan made into ``made`` (S, W). ``rbuf_sb``: a region buffer's
+    safety-stock row (-1: none). All sectors in one call: a call per sector unpacked its
+    arrays, and counted references to them, once per sector.
 
     Per class, one pass finds its scarcest input's share of its need (the first also adds the
     regions' gaps) and one uses it; the last class's use pass sums the pair's classes, so one
@@ -462,8 +465,7 @@ def _use(s: int, g: ModelArrays, ms: MarketState, fs: FlowState, rbuf_sb: np.nda
     rec = fs.rec
     sc_c = g.sc_c
     sc_rbuf = g.sc_rbuf
-    h0 = g.sec_ptr[s]
-    h1 = g.sec_ptr[s + 1]
+    sec_ptr = g.sec_ptr
     sec_sc = g.sec_sc
     gap_sb = ms.gap_sb
     si = fs.si
@@ -471,38 +473,39 @@ def _use(s: int, g: ModelArrays, ms: MarketState, fs: FlowState, rbuf_sb: np.nda
     cls_share = g.cls_share
     KP = cls_share.shape[0]
     cu = fs.fac  # a plant class's share of its need it can make
-    vec = fs.vec
-    for ln in range(W):
-        vec[ln] = 0.0
-    for j in range(KP):  # each plant class runs at its scarcest input's share (Leontief)
-        w = cls_share[j]
+    for s in range(made.shape[0]):
+        h0 = sec_ptr[s]
+        h1 = sec_ptr[s + 1]
         for ln in range(W):
-            cu[ln] = 1.0
-        for h in range(h0, h1):
-            q = sec_sc[h]
-            sb = rbuf_sb[sc_rbuf[q]]
-            if j == 0 and sb >= 0:  # signed: the region is short only if its lines hold < need
-                for ln in range(W):
-                    gap_sb[sb, ln] += need_l[q, ln] - si[q, ln]
-            for ln in range(W):  # a step's need on hand does not bind (no division)
-                nd = w * need_l[q, ln]
-                if sik[q, j, ln] < nd:
-                    cu[ln] = min(cu[ln], sik[q, j, ln] / nd)
-        for h in range(h0, h1):
-            q = sec_sc[h]
-            c = sc_c[q]
-            r = o_short + sc_rbuf[q]
+            made[s, ln] = 0.0
+        for j in range(KP):  # each plant class runs at its scarcest input's share (Leontief)
+            w = cls_share[j]
             for ln in range(W):
-                nd = w * need_l[q, ln]
-                rec[r, ln] += max(0.0, nd - sik[q, j, ln])
-                x = cu[ln] * nd
-                sik[q, j, ln] -= x
-                consumed[c, ln] += x
-            if j == KP - 1:  # the pair's classes are final: its stock, in this pass
-                _sum_classes(q, sik, si)
-        for ln in range(W):  # the sector makes the sum of its classes
-            vec[ln] += w * cu[ln]
-
+                cu[ln] = 1.0
+            for h in range(h0, h1):
+                q = sec_sc[h]
+                sb = rbuf_sb[sc_rbuf[q]]
+                if j == 0 and sb >= 0:  # signed: the region is short only if its lines hold < need
+                    for ln in range(W):
+                        gap_sb[sb, ln] += need_l[q, ln] - si[q, ln]
+                for ln in range(W):  # a step's need on hand does not bind (no division)
+                    nd = w * need_l[q, ln]
+                    if sik[q, j, ln] < nd:
+                        cu[ln] = min(cu[ln], sik[q, j, ln] / nd)
+            for h in range(h0, h1):
+                q = sec_sc[h]
+                c = sc_c[q]
+                r = o_short + sc_rbuf[q]
+                for ln in range(W):
+                    nd = w * need_l[q, ln]
+                    rec[r, ln] += max(0.0, nd - sik[q, j, ln])
+                    x = cu[ln] * nd
+                    sik[q, j, ln] -= x
+                    consumed[c, ln] += x
+                if j == KP - 1:  # the pair's classes are final: its stock, in this pass
+                    _sum_classes(q, sik, si)
+            for ln in range(W):  # the sector makes the sum of its classes
+                made[s, ln] += w * cu[ln]
 
 @inner
 def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:

@@ -215,6 +215,7 @@ class FlowState(NamedTuple):
     consumed: FloatArray  # (C, W) t consumed by sectors over the run
     scal: FloatArray  # (3, S, W) lost units, lost USD, stopped steps over the run
     first_stop: IntArray  # (S, W) first stopped step, -1: never
+    made: FloatArray  # (S, W) scratch: each sector's share of its plan made this step
     vec: FloatArray  # (W,) scratch
     vec2: FloatArray  # (W,) scratch
     fac: FloatArray  # (W,) scratch: an order factor or a share

@@ -143,8 +143,9 @@ class ChunkOutput:
 
     Per-block sums (``block_sum``, ``market_sum``: (blocks, T, fields)), per-draw arrays of the
     chunk's draws, and the market phase's price histogram counts and bounds (``None`` without a
-    market phase). ``export_draw`` (T, chunk draws, C) is ``None`` when the engine wrote the
-    chunk's exports straight into the run's array (:attr:`RunTotals.export_draw`).
+    market phase; ``counts`` also when they were added to the run's histogram directly).
+    ``export_draw`` (T, chunk draws, C) is ``None`` when the engine wrote the chunk's exports
+    straight into the run's array (:attr:`RunTotals.export_draw`).
     """
 
     b0: int
@@ -166,21 +167,26 @@ class ChunkOutput:
 
     @classmethod
     def from_outputs(cls, model: SimModel, out: dict[str, np.ndarray], b0: int, b1: int,
-                     exports_in_place: bool = False) -> ChunkOutput:
+                     exports_in_place: bool = False,
+                     counts_into: IntArray | None = None) -> ChunkOutput:
         """The chunk's part of the run from the engine's output arrays ``out``.
 
         The arrays are referenced, not copied: add the chunk to its :class:`RunTotals` before
         ``out`` is refilled for the next chunk. ``exports_in_place``: the engine wrote the
-        exports into the run's own array (``export_draw`` is then ``None``).
+        exports into the run's own array (``export_draw`` is then ``None``). ``counts_into``:
+        the run's price histogram (:attr:`RunTotals.counts`), to which the chunk's bins are
+        added here (``counts`` is then ``None``; integer counts do not depend on the order).
         """
         market = model.market is not None
+        if market and counts_into is not None:
+            _count_bins(out["price_bin"], counts_into)
         return cls(
             b0=b0, b1=b1, block_sum=out["block_sum"], market_sum=out["market_sum"],
             sector_scalars=out["sector_scalars"], first_stop=out["first_stop"],
             shortfall_total=out["shortfall_total"], residual=out["residual"],
             throughput=out["throughput"],
             export_draw=None if exports_in_place else out["export_draw"],
-            counts=bin_counts(out["price_bin"]) if market else None,
+            counts=bin_counts(out["price_bin"]) if market and counts_into is None else None,
             price_min=out["price_min"].min(axis=0) if market else None,
             price_max=out["price_max"].max(axis=0) if market else None,
             restart_step=out["restart_step"], recycled_total=out["recycled_total"],
@@ -243,8 +249,9 @@ class RunTotals:
         for b in range(c.b1 - c.b0):  # block sums added in block order
             self.totals += c.block_sum[b]
             self.market_totals += c.market_sum[b]
-        if c.counts is not None and c.price_min is not None and c.price_max is not None:
+        if c.counts is not None:
             self.counts += c.counts
+        if c.price_min is not None and c.price_max is not None:
             self.price_min = np.minimum(self.price_min, c.price_min)
             self.price_max = np.maximum(self.price_max, c.price_max)
         self.restart_step[d0:d1] = c.restart_step
