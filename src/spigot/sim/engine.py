@@ -307,7 +307,7 @@ def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None =
         run_chunk(model, chunk, block_ptr, keep, out)
         t_run += time.perf_counter() - tr
         run.add(ChunkOutput.from_outputs(model, out, b0, b1, exports_in_place=True,
-                                         counts_into=run.counts))
+                                         bins_counted_later=True), price_bin=out["price_bin"])
         logger.info("draws %d-%d done (%.2f s)", d0, d1, time.perf_counter() - tr)
         if progress is not None:
             progress(d1, n_draws)

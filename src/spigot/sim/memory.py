@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import os
 
 __all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory"]
@@ -30,9 +31,8 @@ MMAP_THRESHOLD = 32 * 1024 * 1024
 #: Free memory at the top of the heap kept before it is returned to the system, bytes.
 TRIM_THRESHOLD = 512 * 1024 * 1024
 
-_done: list[bool] = []
 
-
+@functools.cache
 def keep_freed_memory() -> bool:
     """Set glibc's mmap and trim thresholds (see the module), once per process.
 
@@ -41,13 +41,6 @@ def keep_freed_memory() -> bool:
     bool
         Whether the thresholds are set (now or by an earlier call).
     """
-    if _done:
-        return _done[0]
-    _done.append(_apply())
-    return _done[0]
-
-
-def _apply() -> bool:
     if os.environ.get("SPIGOT_KEEP_FREED_MEMORY", "1") == "0":
         return False
     if any(key.startswith("MALLOC_") for key in os.environ):

@@ -167,26 +167,24 @@ class ChunkOutput:
 
     @classmethod
     def from_outputs(cls, model: SimModel, out: dict[str, np.ndarray], b0: int, b1: int,
-                     exports_in_place: bool = False,
-                     counts_into: IntArray | None = None) -> ChunkOutput:
+                     exports_in_place: bool = False, bins_counted_later: bool = False,
+                     ) -> ChunkOutput:
         """The chunk's part of the run from the engine's output arrays ``out``.
 
         The arrays are referenced, not copied: add the chunk to its :class:`RunTotals` before
         ``out`` is refilled for the next chunk. ``exports_in_place``: the engine wrote the
-        exports into the run's own array (``export_draw`` is then ``None``). ``counts_into``:
-        the run's price histogram (:attr:`RunTotals.counts`), to which the chunk's bins are
-        added here (``counts`` is then ``None``; integer counts do not depend on the order).
+        exports into the run's own array (``export_draw`` is then ``None``).
+        ``bins_counted_later``: ``counts`` is ``None``; the run counts the chunk's price bins
+        straight into its own histogram (:meth:`RunTotals.add` with ``price_bin``).
         """
         market = model.market is not None
-        if market and counts_into is not None:
-            _count_bins(out["price_bin"], counts_into)
         return cls(
             b0=b0, b1=b1, block_sum=out["block_sum"], market_sum=out["market_sum"],
             sector_scalars=out["sector_scalars"], first_stop=out["first_stop"],
             shortfall_total=out["shortfall_total"], residual=out["residual"],
             throughput=out["throughput"],
             export_draw=None if exports_in_place else out["export_draw"],
-            counts=bin_counts(out["price_bin"]) if market and counts_into is None else None,
+            counts=bin_counts(out["price_bin"]) if market and not bins_counted_later else None,
             price_min=out["price_min"].min(axis=0) if market else None,
             price_max=out["price_max"].max(axis=0) if market else None,
             restart_step=out["restart_step"], recycled_total=out["recycled_total"],
@@ -232,8 +230,12 @@ class RunTotals:
         self.export_draw = np.zeros((T, n_draws, C))
         self.reaction_fired = np.full((n_draws, len(model.plan.rx_ids)), -1, dtype=np.int64)
 
-    def add(self, c: ChunkOutput) -> None:
+    def add(self, c: ChunkOutput, price_bin: npt.NDArray[np.uint8] | None = None) -> None:
         """Add chunk ``c``, the next one in block order.
+
+        ``price_bin``: the chunk's per-draw price bins (T, chunk draws, 3, C), counted straight
+        into the run's histogram (for a chunk made with ``bins_counted_later``: no per-chunk
+        histogram; integer counts do not depend on the order).
 
         Raises
         ------
@@ -251,6 +253,8 @@ class RunTotals:
             self.market_totals += c.market_sum[b]
         if c.counts is not None:
             self.counts += c.counts
+        if price_bin is not None and price_bin.shape[3] > 0:
+            _count_bins(price_bin, self.counts)
         if c.price_min is not None and c.price_max is not None:
             self.price_min = np.minimum(self.price_min, c.price_min)
             self.price_max = np.maximum(self.price_max, c.price_max)
