@@ -34,7 +34,7 @@ from spigot.scenarios.models import Scenario
 from spigot.sim import cost
 from spigot.sim.build.model import SimModel, build_model
 from spigot.sim.cost import RunLimits
-from spigot.sim.memory import keep_freed_memory
+from spigot.sim.memory import fewer_collections, keep_freed_memory
 from spigot.sim.reference import run_chunk_reference
 from spigot.sim.totals import ChunkOutput, RunTotals
 
@@ -224,6 +224,7 @@ def sample_blocks(model: SimModel, seed: int, n_draws: int, b0: int, b1: int
     return BlockParams.concat(blocks), block_ptr
 
 
+@fewer_collections()  # a run's compile makes millions of objects (spigot.sim.memory)
 def simulate(scenario: Scenario, *, draws: int | None = None, seed: int | None = None,
              weeks: int | None = None, engine: Engine = "numba", chunk_size: int | None = None,
              keep_trajectories: int | None = None,
