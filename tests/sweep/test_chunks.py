@@ -50,3 +50,20 @@ def test_run_totals_refuse_a_chunk_out_of_block_order() -> None:
     assert run.next_block == 3
     with pytest.raises(ValueError, match="cover the point's draw blocks exactly once"):
         merge_chunks(scen, chunks[:1] + chunks[2:])  # a gap
+
+
+def test_run_totals_count_a_market_chunks_price_bins_exactly_once() -> None:
+    import dataclasses
+
+    scen = sp.scenarios.load("licence-squeeze").with_options(draws=64, horizon_weeks=8)
+    chunk = run_blocks(scen, 0, 1)
+    assert chunk.price_min is not None  # a market chunk, its bins already counted
+    assert chunk.counts is not None
+    bins = np.zeros((8, 64, 3, chunk.counts.shape[2]), dtype=np.uint8)
+    run = RunTotals(prepared(scen), scen.draws, BLOCK_SIZE)
+    with pytest.raises(ValueError, match="counted once"):
+        run.add(chunk, price_bin=bins)  # counted twice
+    with pytest.raises(ValueError, match="counted once"):
+        run.add(dataclasses.replace(chunk, counts=None))  # not counted at all
+    run.add(chunk)
+    assert run.counts.sum() == chunk.counts.sum() > 0

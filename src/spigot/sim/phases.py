@@ -507,6 +507,7 @@ def _use(g: ModelArrays, ms: MarketState, fs: FlowState, rbuf_sb: np.ndarray,
             for ln in range(W):  # the sector makes the sum of its classes
                 made[s, ln] += w * cu[ln]
 
+
 @inner
 def reorder(g: ModelArrays, mg: MarketPack, ms: MarketState, fs: FlowState) -> None:
     """Phase 7: each buffer orders from its routes to reach its target inventory position.

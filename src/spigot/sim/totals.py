@@ -240,11 +240,16 @@ class RunTotals:
         Raises
         ------
         ValueError
-            If ``c`` does not start at the block after the last one added.
+            If ``c`` does not start at the block after the last one added, or if a market
+            chunk's price bins would be counted twice or not at all (``counts`` and
+            ``price_bin`` both given, or neither).
         """
         if c.b0 != self.next_block:
             raise ValueError(f"chunks must be added in block order: expected block "
                              f"{self.next_block}, got {c.b0}")
+        if c.price_min is not None and (c.counts is None) == (price_bin is None):
+            raise ValueError("a market chunk's price bins are counted once: give price_bin "
+                             "for a chunk made with bins_counted_later, and only then")
         self.next_block = c.b1
         d0 = c.b0 * self.block_size
         d1 = d0 + c.first_stop.shape[0]
