@@ -8,7 +8,7 @@ from typing import Any, TypeVar, cast
 import numba as nb
 import numpy as np
 
-__all__ = ["FALSE", "TRUE", "ZERO", "inner", "jit", "ramp", "ramp_py"]
+__all__ = ["FALSE", "TRUE", "ZERO", "inline", "inner", "jit", "ramp", "ramp_py"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +42,19 @@ def inner(fn: F) -> F:
     no_wrappers: dict[str, Any] = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
     return cast("F", nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True,
                              **no_wrappers)(fn))
+
+
+def inline(fn: F) -> F:
+    """Compile ``fn`` as :func:`inner` does, and inline it into each compiled caller (numba's
+    ``inline="always"``, at the level of numba's IR): for a small lane loop that is called
+    hundreds of times a step, where the call itself (arrays passed by value, the vectoriser's
+    run-time alias checks) costs about as much as the loop. numba's cache does not see a
+    change to an inlined function in its callers (as for any callee): clear the cache after
+    editing one.
+    """
+    no_wrappers: dict[str, Any] = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+    return cast("F", nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True,
+                             inline="always", **no_wrappers)(fn))
 
 
 def ramp_py(x: float, on: float, full: float) -> float:
