@@ -40,6 +40,7 @@ import numpy as np
 
 from spigot.market._common import inner, jit
 from spigot.policy.plan import BAN, LICENCE, QUOTA, BlockParams
+from spigot.sim.allocation import allocate
 from spigot.sim.applications import decide_whole, office_count_jit, whole_in_queue_jit
 from spigot.sim.approved import expected_terms_jit, route_ask_jit, ship_split_jit
 from spigot.sim.build.arrays import market_pack, model_arrays, policy_arrays
@@ -47,7 +48,6 @@ from spigot.sim.build.model import SimModel
 from spigot.sim.market_phases import market_init, market_record, market_tax, markets
 from spigot.sim.phases import (
     add_lanes,
-    allocate,
     consume,
     produce,
     reorder,
