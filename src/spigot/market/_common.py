@@ -22,13 +22,20 @@ FALSE = cast("bool", np.bool_(False))
 TRUE = cast("bool", np.bool_(True))
 
 
+#: What every compiled function of the engine is built with (see :func:`jit`).
+_OPTIONS: dict[str, Any] = {"cache": True, "fastmath": False, "error_model": "numpy",
+                            "nogil": True}
+#: No CPython or C wrapper (see :func:`inner`).
+_NO_WRAPPERS: dict[str, Any] = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+
+
 def jit(fn: F) -> F:
     """Compile ``fn`` as a market kernel.
 
     Cached, no fast-math (results stay bit-stable against the reference twins), numpy error
     model (a division by zero gives inf or nan, never raises), GIL released.
     """
-    return cast("F", nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True)(fn))
+    return cast("F", nb.njit(**_OPTIONS)(fn))
 
 
 def inner(fn: F) -> F:
@@ -39,22 +46,18 @@ def inner(fn: F) -> F:
     them was about a fifth of the engine's first compile. Such a function cannot be called from
     Python (numba raises a TypeError saying it has no CPython wrapper).
     """
-    no_wrappers: dict[str, Any] = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
-    return cast("F", nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True,
-                             **no_wrappers)(fn))
+    return cast("F", nb.njit(**_OPTIONS, **_NO_WRAPPERS)(fn))
 
 
 def inline(fn: F) -> F:
     """Compile ``fn`` as :func:`inner` does, and inline it into each compiled caller (numba's
     ``inline="always"``, at the level of numba's IR): for a small lane loop that is called
-    hundreds of times a step, where the call itself (arrays passed by value, the vectoriser's
-    run-time alias checks) costs about as much as the loop. numba's cache does not see a
-    change to an inlined function in its callers (as for any callee): clear the cache after
+    hundreds of times a step, where the call (arrays passed by value, the vectoriser's run-time
+    alias checks again) costs about half as much again as the loop. numba's cache does not see
+    a change to an inlined function in its callers (as for any callee): clear the cache after
     editing one.
     """
-    no_wrappers: dict[str, Any] = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
-    return cast("F", nb.njit(cache=True, fastmath=False, error_model="numpy", nogil=True,
-                             inline="always", **no_wrappers)(fn))
+    return cast("F", nb.njit(**_OPTIONS, **_NO_WRAPPERS, inline="always")(fn))
 
 
 def ramp_py(x: float, on: float, full: float) -> float:
