@@ -119,12 +119,13 @@ def instrumented_source(src: str, strict: bool) -> tuple[str, list[str]]:
     return src.replace(exports.group(0), exports.group(0) + "\n" + INTRINSIC, 1), labels
 
 
-def start(src_dir: Path, tmp: Path, args: argparse.Namespace) -> tuple[subprocess.Popen[str],
-                                                                           list[str]]:
-    """Compile and run the instrumented kernel of the tree ``src_dir`` in a child process."""
+def start(src_dir: Path, tmp: Path, args: argparse.Namespace,
+          strict: bool) -> tuple[subprocess.Popen[str], list[str]]:
+    """Compile and run the instrumented kernel of the tree ``src_dir`` in a child process
+    (``strict``: see :func:`instrumented_source`)."""
     tmp.mkdir()
     source, labels = instrumented_source((src_dir / "spigot" / "sim" / "kernel.py").read_text(),
-                                         strict=tmp.name == "tree0")
+                                         strict)
     path = tmp / "kernel_sections.py"
     path.write_text(source)
     env = {**os.environ, "NUMBA_NUM_THREADS": "1", "NUMBA_CACHE_DIR": str(tmp / "nb"),
@@ -158,7 +159,8 @@ def main() -> int:
     here = Path(kernel.__file__).resolve().parents[2]
     trees = [here] + ([args.against.resolve() / "src"] if args.against else [])
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [start(tree, Path(tmp) / f"tree{i}", args) for i, tree in enumerate(trees)]
+        runs = [start(tree, Path(tmp) / f"tree{i}", args, strict=tree == here)
+                for i, tree in enumerate(trees)]
         results = [cycles(child, labels) for child, labels in runs]
     per = args.draws * args.weeks
     print(f"{args.scenario}, {args.draws} draws x {args.weeks} weeks, one thread each; "
